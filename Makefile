@@ -1,0 +1,33 @@
+# seatd: build, run and test. `make run` starts the server on config/seatd.conf; `make test` runs every test.
+SWIFT ?= swift
+CONFIG ?= config/seatd.conf
+
+.PHONY: all deps build release run test bench-engine clean
+
+all: build
+
+# liblz4-dev provides the LZ4 headers the WAL links against; install it when missing (root on Debian).
+deps:
+	@if ! [ -f /usr/include/lz4.h ]; then \
+		echo "installing liblz4-dev"; \
+		apt-get update -qq && apt-get install -y -qq liblz4-dev; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	.build/release/seatd --config $(CONFIG)
+
+test: deps
+	$(SWIFT) test --parallel
+
+# The in-process engine benchmark (no network, no log).
+bench-engine: release
+	.build/release/seat-load engine
+
+clean:
+	rm -rf .build

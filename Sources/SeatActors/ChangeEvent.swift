@@ -1,0 +1,16 @@
+/// A change as other services see it: `EVENT <seq> <type> <session> <hold> <customer> <seat>...`.
+public struct ChangeEvent: Sendable, Equatable {
+    /// The kinds of change.
+    public enum Kind: String, Sendable {
+        case held, extended, released, expired, confirmed, cancelled
+    }
+
+    /// The change's LSN.
+    public let seq: LSN
+    public let kind: Kind
+    public let session: String
+    public let holdID: HoldID
+    public let customer: String
+    /// The hold's seats; for `cancelled`, the seats that request cancelled. Hall order.
+    public let seats: [SeatLabel]
+}

@@ -1,0 +1,76 @@
+import Synchronization
+
+/// Delivers change events to subscribers of one session or of all. Each subscriber has a bounded buffer; one
+/// that falls behind by more is cut off (its stream ends and `overflowed` is set), never waited for.
+public final class EventHub: Sendable {
+    private struct Subscriber {
+        let session: String?
+        let continuation: AsyncStream<ChangeEvent>.Continuation
+        let subscription: EventSubscription
+    }
+
+    private let subscribers = Mutex<[Int: Subscriber]>([:])
+    private let count = Atomic<Int>(0)
+    private let nextID = Atomic<Int>(0)
+
+    public init() {}
+
+    /// True when anyone listens: publishers build events only then.
+    public var hasSubscribers: Bool { self.count.load(ordering: .relaxed) > 0 }
+
+    /// Subscribes to one session's events, or every session's with `session` nil.
+    public func subscribe(session: String?, bufferMax: Int = Limits.eventsBufferedPerSubscriberMax)
+        -> EventSubscription
+    {
+        let id = self.nextID.wrappingAdd(1, ordering: .relaxed).newValue
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: ChangeEvent.self, bufferingPolicy: .bufferingOldest(bufferMax))
+        let subscription = EventSubscription(id: id, events: stream, hub: self)
+        continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        self.subscribers.withLock {
+            $0[id] = Subscriber(session: session, continuation: continuation, subscription: subscription)
+        }
+        self.count.add(1, ordering: .relaxed)
+        return subscription
+    }
+
+    /// Hands an event to every interested subscriber. Called in LSN order (under the log's lock).
+    public func publish(_ event: ChangeEvent) {
+        self.subscribers.withLock { subscribers in
+            for (_, subscriber) in subscribers where subscriber.session == nil || subscriber.session == event.session {
+                if case .dropped = subscriber.continuation.yield(event) {
+                    subscriber.subscription.markOverflowed()
+                    subscriber.continuation.finish()
+                }
+            }
+        }
+    }
+
+    fileprivate func remove(_ id: Int) {
+        let removed = self.subscribers.withLock { $0.removeValue(forKey: id) }
+        if removed != nil { self.count.subtract(1, ordering: .relaxed) }
+    }
+}
+
+/// One subscriber's stream of events.
+public final class EventSubscription: Sendable {
+    /// The events, in LSN order. Ends when cancelled or when the subscriber fell too far behind.
+    public let events: AsyncStream<ChangeEvent>
+    private let id: Int
+    private weak let hub: EventHub?
+    private let overflowFlag = Atomic<Bool>(false)
+
+    fileprivate init(id: Int, events: AsyncStream<ChangeEvent>, hub: EventHub) {
+        self.id = id
+        self.events = events
+        self.hub = hub
+    }
+
+    /// True when the stream ended because the subscriber did not keep up.
+    public var overflowed: Bool { self.overflowFlag.load(ordering: .relaxed) }
+
+    fileprivate func markOverflowed() { self.overflowFlag.store(true, ordering: .relaxed) }
+
+    /// Stops the subscription.
+    public func cancel() { self.hub?.remove(self.id) }
+}

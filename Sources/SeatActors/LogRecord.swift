@@ -1,0 +1,86 @@
+/// A log sequence number: every change gets the next one, and events carry it as their `seq`.
+public typealias LSN = UInt64
+
+/// A session's identity in the log: the LSN of the record that created it. Unique for the life of the data
+/// directory, so a record of a dropped session can never apply to a new session of the same id.
+public typealias SessionHandle = UInt64
+
+/// A session's settings, as CREATE SESSION gives them.
+public struct SessionConfig: Sendable, Equatable {
+    /// The session's id.
+    public let id: String
+    /// The hall it is a showing of.
+    public let hallID: String
+    /// Hold lifetime when HOLD names none.
+    public let ttlSeconds: Int
+    /// The most a hold may live from its creation, EXTENDs included.
+    public let maxTTLSeconds: Int
+    /// The most seats one customer may hold and own together; nil for no limit.
+    public let customerSeatsMax: Int?
+
+    /// Default hold lifetime: 15 minutes.
+    public static let ttlSecondsDefault = 900
+    /// Default maximum hold lifetime: 2 hours.
+    public static let maxTTLSecondsDefault = 7_200
+
+    /// Validates the settings; throws `.badRequest` for out-of-range values.
+    public init(
+        id: String, hallID: String, ttlSeconds: Int = ttlSecondsDefault, maxTTLSeconds: Int = maxTTLSecondsDefault,
+        customerSeatsMax: Int? = nil
+    ) throws(SeatError) {
+        guard (1...Limits.ttlSecondsMax).contains(ttlSeconds) else {
+            throw .badRequest("ttl must be 1 to \(Limits.ttlSecondsMax) seconds")
+        }
+        guard (ttlSeconds...Limits.ttlSecondsMax).contains(maxTTLSeconds) else {
+            throw .badRequest("maxttl must be at least ttl and at most \(Limits.ttlSecondsMax) seconds")
+        }
+        if let limit = customerSeatsMax, limit < 1 { throw .badRequest("limit must be at least 1") }
+        self.id = id
+        self.hallID = hallID
+        self.ttlSeconds = ttlSeconds
+        self.maxTTLSeconds = maxTTLSeconds
+        self.customerSeatsMax = customerSeatsMax
+    }
+}
+
+/// What a HOLD decided, as logged: enough to redo it without a clock or a random source.
+public struct HeldRecord: Sendable, Equatable {
+    public let holdID: HoldID
+    public let customer: String
+    /// Dense seat indices, ascending (hall order).
+    public let seats: [Int32]
+    public let createdAtMs: Int64
+    public let expiresAtMs: Int64
+    /// The idempotency key, if the request had one.
+    public let key: String?
+
+    public init(holdID: HoldID, customer: String, seats: [Int32], createdAtMs: Int64, expiresAtMs: Int64,
+                key: String?) {
+        self.holdID = holdID
+        self.customer = customer
+        self.seats = seats
+        self.createdAtMs = createdAtMs
+        self.expiresAtMs = expiresAtMs
+        self.key = key
+    }
+}
+
+/// One change to one session: the outcome of a decision, never the request that led to it.
+public enum SessionChange: Sendable, Equatable {
+    case held(HeldRecord)
+    case extended(HoldID, expiresAtMs: Int64)
+    case confirmed(HoldID, ref: String?)
+    case released(HoldID)
+    case expired(HoldID)
+    /// Seats of a booking returned (dense indices, ascending).
+    case cancelled(HoldID, seats: [Int32])
+}
+
+/// Every change seatd logs.
+public enum LogRecord: Sendable, Equatable {
+    case hallCreated(id: String, rows: [RowSpec])
+    /// The session's handle is this record's LSN.
+    case sessionCreated(SessionConfig)
+    case sessionDropped(SessionHandle)
+    case change(SessionHandle, SessionChange)
+}

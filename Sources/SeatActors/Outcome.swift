@@ -1,0 +1,11 @@
+/// A session's answer to a request, with the LSN its reply must wait for: the session's last change when it
+/// answered, so no reply (not even a refusal) reflects a change a crash could take back.
+public struct Outcome<Value: Sendable>: Sendable {
+    public let result: Result<Value, SeatError>
+    public let lsn: LSN
+
+    public init(_ result: Result<Value, SeatError>, lsn: LSN) {
+        self.result = result
+        self.lsn = lsn
+    }
+}

@@ -1,0 +1,100 @@
+import Synchronization
+
+/// The halls and sessions of a running server. A lookup takes a mutex for one dictionary read: requests to
+/// different sessions never queue behind one global actor.
+public final class Registry: Sendable {
+    private struct Tables {
+        var halls: [String: Hall] = [:]
+        var sessions: [String: Session] = [:]
+    }
+
+    private let tables: Mutex<Tables>
+    /// The log every change goes to.
+    public let log: any ChangeLog
+    /// Where events are published.
+    public let hub: EventHub
+    private let clock: any WallClock
+    private let ids: any HoldIDSource
+
+    /// A registry over a recovered (or empty) state.
+    public init(
+        state: RegistryState = RegistryState(), log: any ChangeLog, hub: EventHub = EventHub(),
+        clock: any WallClock = SystemWallClock(), ids: any HoldIDSource = SystemHoldIDSource()
+    ) {
+        var tables = Tables(halls: state.halls)
+        for session in state.sessions.values {
+            tables.sessions[session.id] = Session(state: session, log: log, hub: hub, clock: clock, ids: ids)
+        }
+        self.tables = Mutex(tables)
+        self.log = log
+        self.hub = hub
+        self.clock = clock
+        self.ids = ids
+    }
+
+    /// The session of that id.
+    public func session(_ id: String) -> Session? {
+        self.tables.withLock { $0.sessions[id] }
+    }
+
+    /// The hall of that id.
+    public func hall(_ id: String) -> Hall? {
+        self.tables.withLock { $0.halls[id] }
+    }
+
+    /// Every live session.
+    public var sessions: [Session] { self.tables.withLock { Array($0.sessions.values) } }
+
+    /// Numbers of halls and sessions.
+    public var counts: (halls: Int, sessions: Int) { self.tables.withLock { ($0.halls.count, $0.sessions.count) } }
+
+    /// CREATE HALL. Returns the hall and the LSN of its record.
+    public func createHall(id: String, rows: [RowSpec]) throws(SeatError) -> (Hall, LSN) {
+        let hall = try Hall(id: id, specs: rows)
+        return try self.tables.withLock { tables throws(SeatError) in
+            guard tables.halls[id] == nil else { throw .exists("hall \(id)") }
+            let lsn = try self.log.append(.hallCreated(id: id, rows: rows), publish: nil)
+            tables.halls[id] = hall
+            return (hall, lsn)
+        }
+    }
+
+    /// CREATE SESSION. Returns the session and the LSN of its record (its handle).
+    public func createSession(_ config: SessionConfig) throws(SeatError) -> Session {
+        try self.tables.withLock { tables throws(SeatError) in
+            guard tables.sessions[config.id] == nil else { throw .exists("session \(config.id)") }
+            guard let hall = tables.halls[config.hallID] else { throw .noSuchHall(config.hallID) }
+            let handle = try self.log.append(.sessionCreated(config), publish: nil)
+            let state = SessionState(handle: handle, config: config, hall: hall)
+            let session = Session(state: state, log: self.log, hub: self.hub, clock: self.clock, ids: self.ids)
+            tables.sessions[config.id] = session
+            return session
+        }
+    }
+
+    /// DROP SESSION. Returns the LSN of the drop record.
+    public func dropSession(_ id: String) async throws(SeatError) -> LSN {
+        guard let session = self.session(id) else { throw .noSuchSession(id) }
+        let lsn = try await session.drop()
+        self.tables.withLock { tables in
+            if tables.sessions[id] === session { tables.sessions[id] = nil }
+        }
+        return lsn
+    }
+
+    /// Expires lapsed holds in every session (bounded per session); returns how many.
+    public func sweep() async -> Int {
+        var expired = 0
+        for session in self.sessions { expired += await session.sweep() }
+        return expired
+    }
+
+    /// Sweeps every `intervalMs` until the task is cancelled: lapsed seats come back within a tick even when
+    /// nobody touches their session.
+    public func runSweeper(intervalMs: Int = 250) async {
+        while !Task.isCancelled {
+            _ = await self.sweep()
+            try? await Task.sleep(for: .milliseconds(intervalMs))
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// Every way a request to the engine can fail. The server maps each case to one protocol error code.
+public enum SeatError: Error, Equatable, Sendable {
+    /// Malformed arguments the parser could not catch (row specs, duplicate seats, bad option values).
+    case badRequest(String)
+    /// The hall id is taken, or the session id is.
+    case exists(String)
+    /// No hall of that id.
+    case noSuchHall(String)
+    /// No session of that id.
+    case noSuchSession(String)
+    /// Well-formed seats that the hall does not have.
+    case noSuchSeat([SeatLabel])
+    /// No live hold or booking of that id in the session.
+    case noSuchHold(String)
+    /// Seats held or sold by others: every one of them, in hall order.
+    case taken([SeatLabel])
+    /// Fewer free seats than asked for.
+    case soldOut(requested: Int, free: Int)
+    /// Enough free seats but no block of that many adjacent ones.
+    case noAdjacent(Int)
+    /// A limit: the customer's seat limit, maxttl, seats per hold.
+    case limit(String)
+    /// The hold lapsed before this request.
+    case expired(String)
+    /// The hold is in the wrong state for the request (sold for EXTEND/RELEASE, held for CANCEL).
+    case notHeld(String)
+    /// The log cannot take changes now.
+    case unavailable(String)
+
+    /// True for SOLD_OUT and NO_ADJACENT: too few free seats.
+    public var isShortage: Bool {
+        switch self {
+        case .soldOut, .noAdjacent: true
+        default: false
+        }
+    }
+
+    /// The human-readable part of the error reply.
+    public var message: String {
+        switch self {
+        case .badRequest(let text), .limit(let text), .notHeld(let text), .unavailable(let text):
+            text
+        case .exists(let id): "\(id) exists"
+        case .noSuchHall(let id): "no hall \(id)"
+        case .noSuchSession(let id): "no session \(id)"
+        case .noSuchSeat(let seats): seats.map(\.description).joined(separator: " ")
+        case .noSuchHold(let id): "no hold \(id)"
+        case .taken(let seats): seats.map(\.description).joined(separator: " ")
+        case .soldOut(let requested, let free): "\(requested) seats requested, \(free) free"
+        case .noAdjacent(let count): "no block of \(count) adjacent free seats"
+        case .expired(let id): "hold \(id) expired"
+        }
+    }
+}

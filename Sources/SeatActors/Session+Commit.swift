@@ -1,0 +1,75 @@
+/// The mechanics every request shares: lazy expiry, logging, applying and publishing a change.
+extension Session {
+    /// Runs a change request: expires due holds (bounded) and the touched hold if it lapsed, then `body`.
+    func perform<Value: Sendable>(
+        touching holdID: HoldID? = nil, _ body: (Int64) throws(SeatError) -> Value
+    ) -> Outcome<Value> {
+        guard !self.dropped else { return Outcome(.failure(.noSuchSession(self.id)), lsn: 0) }
+        let now = self.clock.nowMs()
+        let result: Result<Value, SeatError>
+        do {
+            try self.expireDue(nowMs: now, max: Limits.expiredPerAccessMax)
+            if let holdID, let hold = self.state.holds[holdID], hold.hasLapsed(at: now) {
+                try self.commit(.expired(holdID))
+            }
+            result = .success(try body(now))
+        } catch {
+            result = .failure(error)
+        }
+        return Outcome(result, lsn: self.state.lastLSN)
+    }
+
+    /// Runs a read of the current state.
+    func read<Value: Sendable>(_ body: (SessionState) -> Value) -> Outcome<Value> {
+        guard !self.dropped else { return Outcome(.failure(.noSuchSession(self.id)), lsn: 0) }
+        return Outcome(.success(body(self.state)), lsn: self.state.lastLSN)
+    }
+
+    /// Expires up to `max` lapsed holds, each as its own logged change.
+    @discardableResult
+    func expireDue(nowMs: Int64, max: Int) throws(SeatError) -> Int {
+        var expired = 0
+        while expired < max, let id = self.state.dueExpiry(nowMs: nowMs) {
+            try self.commit(.expired(id))
+            expired += 1
+        }
+        return expired
+    }
+
+    /// Logs `change`, applies it and publishes its event, without suspending.
+    func commit(_ change: SessionChange) throws(SeatError) {
+        let state = self.state
+        var publish: ((LSN) -> Void)? = nil
+        if self.hub.hasSubscribers, let event = Session.eventParts(of: change, in: state) {
+            let hub = self.hub
+            let session = state.id
+            publish = { lsn in
+                hub.publish(ChangeEvent(seq: lsn, kind: event.kind, session: session, holdID: event.holdID,
+                                        customer: event.customer, seats: state.labels(event.seats)))
+            }
+        }
+        let lsn = try self.log.append(.change(self.handle, change), publish: publish)
+        self.state.apply(change, lsn: lsn)
+    }
+
+    /// What an event of `change` says, read from the state before the change applies.
+    static func eventParts(of change: SessionChange, in state: SessionState)
+        -> (kind: ChangeEvent.Kind, holdID: HoldID, customer: String, seats: [Int32])?
+    {
+        func hold(_ id: HoldID) -> Hold? { state.holds[id] }
+        switch change {
+        case .held(let record): return (.held, record.holdID, record.customer, record.seats)
+        case .extended(let id, _): return hold(id).map { (.extended, id, $0.customer, $0.seats) }
+        case .confirmed(let id, _): return hold(id).map { (.confirmed, id, $0.customer, $0.seats) }
+        case .released(let id): return hold(id).map { (.released, id, $0.customer, $0.seats) }
+        case .expired(let id): return hold(id).map { (.expired, id, $0.customer, $0.seats) }
+        case .cancelled(let id, let seats): return hold(id).map { (.cancelled, id, $0.customer, seats) }
+        }
+    }
+
+    func newHoldID() -> HoldID {
+        var raw = self.ids.next()
+        while raw == 0 { raw = self.ids.next() }
+        return HoldID(raw: raw)
+    }
+}

@@ -1,0 +1,135 @@
+/// One session (a showing of a hall) as an actor: the thin shell around `SessionState` that owns the clock, the
+/// id source and the log. Each method finishes without suspending: decide, append to the log (no await), apply,
+/// publish. Replies wait for durability outside the actor, so the actor never idles on a disk.
+public actor Session {
+    public nonisolated let id: String
+    public nonisolated let handle: SessionHandle
+    public nonisolated let hall: Hall
+    var state: SessionState
+    var dropped = false
+    let log: any ChangeLog
+    let hub: EventHub
+    let clock: any WallClock
+    let ids: any HoldIDSource
+
+    /// Wraps a state (new or recovered).
+    public init(state: SessionState, log: any ChangeLog, hub: EventHub, clock: any WallClock, ids: any HoldIDSource) {
+        self.id = state.id
+        self.handle = state.handle
+        self.hall = state.hall
+        self.state = state
+        self.log = log
+        self.hub = hub
+        self.clock = clock
+        self.ids = ids
+    }
+
+    // MARK: Changes
+
+    /// HOLD: explicit seats, BEST n or ANY n; all or nothing.
+    public func hold(customer: String, selection: SeatSelection, ttlSeconds: Int? = nil, key: String? = nil)
+        -> Outcome<HoldReply>
+    {
+        self.perform { now throws(SeatError) in
+            for lapsed in self.state.lapsedOwners(of: selection, nowMs: now) { try self.commit(.expired(lapsed)) }
+            let decision: SessionState.HoldDecision
+            do throws(SeatError) {
+                decision = try self.decideHold(customer, selection, ttlSeconds, key, now)
+            } catch {
+                // Lapsed holds past the per-access budget may be what blocks BEST/ANY: expire them all, retry.
+                guard error.isShortage, self.state.dueExpiry(nowMs: now) != nil else { throw error }
+                try self.expireDue(nowMs: now, max: Int.max)
+                decision = try self.decideHold(customer, selection, ttlSeconds, key, now)
+            }
+            switch decision {
+            case .repeated(let reply):
+                return reply
+            case .change(let change):
+                guard case .held(let record) = change else { preconditionFailure("HOLD decided \(change)") }
+                try self.commit(change)
+                return HoldReply(holdID: record.holdID, expiresAtMs: record.expiresAtMs,
+                                 seats: self.state.labels(record.seats))
+            }
+        }
+    }
+
+    private func decideHold(
+        _ customer: String, _ selection: SeatSelection, _ ttlSeconds: Int?, _ key: String?, _ now: Int64
+    ) throws(SeatError) -> SessionState.HoldDecision {
+        try self.state.decideHold(
+            customer: customer, selection: selection, ttlSeconds: ttlSeconds, key: key, nowMs: now,
+            newHoldID: self.newHoldID)
+    }
+
+    /// EXTEND: new expiry = now + ttl.
+    public func extend(_ holdID: HoldID, ttlSeconds: Int) -> Outcome<Extension> {
+        self.perform(touching: holdID) { now throws(SeatError) in
+            let change = try self.state.decideExtend(holdID, ttlSeconds: ttlSeconds, nowMs: now)
+            try self.commit(change)
+            return Extension(holdID: holdID, expiresAtMs: self.state.holds[holdID]!.expiresAtMs)
+        }
+    }
+
+    /// CONFIRM: held -> sold; a repeat gets the same reply.
+    public func confirm(_ holdID: HoldID, ref: String? = nil) -> Outcome<HoldSeats> {
+        self.perform(touching: holdID) { now throws(SeatError) in
+            switch try self.state.decideConfirm(holdID, ref: ref, nowMs: now) {
+            case .repeated(let reply):
+                return reply
+            case .change(let change):
+                try self.commit(change)
+                return HoldSeats(holdID: holdID, seats: self.state.labels(self.state.holds[holdID]!.seats))
+            }
+        }
+    }
+
+    /// RELEASE: held -> free; the hold is forgotten.
+    public func release(_ holdID: HoldID) -> Outcome<HoldID> {
+        self.perform(touching: holdID) { now throws(SeatError) in
+            try self.commit(try self.state.decideRelease(holdID, nowMs: now))
+            return holdID
+        }
+    }
+
+    /// CANCEL: sold -> free, the whole booking or the listed seats of it.
+    public func cancel(_ holdID: HoldID, seats: [SeatLabel]? = nil) -> Outcome<HoldSeats> {
+        self.perform(touching: holdID) { now throws(SeatError) in
+            let change = try self.state.decideCancel(holdID, seats: seats, nowMs: now)
+            guard case .cancelled(_, let cancelled) = change else { preconditionFailure("CANCEL decided \(change)") }
+            try self.commit(change)
+            return HoldSeats(holdID: holdID, seats: self.state.labels(cancelled))
+        }
+    }
+
+    /// Expires up to `max` lapsed holds; returns how many. The sweeper calls this about every tick.
+    @discardableResult
+    public func sweep(max: Int = Limits.expiredPerSweepMax) -> Int {
+        guard !self.dropped else { return 0 }
+        return (try? self.expireDue(nowMs: self.clock.nowMs(), max: max)) ?? 0
+    }
+
+    // MARK: Reads
+
+    /// AVAIL.
+    public func counts() -> Outcome<SeatCounts> { self.read { $0.counts } }
+
+    /// MAP, by row.
+    public func map() -> Outcome<[(row: String, states: String)]> { self.read { $0.mapRows() } }
+
+    /// LIST: a customer's live holds and bookings, oldest first.
+    public func list(customer: String) -> Outcome<[CustomerHold]> { self.read { $0.list(customer: customer) } }
+
+    /// A copy of the whole state (snapshots, tests).
+    public func snapshot() -> SessionState { self.state }
+
+    /// Confirmations over the session's life.
+    public func confirmsTotal() -> Int { self.state.confirmsTotal }
+
+    /// Marks the session dropped and logs it; later requests answer NO_SUCH_SESSION.
+    func drop() throws(SeatError) -> LSN {
+        guard !self.dropped else { throw .noSuchSession(self.id) }
+        let lsn = try self.log.append(.sessionDropped(self.handle), publish: nil)
+        self.dropped = true
+        return lsn
+    }
+}

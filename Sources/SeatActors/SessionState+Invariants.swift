@@ -1,0 +1,37 @@
+/// Invariants as code, checked after every apply in debug builds and tests. One precondition per fact.
+extension SessionState {
+    /// Traps when the state breaks a rule. O(capacity + holds).
+    public func checkInvariants() {
+        let seats = self.seats
+        precondition(seats.freeCount >= 0, "negative free count")
+        precondition(seats.freeCount + seats.heldCount + seats.soldCount == seats.capacity, "counts do not add up")
+        var claimed = [Bool](repeating: false, count: seats.capacity)
+        var held = 0
+        var sold = 0
+        var byCustomer: [String: Int] = [:]
+        for (id, hold) in self.holds {
+            precondition(!hold.seats.isEmpty, "hold \(id) has no seats")
+            precondition(zip(hold.seats, hold.seats.dropFirst()).allSatisfy { $0 < $1 }, "hold \(id) seats unsorted")
+            for seat in hold.seats.map(Int.init) {
+                precondition(!claimed[seat], "seat \(seat) is in two holds")
+                claimed[seat] = true
+                precondition(seats.owner(of: seat) == id, "seat \(seat) is not owned by its hold \(id)")
+                precondition(seats.state(of: seat) == (hold.isSold ? .sold : .held), "seat \(seat) state mismatch")
+            }
+            if hold.isSold { sold += hold.seats.count } else { held += hold.seats.count }
+            byCustomer[hold.customer, default: 0] += hold.seats.count
+            precondition(self.holdsByCustomer[hold.customer]?.contains(id) == true, "hold \(id) not indexed")
+            precondition(!self.expiredIDs.contains(id), "live hold \(id) remembered as expired")
+        }
+        precondition(held == seats.heldCount, "held count \(seats.heldCount) but holds cover \(held)")
+        precondition(sold == seats.soldCount, "sold count \(seats.soldCount) but bookings cover \(sold)")
+        for index in 0..<seats.capacity where !claimed[index] {
+            precondition(seats.isFree(index), "seat \(index) is occupied by no hold")
+        }
+        precondition(byCustomer == self.seatsByCustomer, "customer seat counts drifted")
+        let indexed = self.holdsByCustomer.values.reduce(0) { $0 + $1.count }
+        precondition(indexed == self.holds.count, "customer index lists \(indexed) of \(self.holds.count) holds")
+        precondition(self.expiredIDs.count == self.expiredOrder.count, "expired id set and order differ")
+        precondition(self.lastLSN >= self.handle, "last LSN precedes the session's creation")
+    }
+}

@@ -1,0 +1,117 @@
+import DequeModule
+import HeapModule
+
+/// The rules of one session as a pure value: no async, no I/O, no clock reads (time is passed in).
+/// Every change is decided (`SessionState+Decide.swift`), turned into a `SessionChange`, and applied through
+/// `apply(_:lsn:)`, the only mutation path. Recovery replays the log through the same function.
+public struct SessionState: Sendable {
+    /// A pending expiry in the heap. Entries go stale when a hold is extended, confirmed or released; stale
+    /// entries are skipped when they reach the top.
+    struct Expiry: Comparable, Sendable {
+        let expiresAtMs: Int64
+        let holdID: HoldID
+        static func < (lhs: Expiry, rhs: Expiry) -> Bool {
+            (lhs.expiresAtMs, lhs.holdID.raw) < (rhs.expiresAtMs, rhs.holdID.raw)
+        }
+    }
+
+    /// A HOLD's reply as kept for its idempotency key.
+    struct KeyedReply: Sendable, Equatable {
+        let holdID: HoldID
+        let expiresAtMs: Int64
+        let seats: [Int32]
+    }
+
+    /// The session's identity in the log.
+    public let handle: SessionHandle
+    /// Its settings.
+    public let config: SessionConfig
+    /// Its hall.
+    public let hall: Hall
+    /// Seat states.
+    public internal(set) var seats: SeatMap
+    /// Live holds and bookings.
+    public internal(set) var holds: [HoldID: Hold] = [:]
+    /// Each customer's live holds and bookings, oldest first.
+    var holdsByCustomer: [String: [HoldID]] = [:]
+    /// Seats each customer holds or owns, for the per-customer limit.
+    var seatsByCustomer: [String: Int] = [:]
+    /// First reply of each idempotency key.
+    var keys: [String: KeyedReply] = [:]
+    /// Ids of holds that lapsed (the newest `Limits.expiredHoldsRememberedMax`), so they answer EXPIRED.
+    var expiredIDs: Set<HoldID> = []
+    var expiredOrder: Deque<HoldID> = []
+    /// Pending expiries, soonest first.
+    var expiries = Heap<Expiry>()
+    /// The LSN of the last change applied.
+    public internal(set) var lastLSN: LSN
+    /// CONFIRMs applied over the session's life.
+    public internal(set) var confirmsTotal = 0
+
+    /// Run `checkInvariants()` after every apply: on in debug builds (and so in tests), off in release.
+    nonisolated(unsafe) public static var checksInvariants = _isDebugAssertConfiguration()
+
+    /// A new, empty session created by the record at `handle`.
+    public init(handle: SessionHandle, config: SessionConfig, hall: Hall) {
+        self.handle = handle
+        self.config = config
+        self.hall = hall
+        self.seats = SeatMap(capacity: hall.capacity)
+        self.lastLSN = handle
+    }
+
+    /// The session's id.
+    public var id: String { self.config.id }
+
+    /// Seat counts.
+    public var counts: SeatCounts {
+        SeatCounts(free: self.seats.freeCount, held: self.seats.heldCount, sold: self.seats.soldCount)
+    }
+
+    /// The expiry of the hold that lapses first, if any is pending (possibly a stale entry: a hint for sweeps).
+    public var nextExpiryMs: Int64? { self.expiries.min?.expiresAtMs }
+
+    /// Labels of dense seat indices, in the given order.
+    public func labels(_ indices: [Int32]) -> [SeatLabel] {
+        indices.map { self.hall.label(of: Int($0)) }
+    }
+
+    /// The seat map by row in listed order: `.` free, `h` held, `x` sold.
+    public func mapRows() -> [(row: String, states: String)] {
+        self.hall.rows.map { row in
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(row.seatCount)
+            for index in row.firstIndex..<(row.firstIndex + row.seatCount) {
+                switch self.seats.state(of: index) {
+                case .free: bytes.append(UInt8(ascii: "."))
+                case .held: bytes.append(UInt8(ascii: "h"))
+                case .sold: bytes.append(UInt8(ascii: "x"))
+                }
+            }
+            return (row.label, String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    /// A customer's live holds and bookings, oldest first.
+    public func list(customer: String) -> [CustomerHold] {
+        (self.holdsByCustomer[customer] ?? []).map { id in
+            let hold = self.holds[id]!
+            return CustomerHold(holdID: id, isSold: hold.isSold, seats: self.labels(hold.seats))
+        }
+    }
+
+    /// True when `id` lapsed and is still remembered.
+    public func hasExpired(_ id: HoldID) -> Bool { self.expiredIDs.contains(id) }
+
+    /// A held hold that has lapsed at `nowMs` and is due for an `expired` change, or nil. Pops stale heap
+    /// entries on the way; the due entry itself stays until its `expired` change is applied.
+    public mutating func dueExpiry(nowMs: Int64) -> HoldID? {
+        while let top = self.expiries.min, top.expiresAtMs <= nowMs {
+            if let hold = self.holds[top.holdID], !hold.isSold, hold.expiresAtMs == top.expiresAtMs {
+                return top.holdID
+            }
+            _ = self.expiries.popMin()
+        }
+        return nil
+    }
+}
