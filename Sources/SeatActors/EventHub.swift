@@ -36,19 +36,24 @@ public final class EventHub: Sendable {
 
     /// Hands an event to every interested subscriber. Called in LSN order (under the log's lock).
     public func publish(_ event: ChangeEvent) {
-        self.subscribers.withLock { subscribers in
-            for (_, subscriber) in subscribers where subscriber.session == nil || subscriber.session == event.session {
+        let overflowed = self.subscribers.withLock { subscribers -> [Int] in
+            var overflowed: [Int] = []
+            for (id, subscriber) in subscribers where subscriber.session == nil || subscriber.session == event.session {
                 if case .dropped = subscriber.continuation.yield(event) {
                     subscriber.subscription.markOverflowed()
-                    subscriber.continuation.finish()
+                    overflowed.append(id)
                 }
             }
+            return overflowed
         }
+        for id in overflowed { self.remove(id) }
     }
 
+    /// Drops a subscriber and ends its stream (outside the lock: ending it calls back into `remove`).
     fileprivate func remove(_ id: Int) {
-        let removed = self.subscribers.withLock { $0.removeValue(forKey: id) }
-        if removed != nil { self.count.subtract(1, ordering: .relaxed) }
+        guard let removed = self.subscribers.withLock({ $0.removeValue(forKey: id) }) else { return }
+        self.count.subtract(1, ordering: .relaxed)
+        removed.continuation.finish()
     }
 }
 
