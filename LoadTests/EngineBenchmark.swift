@@ -21,11 +21,14 @@ struct EngineBenchmark: AsyncParsableCommand {
     var tasks = 64
     @Option(help: "Seconds to run.")
     var seconds = 5.0
-    @Option(help: "Seed for seat choices and hold ids.")
+    @Option(help: "Seed for seat choices.")
     var seed: UInt64 = 1
+    @Flag(name: .customLong("seeded-ids"), help: "Draw hold ids from a seeded generator instead of the system's secure source (as seatd does).")
+    var seededIDs = false
 
     func run() async throws {
-        let registry = Registry(log: InMemoryChangeLog(), ids: SeededHoldIDSource(seed: self.seed))
+        let ids: any HoldIDSource = self.seededIDs ? SeededHoldIDSource(seed: self.seed) : SystemHoldIDSource()
+        let registry = Registry(log: InMemoryChangeLog(), ids: ids)
         let specs = (0..<self.rows).map { RowSpec(label: EngineBenchmark.rowLabel($0), ranges: [1...self.seatsPerRow]) }
         _ = try registry.createHall(id: "bench", rows: specs)
         var sessions: [Session] = []

@@ -38,18 +38,21 @@ extension Session {
 
     /// Logs `change`, applies it and publishes its event, without suspending.
     func commit(_ change: SessionChange) throws(SeatError) {
-        let state = self.state
-        var publish: ((LSN) -> Void)? = nil
-        if self.hub.hasSubscribers, let event = Session.eventParts(of: change, in: state) {
-            let hub = self.hub
-            let session = state.id
-            publish = { lsn in
-                hub.publish(ChangeEvent(seq: lsn, kind: event.kind, session: session, holdID: event.holdID,
-                                        customer: event.customer, seats: state.labels(event.seats)))
-            }
-        }
+        let publish = self.hub.hasSubscribers ? self.publisher(for: change) : nil
         let lsn = try self.log.append(.change(self.handle, change), publish: publish)
         self.state.apply(change, lsn: lsn)
+    }
+
+    /// The closure that publishes `change`'s event once the log has given it an LSN.
+    private func publisher(for change: SessionChange) -> ((LSN) -> Void)? {
+        guard let event = Session.eventParts(of: change, in: self.state) else { return nil }
+        let hub = self.hub
+        let session = self.id
+        let seats = self.state.labels(event.seats)
+        return { lsn in
+            hub.publish(ChangeEvent(seq: lsn, kind: event.kind, session: session, holdID: event.holdID,
+                                    customer: event.customer, seats: seats))
+        }
     }
 
     /// What an event of `change` says, read from the state before the change applies.

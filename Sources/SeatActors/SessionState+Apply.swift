@@ -1,3 +1,5 @@
+import HeapModule
+
 /// The only mutation path of a session. Live requests and recovery both come through here.
 extension SessionState {
     /// Applies a change that was decided (live) or read back from the log (recovery).
@@ -9,7 +11,7 @@ extension SessionState {
         case .extended(let id, let expiresAtMs):
             precondition(self.holds[id]?.isSold == false, "extend of \(id), which is not held")
             self.holds[id]!.expiresAtMs = expiresAtMs
-            self.expiries.insert(Expiry(expiresAtMs: expiresAtMs, holdID: id))
+            self.scheduleExpiry(Expiry(expiresAtMs: expiresAtMs, holdID: id))
         case .confirmed(let id, let ref):
             precondition(self.holds[id]?.isSold == false, "confirm of \(id), which is not held")
             for seat in self.holds[id]!.seats { self.seats.sell(Int(seat)) }
@@ -42,7 +44,17 @@ extension SessionState {
             precondition(self.keys[key] == nil, "idempotency key \(key) used twice")
             self.keys[key] = KeyedReply(holdID: record.holdID, expiresAtMs: record.expiresAtMs, seats: record.seats)
         }
-        self.expiries.insert(Expiry(expiresAtMs: record.expiresAtMs, holdID: record.holdID))
+        self.scheduleExpiry(Expiry(expiresAtMs: record.expiresAtMs, holdID: record.holdID))
+    }
+
+    /// Adds a pending expiry. Confirmed, released and extended holds leave stale entries behind; once they
+    /// outnumber the live ones the heap is rebuilt from the live holds, so it stays O(live holds) in size.
+    private mutating func scheduleExpiry(_ expiry: Expiry) {
+        self.expiries.insert(expiry)
+        if self.expiries.count > 2 * self.holds.count + 64 {
+            self.expiries = Heap(self.holds.values.lazy.filter { !$0.isSold }
+                .map { Expiry(expiresAtMs: $0.expiresAtMs, holdID: $0.id) })
+        }
     }
 
     private mutating func applyCancelled(_ id: HoldID, seats: [Int32]) {
