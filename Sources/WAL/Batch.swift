@@ -1,0 +1,94 @@
+import SeatActors
+
+/// One batch of records as written to a segment: see `Format` for the layout.
+struct Batch {
+    let firstLSN: LSN
+    let count: Int
+    /// The raw payload: the encoded records.
+    let payload: ArraySlice<UInt8>
+
+    /// The batch's bytes (padded) and its CRC, chained to `previousCRC`.
+    static func encode(firstLSN: LSN, count: Int, payload: [UInt8], previousCRC: UInt32) -> (bytes: [UInt8], crc: UInt32) {
+        let compressed = payload.count >= Format.compressBytesMin ? LZ4.compress(payload) : nil
+        let stored = compressed ?? payload
+        var header = ByteWriter()
+        header.bytes.reserveCapacity(Format.padded(Format.batchHeaderBytes + stored.count))
+        header.u32(Format.batchMagic)
+        header.u8(Format.version)
+        header.u8(compressed == nil ? 0 : Format.flagLZ4)
+        header.u16(0)
+        header.u64(firstLSN)
+        header.u32(UInt32(count))
+        header.u32(UInt32(payload.count))
+        header.u32(UInt32(stored.count))
+        header.u32(previousCRC)
+        let crc = CRC32C.checksum(stored, continuing: CRC32C.checksum(header.bytes))
+        header.u32(crc)
+        header.u32(0)
+        header.bytes.append(contentsOf: stored)
+        header.bytes.append(contentsOf: repeatElement(0, count: Format.padded(header.bytes.count) - header.bytes.count))
+        return (header.bytes, crc)
+    }
+
+    /// What decoding a batch at an offset found.
+    enum Read {
+        /// A valid batch and the bytes it takes (padded).
+        case batch(Batch, crc: UInt32, bytes: Int)
+        /// Zeros where a batch would start: the clean end of the log.
+        case end
+        /// Something that is not a valid batch, and why.
+        case invalid(String)
+    }
+
+    /// Decodes the batch at `offset` of `file`, checking it against the expected LSN and chain.
+    static func read(_ file: [UInt8], at offset: Int, expectedLSN: LSN?, previousCRC: UInt32?) -> Read {
+        guard offset + 4 <= file.count else { return offset == file.count ? .end : .invalid("header cut short") }
+        var reader = ByteReader(file[offset..<min(file.count, offset + Format.batchHeaderBytes)])
+        let magic = (try? reader.u32()) ?? 0
+        if magic == 0 { return .end }
+        guard magic == Format.batchMagic else { return .invalid("bad batch magic") }
+        guard offset + Format.batchHeaderBytes <= file.count else { return .invalid("header cut short") }
+        do throws(WALError) {
+            let version = try reader.u8()
+            let flags = try reader.u8()
+            let reserved = try reader.u16()
+            let firstLSN = try reader.u64()
+            let count = Int(try reader.u32())
+            let rawCount = Int(try reader.u32())
+            let storedCount = Int(try reader.u32())
+            let chained = try reader.u32()
+            let crc = try reader.u32()
+            let padding = try reader.u32()
+            guard version == Format.version, flags & ~Format.flagLZ4 == 0, reserved == 0, padding == 0 else {
+                return .invalid("bad version, flags or reserved bytes")
+            }
+            guard count >= 1, rawCount <= Format.batchBytesMax, storedCount <= Format.batchBytesMax + 1024 else {
+                return .invalid("bad lengths")
+            }
+            let payloadStart = offset + Format.batchHeaderBytes
+            guard payloadStart + storedCount <= file.count else { return .invalid("payload cut short") }
+            let stored = file[payloadStart..<(payloadStart + storedCount)]
+            let computed = CRC32C.checksum(stored, continuing: CRC32C.checksum(file[offset..<(offset + 32)]))
+            guard computed == crc else { return .invalid("checksum mismatch") }
+            if let expectedLSN, firstLSN != expectedLSN { return .invalid("LSN \(firstLSN), expected \(expectedLSN)") }
+            if let previousCRC, chained != previousCRC { return .invalid("broken checksum chain") }
+            let payload: ArraySlice<UInt8>
+            if flags & Format.flagLZ4 != 0 {
+                guard let raw = LZ4.decompress(stored, rawCount: rawCount) else { return .invalid("bad LZ4 block") }
+                payload = raw[...]
+            } else {
+                guard storedCount == rawCount else { return .invalid("raw batch with two lengths") }
+                payload = stored
+            }
+            let bytes = Format.padded(Format.batchHeaderBytes + storedCount)
+            // Padding up to the next 8 bytes is zeros; a file that ends inside it still holds the whole batch.
+            let paddingEnd = min(offset + bytes, file.count)
+            guard file[(payloadStart + storedCount)..<paddingEnd].allSatisfy({ $0 == 0 }) else {
+                return .invalid("bytes after the payload")
+            }
+            return .batch(Batch(firstLSN: firstLSN, count: count, payload: payload), crc: crc, bytes: bytes)
+        } catch {
+            return .invalid("\(error)")
+        }
+    }
+}

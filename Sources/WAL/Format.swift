@@ -1,0 +1,74 @@
+/// # The seatd write-ahead log, format version 1
+///
+/// The log lives in `<data>/wal/` as segment files named by the LSN of their first record, 20 decimal digits:
+/// `00000000000000000001.wal`. Each is preallocated to the segment size (zeros) so appends never change the
+/// file's size; a new segment is started when the next batch does not fit. The directory is fsynced after every
+/// create, rename or remove.
+///
+/// ## Segment header (32 bytes, little-endian)
+/// | offset | size | field |
+/// |---|---|---|
+/// | 0 | 8 | magic `SEATWAL\0` |
+/// | 8 | 2 | format version (1) |
+/// | 10 | 6 | reserved, zero |
+/// | 16 | 8 | first LSN of the segment |
+/// | 24 | 4 | CRC of the last batch before this segment (0 for the first): the chain runs across segments |
+/// | 28 | 4 | CRC-32C of bytes 0..<28 |
+///
+/// ## Batch (header 40 bytes, then the payload, then zeros up to a multiple of 8)
+/// | offset | size | field |
+/// |---|---|---|
+/// | 0 | 4 | magic `SBAT` |
+/// | 4 | 1 | version (1) |
+/// | 5 | 1 | flags: bit 0 set = payload is one LZ4 block, clear = raw |
+/// | 6 | 2 | reserved, zero |
+/// | 8 | 8 | LSN of the first record |
+/// | 16 | 4 | record count (>= 1) |
+/// | 20 | 4 | raw payload length |
+/// | 24 | 4 | stored payload length |
+/// | 28 | 4 | CRC of the previous batch (the chain) |
+/// | 32 | 4 | CRC-32C of bytes 0..<32 and the stored payload |
+/// | 36 | 4 | reserved, zero |
+///
+/// The payload is the records one after another, encoded as `RecordCodec` describes; the records' LSNs are the
+/// batch's first LSN plus their position. One batch is what one group commit writes: one write, one fdatasync.
+///
+/// ## Reading it back (see `Recovery`)
+/// A zero magic where a batch would start is the clean end of the log. A batch that fails any check (magic,
+/// lengths, CRC, chain, LSN) is a torn tail when it is in the newest segment and no valid batch follows it: it
+/// and everything after it are zeroed and the log goes on from there. Anywhere else it is damage: recovery
+/// refuses to start and names the file, offset and LSN. A missing segment or an LSN gap is damage too.
+///
+/// ## Snapshots
+/// Snapshots (`<data>/snapshots/`) hold every hall and session image with the LSN each image reflects; replay
+/// starts after the oldest of them and skips, per session, records its image already contains.
+public enum Format {
+    /// `SEATWAL\0`.
+    static let segmentMagic: [UInt8] = Array("SEATWAL".utf8) + [0]
+    /// `SBAT` read as a little-endian word.
+    static let batchMagic: UInt32 = 0x5441_4253
+    static let version: UInt8 = 1
+    static let segmentHeaderBytes = 32
+    static let batchHeaderBytes = 40
+    static let flagLZ4: UInt8 = 1
+    /// Batches below this raw size are stored raw: LZ4 buys little there.
+    static let compressBytesMin = 64
+    /// The largest raw payload of one batch; a busier moment is written as several batches.
+    public static let batchBytesMax = 1 << 20
+
+    /// The file name of the segment starting at `lsn`.
+    public static func segmentName(firstLSN lsn: LSN) -> String {
+        let digits = String(lsn)
+        return String(repeating: "0", count: 20 - digits.count) + digits + ".wal"
+    }
+
+    /// The first LSN a segment name stands for, or nil for another file.
+    public static func firstLSN(ofSegment name: String) -> LSN? {
+        guard name.hasSuffix(".wal"), name.utf8.count == 24 else { return nil }
+        return LSN(name.dropLast(4))
+    }
+
+    static func padded(_ count: Int) -> Int { (count + 7) & ~7 }
+}
+
+import SeatActors

@@ -1,0 +1,267 @@
+import Foundation
+import SeatActors
+
+/// The log's writer: a `ChangeLog` whose `append` encodes the record into a pending buffer under a lock (it never
+/// suspends), and one thread that performs group commit.
+///
+/// Group commit: the writer thread takes everything pending (up to one batch's size), writes it as one batch with
+/// one `pwrite`, calls `fdatasync` once (policy `always`), then advances the durable LSN and wakes every reply
+/// waiting for an LSN at or below it. It never waits on a timer for a batch to fill: while one fsync runs, the
+/// next batch accumulates, and it is written the moment the fsync returns (Redis's beforeSleep does the same
+/// with `appendfsync always`). A write or fsync error is final for this writer: the fsync is never retried on
+/// the same file (after a failed fsync the kernel may have dropped the dirty pages), every waiter gets
+/// `.unavailable`, and so does every later append.
+public final class LogWriter: ChangeLog, @unchecked Sendable {
+    /// Settings of the log.
+    public struct Options: Sendable {
+        public var directory: String
+        public var segmentBytes: Int
+        public var fsync: FsyncPolicy
+
+        public init(directory: String, segmentBytes: Int = 64 << 20, fsync: FsyncPolicy = .always) {
+            precondition(segmentBytes >= 64 << 10, "segments must be at least 64 KiB")
+            self.directory = directory
+            self.segmentBytes = segmentBytes
+            self.fsync = fsync
+        }
+    }
+
+    private let condition = NSCondition()
+    // Guarded by `condition`:
+    private var assigned: LSN
+    private var pending = ByteWriter()
+    private var pendingEnds: [Int] = []
+    private var pendingFirst: LSN = 0
+    private var durable: LSN
+    private var failure: WALError?
+    private var waiters: [(lsn: LSN, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var stopping = false
+    private var stopped = false
+    private var stats = LogStats()
+    // Owned by the writer thread:
+    private let storage: any Storage
+    private let options: Options
+    private var file: (any StorageFile)?
+    private var offset = 0
+    private var lastCRC: UInt32
+    private var lastSyncNs: UInt64 = 0
+    private var unsynced = false
+
+    /// A writer that continues the log after `lastLSN`, appending at `tail` (nil: start a new segment).
+    public init(storage: any Storage = PosixStorage(), options: Options, lastLSN: LSN, tail: LogTail?) throws(WALError) {
+        self.storage = storage
+        self.options = options
+        self.assigned = lastLSN
+        self.durable = lastLSN
+        self.lastCRC = tail?.lastCRC ?? 0
+        try storage.makeDirectory(options.directory)
+        if let tail {
+            self.file = try storage.open(tail.path, create: false)
+            self.offset = tail.offset
+        }
+        let thread = Thread { [self] in self.runWriter() }
+        thread.name = "seatd-wal"
+        thread.start()
+    }
+
+    // MARK: ChangeLog
+
+    public func append(_ record: LogRecord, publish: ((LSN) -> Void)?) throws(SeatError) -> LSN {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        if let failure = self.failure { throw .unavailable("the log cannot be written: \(failure)") }
+        guard !self.stopping else { throw .unavailable("the log is closing") }
+        self.assigned += 1
+        if self.pendingEnds.isEmpty {
+            self.pendingFirst = self.assigned
+            self.condition.signal()
+        }
+        RecordCodec.encode(record, into: &self.pending)
+        self.pendingEnds.append(self.pending.bytes.count)
+        publish?(self.assigned)
+        return self.assigned
+    }
+
+    public func waitDurable(through lsn: LSN) async throws(SeatError) {
+        if self.condition.withLock({ self.durable >= lsn }) { return }
+        do {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                self.condition.lock()
+                if self.durable >= lsn {
+                    self.condition.unlock()
+                    continuation.resume()
+                } else if let failure = self.failure {
+                    self.condition.unlock()
+                    continuation.resume(throwing: SeatError.unavailable("the log cannot be written: \(failure)"))
+                } else {
+                    self.waiters.append((lsn, continuation))
+                    self.condition.unlock()
+                }
+            }
+        } catch {
+            throw (error as? SeatError) ?? .unavailable("\(error)")
+        }
+    }
+
+    public var lastLSN: LSN { self.condition.withLock { self.assigned } }
+
+    /// The last LSN known durable.
+    public var durableLSN: LSN { self.condition.withLock { self.durable } }
+
+    /// The failure that stopped the log, if any.
+    public var failed: WALError? { self.condition.withLock { self.failure } }
+
+    /// Counters for STATS and metrics.
+    public var statistics: LogStats { self.condition.withLock { self.stats } }
+
+    /// Writes and syncs everything appended so far, stops the writer thread and closes the segment.
+    public func close() {
+        self.condition.lock()
+        self.stopping = true
+        self.condition.broadcast()
+        while !self.stopped { self.condition.wait() }
+        self.condition.unlock()
+    }
+
+    // MARK: The writer thread
+
+    private func runWriter() {
+        while let (payload, count, first) = self.nextBatch() {
+            do throws(WALError) {
+                try self.write(payload: payload, count: count, firstLSN: first)
+                self.finish(through: first + LSN(count) - 1, bytes: payload.count)
+            } catch {
+                self.fail(error)
+            }
+        }
+        if self.failure == nil { try? self.file?.sync() }
+        self.file?.close()
+        self.condition.withLock {
+            self.stopped = true
+            self.condition.broadcast()
+        }
+    }
+
+    /// Waits for pending records and takes up to one batch of them; nil once stopping with nothing pending.
+    private func nextBatch() -> ([UInt8], Int, LSN)? {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        while self.pendingEnds.isEmpty {
+            if self.stopping || self.failure != nil { return nil }
+            if case .interval(let ms) = self.options.fsync, self.unsynced {
+                let due = Date(timeIntervalSinceNow: Double(ms) / 1_000)
+                if !self.condition.wait(until: due), self.pendingEnds.isEmpty {
+                    self.condition.unlock()
+                    do throws(WALError) { try self.syncNow() } catch { self.fail(error) }
+                    self.condition.lock()
+                }
+            } else {
+                self.condition.wait()
+            }
+        }
+        let limit = min(Format.batchBytesMax, self.options.segmentBytes - Format.segmentHeaderBytes - 64)
+        var count = 1
+        while count < self.pendingEnds.count && self.pendingEnds[count] <= limit { count += 1 }
+        let end = self.pendingEnds[count - 1]
+        let payload = Array(self.pending.bytes[0..<end])
+        let first = self.pendingFirst
+        if count == self.pendingEnds.count {
+            self.pending.bytes.removeAll(keepingCapacity: true)
+            self.pendingEnds.removeAll(keepingCapacity: true)
+        } else {
+            self.pending.bytes.removeFirst(end)
+            self.pendingEnds.removeFirst(count)
+            for index in self.pendingEnds.indices { self.pendingEnds[index] -= end }
+            self.pendingFirst = first + LSN(count)
+        }
+        return (payload, count, first)
+    }
+
+    private func write(payload: [UInt8], count: Int, firstLSN: LSN) throws(WALError) {
+        let (bytes, crc) = Batch.encode(firstLSN: firstLSN, count: count, payload: payload, previousCRC: self.lastCRC)
+        if self.file == nil || self.offset + bytes.count > self.options.segmentBytes {
+            try self.roll(firstLSN: firstLSN)
+        }
+        try self.file!.write(bytes, at: self.offset)
+        self.offset += bytes.count
+        self.lastCRC = crc
+        self.unsynced = true
+        self.condition.withLock { self.stats.bytesWritten += UInt64(bytes.count) }
+        if case .always = self.options.fsync { try self.syncNow() }
+        if case .interval(let ms) = self.options.fsync,
+            DispatchTime.now().uptimeNanoseconds - self.lastSyncNs >= UInt64(ms) * 1_000_000
+        {
+            try self.syncNow()
+        }
+    }
+
+    private func syncNow() throws(WALError) {
+        guard self.unsynced, let file = self.file else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        try file.sync()
+        self.lastSyncNs = DispatchTime.now().uptimeNanoseconds
+        self.unsynced = false
+        let elapsed = self.lastSyncNs - start
+        self.condition.withLock {
+            self.stats.fsyncs += 1
+            self.stats.fsyncNanoseconds += elapsed
+        }
+    }
+
+    /// Closes the current segment (synced) and starts a new one named by `firstLSN`.
+    private func roll(firstLSN: LSN) throws(WALError) {
+        if let file = self.file {
+            try self.syncNow()
+            file.close()
+            self.file = nil
+        }
+        let path = self.options.directory + "/" + Format.segmentName(firstLSN: firstLSN)
+        let file = try self.storage.open(path, create: true)
+        try file.preallocate(size: self.options.segmentBytes)
+        try file.write(SegmentHeader.encode(firstLSN: firstLSN, previousCRC: self.lastCRC), at: 0)
+        try file.sync()
+        try self.storage.syncDirectory(self.options.directory)
+        self.file = file
+        self.offset = Format.segmentHeaderBytes
+        self.condition.withLock { self.stats.segments += 1 }
+    }
+
+    private func finish(through lsn: LSN, bytes: Int) {
+        let ready: [CheckedContinuation<Void, any Error>] = self.condition.withLock {
+            self.durable = lsn
+            self.stats.batches += 1
+            self.stats.records += UInt64(lsn - self.stats.lastRecordLSN)
+            self.stats.lastRecordLSN = lsn
+            var ready: [CheckedContinuation<Void, any Error>] = []
+            self.waiters.removeAll { waiter in
+                guard waiter.lsn <= lsn else { return false }
+                ready.append(waiter.continuation)
+                return true
+            }
+            return ready
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    private func fail(_ error: WALError) {
+        let waiting: [CheckedContinuation<Void, any Error>] = self.condition.withLock {
+            self.failure = error
+            defer { self.waiters.removeAll() }
+            return self.waiters.map(\.continuation)
+        }
+        for continuation in waiting {
+            continuation.resume(throwing: SeatError.unavailable("the log cannot be written: \(error)"))
+        }
+    }
+}
+
+/// What the writer has done since it started.
+public struct LogStats: Sendable, Equatable {
+    public var batches: UInt64 = 0
+    public var records: UInt64 = 0
+    public var fsyncs: UInt64 = 0
+    public var fsyncNanoseconds: UInt64 = 0
+    public var bytesWritten: UInt64 = 0
+    public var segments: UInt64 = 0
+    var lastRecordLSN: LSN = 0
+}

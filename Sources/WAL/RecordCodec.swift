@@ -1,0 +1,176 @@
+import SeatActors
+
+/// The binary encoding of log records (format version 1). A record carries no LSN: a batch stores its first LSN
+/// and records follow in order. Integers are LEB128 varints unless noted; strings are a varint length then UTF-8;
+/// seat lists are a count then the ascending dense indices as deltas (the first from -1, so every delta is >= 1).
+///
+/// | kind | record | fields |
+/// |---|---|---|
+/// | 1 | hallCreated | id, row count, each row spec as text (`B=1-10,13-22`) |
+/// | 2 | sessionCreated | id, hall id, ttl s, maxttl s, limit (0 = none) |
+/// | 3 | sessionDropped | session handle |
+/// | 10 | held | handle, hold id (8 bytes LE), customer, seats, created ms, ttl ms (expiry - created), key ("" = none) |
+/// | 11 | extended | handle, hold id, expiry ms |
+/// | 12 | confirmed | handle, hold id, ref ("" = none) |
+/// | 13 | released | handle, hold id |
+/// | 14 | expired | handle, hold id |
+/// | 15 | cancelled | handle, hold id, seats |
+public enum RecordCodec {
+    /// Appends the encoding of `record` to `writer`.
+    static func encode(_ record: LogRecord, into writer: inout ByteWriter) {
+        switch record {
+        case .hallCreated(let id, let rows):
+            writer.u8(1)
+            writer.string(id)
+            writer.varint(rows.count)
+            for row in rows { writer.string(row.description) }
+        case .sessionCreated(let config):
+            writer.u8(2)
+            writer.string(config.id)
+            writer.string(config.hallID)
+            writer.varint(config.ttlSeconds)
+            writer.varint(config.maxTTLSeconds)
+            writer.varint(config.customerSeatsMax ?? 0)
+        case .sessionDropped(let handle):
+            writer.u8(3)
+            writer.varint(handle)
+        case .change(let handle, let change):
+            Self.encode(change, handle: handle, into: &writer)
+        }
+    }
+
+    private static func encode(_ change: SessionChange, handle: SessionHandle, into writer: inout ByteWriter) {
+        func head(_ kind: UInt8, _ id: HoldID) {
+            writer.u8(kind)
+            writer.varint(handle)
+            writer.u64(id.raw)
+        }
+        switch change {
+        case .held(let record):
+            head(10, record.holdID)
+            writer.string(record.customer)
+            Self.encode(seats: record.seats, into: &writer)
+            writer.varint(UInt64(record.createdAtMs))
+            writer.varint(UInt64(record.expiresAtMs - record.createdAtMs))
+            writer.string(record.key ?? "")
+        case .extended(let id, let expiresAtMs):
+            head(11, id)
+            writer.varint(UInt64(expiresAtMs))
+        case .confirmed(let id, let ref):
+            head(12, id)
+            writer.string(ref ?? "")
+        case .released(let id):
+            head(13, id)
+        case .expired(let id):
+            head(14, id)
+        case .cancelled(let id, let seats):
+            head(15, id)
+            Self.encode(seats: seats, into: &writer)
+        }
+    }
+
+    private static func encode(seats: [Int32], into writer: inout ByteWriter) {
+        writer.varint(seats.count)
+        var previous: Int32 = -1
+        for seat in seats {
+            writer.varint(Int(seat - previous))
+            previous = seat
+        }
+    }
+
+    /// Encodes one record on its own (tests, sizes).
+    public static func encode(_ record: LogRecord) -> [UInt8] {
+        var writer = ByteWriter()
+        Self.encode(record, into: &writer)
+        return writer.bytes
+    }
+
+    /// Decodes every record of a batch payload.
+    public static func decodeAll(_ bytes: ArraySlice<UInt8>, count: Int) throws(WALError) -> [LogRecord] {
+        var reader = ByteReader(bytes)
+        var records: [LogRecord] = []
+        records.reserveCapacity(count)
+        for _ in 0..<count { records.append(try Self.decode(from: &reader)) }
+        guard reader.isAtEnd else { throw .corrupt("bytes left after \(count) records") }
+        return records
+    }
+
+    static func decode(from reader: inout ByteReader) throws(WALError) -> LogRecord {
+        let kind = try reader.u8()
+        switch kind {
+        case 1:
+            let id = try Self.id(&reader)
+            let rowCount = try reader.int(max: Limits.hallSeatsMax)
+            var rows: [RowSpec] = []
+            for _ in 0..<rowCount {
+                let text = try reader.string(maxBytes: 4_096)
+                do { rows.append(try RowSpec(parsing: text[...])) } catch { throw .corrupt("row spec \(text)") }
+            }
+            return .hallCreated(id: id, rows: rows)
+        case 2:
+            let id = try Self.id(&reader)
+            let hallID = try Self.id(&reader)
+            let ttl = try reader.int(max: Limits.ttlSecondsMax)
+            let maxTTL = try reader.int(max: Limits.ttlSecondsMax)
+            let limit = try reader.int(max: Int(Int32.max))
+            do {
+                return .sessionCreated(try SessionConfig(
+                    id: id, hallID: hallID, ttlSeconds: ttl, maxTTLSeconds: maxTTL,
+                    customerSeatsMax: limit == 0 ? nil : limit))
+            } catch { throw .corrupt("session \(id): \(error)") }
+        case 3:
+            return .sessionDropped(try reader.varint())
+        case 10...15:
+            let handle = try reader.varint()
+            let raw = try reader.u64()
+            guard raw != 0 else { throw .corrupt("hold id 0") }
+            return .change(handle, try Self.decodeChange(kind, HoldID(raw: raw), from: &reader))
+        default:
+            throw .corrupt("unknown record kind \(kind)")
+        }
+    }
+
+    private static func decodeChange(_ kind: UInt8, _ id: HoldID, from reader: inout ByteReader) throws(WALError)
+        -> SessionChange
+    {
+        switch kind {
+        case 10:
+            let customer = try Self.id(&reader)
+            let seats = try Self.seats(&reader)
+            let created = Int64(try reader.int(max: Int(Int64.max / 2)))
+            let ttl = Int64(try reader.int(max: Limits.ttlSecondsMax * 1_000))
+            let key = try reader.string(maxBytes: Limits.idCharactersMax)
+            return .held(HeldRecord(holdID: id, customer: customer, seats: seats, createdAtMs: created,
+                                    expiresAtMs: created + ttl, key: key.isEmpty ? nil : key))
+        case 11: return .extended(id, expiresAtMs: Int64(try reader.int(max: Int(Int64.max / 2))))
+        case 12:
+            let ref = try reader.string(maxBytes: Limits.idCharactersMax)
+            return .confirmed(id, ref: ref.isEmpty ? nil : ref)
+        case 13: return .released(id)
+        case 14: return .expired(id)
+        default: return .cancelled(id, seats: try Self.seats(&reader))
+        }
+    }
+
+    private static func id(_ reader: inout ByteReader) throws(WALError) -> String {
+        let text = try reader.string(maxBytes: Limits.idCharactersMax)
+        guard Identifier.isValid(text) else { throw .corrupt("bad id \(text)") }
+        return text
+    }
+
+    private static func seats(_ reader: inout ByteReader) throws(WALError) -> [Int32] {
+        let count = try reader.int(max: Limits.hallSeatsMax)
+        guard count >= 1 else { throw .corrupt("empty seat list") }
+        var seats: [Int32] = []
+        seats.reserveCapacity(count)
+        var previous = -1
+        for _ in 0..<count {
+            let delta = try reader.int(max: Limits.hallSeatsMax)
+            guard delta >= 1 else { throw .corrupt("seat list not ascending") }
+            previous += delta
+            guard previous < Limits.hallSeatsMax else { throw .corrupt("seat index \(previous)") }
+            seats.append(Int32(previous))
+        }
+        return seats
+    }
+}

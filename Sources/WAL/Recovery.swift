@@ -1,0 +1,147 @@
+import SeatActors
+
+/// What recovery rebuilt from the log.
+public struct RecoveredLog: Sendable {
+    /// Halls and sessions after every valid record.
+    public var state: RegistryState
+    /// The last LSN in the log (or the snapshot's, when the log holds nothing after it).
+    public var lastLSN: LSN
+    /// Where the writer continues; nil when there is no segment yet.
+    public var tail: LogTail?
+    /// Records replayed.
+    public var records = 0
+    /// What recovery repaired, for a warning at start.
+    public var repairs: [String] = []
+}
+
+/// Reads the log back, classifying damage as etcd's WAL does:
+///
+/// | case | where | what recovery does |
+/// |---|---|---|
+/// | clean end | zeros where the next batch would start, nothing valid after | stops there |
+/// | torn tail | an invalid batch in the newest segment, nothing valid after it | zeroes it and the rest, warns |
+/// | torn segment creation | the newest segment's header invalid, no valid batch in it | removes the file, warns |
+/// | corruption | an invalid batch, or zeros, with a valid batch after them, or in an older segment | refuses |
+/// | missing segment | a segment whose first LSN is not the one after the previous segment's last | refuses |
+/// | missing start | the oldest segment starts after the first LSN replay needs | refuses |
+///
+/// Refusals throw `WALError.damaged` with the file, offset and LSN; `seatd check --fix` can then cut the log there.
+public enum Recovery {
+    /// Replays `directory`'s segments onto `state`, skipping records at or below `afterLSN` (a snapshot's).
+    /// With `repair`, torn tails are zeroed on disk so the writer can continue after them.
+    public static func recover(
+        directory: String, storage: any Storage = PosixStorage(), state: RegistryState = RegistryState(),
+        afterLSN: LSN = 0, repair: Bool = true
+    ) throws(WALError) -> RecoveredLog {
+        var result = RecoveredLog(state: state, lastLSN: afterLSN)
+        let segments = try storage.list(directory).compactMap { name in Format.firstLSN(ofSegment: name).map { ($0, name) } }
+            .sorted { $0.0 < $1.0 }
+        var expected: LSN? = nil
+        var chainedCRC: UInt32? = nil
+        for (position, (firstLSN, name)) in segments.enumerated() {
+            let isNewest = position == segments.count - 1
+            let path = directory + "/" + name
+            let file = try storage.open(path, create: false)
+            defer { file.close() }
+            let bytes = try file.read(at: 0, count: try file.size())
+            guard let header = SegmentHeader.decode(bytes), header.firstLSN == firstLSN else {
+                if isNewest && !Self.hasValidBatch(bytes, from: 0) {
+                    result.repairs.append("\(name): segment header torn at creation, removed")
+                    if repair {
+                        try storage.remove(path)
+                        try storage.syncDirectory(directory)
+                    }
+                    break
+                }
+                throw .damaged(file: name, offset: 0, lsn: firstLSN, reason: "bad segment header")
+            }
+            if let expected, firstLSN != expected {
+                throw .damaged(file: name, offset: 0, lsn: expected,
+                               reason: "LSN gap: the segment starts at \(firstLSN), expected \(expected) (missing segment?)")
+            }
+            if expected == nil, firstLSN > afterLSN + 1 {
+                throw .damaged(file: name, offset: 0, lsn: afterLSN + 1,
+                               reason: "the log starts at LSN \(firstLSN) but replay needs \(afterLSN + 1)")
+            }
+            if let chainedCRC, header.previousCRC != chainedCRC {
+                throw .damaged(file: name, offset: 0, lsn: firstLSN, reason: "checksum chain broken between segments")
+            }
+            let end = try Self.replay(bytes, name: name, firstLSN: firstLSN, previousCRC: header.previousCRC,
+                                      isNewest: isNewest, afterLSN: afterLSN, into: &result)
+            if end.torn {
+                result.repairs.append("\(name): torn tail at offset \(end.offset) (after LSN \(end.next - 1)) truncated")
+                if repair { try Self.zero(file, from: end.offset, to: bytes.count) }
+            }
+            result.tail = LogTail(path: path, firstLSN: firstLSN, offset: end.offset, lastCRC: end.crc)
+            result.lastLSN = max(result.lastLSN, end.next - 1)
+            expected = end.next
+            chainedCRC = end.crc
+        }
+        return result
+    }
+
+    /// Replays one segment's batches; returns where it ended and whether that end is a torn tail.
+    private static func replay(
+        _ bytes: [UInt8], name: String, firstLSN: LSN, previousCRC: UInt32, isNewest: Bool, afterLSN: LSN,
+        into result: inout RecoveredLog
+    ) throws(WALError) -> (offset: Int, next: LSN, crc: UInt32, torn: Bool) {
+        var offset = Format.segmentHeaderBytes
+        var next = firstLSN
+        var crc = previousCRC
+        while true {
+            switch Batch.read(bytes, at: offset, expectedLSN: next, previousCRC: crc) {
+            case .batch(let batch, let batchCRC, let size):
+                let records: [LogRecord]
+                do { records = try RecordCodec.decodeAll(batch.payload, count: batch.count) } catch {
+                    throw .damaged(file: name, offset: offset, lsn: next, reason: "undecodable batch: \(error)")
+                }
+                for (index, record) in records.enumerated() where next + LSN(index) > afterLSN {
+                    do { try result.state.apply(record, lsn: next + LSN(index)) } catch {
+                        throw .damaged(file: name, offset: offset, lsn: next + LSN(index),
+                                       reason: "record does not apply: \(error)")
+                    }
+                    result.records += 1
+                }
+                next += LSN(batch.count)
+                crc = batchCRC
+                offset += size
+            case .end:
+                guard !Self.hasValidBatch(bytes, from: offset) else {
+                    throw .damaged(file: name, offset: offset, lsn: next, reason: "zeros where a batch should be, "
+                                   + "with valid batches after them")
+                }
+                return (offset, next, crc, false)
+            case .invalid(let reason):
+                guard isNewest, !Self.hasValidBatch(bytes, from: offset + 8) else {
+                    throw .damaged(file: name, offset: offset, lsn: next, reason: reason)
+                }
+                return (offset, next, crc, true)
+            }
+        }
+    }
+
+    /// True when some 8-aligned offset at or after `start` holds a batch that passes its own checks.
+    static func hasValidBatch(_ bytes: [UInt8], from start: Int) -> Bool {
+        var offset = Format.padded(max(start, 0))
+        while offset + Format.batchHeaderBytes <= bytes.count {
+            if bytes[offset] == 0x53, bytes[offset + 1] == 0x42, bytes[offset + 2] == 0x41, bytes[offset + 3] == 0x54,
+                case .batch = Batch.read(bytes, at: offset, expectedLSN: nil, previousCRC: nil)
+            {
+                return true
+            }
+            offset += 8
+        }
+        return false
+    }
+
+    private static func zero(_ file: any StorageFile, from start: Int, to end: Int) throws(WALError) {
+        let chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var offset = start
+        while offset < end {
+            let count = min(chunk.count, end - offset)
+            try file.write(count == chunk.count ? chunk : Array(chunk[0..<count]), at: offset)
+            offset += count
+        }
+        try file.sync()
+    }
+}

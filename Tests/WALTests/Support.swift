@@ -1,0 +1,87 @@
+import Foundation
+import SeatActors
+import Testing
+
+@testable import WAL
+
+/// A fresh temporary directory, removed when `body` returns.
+func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try await body(path)
+}
+
+func segmentPaths(_ directory: String) throws -> [String] {
+    try PosixStorage().list(directory).filter { $0.hasSuffix(".wal") }.map { directory + "/" + $0 }
+}
+
+/// The byte ranges of every batch in a segment file.
+func batchRanges(_ path: String) throws -> [Range<Int>] {
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    var ranges: [Range<Int>] = []
+    var offset = Format.segmentHeaderBytes
+    while case .batch(_, _, let size) = Batch.read(bytes, at: offset, expectedLSN: nil, previousCRC: nil) {
+        ranges.append(offset..<(offset + size))
+        offset += size
+    }
+    return ranges
+}
+
+/// A registry writing to a real log in `directory`, after whatever is there already.
+func openLog(_ directory: String, segmentBytes: Int = 64 << 10, clock: ManualClock = ManualClock())
+    throws -> (Registry, LogWriter)
+{
+    let recovered = try Recovery.recover(directory: directory)
+    let writer = try LogWriter(
+        options: .init(directory: directory, segmentBytes: segmentBytes), lastLSN: recovered.lastLSN,
+        tail: recovered.tail)
+    let registry = Registry(state: recovered.state, log: writer, clock: clock, ids: SeededHoldIDSource(seed: 11))
+    return (registry, writer)
+}
+
+/// Digests of every session, by id.
+func digests(_ registry: Registry) async -> [String: String] {
+    var result: [String: String] = [:]
+    for session in registry.sessions { result[session.id] = await session.snapshot().digest }
+    return result
+}
+
+func digests(_ state: RegistryState) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: state.sessions.values.map { ($0.id, $0.digest) })
+}
+
+/// Runs `count` mixed durable operations (one batch each) on session `s` of a 10x20 hall.
+func workload(_ registry: Registry, _ writer: LogWriter, count: Int, seed: UInt64 = 1) async throws {
+    if registry.session("s") == nil {
+        _ = try registry.createHall(id: "h", rows: (0..<10).map { RowSpec(label: String(UnicodeScalar(UInt8(65 + $0))), ranges: [1...20]) })
+        _ = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
+    }
+    let session = registry.session("s")!
+    var state = seed
+    func next(_ n: Int) -> Int {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int((state >> 33) % UInt64(n))
+    }
+    var holds: [HoldID] = []
+    var bookings: [HoldID] = []
+    for _ in 0..<count {
+        let lsn: LSN
+        switch next(5) {
+        case 0 where !holds.isEmpty:
+            let id = holds.removeFirst()
+            bookings.append(id)
+            lsn = await session.confirm(id, ref: "pay-\(next(1000))").lsn
+        case 1 where !holds.isEmpty:
+            lsn = await session.release(holds.removeLast()).lsn
+        case 2 where !bookings.isEmpty:
+            lsn = await session.cancel(bookings.removeFirst()).lsn
+        default:
+            let outcome = await session.hold(customer: "cust-\(next(50))", selection: .best(1 + next(4)),
+                                             key: next(3) == 0 ? "key-\(next(100_000))" : nil)
+            if case .success(let reply) = outcome.result { holds.append(reply.holdID) }
+            lsn = outcome.lsn
+        }
+        try await writer.waitDurable(through: lsn)
+    }
+}
