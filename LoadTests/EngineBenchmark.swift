@@ -2,14 +2,22 @@ import ArgumentParser
 import Foundation
 import Histogram
 import SeatActors
+import WAL
 
-/// `seat-load engine`: the seat engine in-process, no network and no log, many tasks over many sessions.
+/// `seat-load engine`: the seat engine in-process, no network, many tasks over many sessions.
 /// Each task loops: HOLD 2 random seats of a random session; on OK, CONFIRM then CANCEL (half the time) or
 /// RELEASE. Every call is one operation; it prints operations/s, seat operations/s and latency percentiles.
+/// With `--data <dir>` every change goes to a real write-ahead log there and each operation waits until it is
+/// durable (as a reply would); it then also prints the log's figures and times a full replay of the log.
 struct EngineBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
-        abstract: "Drive the seat engine in-process (no network, no log) and report operations per second.")
+        abstract: "Drive the seat engine in-process (no network) and report operations per second.",
+        discussion: """
+            Without --data the changes go nowhere (an in-memory sequencer): this measures the engine alone.
+            With --data DIR (an empty or missing directory) they go to a real log under DIR/wal with the chosen
+            --fsync policy, every operation waits for durability, and a replay of the log is timed at the end.
+            """)
 
     @Option(help: "Sessions, each of its own hall.")
     var sessions = 100
@@ -23,12 +31,19 @@ struct EngineBenchmark: AsyncParsableCommand {
     var seconds = 5.0
     @Option(help: "Seed for seat choices.")
     var seed: UInt64 = 1
+    @Option(help: "Log every change to a write-ahead log in this (empty) directory and wait for durability.")
+    var data: String?
+    @Option(help: "fsync policy with --data: always, interval=<ms> or off.")
+    var fsync = "always"
+    @Option(help: "Segment size in MiB with --data.")
+    var segmentMiB = 64
     @Flag(name: .customLong("seeded-ids"), help: "Draw hold ids from a seeded generator instead of the system's secure source (as seatd does).")
     var seededIDs = false
 
     func run() async throws {
         let ids: any HoldIDSource = self.seededIDs ? SeededHoldIDSource(seed: self.seed) : SystemHoldIDSource()
-        let registry = Registry(log: InMemoryChangeLog(), ids: ids)
+        let durability = try self.makeLog()
+        let registry = Registry(log: durability.log, ids: ids)
         let specs = (0..<self.rows).map { RowSpec(label: EngineBenchmark.rowLabel($0), ranges: [1...self.seatsPerRow]) }
         _ = try registry.createHall(id: "bench", rows: specs)
         var sessions: [Session] = []
@@ -40,7 +55,8 @@ struct EngineBenchmark: AsyncParsableCommand {
         let start = ContinuousClock.now
         let results = await withTaskGroup(of: Worker.Result.self) { group in
             for task in 0..<self.tasks {
-                let worker = Worker(sessions: sessions, labels: labels, seed: self.seed &+ UInt64(task) &* 7919)
+                let worker = Worker(sessions: sessions, labels: labels, seed: self.seed &+ UInt64(task) &* 7919,
+                                    log: durability.writer)
                 group.addTask { await worker.run(until: deadline) }
             }
             var all: [Worker.Result] = []
@@ -68,6 +84,40 @@ struct EngineBenchmark: AsyncParsableCommand {
             let ns = histogram.valueAtPercentile(percentile)
             print(String(format: "p%-5g %8.2f us", percentile, Double(ns) / 1_000))
         }
+        if let writer = durability.writer, let data = self.data {
+            try self.reportLog(writer, directory: data + "/wal", seconds: seconds)
+        }
+    }
+
+    func makeLog() throws -> (log: any ChangeLog, writer: LogWriter?) {
+        guard let data = self.data else { return (InMemoryChangeLog(), nil) }
+        guard let policy = FsyncPolicy(self.fsync) else { throw ValidationError("bad --fsync \(self.fsync)") }
+        let directory = data + "/wal"
+        guard try PosixStorage().list(directory).isEmpty else {
+            throw ValidationError("\(directory) is not empty: give a fresh --data directory")
+        }
+        let writer = try LogWriter(
+            options: .init(directory: directory, segmentBytes: self.segmentMiB << 20, fsync: policy), lastLSN: 0,
+            tail: nil)
+        return (writer, writer)
+    }
+
+    func reportLog(_ writer: LogWriter, directory: String, seconds: Double) throws {
+        writer.close()
+        let stats = writer.statistics
+        print("log (fsync \(self.fsync)): \(stats.records) records in \(stats.batches) batches, \(stats.fsyncs) fsyncs")
+        print(String(format: "%.0f durable records/s, %.1f records per fsync, %.0f fsyncs/s, mean fsync %.0f us",
+                     Double(stats.records) / seconds, Double(stats.records) / Double(max(stats.fsyncs, 1)),
+                     Double(stats.fsyncs) / seconds,
+                     Double(stats.fsyncNanoseconds) / Double(max(stats.fsyncs, 1)) / 1_000))
+        print(String(format: "%.1f bytes on disk per record (%llu bytes in %llu segments)",
+                     Double(stats.bytesWritten) / Double(max(stats.records, 1)), stats.bytesWritten, stats.segments))
+        let start = ContinuousClock.now
+        let recovered = try Recovery.recover(directory: directory, repair: false)
+        let elapsed = start.duration(to: .now)
+        let replaySeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(String(format: "replay: %d records in %.3f s = %.0f records/s", recovered.records, replaySeconds,
+                     Double(recovered.records) / replaySeconds))
     }
 
     static func rowLabel(_ index: Int) -> String {
@@ -93,6 +143,8 @@ struct Worker: Sendable {
     let sessions: [Session]
     let labels: [SeatLabel]
     let seed: UInt64
+    /// When set, every operation waits until its change is durable, as a server reply would.
+    let log: LogWriter?
 
     func run(until deadline: ContinuousClock.Instant) async -> Result {
         var random = SplitMix(state: self.seed)
@@ -103,7 +155,8 @@ struct Worker: Sendable {
             let first = Int(random.next() % UInt64(self.labels.count - 1))
             let seats = [self.labels[first], self.labels[first + 1]]
             let start = clock.now
-            let held = await session.hold(customer: "c", selection: .explicit(seats))
+            let held = await session.hold(customer: "c\(first)", selection: .explicit(seats))
+            try? await self.log?.waitDurable(through: held.lsn)
             result.record(since: start, seats: 2, clock: clock)
             guard case .success(let reply) = held.result else {
                 result.refusals += 1
@@ -111,14 +164,14 @@ struct Worker: Sendable {
             }
             if random.next() & 1 == 0 {
                 let confirmStart = clock.now
-                _ = await session.confirm(reply.holdID)
+                try? await self.log?.waitDurable(through: await session.confirm(reply.holdID).lsn)
                 result.record(since: confirmStart, seats: 2, clock: clock)
                 let cancelStart = clock.now
-                _ = await session.cancel(reply.holdID)
+                try? await self.log?.waitDurable(through: await session.cancel(reply.holdID).lsn)
                 result.record(since: cancelStart, seats: 2, clock: clock)
             } else {
                 let releaseStart = clock.now
-                _ = await session.release(reply.holdID)
+                try? await self.log?.waitDurable(through: await session.release(reply.holdID).lsn)
                 result.record(since: releaseStart, seats: 2, clock: clock)
             }
         }
