@@ -14,6 +14,21 @@ public struct Hold: Sendable, Equatable {
     /// The LSN of its HOLD, which orders a customer's holds.
     public let createdLSN: LSN
 
+    /// A hold from its parts (apply, snapshots).
+    public init(
+        id: HoldID, customer: String, seats: [Int32], createdAtMs: Int64, expiresAtMs: Int64, isSold: Bool,
+        ref: String?, createdLSN: LSN
+    ) {
+        self.id = id
+        self.customer = customer
+        self.seats = seats
+        self.createdAtMs = createdAtMs
+        self.expiresAtMs = expiresAtMs
+        self.isSold = isSold
+        self.ref = ref
+        self.createdLSN = createdLSN
+    }
+
     /// True when the hold is held (not sold) and `now` has reached its expiry.
     @inline(__always)
     public func hasLapsed(at nowMs: Int64) -> Bool {

@@ -45,6 +45,9 @@ public final class Registry: Sendable {
     /// Every live session.
     public var sessions: [Session] { self.tables.withLock { Array($0.sessions.values) } }
 
+    /// Every hall.
+    public var halls: [Hall] { self.tables.withLock { Array($0.halls.values) } }
+
     /// Numbers of halls and sessions.
     public var counts: (halls: Int, sessions: Int) { self.tables.withLock { ($0.halls.count, $0.sessions.count) } }
 

@@ -15,6 +15,7 @@ public struct RegistryState: Sendable {
     public mutating func apply(_ record: LogRecord, lsn: LSN) throws(SeatError) {
         switch record {
         case .hallCreated(let id, let rows):
+            if let hall = self.halls[id], hall.specs == rows { return }  // already in the snapshot
             guard self.halls[id] == nil else { throw .exists("hall \(id)") }
             self.halls[id] = try Hall(id: id, specs: rows)
         case .sessionCreated(let config):

@@ -119,8 +119,11 @@ public actor Session {
     /// LIST: a customer's live holds and bookings, oldest first.
     public func list(customer: String) -> Outcome<[CustomerHold]> { self.read { $0.list(customer: customer) } }
 
-    /// A copy of the whole state (snapshots, tests).
+    /// A copy of the whole state (tests). Copy-on-write: O(1) here, the copy happens at the next change.
     public func snapshot() -> SessionState { self.state }
+
+    /// The image a snapshot stores, or nil once dropped (its drop record may already be covered).
+    public func image() -> SessionState? { self.dropped ? nil : self.state }
 
     /// Confirmations over the session's life.
     public func confirmsTotal() -> Int { self.state.confirmsTotal }

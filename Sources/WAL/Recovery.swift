@@ -38,7 +38,9 @@ public enum Recovery {
             .sorted { $0.0 < $1.0 }
         var expected: LSN? = nil
         var chainedCRC: UInt32? = nil
-        for (position, (firstLSN, name)) in segments.enumerated() {
+        // Segments whose successor starts at or below afterLSN + 1 hold nothing to replay: skip them.
+        let skipped = zip(segments, segments.dropFirst()).prefix { $0.1.0 <= afterLSN + 1 }.count
+        for (position, (firstLSN, name)) in segments.enumerated() where position >= skipped {
             let isNewest = position == segments.count - 1
             let path = directory + "/" + name
             let file = try storage.open(path, create: false)

@@ -1,0 +1,158 @@
+import SeatActors
+
+/// Everything a snapshot holds: every hall and every session image, and the LSN replay starts after.
+public struct SnapshotImage: Sendable {
+    /// Every change at or below it is in the images; replay starts after it (and skips, per session, what an
+    /// image already holds: an image reflects its session's own `lastLSN`, which may be later).
+    public let lsn: LSN
+    public let halls: [Hall]
+    public let sessions: [SessionState]
+
+    public init(lsn: LSN, halls: [Hall], sessions: [SessionState]) {
+        self.lsn = lsn
+        self.halls = halls
+        self.sessions = sessions
+    }
+
+    /// The registry state the image stands for.
+    public var state: RegistryState {
+        var state = RegistryState()
+        for hall in self.halls { state.insert(hall) }
+        for session in self.sessions { state.insert(session) }
+        return state
+    }
+}
+
+/// The snapshot payload (format version 1), before compression: halls (id, row specs), then sessions (handle,
+/// settings, last LSN, confirmations, holds, idempotency keys, remembered expired ids). Encoded with the same
+/// varints and strings as log records; every index a session keeps is rebuilt from these facts on load.
+enum SnapshotCodec {
+    static func encode(_ image: SnapshotImage) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.varint(image.halls.count)
+        for hall in image.halls.sorted(by: { $0.id < $1.id }) {
+            writer.string(hall.id)
+            writer.varint(hall.specs.count)
+            for spec in hall.specs { writer.string(spec.description) }
+        }
+        writer.varint(image.sessions.count)
+        for session in image.sessions.sorted(by: { $0.handle < $1.handle }) { Self.encode(session, into: &writer) }
+        return writer.bytes
+    }
+
+    private static func encode(_ session: SessionState, into writer: inout ByteWriter) {
+        writer.varint(session.handle)
+        writer.string(session.config.id)
+        writer.string(session.config.hallID)
+        writer.varint(session.config.ttlSeconds)
+        writer.varint(session.config.maxTTLSeconds)
+        writer.varint(session.config.customerSeatsMax ?? 0)
+        writer.varint(session.lastLSN)
+        writer.varint(session.confirmsTotal)
+        writer.varint(session.holds.count)
+        for hold in session.holds.values.sorted(by: { $0.createdLSN < $1.createdLSN }) {
+            writer.u64(hold.id.raw)
+            writer.string(hold.customer)
+            Self.encode(seats: hold.seats, into: &writer)
+            writer.varint(UInt64(hold.createdAtMs))
+            writer.varint(UInt64(hold.expiresAtMs))
+            writer.u8(hold.isSold ? 1 : 0)
+            writer.string(hold.ref ?? "")
+            writer.varint(hold.createdLSN)
+        }
+        let keys = session.storedKeys
+        writer.varint(keys.count)
+        for key in keys {
+            writer.string(key.key)
+            writer.u64(key.holdID.raw)
+            writer.varint(UInt64(key.expiresAtMs))
+            Self.encode(seats: key.seats, into: &writer)
+        }
+        let expired = session.expiredHoldIDs
+        writer.varint(expired.count)
+        for id in expired { writer.u64(id.raw) }
+    }
+
+    private static func encode(seats: [Int32], into writer: inout ByteWriter) {
+        writer.varint(seats.count)
+        for seat in seats { writer.varint(Int(seat)) }
+    }
+
+    static func decode(_ bytes: ArraySlice<UInt8>, lsn: LSN) throws(WALError) -> SnapshotImage {
+        var reader = ByteReader(bytes)
+        var halls: [String: Hall] = [:]
+        for _ in 0..<(try reader.int(max: 1 << 24)) {
+            let id = try reader.string(maxBytes: Limits.idCharactersMax)
+            var specs: [RowSpec] = []
+            for _ in 0..<(try reader.int(max: Limits.hallSeatsMax)) {
+                let text = try reader.string(maxBytes: 4_096)
+                do { specs.append(try RowSpec(parsing: text[...])) } catch { throw .corrupt("row spec \(text)") }
+            }
+            do { halls[id] = try Hall(id: id, specs: specs) } catch { throw .corrupt("hall \(id): \(error)") }
+        }
+        var sessions: [SessionState] = []
+        for _ in 0..<(try reader.int(max: 1 << 24)) { sessions.append(try Self.decodeSession(&reader, halls: halls)) }
+        guard reader.isAtEnd else { throw .corrupt("bytes left after the snapshot") }
+        return SnapshotImage(lsn: lsn, halls: Array(halls.values), sessions: sessions)
+    }
+
+    private static func decodeSession(_ reader: inout ByteReader, halls: [String: Hall]) throws(WALError)
+        -> SessionState
+    {
+        let handle = try reader.varint()
+        let id = try reader.string(maxBytes: Limits.idCharactersMax)
+        let hallID = try reader.string(maxBytes: Limits.idCharactersMax)
+        let ttl = try reader.int(max: Limits.ttlSecondsMax)
+        let maxTTL = try reader.int(max: Limits.ttlSecondsMax)
+        let limit = try reader.int(max: Int(Int32.max))
+        let config: SessionConfig
+        do {
+            config = try SessionConfig(id: id, hallID: hallID, ttlSeconds: ttl, maxTTLSeconds: maxTTL,
+                                       customerSeatsMax: limit == 0 ? nil : limit)
+        } catch { throw .corrupt("session \(id): \(error)") }
+        guard let hall = halls[hallID] else { throw .corrupt("session \(id) of unknown hall \(hallID)") }
+        let lastLSN = try reader.varint()
+        let confirms = try reader.int(max: Int.max)
+        var holds: [Hold] = []
+        for _ in 0..<(try reader.int(max: Limits.hallSeatsMax)) {
+            let raw = try reader.u64()
+            let customer = try reader.string(maxBytes: Limits.idCharactersMax)
+            let seats = try Self.seats(&reader, capacity: hall.capacity)
+            let created = Int64(try reader.int(max: Int(Int64.max / 2)))
+            let expires = Int64(try reader.int(max: Int(Int64.max / 2)))
+            let sold = try reader.u8() == 1
+            let ref = try reader.string(maxBytes: Limits.idCharactersMax)
+            let createdLSN = try reader.varint()
+            guard raw != 0 else { throw .corrupt("hold id 0") }
+            holds.append(Hold(id: HoldID(raw: raw), customer: customer, seats: seats, createdAtMs: created,
+                              expiresAtMs: expires, isSold: sold, ref: ref.isEmpty ? nil : ref, createdLSN: createdLSN))
+        }
+        var keys: [SessionState.StoredKey] = []
+        for _ in 0..<(try reader.int(max: 1 << 30)) {
+            let key = try reader.string(maxBytes: Limits.idCharactersMax)
+            let raw = try reader.u64()
+            let expires = Int64(try reader.int(max: Int(Int64.max / 2)))
+            let seats = try Self.seats(&reader, capacity: hall.capacity)
+            guard raw != 0 else { throw .corrupt("hold id 0") }
+            keys.append(.init(key: key, holdID: HoldID(raw: raw), expiresAtMs: expires, seats: seats))
+        }
+        var expired: [HoldID] = []
+        for _ in 0..<(try reader.int(max: Limits.expiredHoldsRememberedMax)) {
+            let raw = try reader.u64()
+            guard raw != 0 else { throw .corrupt("hold id 0") }
+            expired.append(HoldID(raw: raw))
+        }
+        return SessionState(restoring: handle, config: config, hall: hall, lastLSN: lastLSN, confirmsTotal: confirms,
+                            holds: holds, keys: keys, expired: expired)
+    }
+
+    private static func seats(_ reader: inout ByteReader, capacity: Int) throws(WALError) -> [Int32] {
+        var seats: [Int32] = []
+        for _ in 0..<(try reader.int(max: capacity)) {
+            let seat = try reader.int(max: capacity - 1)
+            guard seats.last.map({ $0 < Int32(seat) }) ?? true else { throw .corrupt("seats not ascending") }
+            seats.append(Int32(seat))
+        }
+        return seats
+    }
+}
