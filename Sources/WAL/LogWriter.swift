@@ -146,6 +146,8 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     private func nextBatch() -> ([UInt8], Int, LSN)? {
         self.condition.lock()
         defer { self.condition.unlock() }
+        // After a failure nothing more is written: a later batch must never become durable after a lost one.
+        guard self.failure == nil else { return nil }
         while self.pendingEnds.isEmpty {
             if self.stopping || self.failure != nil { return nil }
             if case .interval(let ms) = self.options.fsync, self.unsynced {
