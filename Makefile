@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.conf
 
-.PHONY: all deps build release run test bench-engine clean
+.PHONY: all deps build release run test soak bench-engine bench-wal clean
 
 all: build
 
@@ -25,9 +25,19 @@ run: release
 test: deps
 	$(SWIFT) test --parallel
 
+# Longer fault runs: power cuts, EIO and ENOSPC at random operations (SEEDS seeds, default 5000).
+SEEDS ?= 5000
+soak: deps
+	SEATD_POWERCUT_SEEDS=$(SEEDS) $(SWIFT) test --filter PowerCutTests
+
 # The in-process engine benchmark (no network, no log).
 bench-engine: release
 	.build/release/seat-load engine
+
+# The engine on a real log (fsync always) in a temp directory, then a timed recovery of it.
+bench-wal: release
+	dir=$$(mktemp -d) && .build/release/seat-load engine --data $$dir && .build/release/seat-load recover --data $$dir; \
+	rm -rf $$dir
 
 clean:
 	rm -rf .build

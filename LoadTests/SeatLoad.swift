@@ -7,5 +7,5 @@ struct SeatLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seat-load",
         abstract: "Load generator and benchmarks for seatd.",
-        subcommands: [EngineBenchmark.self])
+        subcommands: [EngineBenchmark.self, RecoverBenchmark.self])
 }

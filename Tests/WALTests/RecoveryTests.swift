@@ -167,3 +167,32 @@ struct RecoveryTests {
         }
     }
 }
+
+/// Goal: `seatd check --fix` turns a refused log into its valid prefix, keeping a backup. Method: damage a middle
+/// batch and a middle segment, cut, and recover.
+struct RepairTests {
+    @Test(arguments: [false, true])
+    func cuttingAtTheDamageRecoversTheValidPrefix(damageHeader: Bool) async throws {
+        try await withTemporaryDirectory { data in
+            let wal = DataDirectory.walDirectory(data)
+            let (registry, writer) = try openLog(wal, segmentBytes: 64 << 10)
+            try await workload(registry, writer, count: 2_500)
+            writer.close()
+            let segments = try segmentPaths(wal)
+            #expect(segments.count >= 3)
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: segments[1]))
+            let target = damageHeader ? 3 : try batchRanges(segments[1])[5].lowerBound + 41
+            bytes[target] ^= 0x80
+            try bytes.write(to: URL(fileURLWithPath: segments[1]))
+            var damage: WALError?
+            do { _ = try Recovery.recover(directory: wal) } catch { damage = error as? WALError }
+            let found = try #require(damage)
+            let report = try Repair.cut(data: data, at: found, backupDirectory: data + "/backup")
+            #expect(try PosixStorage().list(data + "/backup").count == segments.count)
+            let recovered = try Recovery.recover(directory: wal)
+            guard case .damaged(_, _, let lsn, _) = found else { Issue.record("not a damage: \(found)"); return }
+            #expect(recovered.lastLSN == lsn - 1)
+            #expect(report.removedSegments.count == (damageHeader ? segments.count - 1 : segments.count - 2))
+        }
+    }
+}
