@@ -44,7 +44,7 @@ struct EngineBenchmark: AsyncParsableCommand {
         let ids: any HoldIDSource = self.seededIDs ? SeededHoldIDSource(seed: self.seed) : SystemHoldIDSource()
         let durability = try self.makeLog()
         let registry = Registry(log: durability.log, ids: ids)
-        let specs = (0..<self.rows).map { RowSpec(label: EngineBenchmark.rowLabel($0), ranges: [1...self.seatsPerRow]) }
+        let specs = (0..<self.rows).map { RowSpec(label: RowSpec.label(forRowIndex: $0), ranges: [1...self.seatsPerRow]) }
         _ = try registry.createHall(id: "bench", rows: specs)
         var sessions: [Session] = []
         for index in 0..<self.sessions {
@@ -119,16 +119,6 @@ struct EngineBenchmark: AsyncParsableCommand {
         print(String(format: "replay: %d records in %.3f s = %.0f records/s", recovered.records, replaySeconds,
                      Double(recovered.records) / replaySeconds))
     }
-
-    static func rowLabel(_ index: Int) -> String {
-        var index = index
-        var label = ""
-        repeat {
-            label = String(UnicodeScalar(UInt8(65 + index % 26))) + label
-            index = index / 26 - 1
-        } while index >= 0
-        return label
-    }
 }
 
 /// One benchmark task with its own random source and histogram.
@@ -147,7 +137,7 @@ struct Worker: Sendable {
     let log: LogWriter?
 
     func run(until deadline: ContinuousClock.Instant) async -> Result {
-        var random = SplitMix(state: self.seed)
+        var random = SplitMix64(seed: self.seed)
         var result = Result()
         let clock = ContinuousClock()
         while clock.now < deadline {
@@ -186,17 +176,5 @@ extension Worker.Result {
         _ = self.latencyNs.record(UInt64(max(ns, 0)))
         self.operations += 1
         self.seatOperations += seats
-    }
-}
-
-/// SplitMix64: a tiny, fast, seeded generator for workload choices.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -41,19 +41,13 @@ public final class ManualClock: WallClock {
 
 /// A deterministic hold id source (SplitMix64) for tests and reproducible load runs.
 public final class SeededHoldIDSource: HoldIDSource {
-    private let state: Mutex<UInt64>
+    private let generator: Mutex<SplitMix64>
 
     public init(seed: UInt64) {
-        self.state = Mutex(seed)
+        self.generator = Mutex(SplitMix64(seed: seed))
     }
 
     public func next() -> UInt64 {
-        self.state.withLock { state in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        self.generator.withLock { $0.next() }
     }
 }

@@ -72,7 +72,7 @@ public enum Recovery {
                                       isNewest: isNewest, afterLSN: afterLSN, into: &result)
             if end.torn {
                 result.repairs.append("\(name): torn tail at offset \(end.offset) (after LSN \(end.next - 1)) truncated")
-                if repair { try Self.zero(file, from: end.offset, to: bytes.count) }
+                if repair { try file.zero(from: end.offset, to: bytes.count) }
             }
             result.tail = LogTail(path: path, firstLSN: firstLSN, offset: end.offset, lastCRC: end.crc)
             result.lastLSN = max(result.lastLSN, end.next - 1)
@@ -135,15 +135,18 @@ public enum Recovery {
         }
         return false
     }
+}
 
-    private static func zero(_ file: any StorageFile, from start: Int, to end: Int) throws(WALError) {
+extension StorageFile {
+    /// Overwrites `start..<end` with zeros and syncs: what recovery and `check --fix` do to a cut-off tail.
+    func zero(from start: Int, to end: Int) throws(WALError) {
         let chunk = [UInt8](repeating: 0, count: 64 << 10)
         var offset = start
         while offset < end {
             let count = min(chunk.count, end - offset)
-            try file.write(count == chunk.count ? chunk : Array(chunk[0..<count]), at: offset)
+            try self.write(count == chunk.count ? chunk : Array(chunk[0..<count]), at: offset)
             offset += count
         }
-        try file.sync()
+        try self.sync()
     }
 }

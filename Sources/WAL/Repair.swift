@@ -24,15 +24,7 @@ public enum Repair {
         try storage.syncDirectory(backupDirectory)
         let file = try storage.open(wal + "/" + name, create: false)
         defer { file.close() }
-        let size = try file.size()
-        let zeros = [UInt8](repeating: 0, count: 64 << 10)
-        var position = offset
-        while position < size {
-            let count = min(zeros.count, size - position)
-            try file.write(count == zeros.count ? zeros : Array(zeros[0..<count]), at: position)
-            position += count
-        }
-        try file.sync()
+        try file.zero(from: offset, to: try file.size())
         // A bad header makes the whole segment unusable: remove it too.
         let removeFrom = offset == 0 ? name : names.first { $0 > name }
         let removed = removeFrom.map { first in names.filter { $0 >= first } } ?? []

@@ -16,7 +16,7 @@ struct ModelTests {
     }
 
     func run(size: Int, seed: UInt64, steps: Int) async throws {
-        var random = TestRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let hall = try ModelTests.makeHall(size: size, random: &random)
         let limit: Int? = random.below(2) == 0 ? nil : 3 + random.below(6)
         let config = try SessionConfig(id: "s", hallID: hall.id, ttlSeconds: 60, maxTTLSeconds: 300,
@@ -93,7 +93,7 @@ struct ModelTests {
         #expect(replayed.digest == (await session.snapshot()).digest, "\(context)")
     }
 
-    static func selection(hall: Hall, random: inout TestRandom) -> SeatSelection {
+    static func selection(hall: Hall, random: inout SplitMix64) -> SeatSelection {
         switch random.below(6) {
         case 0: return .best(1 + random.below(5))
         case 1: return .any(1 + random.below(5))
@@ -109,7 +109,7 @@ struct ModelTests {
     }
 
     /// A hall of exactly `size` seats: rows of random lengths, some with aisles.
-    static func makeHall(size: Int, random: inout TestRandom) throws -> Hall {
+    static func makeHall(size: Int, random: inout SplitMix64) throws -> Hall {
         var specs: [RowSpec] = []
         var total = 0
         while total < size {
@@ -123,20 +123,10 @@ struct ModelTests {
                 next += part + (random.below(2) == 0 ? 0 : 1 + random.below(2))
                 left -= part
             }
-            specs.append(RowSpec(label: rowLabel(specs.count), ranges: ranges))
+            specs.append(RowSpec(label: RowSpec.label(forRowIndex: specs.count), ranges: ranges))
             total += count
         }
         return try Hall(id: "h", specs: specs)
-    }
-
-    static func rowLabel(_ index: Int) -> String {
-        var index = index
-        var label = ""
-        repeat {
-            label = String(UnicodeScalar(UInt8(65 + index % 26))) + label
-            index = index / 26 - 1
-        } while index >= 0
-        return label
     }
 
     static func same(_ a: SeatError, _ b: SeatError) -> Bool {
@@ -193,18 +183,4 @@ extension NaiveModel {
         self.holds[id]!.seats.removeAll { freed.contains($0) }
         if self.holds[id]!.seats.isEmpty { self.holds[id] = nil }
     }
-}
-
-/// SplitMix64 for reproducible workloads.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { self.state = seed }
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(self.next() % UInt64(n)) }
 }

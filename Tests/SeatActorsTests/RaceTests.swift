@@ -55,7 +55,7 @@ struct RaceTests {
     }
 
     static func hammer(_ session: Session, labels: [SeatLabel], seed: UInt64) async -> [(LSN, Observed)] {
-        var random = TestRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var seen: [(LSN, Observed)] = []
         for _ in 0..<200 {
             let first = random.below(labels.count - 1)

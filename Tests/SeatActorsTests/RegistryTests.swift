@@ -28,7 +28,7 @@ struct RegistryTests {
         let clock = ManualClock()
         let registry = Registry(log: log, clock: clock, ids: SeededHoldIDSource(seed: 5))
         _ = try registry.createHall(id: "h", rows: try rows("A=1-4,7-9 B=8 C=3"))
-        var random = TestRandom(seed: 77)
+        var random = SplitMix64(seed: 77)
         for index in 0..<4 {
             _ = try registry.createSession(try SessionConfig(id: "s\(index)", hallID: "h", ttlSeconds: 30))
         }
