@@ -13,6 +13,14 @@ public protocol ChangeLog: AnyObject, Sendable {
 
     /// The last LSN assigned.
     var lastLSN: LSN { get }
+
+    /// Why the log takes no changes now, or nil. Change requests check it first, so that while the log is down
+    /// every change answers UNAVAILABLE (not, say, SOLD_OUT from a state that may be about to be reloaded).
+    var refusal: String? { get }
+}
+
+extension ChangeLog {
+    public var refusal: String? { nil }
 }
 
 /// A log that keeps nothing: every record is "durable" at once. For tests and the in-process benchmark.

@@ -5,6 +5,7 @@ extension Session {
         touching holdID: HoldID? = nil, _ body: (Int64) throws(SeatError) -> Value
     ) -> Outcome<Value> {
         guard !self.dropped else { return Outcome(.failure(.noSuchSession(self.id)), lsn: 0) }
+        if let refusal = self.log.refusal { return Outcome(.failure(.unavailable(refusal)), lsn: self.state.lastLSN) }
         let now = self.clock.nowMs()
         let result: Result<Value, SeatError>
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import SeatActors
+import Synchronization
 
 /// The log's writer: a `ChangeLog` whose `append` encodes the record into a pending buffer under a lock (it never
 /// suspends), and one thread that performs group commit.
@@ -33,11 +34,15 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     private var pendingEnds: [Int] = []
     private var pendingFirst: LSN = 0
     private var durable: LSN
+    /// The CRC of the batch that ends at `durable`: a fresh segment after a failure chains to it.
+    private var durableCRC: UInt32
     private var failure: WALError?
     private var waiters: [(lsn: LSN, continuation: CheckedContinuation<Void, any Error>)] = []
     private var stopping = false
     private var stopped = false
     private var stats = LogStats()
+    /// Set once the writer failed: read without the lock on every change request.
+    private let hasFailed = Atomic<Bool>(false)
     // Owned by the writer thread:
     private let storage: any Storage
     private let options: Options
@@ -47,17 +52,25 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     private var lastSyncNs: UInt64 = 0
     private var unsynced = false
 
-    /// A writer that continues the log after `lastLSN`, appending at `tail` (nil: start a new segment).
-    public init(storage: any Storage = PosixStorage(), options: Options, lastLSN: LSN, tail: LogTail?) throws(WALError) {
+    /// A writer that continues the log after `lastLSN`, appending at `tail`. Without a tail it starts a new
+    /// segment at the first batch, chained to `chainCRC`; with `freshSegment` it creates that segment now (written
+    /// and fsynced, or this throws): how the log resumes in a new file after a failed write or fsync.
+    public init(
+        storage: any Storage = PosixStorage(), options: Options, lastLSN: LSN, tail: LogTail?, chainCRC: UInt32 = 0,
+        freshSegment: Bool = false
+    ) throws(WALError) {
         self.storage = storage
         self.options = options
         self.assigned = lastLSN
         self.durable = lastLSN
-        self.lastCRC = tail?.lastCRC ?? 0
+        self.lastCRC = tail?.lastCRC ?? chainCRC
+        self.durableCRC = self.lastCRC
         try storage.makeDirectory(options.directory)
         if let tail {
             self.file = try storage.open(tail.path, create: false)
             self.offset = tail.offset
+        } else if freshSegment {
+            try self.roll(firstLSN: lastLSN + 1)
         }
         let thread = Thread { [self] in self.runWriter() }
         thread.name = "seatd-wal"
@@ -108,8 +121,16 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     /// The last LSN known durable.
     public var durableLSN: LSN { self.condition.withLock { self.durable } }
 
+    /// The last durable LSN and the CRC of the batch that ends there.
+    public var durablePoint: (lsn: LSN, crc: UInt32) { self.condition.withLock { (self.durable, self.durableCRC) } }
+
     /// The failure that stopped the log, if any.
     public var failed: WALError? { self.condition.withLock { self.failure } }
+
+    public var refusal: String? {
+        guard self.hasFailed.load(ordering: .acquiring) else { return nil }
+        return self.failed.map { "the log cannot be written: \($0)" }
+    }
 
     /// Counters for STATS and metrics.
     public var statistics: LogStats { self.condition.withLock { self.stats } }
@@ -129,7 +150,7 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         while let (payload, count, first) = self.nextBatch() {
             do throws(WALError) {
                 try self.write(payload: payload, count: count, firstLSN: first)
-                self.finish(through: first + LSN(count) - 1, bytes: payload.count)
+                self.finish(through: first + LSN(count) - 1, crc: self.lastCRC)
             } catch {
                 self.fail(error)
             }
@@ -219,6 +240,7 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         }
         let path = self.options.directory + "/" + Format.segmentName(firstLSN: firstLSN)
         let file = try self.storage.open(path, create: true)
+        try file.truncate(to: 0)  // a segment left by a failed attempt at this LSN holds nothing durable
         try file.preallocate(size: self.options.segmentBytes)
         try file.write(SegmentHeader.encode(firstLSN: firstLSN, previousCRC: self.lastCRC), at: 0)
         try file.sync()
@@ -228,9 +250,10 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         self.condition.withLock { self.stats.segments += 1 }
     }
 
-    private func finish(through lsn: LSN, bytes: Int) {
+    private func finish(through lsn: LSN, crc: UInt32) {
         let ready: [CheckedContinuation<Void, any Error>] = self.condition.withLock {
             self.durable = lsn
+            self.durableCRC = crc
             self.stats.batches += 1
             self.stats.records += UInt64(lsn - self.stats.lastRecordLSN)
             self.stats.lastRecordLSN = lsn
@@ -248,6 +271,7 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     private func fail(_ error: WALError) {
         let waiting: [CheckedContinuation<Void, any Error>] = self.condition.withLock {
             self.failure = error
+            self.hasFailed.store(true, ordering: .releasing)
             defer { self.waiters.removeAll() }
             return self.waiters.map(\.continuation)
         }

@@ -24,14 +24,17 @@ public struct RecoveredLog: Sendable {
 /// | corruption | an invalid batch, or zeros, with a valid batch after them, or in an older segment | refuses |
 /// | missing segment | a segment whose first LSN is not the one after the previous segment's last | refuses |
 /// | missing start | the oldest segment starts after the first LSN replay needs | refuses |
+/// | superseded tail | batches in an older segment at or after the next segment's first LSN (left by a write that
+/// failed before the log resumed in a fresh segment) | ignored: the next segment holds those LSNs |
 ///
 /// Refusals throw `WALError.damaged` with the file, offset and LSN; `seatd check --fix` can then cut the log there.
 public enum Recovery {
-    /// Replays `directory`'s segments onto `state`, skipping records at or below `afterLSN` (a snapshot's).
+    /// Replays `directory`'s segments onto `state`, skipping records at or below `afterLSN` (a snapshot's) and,
+    /// with `throughLSN`, stopping after that LSN (the durable prefix of a log whose writer failed).
     /// With `repair`, torn tails are zeroed on disk so the writer can continue after them.
     public static func recover(
         directory: String, storage: any Storage = PosixStorage(), state: RegistryState = RegistryState(),
-        afterLSN: LSN = 0, repair: Bool = true
+        afterLSN: LSN = 0, throughLSN: LSN? = nil, repair: Bool = true
     ) throws(WALError) -> RecoveredLog {
         var result = RecoveredLog(state: state, lastLSN: afterLSN)
         let segments = try storage.list(directory).compactMap { name in Format.firstLSN(ofSegment: name).map { ($0, name) } }
@@ -41,7 +44,10 @@ public enum Recovery {
         // Segments whose successor starts at or below afterLSN + 1 hold nothing to replay: skip them.
         let skipped = zip(segments, segments.dropFirst()).prefix { $0.1.0 <= afterLSN + 1 }.count
         for (position, (firstLSN, name)) in segments.enumerated() where position >= skipped {
+            if let throughLSN, firstLSN > throughLSN, expected != nil { break }
             let isNewest = position == segments.count - 1
+            var stopAt = position + 1 < segments.count ? segments[position + 1].0 : nil
+            if let throughLSN { stopAt = min(stopAt ?? .max, throughLSN + 1) }
             let path = directory + "/" + name
             let file = try storage.open(path, create: false)
             defer { file.close() }
@@ -69,7 +75,7 @@ public enum Recovery {
                 throw .damaged(file: name, offset: 0, lsn: firstLSN, reason: "checksum chain broken between segments")
             }
             let end = try Self.replay(bytes, name: name, firstLSN: firstLSN, previousCRC: header.previousCRC,
-                                      isNewest: isNewest, afterLSN: afterLSN, into: &result)
+                                      isNewest: isNewest, afterLSN: afterLSN, stopAt: stopAt, into: &result)
             if end.torn {
                 result.repairs.append("\(name): torn tail at offset \(end.offset) (after LSN \(end.next - 1)) truncated")
                 if repair { try file.zero(from: end.offset, to: bytes.count) }
@@ -85,12 +91,13 @@ public enum Recovery {
     /// Replays one segment's batches; returns where it ended and whether that end is a torn tail.
     private static func replay(
         _ bytes: [UInt8], name: String, firstLSN: LSN, previousCRC: UInt32, isNewest: Bool, afterLSN: LSN,
-        into result: inout RecoveredLog
+        stopAt: LSN?, into result: inout RecoveredLog
     ) throws(WALError) -> (offset: Int, next: LSN, crc: UInt32, torn: Bool) {
         var offset = Format.segmentHeaderBytes
         var next = firstLSN
         var crc = previousCRC
         while true {
+            if let stopAt, next >= stopAt { return (offset, next, crc, false) }
             switch Batch.read(bytes, at: offset, expectedLSN: next, previousCRC: crc) {
             case .batch(let batch, let batchCRC, let size):
                 let records: [LogRecord]

@@ -91,16 +91,17 @@ public enum DataDirectory {
     public static func walDirectory(_ data: String) -> String { data + "/wal" }
     public static func snapshotDirectory(_ data: String) -> String { data + "/snapshots" }
 
-    /// Loads the newest valid snapshot (falling back to older ones), then replays the log after it.
-    public static func open(_ data: String, storage: any Storage = PosixStorage(), repair: Bool = true)
-        throws(WALError) -> Opened
-    {
+    /// Loads the newest valid snapshot (falling back to older ones), then replays the log after it (through
+    /// `throughLSN` when given).
+    public static func open(
+        _ data: String, storage: any Storage = PosixStorage(), throughLSN: LSN? = nil, repair: Bool = true
+    ) throws(WALError) -> Opened {
         try storage.makeDirectory(Self.walDirectory(data))
         let store = SnapshotStore(directory: Self.snapshotDirectory(data), storage: storage)
         let (image, damaged) = try store.loadNewest()
         let recovered = try Recovery.recover(
             directory: Self.walDirectory(data), storage: storage, state: image?.state ?? RegistryState(),
-            afterLSN: image?.lsn ?? 0, repair: repair)
+            afterLSN: image?.lsn ?? 0, throughLSN: throughLSN, repair: repair)
         return Opened(recovered: recovered, snapshotLSN: image?.lsn, damagedSnapshots: damaged)
     }
 }

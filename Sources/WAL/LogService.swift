@@ -1,0 +1,150 @@
+import SeatActors
+import Synchronization
+
+/// The data directory in service: the current log writer and the registry over it, carried through failures.
+///
+/// When a write or fsync fails, the writer stops for good (see `LogWriter`). `handleFailure` then closes it and
+/// reloads the state that is known durable (snapshot plus log through the last durable LSN) into a read-only
+/// registry: reads go on, changes get `UNAVAILABLE`. `tryResume` opens a fresh segment after the durable LSN,
+/// chained to the last durable batch; once its header is written and fsynced a writable registry takes over.
+/// Whatever the failed segment holds past the durable LSN is superseded by the fresh segment (see `Recovery`).
+public final class LogService: Sendable {
+    private struct Generation {
+        var registry: Registry
+        var writer: LogWriter?
+        /// Set while unavailable: where the durable log ends.
+        var failedAt: (lsn: LSN, crc: UInt32, reason: String)?
+    }
+
+    private let generation: Mutex<Generation>
+    public let data: String
+    let storage: any Storage
+    let options: LogWriter.Options
+    let hub: EventHub
+    let clock: any WallClock
+    let ids: any HoldIDSource
+    /// What opening the data directory found.
+    public let opened: DataDirectory.Opened
+
+    /// Opens `data` (recovering it) and starts a writer after its last LSN.
+    public init(
+        data: String, storage: any Storage = PosixStorage(), segmentBytes: Int = 64 << 20,
+        fsync: FsyncPolicy = .always, hub: EventHub = EventHub(), clock: any WallClock = SystemWallClock(),
+        ids: any HoldIDSource = SystemHoldIDSource()
+    ) throws(WALError) {
+        let opened = try DataDirectory.open(data, storage: storage)
+        let options = LogWriter.Options(directory: DataDirectory.walDirectory(data), segmentBytes: segmentBytes,
+                                        fsync: fsync)
+        let writer = try LogWriter(storage: storage, options: options, lastLSN: opened.recovered.lastLSN,
+                                   tail: opened.recovered.tail)
+        let registry = Registry(state: opened.recovered.state, log: writer, hub: hub, clock: clock, ids: ids)
+        self.generation = Mutex(Generation(registry: registry, writer: writer))
+        self.data = data
+        self.storage = storage
+        self.options = options
+        self.hub = hub
+        self.clock = clock
+        self.ids = ids
+        self.opened = opened
+    }
+
+    /// The registry requests go to now.
+    public var registry: Registry { self.generation.withLock { $0.registry } }
+
+    /// The writer, nil while the log is unavailable.
+    public var writer: LogWriter? { self.generation.withLock { $0.writer } }
+
+    /// Why changes are refused, nil while the log takes them.
+    public var unavailableReason: String? { self.generation.withLock { $0.failedAt?.reason } }
+
+    /// If the writer has failed: closes it and serves the durable state read-only. Returns true if it switched.
+    @discardableResult
+    public func handleFailure() throws(WALError) -> Bool {
+        guard let writer = self.writer, let failure = writer.failed else { return false }
+        let point = writer.durablePoint
+        writer.close()
+        let reason = "the log cannot be written (\(failure)); serving state durable through LSN \(point.lsn)"
+        let state = try self.durableState(through: point.lsn)
+        let readOnly = Registry(state: state, log: UnavailableLog(durableLSN: point.lsn, reason: reason),
+                                hub: self.hub, clock: self.clock, ids: self.ids)
+        self.generation.withLock { $0 = Generation(registry: readOnly, writer: nil, failedAt: (point.lsn, point.crc, reason)) }
+        return true
+    }
+
+    /// While unavailable: tries to continue the log in a fresh segment. Returns true once changes are taken again.
+    @discardableResult
+    public func tryResume() throws(WALError) -> Bool {
+        guard let point = self.generation.withLock({ $0.failedAt }) else { return false }
+        let writer = try LogWriter(storage: self.storage, options: self.options, lastLSN: point.lsn, tail: nil,
+                                   chainCRC: point.crc, freshSegment: true)
+        let state: RegistryState
+        do { state = try self.durableState(through: point.lsn) } catch {
+            writer.close()
+            throw error
+        }
+        let registry = Registry(state: state, log: writer, hub: self.hub, clock: self.clock, ids: self.ids)
+        self.generation.withLock { $0 = Generation(registry: registry, writer: writer, failedAt: nil) }
+        return true
+    }
+
+    /// A snapshot now (and the deletion of the segments it lets go).
+    @discardableResult
+    public func takeSnapshot() async throws(WALError) -> LSN {
+        let (registry, writer) = self.generation.withLock { ($0.registry, $0.writer) }
+        guard let writer else { throw .unavailable(self.unavailableReason ?? "log unavailable") }
+        return try await Snapshotter(
+            registry: registry, writer: writer,
+            store: SnapshotStore(directory: DataDirectory.snapshotDirectory(self.data), storage: self.storage),
+            walDirectory: self.options.directory, storage: self.storage
+        ).take()
+    }
+
+    /// Watches for a failed writer and resumes when the disk allows, every `retryMs`, until cancelled.
+    public func supervise(retryMs: Int = 1_000, onEvent: @Sendable (String) -> Void) async {
+        while !Task.isCancelled {
+            do {
+                if try self.handleFailure() { onEvent(self.unavailableReason ?? "log unavailable") }
+                if try self.tryResume() { onEvent("the log takes changes again") }
+            } catch {
+                onEvent("the log is still unavailable: \(error)")
+            }
+            try? await Task.sleep(for: .milliseconds(retryMs))
+        }
+    }
+
+    /// Closes the writer (everything appended is written and synced first).
+    public func close() {
+        self.writer?.close()
+    }
+
+    private func durableState(through lsn: LSN) throws(WALError) -> RegistryState {
+        let opened = try DataDirectory.open(self.data, storage: self.storage, throughLSN: lsn, repair: false)
+        guard opened.recovered.lastLSN == lsn else {
+            throw .corrupt("the log was durable through LSN \(lsn) but reads back through \(opened.recovered.lastLSN)")
+        }
+        return opened.recovered.state
+    }
+}
+
+/// The log of a read-only registry: every change is refused; replies about the durable state go out at once.
+final class UnavailableLog: ChangeLog {
+    let durableLSN: LSN
+    let reason: String
+
+    init(durableLSN: LSN, reason: String) {
+        self.durableLSN = durableLSN
+        self.reason = reason
+    }
+
+    func append(_ record: LogRecord, publish: ((LSN) -> Void)?) throws(SeatError) -> LSN {
+        throw .unavailable(self.reason)
+    }
+
+    func waitDurable(through lsn: LSN) async throws(SeatError) {
+        guard lsn <= self.durableLSN else { throw .unavailable(self.reason) }
+    }
+
+    var lastLSN: LSN { self.durableLSN }
+
+    var refusal: String? { self.reason }
+}
