@@ -64,6 +64,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "SeatActors"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "WALTests",
             dependencies: ["WAL", "SeatActors"],
             swiftSettings: swiftSettings

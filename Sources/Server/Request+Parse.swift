@@ -1,0 +1,189 @@
+import SeatActors
+
+/// Parsing is a pure function of one line: no actors, no state.
+extension Request {
+    /// The largest count BEST/ANY may name in a request; the engine's seats-per-hold limit is lower and answers
+    /// LIMIT, this bound only keeps absurd numbers out of the parser.
+    static let countMax = 1_000_000
+
+    /// Parses one line (without its LF; a trailing CR is dropped). nil for a blank line, which gets no reply.
+    public static func parse(_ line: Substring) -> Result<Request, ProtocolError>? {
+        var text = line
+        if text.last == "\r" { text = text.dropLast() }
+        let tokens = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard let verb = tokens.first else { return nil }
+        let arguments = tokens.dropFirst()
+        do throws(ProtocolError) {
+            return .success(try Self.parse(verb: verb.uppercased(), arguments))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func parse(verb: String, _ args: ArraySlice<Substring>) throws(ProtocolError) -> Request {
+        switch verb {
+        case "PING": try Self.count(args, 0, "PING"); return .ping
+        case "STATS": try Self.count(args, 0, "STATS"); return .stats
+        case "SNAPSHOT": try Self.count(args, 0, "SNAPSHOT"); return .snapshot
+        case "QUIT": try Self.count(args, 0, "QUIT"); return .quit
+        case "AUTH":
+            try Self.count(args, 1, "AUTH <token>")
+            return .auth(token: String(args.first!))
+        case "CREATE": return try Self.parseCreate(args)
+        case "DROP":
+            guard args.count == 2, args.first!.uppercased() == "SESSION" else {
+                throw .bad("usage: DROP SESSION <session>")
+            }
+            return .dropSession(try Self.id(args.last!, "session"))
+        case "HOLD": return try Self.parseHold(args)
+        case "EXTEND":
+            try Self.count(args, 3, "EXTEND <session> <hold> <ttl-s>")
+            let (session, hold) = try Self.sessionAndHold(args)
+            return .extend(session: session, hold: hold, ttlSeconds: try Self.number(args.last!, "ttl", max: Limits.ttlSecondsMax))
+        case "CONFIRM":
+            guard args.count == 2 || args.count == 3 else { throw .bad("usage: CONFIRM <session> <hold> [ref=<id>]") }
+            let (session, hold) = try Self.sessionAndHold(args)
+            var options = try Options(args.dropFirst(2), allowed: ["ref"])
+            return .confirm(session: session, hold: hold, ref: try options.id("ref"))
+        case "RELEASE":
+            try Self.count(args, 2, "RELEASE <session> <hold>")
+            let (session, hold) = try Self.sessionAndHold(args)
+            return .release(session: session, hold: hold)
+        case "CANCEL":
+            guard args.count >= 2 else { throw .bad("usage: CANCEL <session> <hold> [<seat>...]") }
+            let (session, hold) = try Self.sessionAndHold(args)
+            let seats = try Self.seats(args.dropFirst(2))
+            return .cancel(session: session, hold: hold, seats: seats.isEmpty ? nil : seats)
+        case "AVAIL":
+            try Self.count(args, 1, "AVAIL <session>")
+            return .avail(session: try Self.id(args.first!, "session"))
+        case "MAP":
+            try Self.count(args, 1, "MAP <session>")
+            return .map(session: try Self.id(args.first!, "session"))
+        case "LIST":
+            try Self.count(args, 2, "LIST <session> <customer>")
+            return .list(session: try Self.id(args.first!, "session"), customer: try Self.id(args.last!, "customer"))
+        case "WATCH":
+            try Self.count(args, 1, "WATCH <session>|*")
+            return .watch(session: args.first! == "*" ? nil : try Self.id(args.first!, "session"))
+        default:
+            throw ProtocolError(code: .unknownCommand, message: "unknown command \(verb.prefix(32))")
+        }
+    }
+
+    private static func parseCreate(_ args: ArraySlice<Substring>) throws(ProtocolError) -> Request {
+        guard let kind = args.first?.uppercased() else { throw .bad("usage: CREATE HALL|SESSION ...") }
+        let rest = args.dropFirst()
+        switch kind {
+        case "HALL":
+            guard rest.count >= 2 else { throw .bad("usage: CREATE HALL <hall> <rowspec>...") }
+            let id = try Self.id(rest.first!, "hall")
+            var rows: [RowSpec] = []
+            for text in rest.dropFirst() {
+                do { rows.append(try RowSpec(parsing: text)) } catch { throw .bad(error.message) }
+            }
+            return .createHall(id: id, rows: rows)
+        case "SESSION":
+            guard rest.count >= 2 else {
+                throw .bad("usage: CREATE SESSION <session> <hall> [ttl=<s>] [maxttl=<s>] [limit=<n>]")
+            }
+            let id = try Self.id(rest.first!, "session")
+            let hall = try Self.id(rest.dropFirst().first!, "hall")
+            var options = try Options(rest.dropFirst(2), allowed: ["ttl", "maxttl", "limit"])
+            return .createSession(
+                id: id, hall: hall, ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax),
+                maxTTLSeconds: try options.number("maxttl", max: Limits.ttlSecondsMax),
+                limit: try options.number("limit", max: Limits.hallSeatsMax))
+        default:
+            throw .bad("usage: CREATE HALL|SESSION ...")
+        }
+    }
+
+    private static func parseHold(_ args: ArraySlice<Substring>) throws(ProtocolError) -> Request {
+        let usage = "usage: HOLD <session> <customer> <seat>...|BEST <n>|ANY <n> [ttl=<s>] [key=<k>]"
+        guard args.count >= 3 else { throw .bad(usage) }
+        let session = try Self.id(args.first!, "session")
+        let customer = try Self.id(args.dropFirst().first!, "customer")
+        let rest = args.dropFirst(2)
+        let positional = rest.prefix { !$0.contains("=") }
+        var options = try Options(rest.dropFirst(positional.count), allowed: ["ttl", "key"])
+        let selection: SeatSelection
+        switch positional.first?.uppercased() {
+        case "BEST", "ANY":
+            guard positional.count == 2 else { throw .bad(usage) }
+            let count = try Self.number(positional.last!, "seat count", max: Self.countMax)
+            selection = positional.first!.uppercased() == "BEST" ? .best(count) : .any(count)
+        case nil:
+            throw .bad(usage)
+        default:
+            selection = .explicit(try Self.seats(positional))
+        }
+        return .hold(session: session, customer: customer, selection: selection,
+                     ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax), key: try options.id("key"))
+    }
+
+    // MARK: Pieces
+
+    private static func count(_ args: ArraySlice<Substring>, _ expected: Int, _ usage: String) throws(ProtocolError) {
+        guard args.count == expected else { throw .bad("usage: \(usage)") }
+    }
+
+    static func id(_ token: Substring, _ what: String) throws(ProtocolError) -> String {
+        guard Identifier.isValid(token) else {
+            throw .bad("\(what) id must be 1-\(Limits.idCharactersMax) characters of A-Z a-z 0-9 . _ : -")
+        }
+        return String(token)
+    }
+
+    private static func sessionAndHold(_ args: ArraySlice<Substring>) throws(ProtocolError) -> (String, HoldID) {
+        let session = try Self.id(args.first!, "session")
+        let token = args.dropFirst().first!
+        guard let hold = HoldID(token) else { throw .bad("hold id must be 16 hex digits") }
+        return (session, hold)
+    }
+
+    /// A positive decimal integer without sign or leading zero, at most `max`.
+    static func number(_ token: Substring, _ what: String, max: Int) throws(ProtocolError) -> Int {
+        guard let first = token.utf8.first, first != UInt8(ascii: "0"), token.utf8.count <= 10,
+            token.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+            let value = Int(token), value <= max
+        else { throw .bad("\(what) must be a whole number from 1 to \(max)") }
+        return value
+    }
+
+    private static func seats(_ tokens: ArraySlice<Substring>) throws(ProtocolError) -> [SeatLabel] {
+        var seats: [SeatLabel] = []
+        var seen = Set<SeatLabel>()
+        for token in tokens {
+            guard let seat = SeatLabel(token) else { throw .bad("'\(token.prefix(16))' is not a seat like A1 or AB12") }
+            guard seen.insert(seat).inserted else { throw .bad("seat \(seat) is named twice") }
+            seats.append(seat)
+        }
+        return seats
+    }
+}
+
+/// `name=value` options: each at most once, names case-insensitive, values case-sensitive.
+struct Options {
+    private var values: [String: Substring] = [:]
+
+    init(_ tokens: ArraySlice<Substring>, allowed: Set<String>) throws(ProtocolError) {
+        for token in tokens {
+            guard let equals = token.firstIndex(of: "=") else { throw .bad("unexpected '\(token.prefix(16))'") }
+            let name = token[..<equals].lowercased()
+            guard allowed.contains(name) else { throw .bad("unknown option \(name.prefix(16))") }
+            guard self.values[name] == nil else { throw .bad("option \(name) given twice") }
+            self.values[name] = token[token.index(after: equals)...]
+        }
+    }
+
+    mutating func number(_ name: String, max: Int) throws(ProtocolError) -> Int? {
+        guard let value = self.values[name] else { return nil }
+        return try Request.number(value, name, max: max)
+    }
+
+    mutating func id(_ name: String) throws(ProtocolError) -> String? {
+        guard let value = self.values[name] else { return nil }
+        return try Request.id(value, name)
+    }
+}

@@ -1,0 +1,120 @@
+import SeatActors
+import Testing
+
+@testable import Server
+
+/// Goal: the parser accepts exactly the protocol's request grammar (case rules, CR/LF, runs of spaces, id and seat
+/// limits) and names what is wrong otherwise. Method: tables of lines and what they must parse to.
+struct RequestParseTests {
+    static let id64 = String(repeating: "a", count: 64)
+    static let id65 = String(repeating: "a", count: 65)
+    static let hold = "00000000000000ff"
+
+    static let good: [(String, Request)] = [
+        ("PING", .ping),
+        ("ping", .ping),
+        ("  PiNg  \r", .ping),
+        ("AUTH s3cret", .auth(token: "s3cret")),
+        ("STATS", .stats),
+        ("snapshot", .snapshot),
+        ("QUIT", .quit),
+        ("CREATE HALL h1 A=20 B=1-10,13-22", .createHall(id: "h1", rows: [
+            RowSpec(label: "A", ranges: [1...20]), RowSpec(label: "B", ranges: [1...10, 13...22])])),
+        ("create hall h1   A=2", .createHall(id: "h1", rows: [RowSpec(label: "A", ranges: [1...2])])),
+        ("CREATE SESSION s1 h1", .createSession(id: "s1", hall: "h1", ttlSeconds: nil, maxTTLSeconds: nil, limit: nil)),
+        ("CREATE session s1 h1 TTL=60 maxttl=600 limit=4",
+         .createSession(id: "s1", hall: "h1", ttlSeconds: 60, maxTTLSeconds: 600, limit: 4)),
+        ("DROP SESSION s1", .dropSession("s1")),
+        ("HOLD s1 c1 A1 B12", .hold(session: "s1", customer: "c1", selection: .explicit([
+            SeatLabel(row: "A", number: 1), SeatLabel(row: "B", number: 12)]), ttlSeconds: nil, key: nil)),
+        ("HOLD s1 c1 AAA9999 ttl=30 key=K.1", .hold(session: "s1", customer: "c1", selection: .explicit([
+            SeatLabel(row: "AAA", number: 9_999)]), ttlSeconds: 30, key: "K.1")),
+        ("hold s1 c1 best 4", .hold(session: "s1", customer: "c1", selection: .best(4), ttlSeconds: nil, key: nil)),
+        ("HOLD s1 c1 ANY 2 key=k ttl=5", .hold(session: "s1", customer: "c1", selection: .any(2), ttlSeconds: 5, key: "k")),
+        ("HOLD \(id64) \(id64) A1", .hold(session: id64, customer: id64, selection: .explicit([
+            SeatLabel(row: "A", number: 1)]), ttlSeconds: nil, key: nil)),
+        ("EXTEND s1 \(hold) 300", .extend(session: "s1", hold: HoldID(raw: 255), ttlSeconds: 300)),
+        ("CONFIRM s1 \(hold)", .confirm(session: "s1", hold: HoldID(raw: 255), ref: nil)),
+        ("CONFIRM s1 00000000000000FF ref=pay-9", .confirm(session: "s1", hold: HoldID(raw: 255), ref: "pay-9")),
+        ("RELEASE s1 \(hold)", .release(session: "s1", hold: HoldID(raw: 255))),
+        ("CANCEL s1 \(hold)", .cancel(session: "s1", hold: HoldID(raw: 255), seats: nil)),
+        ("CANCEL s1 \(hold) A2", .cancel(session: "s1", hold: HoldID(raw: 255), seats: [SeatLabel(row: "A", number: 2)])),
+        ("AVAIL s1", .avail(session: "s1")),
+        ("MAP s1", .map(session: "s1")),
+        ("LIST s1 c1", .list(session: "s1", customer: "c1")),
+        ("WATCH s1", .watch(session: "s1")),
+        ("WATCH *", .watch(session: nil)),
+    ]
+
+    @Test(arguments: RequestParseTests.good)
+    func goodLinesParse(line: String, request: Request) {
+        #expect(Request.parse(line[...]) == .success(request))
+    }
+
+    @Test(arguments: ["", " ", "    ", "\r", "  \r"])
+    func blankLinesGetNoReply(line: String) {
+        #expect(Request.parse(line[...]) == nil)
+    }
+
+    static let bad: [(String, ProtocolError.Code)] = [
+        ("FLY s1", .unknownCommand),
+        ("PINGX", .unknownCommand),
+        ("PING now", .badRequest),
+        ("AUTH", .badRequest),
+        ("CREATE", .badRequest),
+        ("CREATE TABLE t", .badRequest),
+        ("CREATE HALL h1", .badRequest),
+        ("CREATE HALL h1 A=0", .badRequest),
+        ("CREATE HALL h1 a=5", .badRequest),
+        ("CREATE HALL h1 A=1-5,4-8", .badRequest),
+        ("CREATE HALL h/1 A=5", .badRequest),
+        ("CREATE SESSION s1", .badRequest),
+        ("CREATE SESSION s1 h1 ttl=0", .badRequest),
+        ("CREATE SESSION s1 h1 ttl=-5", .badRequest),
+        ("CREATE SESSION s1 h1 ttl=05", .badRequest),
+        ("CREATE SESSION s1 h1 color=red", .badRequest),
+        ("CREATE SESSION s1 h1 ttl=5 ttl=6", .badRequest),
+        ("DROP s1", .badRequest),
+        ("HOLD s1 c1", .badRequest),
+        ("HOLD s1 c1 a1", .badRequest),
+        ("HOLD s1 c1 A0", .badRequest),
+        ("HOLD s1 c1 A01", .badRequest),
+        ("HOLD s1 c1 AAAA1", .badRequest),
+        ("HOLD s1 c1 A10000", .badRequest),
+        ("HOLD s1 c1 A1 A1", .badRequest),
+        ("HOLD s1 c1 BEST", .badRequest),
+        ("HOLD s1 c1 BEST 0", .badRequest),
+        ("HOLD s1 c1 BEST two", .badRequest),
+        ("HOLD s1 c1 BEST 2 3", .badRequest),
+        ("HOLD s1 c1 A1 ttl=", .badRequest),
+        ("HOLD s1 c1 A1 key=", .badRequest),
+        ("HOLD s1 c1 A1 ttl=5 A2", .badRequest),
+        ("HOLD s1 c1 A1 nope=1", .badRequest),
+        ("HOLD \(id65) c1 A1", .badRequest),
+        ("HOLD s1 \(id65) A1", .badRequest),
+        ("EXTEND s1 \(hold)", .badRequest),
+        ("EXTEND s1 xyz 30", .badRequest),
+        ("EXTEND s1 \(hold) 0", .badRequest),
+        ("CONFIRM s1 0000000000000000", .badRequest),
+        ("CONFIRM s1 \(hold) ref=a ref=b", .badRequest),
+        ("CONFIRM s1 \(hold) extra", .badRequest),
+        ("RELEASE s1", .badRequest),
+        ("CANCEL s1 \(hold) A1 A1", .badRequest),
+        ("AVAIL", .badRequest),
+        ("MAP s1 s2", .badRequest),
+        ("LIST s1", .badRequest),
+        ("WATCH", .badRequest),
+        ("WATCH a b", .badRequest),
+    ]
+
+    @Test(arguments: RequestParseTests.bad)
+    func badLinesAreRefusedWithTheRightCode(line: String, code: ProtocolError.Code) throws {
+        let result = try #require(Request.parse(line[...]))
+        guard case .failure(let error) = result else {
+            Issue.record("\(line) parsed as \(result)")
+            return
+        }
+        #expect(error.code == code)
+        #expect(!error.message.isEmpty)
+    }
+}
