@@ -1,0 +1,160 @@
+import Foundation
+import NIOCore
+import NIOExtras
+import NIOPosix
+import SeatActors
+import Testing
+import WAL
+
+@testable import Server
+
+/// Goal: the server over a real TCP socket: pipelined replies in order, WATCH events, LINE_TOO_LONG, garbage and
+/// vanishing clients that leave the others unharmed. Method: an in-process server bound to port 0 on a temp data
+/// directory, clients made with NIO's ClientBootstrap; the server task is cancelled at the end.
+struct EndToEndTests {
+    typealias Lines = NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+
+    /// Runs `body` against a fresh server; returns when the server has stopped.
+    func withServer(_ body: @Sendable (Int) async throws -> Void) async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-e2e-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let service = try LogService(data: data, segmentBytes: 1 << 20)
+        defer { service.close() }
+        let server = SeatServer(settings: ServerSettings(host: "127.0.0.1", port: 0, lineBytesMax: 4_096),
+                                dispatcher: Dispatcher(service: service, tokens: []))
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task { try await server.run { continuation.yield($0) } }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        do { try await body(port) } catch {
+            task.cancel()
+            throw error
+        }
+        task.cancel()
+        _ = await task.result
+    }
+
+    /// A connected client: `body` gets a line reader and the writer.
+    func withClient(
+        _ port: Int, _ body: (inout Lines, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> Void
+    ) async throws {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        try await channel.executeThenClose { inbound, outbound in
+            var lines = inbound.makeAsyncIterator()
+            try await body(&lines, outbound)
+        }
+    }
+
+    static func send(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ text: String) async throws {
+        try await outbound.write(ByteBuffer(string: text))
+    }
+
+    static func line(_ lines: inout Lines) async throws -> String? {
+        guard var buffer = try await lines.next() else { return nil }
+        return buffer.readString(length: buffer.readableBytes)
+    }
+
+    @Test func thousandsOfPipelinedRequestsAnswerInOrder() async throws {
+        try await self.withServer { port in
+            try await self.withClient(port) { lines, out in
+                let rows = (0..<20).map { "\(RowSpec.label(forRowIndex: $0))=100" }.joined(separator: " ")
+                var text = "CREATE HALL h \(rows)\nCREATE SESSION s h\n"
+                for index in 0..<2_000 { text += index % 2 == 0 ? "HOLD s c\(index) ANY 1\n" : "PING\n" }
+                text += "AVAIL s\n"
+                try await Self.send(out, text)
+                #expect(try await Self.line(&lines) == "OK h 2000")
+                #expect(try await Self.line(&lines) == "OK s 2000")
+                var seats = Set<String>()
+                for index in 0..<2_000 {
+                    let reply = try #require(try await Self.line(&lines))
+                    if index % 2 == 0 {
+                        let fields = reply.split(separator: " ")
+                        #expect(fields.first == "OK" && fields.count == 4, "\(reply)")
+                        seats.insert(String(fields.last!))
+                    } else {
+                        #expect(reply == "OK PONG")
+                    }
+                }
+                #expect(seats.count == 1_000)
+                #expect(try await Self.line(&lines) == "OK free=1000 held=1000 sold=0")
+            }
+        }
+    }
+
+    @Test func watchersSeeEveryChangeWithRisingSeq() async throws {
+        try await self.withServer { port in
+            try await self.withClient(port) { lines, out in
+                try await Self.send(out, "CREATE HALL h A=10\nCREATE SESSION s h\n")
+                _ = try await Self.line(&lines)
+                _ = try await Self.line(&lines)
+            }
+            try await self.withClient(port) { watch, watchOut in
+                try await Self.send(watchOut, "WATCH s\n")
+                #expect(try await Self.line(&watch) == "OK")
+                try await Self.send(watchOut, "AVAIL s\n")
+                #expect(try await Self.line(&watch)?.hasPrefix("ERR BAD_REQUEST") == true)
+                try await self.withClient(port) { lines, out in
+                    try await Self.send(out, "HOLD s ann A1 A2\n")
+                    let hold = try #require(try await Self.line(&lines)).split(separator: " ")[1]
+                    try await Self.send(out, "CONFIRM s \(hold)\nCANCEL s \(hold) A2\n")
+                    _ = try await Self.line(&lines)
+                    _ = try await Self.line(&lines)
+                    let events = [try await Self.line(&watch), try await Self.line(&watch), try await Self.line(&watch)]
+                        .map { $0 ?? "" }
+                    let fields = events.map { $0.split(separator: " ") }
+                    #expect(fields.map { $0[2] } == ["held", "confirmed", "cancelled"])
+                    #expect(events[0].hasSuffix(" s \(hold) ann A1 A2"))
+                    #expect(events[2].hasSuffix(" s \(hold) ann A2"))
+                    let seqs = fields.map { UInt64($0[1])! }
+                    #expect(seqs == seqs.sorted() && Set(seqs).count == 3)
+                }
+                try await Self.send(watchOut, "PING\n")
+                #expect(try await Self.line(&watch) == "OK PONG")
+            }
+        }
+    }
+
+    @Test func aLineTooLongClosesOnlyThatConnection() async throws {
+        try await self.withServer { port in
+            try await self.withClient(port) { lines, out in
+                try await Self.send(out, String(repeating: "A", count: 10_000) + "\nPING\n")
+                #expect(try await Self.line(&lines) == "ERR LINE_TOO_LONG a line may have at most 4096 bytes")
+                #expect(try await Self.line(&lines) == nil)
+            }
+            try await self.withClient(port) { lines, out in
+                try await Self.send(out, "PING\n")
+                #expect(try await Self.line(&lines) == "OK PONG")
+            }
+        }
+    }
+
+    @Test func garbageGetsErrorsAndVanishingClientsHarmNobody() async throws {
+        try await self.withServer { port in
+            try await self.withClient(port) { lines, out in
+                var garbage = ByteBuffer(bytes: (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }.filter { $0 != 10 })
+                garbage.writeString("\n\u{1}\u{2}\n  \nPING\n")
+                try await out.write(garbage)
+                #expect(try await Self.line(&lines)?.hasPrefix("ERR ") == true)
+                #expect(try await Self.line(&lines)?.hasPrefix("ERR ") == true)
+                #expect(try await Self.line(&lines) == "OK PONG")
+            }
+            for _ in 0..<20 {
+                try await self.withClient(port) { _, out in
+                    try await Self.send(out, String(repeating: "PING\nSTATS\n", count: 500))
+                }
+            }
+            try await self.withClient(port) { lines, out in
+                try await Self.send(out, "PING\nQUIT\nPING\n")
+                #expect(try await Self.line(&lines) == "OK PONG")
+                #expect(try await Self.line(&lines) == "OK BYE")
+                #expect(try await Self.line(&lines) == nil)
+            }
+        }
+    }
+}
