@@ -1,6 +1,6 @@
-# seatd: build, run and test. `make run` starts the server on config/seatd.conf; `make test` runs every test.
+# seatd: build, run and test. `make run` starts the server on config/seatd.yaml; `make test` runs every test.
 SWIFT ?= swift
-CONFIG ?= config/seatd.conf
+CONFIG ?= config/seatd.yaml
 
 .PHONY: all deps build release run test soak bench-engine bench-wal clean
 
@@ -23,6 +23,7 @@ run: release
 	.build/release/seatd --config $(CONFIG)
 
 test: deps
+	$(SWIFT) build
 	$(SWIFT) test --parallel
 
 # Longer fault runs: power cuts, EIO and ENOSPC at random operations (SEEDS seeds, default 5000).

@@ -27,19 +27,21 @@ public actor Session {
     // MARK: Changes
 
     /// HOLD: explicit seats, BEST n or ANY n; all or nothing.
-    public func hold(customer: String, selection: SeatSelection, ttlSeconds: Int? = nil, key: String? = nil)
-        -> Outcome<HoldReply>
-    {
+    /// HOLD. `seatsMax` is the server's configured seats-per-hold limit (at most `Limits.seatsPerHoldMax`).
+    public func hold(
+        customer: String, selection: SeatSelection, ttlSeconds: Int? = nil, key: String? = nil,
+        seatsMax: Int = Limits.seatsPerHoldMax
+    ) -> Outcome<HoldReply> {
         self.perform { now throws(SeatError) in
             for lapsed in self.state.lapsedOwners(of: selection, nowMs: now) { try self.commit(.expired(lapsed)) }
             let decision: SessionState.HoldDecision
             do throws(SeatError) {
-                decision = try self.decideHold(customer, selection, ttlSeconds, key, now)
+                decision = try self.decideHold(customer, selection, ttlSeconds, key, seatsMax, now)
             } catch {
                 // Lapsed holds past the per-access budget may be what blocks BEST/ANY: expire them all, retry.
                 guard error.isShortage, self.state.dueExpiry(nowMs: now) != nil else { throw error }
                 try self.expireDue(nowMs: now, max: Int.max)
-                decision = try self.decideHold(customer, selection, ttlSeconds, key, now)
+                decision = try self.decideHold(customer, selection, ttlSeconds, key, seatsMax, now)
             }
             switch decision {
             case .repeated(let reply):
@@ -54,10 +56,11 @@ public actor Session {
     }
 
     private func decideHold(
-        _ customer: String, _ selection: SeatSelection, _ ttlSeconds: Int?, _ key: String?, _ now: Int64
+        _ customer: String, _ selection: SeatSelection, _ ttlSeconds: Int?, _ key: String?, _ seatsMax: Int,
+        _ now: Int64
     ) throws(SeatError) -> SessionState.HoldDecision {
         try self.state.decideHold(
-            customer: customer, selection: selection, ttlSeconds: ttlSeconds, key: key, nowMs: now,
+            customer: customer, selection: selection, ttlSeconds: ttlSeconds, key: key, seatsMax: seatsMax, nowMs: now,
             newHoldID: self.newHoldID)
     }
 

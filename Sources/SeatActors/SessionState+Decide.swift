@@ -16,8 +16,8 @@ extension SessionState {
     /// Decides a HOLD. Checks, in order: a used key (repeat its reply), seats exist, seats per hold, ttl,
     /// the customer's limit, then availability (`.taken` names every unavailable seat).
     public func decideHold(
-        customer: String, selection: SeatSelection, ttlSeconds: Int?, key: String?, nowMs: Int64,
-        newHoldID: () -> HoldID
+        customer: String, selection: SeatSelection, ttlSeconds: Int?, key: String?,
+        seatsMax: Int = Limits.seatsPerHoldMax, nowMs: Int64, newHoldID: () -> HoldID
     ) throws(SeatError) -> HoldDecision {
         if let key, let first = self.keys[key] {
             return .repeated(HoldReply(holdID: first.holdID, expiresAtMs: first.expiresAtMs,
@@ -25,8 +25,9 @@ extension SessionState {
         }
         let explicit = try self.resolveExplicit(selection)
         guard selection.count >= 1 else { throw .badRequest("a hold needs at least one seat") }
-        guard selection.count <= Limits.seatsPerHoldMax else {
-            throw .limit("at most \(Limits.seatsPerHoldMax) seats per hold")
+        let seatsMax = min(seatsMax, Limits.seatsPerHoldMax)
+        guard selection.count <= seatsMax else {
+            throw .limit("at most \(seatsMax) seats per hold")
         }
         let ttl = ttlSeconds ?? self.config.ttlSeconds
         guard ttl >= 1, ttl <= self.config.maxTTLSeconds else {

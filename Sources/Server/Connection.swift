@@ -1,5 +1,8 @@
+import Dispatch
+import Logging
 import NIOCore
 import SeatActors
+import ServiceLifecycle
 
 /// One client connection. The reader parses and executes requests in order and queues (reply, LSN) pairs; the
 /// writer takes every queued reply, waits once for the log to be durable through them (group commit across
@@ -8,20 +11,36 @@ struct Connection {
     let server: SeatServer
 
     var dispatcher: Dispatcher { self.server.dispatcher }
+    var settings: ServerSettings { self.server.settings }
 
     func run(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let open = self.dispatcher.connections.wrappingAdd(1, ordering: .relaxed).newValue
-        defer { self.dispatcher.connections.subtract(1, ordering: .relaxed) }
+        self.dispatcher.metrics.connections.record(open)
+        defer {
+            let open = self.dispatcher.connections.wrappingSubtract(1, ordering: .relaxed).newValue
+            self.dispatcher.metrics.connections.record(open)
+        }
+        var logger = self.server.logger
+        logger[metadataKey: "connection"] = "\(channel.channel.remoteAddress?.description ?? "?")"
+        logger.debug("connected")
+        defer { logger.debug("disconnected") }
         do {
             try await channel.executeThenClose { inbound, outbound in
-                guard open <= self.server.settings.connectionsMax else {
+                guard open <= self.settings.connectionsMax else {
+                    logger.info("refused: too many connections", metadata: ["open": "\(open)"])
                     try await outbound.write(ByteBuffer(string: Reply.error(.busy, "too many connections") + "\n"))
                     return
                 }
-                let replies = ReplyQueue(capacity: self.server.settings.pipelineDepthMax)
+                let replies = ReplyQueue(capacity: self.settings.pipelineDepthMax)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await self.write(replies, to: outbound) }
-                    await self.read(inbound, into: replies, group: &group)
+                    // Shutting down: stop reading; what was read is still answered, then the connection closes.
+                    let subscription = await withGracefulShutdownHandler {
+                        await self.read(inbound, into: replies, group: &group, logger: logger)
+                    } onGracefulShutdown: {
+                        channel.channel.close(mode: .input, promise: nil)
+                    }
+                    subscription?.cancel()
                     replies.finish()
                     try await group.waitForAll()
                 }
@@ -31,65 +50,75 @@ struct Connection {
         }
     }
 
-    /// Reads and executes requests until QUIT, EOF, an error or a line that is too long.
+    /// Reads and executes requests until QUIT, EOF, an error or a line that is too long. Returns the WATCH
+    /// subscription, if the connection made one, for the caller to end.
     private func read(
         _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, into replies: ReplyQueue,
-        group: inout ThrowingTaskGroup<Void, any Error>
-    ) async {
+        group: inout ThrowingTaskGroup<Void, any Error>, logger: Logger
+    ) async -> EventSubscription? {
         var state = self.dispatcher.newConnection
-        var watching = false
+        var subscription: EventSubscription? = nil
         do {
             for try await var buffer in inbound {
-                guard buffer.readableBytes <= self.server.settings.lineBytesMax else {
-                    await self.tooLong(replies)
-                    return
+                guard buffer.readableBytes <= self.settings.lineBytesMax else {
+                    await self.tooLong(replies, logger: logger)
+                    return subscription
                 }
+                let started = DispatchTime.now().uptimeNanoseconds
                 let line = buffer.readString(length: buffer.readableBytes) ?? ""
                 guard let parsed = Request.parse(line[...]) else { continue }
                 let request: Request
                 switch parsed {
                 case .failure(let error):
-                    await replies.put(.line(Reply.error(error.code.code, error.message), lsn: 0))
+                    await replies.put(.line(Reply.error(error.code.code, error.message), lsn: 0,
+                                            timing: .init(command: .invalid, startedNs: started)))
                     continue
                 case .success(let value): request = value
                 }
-                if watching, request != .ping, request != .quit {
-                    await replies.put(.line(Reply.error(.badRequest, "a watching connection only takes PING and QUIT"), lsn: 0))
+                let timing = ReplyQueue.Timing(command: request.command, startedNs: started)
+                if subscription != nil, request != .ping, request != .quit {
+                    await replies.put(.line(Reply.error(.badRequest, "a watching connection only takes PING and QUIT"),
+                                            lsn: 0, timing: timing))
                     continue
                 }
                 switch await self.dispatcher.execute(request, state: &state) {
                 case .reply(let text, let lsn):
-                    await replies.put(.line(text, lsn: lsn))
+                    await replies.put(.line(text, lsn: lsn, timing: timing))
                 case .quit:
-                    await replies.put(.line("OK BYE", lsn: 0))
+                    await replies.put(.line("OK BYE", lsn: 0, timing: timing))
                     await replies.put(.close)
-                    return
+                    return subscription
                 case .watch(let session):
-                    await replies.put(.line("OK", lsn: 0))
-                    watching = true
-                    let subscription = self.dispatcher.service.registry.hub.subscribe(
-                        session: session, bufferMax: self.server.settings.watchEventsMax)
-                    group.addTask { await Self.stream(subscription, into: replies) }
+                    await replies.put(.line("OK", lsn: 0, timing: timing))
+                    let events = self.dispatcher.service.registry.hub.subscribe(
+                        session: session, bufferMax: self.settings.watchEventsMax)
+                    subscription = events
+                    logger.debug("watching", metadata: ["session": "\(session ?? "*")"])
+                    group.addTask { await Self.stream(events, into: replies, logger: logger) }
                 }
             }
         } catch is ByteToMessageDecoderError.PayloadTooLargeError {
-            await self.tooLong(replies)
+            await self.tooLong(replies, logger: logger)
         } catch {
             // EOF with a partial line, or a reset: stop reading; queued replies still go out.
         }
+        return subscription
     }
 
-    private func tooLong(_ replies: ReplyQueue) async {
-        await replies.put(.line(Reply.error(.lineTooLong, "a line may have at most \(self.server.settings.lineBytesMax) bytes"), lsn: 0))
+    private func tooLong(_ replies: ReplyQueue, logger: Logger) async {
+        logger.debug("line too long")
+        await replies.put(.line(Reply.error(.lineTooLong, "a line may have at most \(self.settings.lineBytesMax) bytes"),
+                                lsn: 0, timing: .init(command: .invalid, startedNs: DispatchTime.now().uptimeNanoseconds)))
         await replies.put(.close)
     }
 
     /// Forwards events to a watching connection; a subscriber that fell behind gets `ERR BUSY` and is closed.
-    private static func stream(_ subscription: EventSubscription, into replies: ReplyQueue) async {
+    private static func stream(_ subscription: EventSubscription, into replies: ReplyQueue, logger: Logger) async {
         for await event in subscription.events {
             await replies.put(.line(Reply.event(event), lsn: event.seq))
         }
         if subscription.overflowed {
+            logger.info("watcher cut off: events were not read fast enough")
             await replies.put(.line(Reply.error(.busy, "events were not read fast enough"), lsn: 0))
             await replies.put(.close)
         }
@@ -97,13 +126,20 @@ struct Connection {
 
     /// Writes queued replies, each batch once the log is durable through it, with one flush per batch.
     private func write(_ replies: ReplyQueue, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        let metrics = self.dispatcher.metrics
         while let batch = await replies.takeAll() {
             var buffers: [ByteBuffer] = []
+            buffers.reserveCapacity(batch.count)
             var closing = false
             for item in batch {
                 switch item {
-                case .line(let text, let lsn):
-                    buffers.append(ByteBuffer(string: await self.dispatcher.settle(text, lsn: lsn) + "\n"))
+                case .line(let text, let lsn, let timing):
+                    let reply = await self.dispatcher.settle(text, lsn: lsn)
+                    buffers.append(ByteBuffer(string: reply + "\n"))
+                    if let timing {
+                        metrics.record(timing.command, reply: reply,
+                                       nanoseconds: DispatchTime.now().uptimeNanoseconds &- timing.startedNs)
+                    }
                 case .close:
                     closing = true
                 }

@@ -28,10 +28,14 @@ final class Dispatcher: Sendable {
     let startedAt = ContinuousClock.now
     let conflicts = Atomic<Int>(0)
     let connections = Atomic<Int>(0)
+    /// Seats one HOLD may take (the configured limit).
+    let seatsPerHoldMax: Int
+    let metrics = ServerMetrics()
 
-    init(service: LogService, tokens: [(token: String, role: Role)]) {
+    init(service: LogService, tokens: [(token: String, role: Role)], seatsPerHoldMax: Int = Limits.seatsPerHoldMax) {
         self.service = service
         self.tokens = tokens.map { (Array($0.token.utf8), $0.role) }
+        self.seatsPerHoldMax = seatsPerHoldMax
     }
 
     /// Waits until the log is durable through `lsn`, then returns the reply to send: `line`, or `ERR UNAVAILABLE`
@@ -71,7 +75,7 @@ final class Dispatcher: Sendable {
                 return .reply(Reply.error(.noSuchSession, "no session \(session)"), lsn: settled)
             }
             return .watch(session: session)
-        case .stats: return .reply(await self.stats(registry), lsn: settled)
+        case .stats: return .reply(await self.statistics().reply, lsn: settled)
         case .snapshot:
             do { return .reply(Reply.ok("\(try await self.service.takeSnapshot())"), lsn: 0) } catch {
                 return .reply(Reply.error(.unavailable, "snapshot failed: \(error)"), lsn: 0)
@@ -105,7 +109,8 @@ final class Dispatcher: Sendable {
         }
         switch request {
         case .hold(_, let customer, let selection, let ttl, let key):
-            let outcome = await session.hold(customer: customer, selection: selection, ttlSeconds: ttl, key: key)
+            let outcome = await session.hold(
+                customer: customer, selection: selection, ttlSeconds: ttl, key: key, seatsMax: self.seatsPerHoldMax)
             if case .failure(let error) = outcome.result, error.isConflict { self.conflicts.add(1, ordering: .relaxed) }
             return Self.reply(outcome, Reply.hold)
         case .extend(_, let hold, let ttl):
@@ -151,27 +156,50 @@ final class Dispatcher: Sendable {
         return difference == 0
     }
 
-    private func stats(_ registry: Registry) async -> String {
-        var holds = 0
-        var held = 0
-        var sold = 0
-        var confirms = 0
+    /// What STATS reports and the metrics gauges show.
+    struct Statistics: Sendable {
+        var halls = 0, sessions = 0, holdsLive = 0, seatsHeld = 0, seatsSold = 0, confirms = 0, conflicts = 0
+        var connections = 0, lastLSN: LSN = 0, durableLSN: LSN = 0, walBytes: UInt64 = 0, uptimeSeconds: Int64 = 0
+
+        var reply: String {
+            Reply.ok(
+                "halls=\(self.halls)", "sessions=\(self.sessions)", "holds_live=\(self.holdsLive)",
+                "seats_held=\(self.seatsHeld)", "seats_sold=\(self.seatsSold)", "confirms_total=\(self.confirms)",
+                "conflicts_total=\(self.conflicts)", "connections=\(self.connections)", "last_lsn=\(self.lastLSN)",
+                "durable_lsn=\(self.durableLSN)", "wal_bytes=\(self.walBytes)", "uptime_s=\(self.uptimeSeconds)")
+        }
+    }
+
+    func statistics() async -> Statistics {
+        let registry = self.service.registry
+        var stats = Statistics()
         for session in registry.sessions {
             guard let state = await session.image() else { continue }
-            holds += state.holds.count
-            held += state.seats.heldCount
-            sold += state.seats.soldCount
-            confirms += state.confirmsTotal
+            stats.holdsLive += state.holds.count
+            stats.seatsHeld += state.seats.heldCount
+            stats.seatsSold += state.seats.soldCount
+            stats.confirms += state.confirmsTotal
         }
-        let (halls, sessions) = registry.counts
+        (stats.halls, stats.sessions) = registry.counts
         let writer = self.service.writer
-        let uptime = self.startedAt.duration(to: .now).components.seconds
-        return Reply.ok(
-            "halls=\(halls)", "sessions=\(sessions)", "holds_live=\(holds)", "seats_held=\(held)", "seats_sold=\(sold)",
-            "confirms_total=\(confirms)", "conflicts_total=\(self.conflicts.load(ordering: .relaxed))",
-            "connections=\(self.connections.load(ordering: .relaxed))", "last_lsn=\(registry.log.lastLSN)",
-            "durable_lsn=\(writer?.durableLSN ?? registry.log.lastLSN)",
-            "wal_bytes=\(writer?.statistics.bytesWritten ?? 0)", "uptime_s=\(uptime)")
+        stats.conflicts = self.conflicts.load(ordering: .relaxed)
+        stats.connections = self.connections.load(ordering: .relaxed)
+        stats.lastLSN = registry.log.lastLSN
+        stats.durableLSN = writer?.durableLSN ?? registry.log.lastLSN
+        stats.walBytes = writer?.statistics.bytesWritten ?? 0
+        stats.uptimeSeconds = self.startedAt.duration(to: .now).components.seconds
+        return stats
+    }
+
+    /// Sets the gauges that are read from the state rather than counted (before each scrape).
+    func refreshGauges() async {
+        let stats = await self.statistics()
+        self.metrics.sessions.record(stats.sessions)
+        self.metrics.holdsLive.record(stats.holdsLive)
+        self.metrics.seatsHeld.record(stats.seatsHeld)
+        self.metrics.seatsSold.record(stats.seatsSold)
+        self.metrics.durableLSN.record(Int64(stats.durableLSN))
+        self.metrics.connections.record(stats.connections)
     }
 }
 

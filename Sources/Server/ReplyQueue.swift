@@ -7,10 +7,16 @@ import Synchronization
 /// instead of making the server buffer without bound.
 final class ReplyQueue: Sendable {
     enum Item: Sendable {
-        /// A line to send once the log is durable through the LSN.
-        case line(String, lsn: LSN)
+        /// A line to send once the log is durable through the LSN; `timing` when it answers a request.
+        case line(String, lsn: LSN, timing: Timing? = nil)
         /// Send what came before, then close the connection.
         case close
+    }
+
+    /// The request a reply answers and when it was read, for the latency metric.
+    struct Timing: Sendable {
+        let command: ServerMetrics.Command
+        let startedNs: UInt64
     }
 
     private struct State {

@@ -1,54 +1,96 @@
+import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
 import SeatActors
+import ServiceLifecycle
 import Synchronization
 
-/// Network settings with their defaults (`docs/protocol.md`, `config/seatd.conf`).
+/// Network settings and the limits on what a client controls, with their defaults (`docs/configuration.md`).
 struct ServerSettings: Sendable {
     var host = "127.0.0.1"
     var port = 7070
     /// Bytes in one request line, excluding LF; longer lines get `ERR LINE_TOO_LONG` and the connection closes.
     var lineBytesMax = 4_096
+    /// Seats one HOLD may take (at most the engine's `Limits.seatsPerHoldMax`); more is `ERR LIMIT`.
+    var seatsPerHoldMax = 50
     /// Open connections; one more gets `ERR BUSY` and is closed.
-    var connectionsMax = 10_000
-    /// Replies queued per connection before the server stops reading it (backpressure).
+    var connectionsMax = 4_096
+    /// Requests read but not yet answered per connection; beyond it the server stops reading (backpressure).
     var pipelineDepthMax = 1_024
-    /// Events buffered for one WATCH connection before it is cut off with `ERR BUSY`.
-    var watchEventsMax = Limits.eventsBufferedPerSubscriberMax
+    /// Bytes of events queued for one WATCH connection before it gets `ERR BUSY` and is closed.
+    var watchBufferBytes = 1 << 20
+    /// Seconds a connection may stay silent both ways before it is closed; 0: never.
+    var idleTimeoutSeconds = 0
+
+    /// Events buffered per watcher: the byte budget over the longest event line (a hold of the most seats, each
+    /// at most 7 characters and a space, after ~130 characters of type, ids and seq).
+    var watchEventsMax: Int { max(16, self.watchBufferBytes / (136 + 8 * self.seatsPerHoldMax)) }
 }
 
 /// The line-protocol server: one task per connection (a discarding task group, as swift-nio's echo server does).
-final class SeatServer: Sendable {
+/// A service of the service group: on graceful shutdown it stops accepting, stops reading every connection, sends
+/// the replies of what was already read, and returns once every connection has closed.
+final class SeatServer: Service, Sendable {
     let settings: ServerSettings
     let dispatcher: Dispatcher
+    let logger: Logger
+    /// Called with the port actually bound (for port 0).
+    let onBound: @Sendable (Int) -> Void
 
-    init(settings: ServerSettings, dispatcher: Dispatcher) {
+    init(
+        settings: ServerSettings, dispatcher: Dispatcher, logger: Logger = Logger(label: "seatd.server"),
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.settings = settings
         self.dispatcher = dispatcher
+        self.logger = logger
+        self.onBound = onBound
     }
 
-    /// Binds and serves until the task is cancelled; `onBound` gets the port actually bound (for port 0).
-    func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
+    func run() async throws {
         let lineBytesMax = self.settings.lineBytesMax
+        let idle = self.settings.idleTimeoutSeconds
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1_024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(host: self.settings.host, port: self.settings.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if idle > 0 {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            IdleStateHandler(allTimeout: .seconds(Int64(idle))), IdleCloser())
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: lineBytesMax + 2))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        onBound(channel.channel.localAddress?.port ?? self.settings.port)
-        try await withThrowingDiscardingTaskGroup { group in
-            try await channel.executeThenClose { inbound in
-                for try await connection in inbound {
-                    group.addTask { await Connection(server: self).run(connection) }
+        let port = channel.channel.localAddress?.port ?? self.settings.port
+        self.logger.info("listening", metadata: ["host": "\(self.settings.host)", "port": "\(port)"])
+        self.onBound(port)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await channel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask { await Connection(server: self).run(connection) }
+                    }
                 }
             }
+        } onGracefulShutdown: {
+            self.logger.info("stopped accepting connections")
+            channel.channel.close(promise: nil)
         }
+    }
+}
+
+/// Closes a connection that was silent both ways for the idle timeout.
+private final class IdleCloser: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is IdleStateHandler.IdleStateEvent else { return context.fireUserInboundEventTriggered(event) }
+        context.close(promise: nil)
     }
 }

@@ -1,96 +1,183 @@
 import ArgumentParser
-import Dispatch
+import Foundation
+import Logging
+import Metrics
+import Prometheus
 import SeatActors
+import ServiceLifecycle
 import WAL
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// `seatd [serve]`: recovers the data directory, then serves the line protocol until SIGTERM or SIGINT.
+/// `seatd [serve]`: reads the configuration, recovers the data directory, creates the configured halls, then
+/// serves the line protocol (and metrics, when configured) until SIGTERM or SIGINT.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Recover the data directory and serve the seatd line protocol.",
-        discussion: "Auth tokens come from SEATD_AUTH_TOKENS (role:token,...); with none, auth is off.")
+        discussion: """
+            Settings come from built-in defaults, then the --config file (YAML, see config/seatd.yaml), then \
+            SEATD_* environment variables (SEATD_PORT, SEATD_LIMITS_LINE_BYTES, ...), then these flags. Auth \
+            tokens come from auth.tokens or SEATD_AUTH_TOKENS (role:token,...); with none, auth is off.
+            """)
 
-    @Option(help: "Configuration file (read from the configuration issue on; flags and defaults apply now).")
-    var config: String = "config/seatd.conf"
-    @Option(help: "Address to listen on.")
-    var host: String = "127.0.0.1"
-    @Option(help: "Port to listen on (0: any free port).")
-    var port: Int = 7070
-    @Option(help: "Data directory (log in <data>/wal, snapshots in <data>/snapshots).")
-    var data: String = "./data"
-    @Option(help: "always, interval=<ms> or off.")
-    var fsync: String = "always"
-    @Option(help: "Take a snapshot after this many changes.")
-    var snapshotRecords: UInt64 = 1_000_000
-    @Option(help: "Take a snapshot after this many seconds with changes.")
-    var snapshotSeconds: Int = 300
+    @Option(help: "Configuration file (YAML). Without it only defaults, SEATD_* variables and flags apply.")
+    var config: String?
+    @Option(help: "Address to listen on (default 127.0.0.1).")
+    var host: String?
+    @Option(help: "Port to listen on, 0 for any free port (default 7070).")
+    var port: Int?
+    @Option(help: "Data directory: the log in <data>/wal, snapshots in <data>/snapshots (default ./data).")
+    var data: String?
+    @Option(help: "always, interval=<ms> or off (default always).")
+    var fsync: String?
+    @Option(help: "Port of the Prometheus endpoint GET /metrics, 0 for off (default off).")
+    var metricsPort: Int?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
+    var logLevel: String?
     @Flag(help: "Allow a non-loopback address with auth off (every client is then admin).")
     var allowOpen = false
 
-    func validate() throws {
-        guard FsyncPolicy(self.fsync) != nil else { throw ValidationError("--fsync must be always, interval=<ms> or off") }
-        guard (0...65_535).contains(self.port) else { throw ValidationError("--port must be 0 to 65535") }
+    /// The configuration: file and environment, then the flags given.
+    func settings(environment: [String: String]) async throws -> SeatdConfig {
+        var config: SeatdConfig
+        do {
+            config = try await SeatdConfig.load(file: self.config, environment: environment)
+        } catch let error as SeatdConfig.Invalid {
+            throw ValidationError(error.description)
+        }
+        if let host = self.host { config.host = host }
+        if let port = self.port {
+            guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+            config.port = port
+        }
+        if let data = self.data { config.data = data }
+        if let fsync = self.fsync {
+            guard let policy = FsyncPolicy(fsync) else {
+                throw ValidationError("--fsync must be always, interval=<ms> (1..60000) or off")
+            }
+            config.fsync = policy
+        }
+        if let port = self.metricsPort {
+            guard (0...65_535).contains(port) else { throw ValidationError("--metrics-port must be 0 to 65535") }
+            config.metricsPort = port
+        }
+        if let level = self.logLevel {
+            guard let level = Logger.Level(rawValue: level) else { throw ValidationError("--log-level: unknown level") }
+            config.logLevel = level
+        }
+        if self.allowOpen { config.allowOpen = true }
+        config.limits.host = config.host
+        config.limits.port = config.port
+        guard config.bindAllowed else {
+            throw ValidationError(
+                "refusing to listen on \(config.host) with auth off: set auth.tokens / SEATD_AUTH_TOKENS or allow_open")
+        }
+        return config
     }
 
     mutating func run() async throws {
-        let tokens = try Self.tokens(from: getenv("SEATD_AUTH_TOKENS").map { String(cString: $0) } ?? "")
-        let loopback = ["127.0.0.1", "::1", "localhost"].contains(self.host) || self.host.hasPrefix("127.")
-        guard !tokens.isEmpty || loopback || self.allowOpen else {
-            throw ValidationError("refusing to listen on \(self.host) with auth off: set SEATD_AUTH_TOKENS or --allow-open")
+        let config = try await self.settings(environment: ProcessInfo.processInfo.environment)
+        let level = config.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
         }
-        let service = try LogService(data: self.data, fsync: FsyncPolicy(self.fsync)!)
-        for repair in service.opened.recovered.repairs { print("warning: \(repair)") }
-        let settings = ServerSettings(host: self.host, port: self.port)
-        let server = SeatServer(settings: settings, dispatcher: Dispatcher(service: service, tokens: tokens))
-        let records = self.snapshotRecords
-        let seconds = self.snapshotSeconds
-        let host = self.host
-        let main = Task {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+        var logger = Logger(label: "seatd")
+        let prometheus = PrometheusCollectorRegistry()
+        if config.metricsPort > 0 {
+            var factory = PrometheusMetricsFactory(registry: prometheus)
+            factory.defaultDurationHistogramBuckets = [
+                .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100),
+                .milliseconds(250), .seconds(1),
+            ]
+            factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1_024, 4_096]
+            MetricsSystem.bootstrap(factory)
+        }
+
+        // Recovery runs before the port opens.
+        let started = ContinuousClock.now
+        let service = try LogService(data: config.data, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs)
+        for repair in service.opened.recovered.repairs { logger.warning("recovery repaired the log: \(repair)") }
+        logger[metadataKey: "data"] = "\(config.data)"
+        logger.info("recovered", metadata: [
+            "lsn": "\(service.opened.recovered.lastLSN)", "fsync": "\(config.fsync)",
+            "took": "\(started.duration(to: .now))",
+        ])
+        try await Self.createHalls(config.halls, in: service.registry, logger: logger)
+
+        let dispatcher = Dispatcher(service: service, tokens: config.tokens, seatsPerHoldMax: config.limits.seatsPerHoldMax)
+        if config.tokens.isEmpty { logger.notice("auth is off: every connection is admin") }
+        var services: [any Service] = [
+            Maintenance(service: service, config: config, logger: Logger(label: "seatd.log"))
+        ]
+        if config.metricsPort > 0 {
+            services.append(MetricsServer(
+                host: config.metricsHost, port: config.metricsPort, registry: prometheus,
+                logger: Logger(label: "seatd.metrics"), refresh: { await dispatcher.refreshGauges() }))
+        }
+        services.append(SeatServer(settings: config.limits, dispatcher: dispatcher, logger: Logger(label: "seatd.server")))
+        var group = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "seatd.lifecycle"))
+        group.maximumGracefulShutdownDuration = .seconds(4)
+        try await ServiceGroup(configuration: group).run()
+        logger.info("stopped", metadata: ["lsn": "\(service.registry.log.lastLSN)"])
+    }
+
+    /// Creates the halls the configuration declares and the data directory lacks.
+    static func createHalls(_ halls: [(id: String, rows: [RowSpec])], in registry: Registry, logger: Logger) async throws {
+        for (id, rows) in halls {
+            if let existing = registry.hall(id) {
+                if existing.specs != rows {
+                    logger.warning("hall \(id) in the configuration differs from the one in the data directory; keeping the stored one")
+                }
+                continue
+            }
+            do {
+                let (hall, lsn) = try registry.createHall(id: id, rows: rows)
+                logger.info("created hall from the configuration", metadata: ["hall": "\(id)", "seats": "\(hall.capacity)", "lsn": "\(lsn)"])
+            } catch {
+                throw ValidationError("halls: cannot create \(id): \(error.message)")
+            }
+        }
+        try await registry.log.waitDurable(through: registry.log.lastLSN)
+    }
+}
+
+/// The log's background work as one service: lapsed holds swept every 250 ms, snapshots on schedule, a failed
+/// writer supervised and resumed. Shut down last: it then takes a snapshot (so the next start replays little)
+/// and closes the log, which writes and syncs everything appended.
+struct Maintenance: Service {
+    let service: LogService
+    let config: SeatdConfig
+    let logger: Logger
+
+    func run() async throws {
+        let service = self.service
+        let logger = self.logger
+        let records = self.config.snapshotEveryRecords
+        let seconds = self.config.snapshotEverySeconds
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
                 group.addTask {
-                    try await server.run { port in
-                        print("seatd \(Seatd.version) listening on \(host):\(port), "
-                              + "recovered through LSN \(service.opened.recovered.lastLSN)")
+                    while !Task.isCancelled {
+                        _ = await service.registry.sweep()
+                        try? await Task.sleep(for: .milliseconds(250))
                     }
                 }
-                group.addTask { await Self.sweep(service) }
-                group.addTask { await service.supervise { print("log: \($0)") } }
-                group.addTask { await Self.snapshots(service, everyRecords: records, everySeconds: seconds) }
-                try await group.next()
-                group.cancelAll()
+                group.addTask { await service.supervise { logger.warning("\($0)") } }
+                group.addTask { await Self.snapshots(service, everyRecords: records, everySeconds: seconds, logger: logger) }
             }
         }
-        let signals = Self.onTerminate { main.cancel() }
-        _ = await main.result
-        _ = signals
-        _ = try? await service.takeSnapshot()
+        do {
+            let lsn = try await service.takeSnapshot()
+            logger.info("snapshot at shutdown", metadata: ["lsn": "\(lsn)"])
+        } catch {
+            logger.warning("no snapshot at shutdown: \(error)")
+        }
         service.close()
-        print("seatd stopped")
     }
 
-    /// Parses `role:token,...`.
-    static func tokens(from text: String) throws -> [(token: String, role: Role)] {
-        try text.split(separator: ",").map { entry in
-            let parts = entry.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, let role = Role(rawValue: String(parts[0])), !parts[1].isEmpty else {
-                throw ValidationError("SEATD_AUTH_TOKENS entries are <admin|client|reader>:<token>")
-            }
-            return (String(parts[1]), role)
-        }
-    }
-
-    /// Lapsed holds come back within a tick even when nobody touches their session.
-    static func sweep(_ service: LogService) async {
-        while !Task.isCancelled {
-            _ = await service.registry.sweep()
-            try? await Task.sleep(for: .milliseconds(250))
-        }
-    }
-
-    static func snapshots(_ service: LogService, everyRecords: UInt64, everySeconds: Int) async {
+    static func snapshots(_ service: LogService, everyRecords: UInt64, everySeconds: Int, logger: Logger) async {
         var last = service.registry.log.lastLSN
         var lastTime = ContinuousClock.now
         while !Task.isCancelled {
@@ -98,20 +185,16 @@ struct Serve: AsyncParsableCommand {
             let current = service.registry.log.lastLSN
             let due = current - min(last, current) >= everyRecords
                 || (current > last && lastTime.duration(to: .now) >= .seconds(everySeconds))
-            guard due, (try? await service.takeSnapshot()) != nil else { continue }
+            guard due else { continue }
+            do {
+                let lsn = try await service.takeSnapshot()
+                logger.info("snapshot", metadata: ["lsn": "\(lsn)"])
+            } catch {
+                logger.warning("snapshot failed: \(error)")
+                continue
+            }
             last = current
             lastTime = .now
-        }
-    }
-
-    /// Runs `action` on SIGTERM or SIGINT; keep the returned sources alive.
-    static func onTerminate(_ action: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler(handler: action)
-            source.resume()
-            return source
         }
     }
 }

@@ -30,11 +30,12 @@ public final class LogService: Sendable {
     public init(
         data: String, storage: any Storage = PosixStorage(), segmentBytes: Int = 64 << 20,
         fsync: FsyncPolicy = .always, hub: EventHub = EventHub(), clock: any WallClock = SystemWallClock(),
-        ids: any HoldIDSource = SystemHoldIDSource()
+        ids: any HoldIDSource = SystemHoldIDSource(), slowFsyncMs: Int = 500
     ) throws(WALError) {
         let opened = try DataDirectory.open(data, storage: storage)
-        let options = LogWriter.Options(directory: DataDirectory.walDirectory(data), segmentBytes: segmentBytes,
+        var options = LogWriter.Options(directory: DataDirectory.walDirectory(data), segmentBytes: segmentBytes,
                                         fsync: fsync)
+        options.slowFsyncMs = slowFsyncMs
         let writer = try LogWriter(storage: storage, options: options, lastLSN: opened.recovered.lastLSN,
                                    tail: opened.recovered.tail)
         let registry = Registry(state: opened.recovered.state, log: writer, hub: hub, clock: clock, ids: ids)

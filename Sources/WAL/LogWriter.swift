@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Metrics
 import SeatActors
 import Synchronization
 
@@ -18,6 +20,9 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         public var directory: String
         public var segmentBytes: Int
         public var fsync: FsyncPolicy
+
+        /// An fsync slower than this is logged as a warning (the disk is struggling; every reply waits for it).
+        public var slowFsyncMs = 500
 
         public init(directory: String, segmentBytes: Int = 64 << 20, fsync: FsyncPolicy = .always) {
             precondition(segmentBytes >= 64 << 10, "segments must be at least 64 KiB")
@@ -51,6 +56,9 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     private var lastCRC: UInt32
     private var lastSyncNs: UInt64 = 0
     private var unsynced = false
+    private var recordsSinceSync = 0
+    private let metrics = WriterMetrics()
+    private let logger = Logger(label: "seatd.wal")
 
     /// A writer that continues the log after `lastLSN`, appending at `tail`. Without a tail it starts a new
     /// segment at the first batch, chained to `chainCRC`; with `freshSegment` it creates that segment now (written
@@ -210,6 +218,8 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         self.lastCRC = crc
         self.unsynced = true
         self.condition.withLock { self.stats.bytesWritten += UInt64(bytes.count) }
+        self.metrics.bytes.increment(by: bytes.count)
+        self.recordsSinceSync += count
         if case .always = self.options.fsync { try self.syncNow() }
         if case .interval(let ms) = self.options.fsync,
             DispatchTime.now().uptimeNanoseconds - self.lastSyncNs >= UInt64(ms) * 1_000_000
@@ -228,6 +238,12 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         self.condition.withLock {
             self.stats.fsyncs += 1
             self.stats.fsyncNanoseconds += elapsed
+        }
+        self.metrics.fsync.recordNanoseconds(Int64(elapsed))
+        self.metrics.recordsPerFsync.record(self.recordsSinceSync)
+        self.recordsSinceSync = 0
+        if elapsed >= UInt64(self.options.slowFsyncMs) * 1_000_000 {
+            self.logger.warning("slow fsync", metadata: ["ms": "\(elapsed / 1_000_000)", "offset": "\(self.offset)"])
         }
     }
 
@@ -282,6 +298,13 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
 }
 
 /// What the writer has done since it started.
+/// The writer's metrics (no-ops unless the process bootstrapped a metrics backend).
+private struct WriterMetrics {
+    let fsync = Metrics.Timer(label: "seatd_fsync_seconds")
+    let recordsPerFsync = Recorder(label: "seatd_records_per_fsync", aggregate: true)
+    let bytes = Counter(label: "seatd_wal_bytes_total")
+}
+
 public struct LogStats: Sendable, Equatable {
     public var batches: UInt64 = 0
     public var records: UInt64 = 0

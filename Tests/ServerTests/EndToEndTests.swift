@@ -1,8 +1,10 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
 import SeatActors
+import ServiceLifecycle
 import Testing
 import WAL
 
@@ -14,24 +16,50 @@ import WAL
 struct EndToEndTests {
     typealias Lines = NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
 
+    /// How a test's server is made: its settings, tokens, clock and storage.
+    struct Setup {
+        var settings = ServerSettings(host: "127.0.0.1", port: 0)
+        var tokens: [(token: String, role: Role)] = []
+        var clock: any WallClock = SystemWallClock()
+    }
+
+    /// A running server: its port, and its service group for a graceful shutdown.
+    struct Running: Sendable {
+        let port: Int
+        let group: ServiceGroup
+        let service: LogService
+    }
+
+    static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
     /// Runs `body` against a fresh server; returns when the server has stopped.
-    func withServer(_ body: @Sendable (Int) async throws -> Void) async throws {
+    func withServer(_ setup: Setup = Setup(), _ body: @Sendable (Int) async throws -> Void) async throws {
+        try await self.withRunningServer(setup) { try await body($0.port) }
+    }
+
+    /// Runs `body` against a fresh server in a service group, then shuts it down gracefully (if `body` did not)
+    /// and waits for it to stop.
+    func withRunningServer(_ setup: Setup = Setup(), _ body: @Sendable (Running) async throws -> Void) async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-e2e-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let service = try LogService(data: data, segmentBytes: 1 << 20)
+        let service = try LogService(data: data, segmentBytes: 1 << 20, clock: setup.clock)
         defer { service.close() }
-        let server = SeatServer(settings: ServerSettings(host: "127.0.0.1", port: 0, lineBytesMax: 4_096),
-                                dispatcher: Dispatcher(service: service, tokens: []))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let task = Task { try await server.run { continuation.yield($0) } }
+        let server = SeatServer(
+            settings: setup.settings,
+            dispatcher: Dispatcher(service: service, tokens: setup.tokens, seatsPerHoldMax: setup.settings.seatsPerHoldMax),
+            logger: Self.quiet, onBound: { continuation.yield($0) })
+        let group = ServiceGroup(services: [server], logger: Self.quiet)
+        let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())
-        do { try await body(port) } catch {
-            task.cancel()
+        do { try await body(Running(port: port, group: group, service: service)) } catch {
+            await group.triggerGracefulShutdown()
+            _ = await task.result
             throw error
         }
-        task.cancel()
-        _ = await task.result
+        await group.triggerGracefulShutdown()
+        try await task.value
     }
 
     /// A connected client: `body` gets a line reader and the writer.

@@ -1,0 +1,152 @@
+import Configuration
+import Foundation
+import Logging
+import SeatActors
+import SystemPackage
+import WAL
+
+/// Everything `seatd serve` is configured with. Built-in defaults, overridden by the YAML file, overridden by
+/// `SEATD_*` environment variables, overridden by command-line flags. `docs/configuration.md` lists every key.
+struct SeatdConfig: Sendable {
+    var host = "127.0.0.1"
+    var port = 7070
+    var data = "./data"
+    var fsync = FsyncPolicy.always
+    /// Allow a non-loopback address with auth off.
+    var allowOpen = false
+    var tokens: [(token: String, role: Role)] = []
+    /// `CREATE HALL` arguments of the halls created at start when missing.
+    var halls: [(id: String, rows: [RowSpec])] = []
+    var limits = ServerSettings()
+    var snapshotEveryRecords: UInt64 = 1_000_000
+    var snapshotEverySeconds = 300
+    /// The Prometheus endpoint; port 0 turns it off.
+    var metricsHost = "127.0.0.1"
+    var metricsPort = 0
+    var logLevel = Logger.Level.info
+    /// An fsync slower than this is logged as a warning.
+    var slowFsyncMs = 500
+
+    struct Invalid: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Reads the file (if any) and the environment over the defaults. Flags are applied by the caller.
+    static func load(file: String?, environment: [String: String]) async throws -> SeatdConfig {
+        var providers: [any ConfigProvider] = [
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "seatd")
+        ]
+        var fileReader: ConfigReader? = nil
+        if let file {
+            do {
+                let provider = try await FileProvider<YAMLSnapshot>(filePath: FilePath(file))
+                providers.append(provider)
+                fileReader = ConfigReader(provider: provider)
+            } catch {
+                throw Invalid("cannot read config file \(file): \(error)")
+            }
+        }
+        return try SeatdConfig(ConfigReader(providers: providers), file: fileReader)
+    }
+
+    init() {}
+
+    init(_ config: ConfigReader, file: ConfigReader?) throws {
+        let read = Reader(config: config)
+        self.host = try read.string("host", self.host)
+        self.port = try read.int("port", self.port, 0...65_535)
+        self.data = try read.string("data", self.data)
+        let fsync = try read.string("fsync", "always")
+        guard let policy = FsyncPolicy(fsync) else {
+            throw Invalid("fsync: expected always, off or interval=<ms> (1..60000), got \(fsync)")
+        }
+        self.fsync = policy
+        self.allowOpen = try read.bool("allow_open", false)
+        self.tokens = try Self.tokens(config.stringArray(forKey: "auth.tokens") ?? [])
+        self.halls = try Self.halls(file?.stringArray(forKey: "halls") ?? [])
+
+        self.limits.host = self.host
+        self.limits.port = self.port
+        self.limits.lineBytesMax = try read.int("limits.line_bytes", self.limits.lineBytesMax, 64...1 << 20)
+        self.limits.seatsPerHoldMax = try read.int(
+            "limits.seats_per_hold", self.limits.seatsPerHoldMax, 1...Limits.seatsPerHoldMax)
+        self.limits.connectionsMax = try read.int("limits.connections", self.limits.connectionsMax, 1...1_000_000)
+        self.limits.pipelineDepthMax = try read.int("limits.pipeline", self.limits.pipelineDepthMax, 1...65_536)
+        self.limits.watchBufferBytes = try read.int(
+            "limits.watch_buffer_bytes", self.limits.watchBufferBytes, 4_096...1 << 30)
+        self.limits.idleTimeoutSeconds = try read.int(
+            "limits.idle_timeout_s", self.limits.idleTimeoutSeconds, 0...86_400)
+
+        self.snapshotEveryRecords = UInt64(try read.int("snapshot.every_records", 1_000_000, 1...Int.max))
+        self.snapshotEverySeconds = try read.int("snapshot.every_seconds", 300, 1...86_400)
+        self.metricsHost = try read.string("metrics.host", self.metricsHost)
+        self.metricsPort = try read.int("metrics.port", 0, 0...65_535)
+        let level = try read.string("log.level", "info")
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw Invalid("log.level: expected trace, debug, info, notice, warning, error or critical, got \(level)")
+        }
+        self.logLevel = logLevel
+        self.slowFsyncMs = try read.int("log.slow_fsync_ms", 500, 1...600_000)
+    }
+
+    /// True when the server may bind its address with the auth settings it has.
+    var bindAllowed: Bool {
+        let loopback = ["127.0.0.1", "::1", "localhost"].contains(self.host) || self.host.hasPrefix("127.")
+        return !self.tokens.isEmpty || loopback || self.allowOpen
+    }
+
+    /// Parses `role:token` entries.
+    static func tokens(_ entries: [String]) throws -> [(token: String, role: Role)] {
+        try entries.map { entry in
+            let parts = entry.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let role = Role(rawValue: String(parts[0])), !parts[1].isEmpty,
+                !parts[1].contains(" ")
+            else {
+                throw Invalid("auth.tokens (SEATD_AUTH_TOKENS): entries are <admin|client|reader>:<token>, got \(entry)")
+            }
+            return (String(parts[1]), role)
+        }
+    }
+
+    /// Parses `<hall> <rowspec>...` entries with the protocol's CREATE HALL grammar.
+    static func halls(_ entries: [String]) throws -> [(id: String, rows: [RowSpec])] {
+        try entries.map { entry in
+            guard case .success(.createHall(let id, let rows)) = Request.parse("CREATE HALL \(entry)"[...]) else {
+                throw Invalid("halls: expected \"<hall> <row>=<seats>...\" as in CREATE HALL, got \(entry)")
+            }
+            return (id, rows)
+        }
+    }
+
+    /// Reads scalars as strings and converts them here, so a malformed value is an error, never a silent default.
+    private struct Reader {
+        let config: ConfigReader
+
+        func string(_ key: ConfigKey, _ defaultValue: String) throws -> String {
+            self.config.string(forKey: key) ?? defaultValue
+        }
+
+        func int(_ key: ConfigKey, _ defaultValue: Int, _ range: ClosedRange<Int>) throws -> Int {
+            guard let text = self.config.string(forKey: key) else { return defaultValue }
+            guard let value = Int(text), range.contains(value) else {
+                throw Invalid("\(Self.name(key)): expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(text)")
+            }
+            return value
+        }
+
+        func bool(_ key: ConfigKey, _ defaultValue: Bool) throws -> Bool {
+            guard let text = self.config.string(forKey: key) else { return defaultValue }
+            switch text.lowercased() {
+            case "true", "yes", "1": return true
+            case "false", "no", "0": return false
+            default: throw Invalid("\(Self.name(key)): expected true or false, got \(text)")
+            }
+        }
+
+        /// The key and its environment variable, for error messages.
+        static func name(_ key: ConfigKey) -> String {
+            "\(key) (SEATD_\(key.description.uppercased().replacingOccurrences(of: ".", with: "_")))"
+        }
+    }
+}

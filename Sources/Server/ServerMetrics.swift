@@ -1,0 +1,80 @@
+import Metrics
+import SeatActors
+import Synchronization
+
+/// The server's metrics through swift-metrics (Prometheus names; `docs/operations.md` lists them). Without a
+/// bootstrapped backend every one of them is a no-op. The per-command handles are made once, so a request costs
+/// an array index, not a factory lookup.
+final class ServerMetrics: Sendable {
+    /// The commands as metric labels; `invalid` is a line that did not parse.
+    enum Command: Int, CaseIterable, Sendable {
+        case ping, auth, createHall, createSession, dropSession, hold, extend, confirm, release, cancel, avail, map
+        case list, watch, stats, snapshot, quit, invalid
+
+        var label: String {
+            switch self {
+            case .createHall: "create_hall"
+            case .createSession: "create_session"
+            case .dropSession: "drop_session"
+            default: "\(self)"
+            }
+        }
+    }
+
+    private let requests: [Counter]
+    private let latency: [Metrics.Timer]
+    private let errors = Mutex<[String: Counter]>([:])
+    let connections = Gauge(label: "seatd_connections")
+    let sessions = Gauge(label: "seatd_sessions")
+    let seatsHeld = Gauge(label: "seatd_seats_held")
+    let seatsSold = Gauge(label: "seatd_seats_sold")
+    let holdsLive = Gauge(label: "seatd_holds_live")
+    let durableLSN = Gauge(label: "seatd_durable_lsn")
+
+    init() {
+        self.requests = Command.allCases.map { Counter(label: "seatd_requests_total", dimensions: [("command", $0.label)]) }
+        self.latency = Command.allCases.map {
+            Metrics.Timer(label: "seatd_request_seconds", dimensions: [("command", $0.label)])
+        }
+    }
+
+    /// Counts a reply sent after `nanoseconds` (from the request's parse to its reply being released).
+    func record(_ command: Command, reply: String, nanoseconds: UInt64) {
+        self.requests[command.rawValue].increment()
+        self.latency[command.rawValue].recordNanoseconds(Int64(truncatingIfNeeded: nanoseconds))
+        guard reply.hasPrefix("ERR ") else { return }
+        let code = reply.dropFirst(4).prefix { $0 != " " }
+        let key = "\(command.label) \(code)"
+        let counter = self.errors.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(label: "seatd_errors_total", dimensions: [("command", command.label), ("code", String(code))])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+}
+
+extension Request {
+    var command: ServerMetrics.Command {
+        switch self {
+        case .ping: .ping
+        case .auth: .auth
+        case .createHall: .createHall
+        case .createSession: .createSession
+        case .dropSession: .dropSession
+        case .hold: .hold
+        case .extend: .extend
+        case .confirm: .confirm
+        case .release: .release
+        case .cancel: .cancel
+        case .avail: .avail
+        case .map: .map
+        case .list: .list
+        case .watch: .watch
+        case .stats: .stats
+        case .snapshot: .snapshot
+        case .quit: .quit
+        }
+    }
+}
