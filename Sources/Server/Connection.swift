@@ -33,7 +33,7 @@ struct Connection {
                 }
                 let replies = ReplyQueue(capacity: self.settings.pipelineDepthMax)
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await self.write(replies, to: outbound) }
+                    group.addTask { try await self.write(replies, to: outbound, channel: channel.channel) }
                     // Shutting down: stop reading; what was read is still answered, then the connection closes.
                     let subscription = await withGracefulShutdownHandler {
                         await self.read(inbound, into: replies, group: &group, logger: logger)
@@ -125,7 +125,10 @@ struct Connection {
     }
 
     /// Writes queued replies, each batch once the log is durable through it, with one flush per batch.
-    private func write(_ replies: ReplyQueue, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+    /// After a `.close` it stops the reader too (a watcher cut off for being slow is still reading nothing).
+    private func write(
+        _ replies: ReplyQueue, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel
+    ) async throws {
         let metrics = self.dispatcher.metrics
         while let batch = await replies.takeAll() {
             var buffers: [ByteBuffer] = []
@@ -149,6 +152,7 @@ struct Connection {
             if closing {
                 outbound.finish()
                 replies.finish()
+                channel.close(mode: .input, promise: nil)
                 throw CancellationError()
             }
         }

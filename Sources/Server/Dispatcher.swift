@@ -30,10 +30,14 @@ final class Dispatcher: Sendable {
     let connections = Atomic<Int>(0)
     /// Seats one HOLD may take (the configured limit).
     let seatsPerHoldMax: Int
-    let metrics = ServerMetrics()
+    let metrics: ServerMetrics
 
-    init(service: LogService, tokens: [(token: String, role: Role)], seatsPerHoldMax: Int = Limits.seatsPerHoldMax) {
+    init(
+        service: LogService, tokens: [(token: String, role: Role)], seatsPerHoldMax: Int = Limits.seatsPerHoldMax,
+        metrics: ServerMetrics = ServerMetrics()
+    ) {
         self.service = service
+        self.metrics = metrics
         self.tokens = tokens.map { (Array($0.token.utf8), $0.role) }
         self.seatsPerHoldMax = seatsPerHoldMax
     }
@@ -175,7 +179,7 @@ final class Dispatcher: Sendable {
         var stats = Statistics()
         for session in registry.sessions {
             guard let state = await session.image() else { continue }
-            stats.holdsLive += state.holds.count
+            stats.holdsLive += state.holds.values.count { !$0.isSold }
             stats.seatsHeld += state.seats.heldCount
             stats.seatsSold += state.seats.soldCount
             stats.confirms += state.confirmsTotal

@@ -29,7 +29,7 @@ final class MetricsServer: Service, Sendable {
     }
 
     typealias Inbound = HTTPServerRequestPart
-    typealias Outbound = HTTPPart<HTTPResponseHead, ByteBuffer>
+    typealias Outbound = HTTPServerResponsePart
 
     func run() async throws {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -79,7 +79,7 @@ final class MetricsServer: Service, Sendable {
                     headers.add(name: "Connection", value: "close")
                     let status: HTTPResponseStatus = found ? .ok : .notFound
                     try await outbound.write(.head(HTTPResponseHead(version: request.version, status: status, headers: headers)))
-                    try await outbound.write(.body(body))
+                    try await outbound.write(.body(.byteBuffer(body)))
                     try await outbound.write(.end(nil))
                     return
                 }

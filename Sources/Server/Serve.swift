@@ -83,6 +83,7 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "seatd")
         let prometheus = PrometheusCollectorRegistry()
+        var metrics = ServerMetrics(factory: NOOPMetricsHandler.instance)
         if config.metricsPort > 0 {
             var factory = PrometheusMetricsFactory(registry: prometheus)
             factory.defaultDurationHistogramBuckets = [
@@ -92,6 +93,7 @@ struct Serve: AsyncParsableCommand {
             ]
             factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1_024, 4_096]
             MetricsSystem.bootstrap(factory)
+            metrics = ServerMetrics(factory: factory)
         }
 
         // Recovery runs before the port opens.
@@ -105,7 +107,8 @@ struct Serve: AsyncParsableCommand {
         ])
         try await Self.createHalls(config.halls, in: service.registry, logger: logger)
 
-        let dispatcher = Dispatcher(service: service, tokens: config.tokens, seatsPerHoldMax: config.limits.seatsPerHoldMax)
+        let dispatcher = Dispatcher(service: service, tokens: config.tokens, seatsPerHoldMax: config.limits.seatsPerHoldMax,
+                                    metrics: metrics)
         if config.tokens.isEmpty { logger.notice("auth is off: every connection is admin") }
         var services: [any Service] = [
             Maintenance(service: service, config: config, logger: Logger(label: "seatd.log"))

@@ -24,18 +24,28 @@ final class ServerMetrics: Sendable {
     private let requests: [Counter]
     private let latency: [Metrics.Timer]
     private let errors = Mutex<[String: Counter]>([:])
-    let connections = Gauge(label: "seatd_connections")
-    let sessions = Gauge(label: "seatd_sessions")
-    let seatsHeld = Gauge(label: "seatd_seats_held")
-    let seatsSold = Gauge(label: "seatd_seats_sold")
-    let holdsLive = Gauge(label: "seatd_holds_live")
-    let durableLSN = Gauge(label: "seatd_durable_lsn")
+    private let factory: any MetricsFactory
+    let connections: Gauge
+    let sessions: Gauge
+    let seatsHeld: Gauge
+    let seatsSold: Gauge
+    let holdsLive: Gauge
+    let durableLSN: Gauge
 
-    init() {
-        self.requests = Command.allCases.map { Counter(label: "seatd_requests_total", dimensions: [("command", $0.label)]) }
-        self.latency = Command.allCases.map {
-            Metrics.Timer(label: "seatd_request_seconds", dimensions: [("command", $0.label)])
+    init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+        self.requests = Command.allCases.map {
+            Counter(label: "seatd_requests_total", dimensions: [("command", $0.label)], factory: factory)
         }
+        self.latency = Command.allCases.map {
+            Metrics.Timer(label: "seatd_request_seconds", dimensions: [("command", $0.label)], factory: factory)
+        }
+        self.connections = Gauge(label: "seatd_connections", factory: factory)
+        self.sessions = Gauge(label: "seatd_sessions", factory: factory)
+        self.seatsHeld = Gauge(label: "seatd_seats_held", factory: factory)
+        self.seatsSold = Gauge(label: "seatd_seats_sold", factory: factory)
+        self.holdsLive = Gauge(label: "seatd_holds_live", factory: factory)
+        self.durableLSN = Gauge(label: "seatd_durable_lsn", factory: factory)
     }
 
     /// Counts a reply sent after `nanoseconds` (from the request's parse to its reply being released).
@@ -47,7 +57,8 @@ final class ServerMetrics: Sendable {
         let key = "\(command.label) \(code)"
         let counter = self.errors.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = Counter(label: "seatd_errors_total", dimensions: [("command", command.label), ("code", String(code))])
+            let counter = Counter(label: "seatd_errors_total", dimensions: [("command", command.label), ("code", String(code))],
+                                  factory: self.factory)
             counters[key] = counter
             return counter
         }

@@ -21,6 +21,8 @@ struct EndToEndTests {
         var settings = ServerSettings(host: "127.0.0.1", port: 0)
         var tokens: [(token: String, role: Role)] = []
         var clock: any WallClock = SystemWallClock()
+        /// A simulated disk instead of a temp directory.
+        var storage: SimulatedStorage? = nil
     }
 
     /// A running server: its port, and its service group for a graceful shutdown.
@@ -42,7 +44,9 @@ struct EndToEndTests {
     func withRunningServer(_ setup: Setup = Setup(), _ body: @Sendable (Running) async throws -> Void) async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-e2e-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let service = try LogService(data: data, segmentBytes: 1 << 20, clock: setup.clock)
+        let service = try setup.storage.map {
+            try LogService(data: "/d", storage: $0, segmentBytes: 64 << 10, clock: setup.clock)
+        } ?? LogService(data: data, segmentBytes: 1 << 20, clock: setup.clock)
         defer { service.close() }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = SeatServer(
@@ -81,6 +85,14 @@ struct EndToEndTests {
 
     static func send(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ text: String) async throws {
         try await outbound.write(ByteBuffer(string: text))
+    }
+
+    /// Sends one request and reads its reply.
+    static func ask(_ lines: inout Lines, _ out: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ request: String)
+        async throws -> String
+    {
+        try await Self.send(out, request + "\n")
+        return try await Self.line(&lines) ?? "(closed)"
     }
 
     static func line(_ lines: inout Lines) async throws -> String? {
