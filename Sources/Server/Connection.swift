@@ -33,7 +33,7 @@ struct Connection {
                 }
                 let replies = ReplyQueue(capacity: self.settings.pipelineDepthMax)
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await self.write(replies, to: outbound, channel: channel.channel) }
+                    group.addTask { try await self.write(replies, to: channel.channel) }
                     // Shutting down: stop reading; what was read is still answered, then the connection closes.
                     let subscription = await withGracefulShutdownHandler {
                         await self.read(inbound, into: replies, group: &group, logger: logger)
@@ -126,18 +126,19 @@ struct Connection {
 
     /// Writes queued replies, each batch once the log is durable through it, with one flush per batch.
     /// After a `.close` it stops the reader too (a watcher cut off for being slow is still reading nothing).
-    private func write(
-        _ replies: ReplyQueue, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel
-    ) async throws {
+    private func write(_ replies: ReplyQueue, to channel: any Channel) async throws {
         let metrics = self.dispatcher.metrics
-        while let batch = await replies.takeAll() {
+        var closing = false
+        while !closing, let batch = await replies.takeAll() {
             var buffers: [ByteBuffer] = []
             buffers.reserveCapacity(batch.count)
-            var closing = false
+            // One wait for the whole batch; only if the log failed is each reply settled on its own.
+            let through = batch.reduce(LSN(0)) { if case .line(_, let lsn, _) = $1 { max($0, lsn) } else { $0 } }
+            let durable = await self.dispatcher.settle("", lsn: through).isEmpty
             for item in batch {
                 switch item {
                 case .line(let text, let lsn, let timing):
-                    let reply = await self.dispatcher.settle(text, lsn: lsn)
+                    let reply = durable ? text : await self.dispatcher.settle(text, lsn: lsn)
                     buffers.append(ByteBuffer(string: reply + "\n"))
                     if let timing {
                         metrics.record(timing.command, reply: reply,
@@ -148,13 +149,27 @@ struct Connection {
                 }
                 if closing { break }
             }
-            try await outbound.write(contentsOf: buffers)
-            if closing {
-                outbound.finish()
-                replies.finish()
-                channel.close(mode: .input, promise: nil)
-                throw CancellationError()
+            guard let last = buffers.popLast() else { continue }
+            // Straight to the channel (the task runs on its event loop): one flush per batch, and a future that
+            // completes once the batch is on the wire. Waiting on it only while the socket is backed up is the
+            // backpressure; waiting on it before a close means closing never cuts replies short.
+            for buffer in buffers { channel.write(buffer, promise: nil) }
+            let promise = channel.eventLoop.makePromise(of: Void.self)
+            channel.writeAndFlush(last, promise: promise)
+            let written = promise.futureResult
+            guard closing else {
+                if !channel.isWritable { try await written.get() }
+                continue
             }
+            // A client that reads nothing gets 5 s before the connection is closed under it.
+            let deadline = channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+            try? await written.get()
+            deadline.cancel()
         }
+        guard closing else { return }
+        // Closing (QUIT, a line too long, a watcher cut off): stop the reader too, then end the connection.
+        replies.finish()
+        channel.close(mode: .input, promise: nil)
+        throw CancellationError()
     }
 }

@@ -22,6 +22,9 @@ struct ServerSettings: Sendable {
     var watchBufferBytes = 1 << 20
     /// Seconds a connection may stay silent both ways before it is closed; 0: never.
     var idleTimeoutSeconds = 0
+    /// SO_SNDBUF of each connection, nil for the kernel's default (which grows to megabytes). Not in the
+    /// configuration: tests set it small so that a watcher that does not read backs up at once.
+    var socketSendBufferBytes: Int? = nil
 
     /// Events buffered per watcher: the byte budget over the longest event line (a hold of the most seats, each
     /// at most 7 characters and a space, after ~130 characters of type, ids and seq).
@@ -51,6 +54,7 @@ final class SeatServer: Service, Sendable {
     func run() async throws {
         let lineBytesMax = self.settings.lineBytesMax
         let idle = self.settings.idleTimeoutSeconds
+        let sendBuffer = self.settings.socketSendBufferBytes
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1_024)
@@ -58,6 +62,9 @@ final class SeatServer: Service, Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(host: self.settings.host, port: self.settings.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let sendBuffer {
+                        try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: SocketOptionValue(sendBuffer))
+                    }
                     if idle > 0 {
                         try channel.pipeline.syncOperations.addHandlers(
                             IdleStateHandler(allTimeout: .seconds(Int64(idle))), IdleCloser())
@@ -74,7 +81,8 @@ final class SeatServer: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 try await channel.executeThenClose { inbound in
                     for try await connection in inbound {
-                        group.addTask { await Connection(server: self).run(connection) }
+                        let executor = EventLoopExecutor(connection.channel.eventLoop)
+                        group.addTask(executorPreference: executor) { await Connection(server: self).run(connection) }
                     }
                 }
             }

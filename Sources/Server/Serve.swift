@@ -97,6 +97,16 @@ struct Serve: AsyncParsableCommand {
         }
 
         // Recovery runs before the port opens.
+        let limits = config.limits
+        logger.info("configuration", metadata: [
+            "host": "\(config.host)", "port": "\(config.port)", "data": "\(config.data)", "fsync": "\(config.fsync)",
+            "auth": "\(config.tokens.isEmpty ? "off" : "\(config.tokens.count) tokens")",
+            "line_bytes": "\(limits.lineBytesMax)", "seats_per_hold": "\(limits.seatsPerHoldMax)",
+            "connections": "\(limits.connectionsMax)", "pipeline": "\(limits.pipelineDepthMax)",
+            "watch_buffer_bytes": "\(limits.watchBufferBytes)", "idle_timeout_s": "\(limits.idleTimeoutSeconds)",
+            "snapshot_every": "\(config.snapshotEveryRecords) records or \(config.snapshotEverySeconds) s",
+            "metrics_port": "\(config.metricsPort)",
+        ])
         let started = ContinuousClock.now
         let service = try LogService(data: config.data, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs)
         for repair in service.opened.recovered.repairs { logger.warning("recovery repaired the log: \(repair)") }

@@ -1,0 +1,94 @@
+import Foundation
+import Histogram
+import Synchronization
+
+/// What one connection (or, merged, one run) measured: replies by kind, refusals, errors by code, latency.
+struct LoadResult: Sendable {
+    var replies = [Int](repeating: 0, count: RequestKind.allCases.count)
+    /// HOLDs refused because the seats were taken or sold out: contention, not failure.
+    var conflicts = 0
+    /// Every other ERR reply, by code.
+    var errors: [String: Int] = [:]
+    var latencyNs = LoadResult.histogram()
+
+    static func histogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    var requests: Int { self.replies.reduce(0, +) }
+    var errorCount: Int { self.errors.values.reduce(0, +) }
+
+    mutating func record(_ kind: RequestKind, reply: Substring, latencyNs: UInt64) {
+        self.replies[kind.rawValue] += 1
+        _ = self.latencyNs.record(latencyNs)
+        guard reply.hasPrefix("ERR ") else { return }
+        let code = SteadyFlow.token(1, of: reply)
+        if Self.conflictCodes.contains(code) {
+            self.conflicts += 1
+        } else {
+            self.errors[String(code), default: 0] += 1
+        }
+    }
+
+    static let conflictCodes: Set<Substring> = ["TAKEN", "SOLD_OUT", "NO_ADJACENT"]
+
+    mutating func merge(_ other: LoadResult) {
+        for index in self.replies.indices { self.replies[index] += other.replies[index] }
+        self.conflicts += other.conflicts
+        self.errors.merge(other.errors, uniquingKeysWith: +)
+        self.latencyNs.add(other.latencyNs)
+    }
+
+    func microseconds(atPercentile percentile: Double) -> Double {
+        Double(self.latencyNs.valueAtPercentile(percentile)) / 1_000
+    }
+}
+
+/// Counters every connection adds to as replies arrive, read once a second for the progress line.
+final class LoadProgress: Sendable {
+    private let interval = Mutex(LoadResult())
+
+    /// Adds a connection's figures of the last moments.
+    func add(_ result: LoadResult) { self.interval.withLock { $0.merge(result) } }
+
+    /// The figures since the last call.
+    func take() -> LoadResult {
+        self.interval.withLock { interval in
+            defer { interval = LoadResult() }
+            return interval
+        }
+    }
+}
+
+extension LoadResult {
+    /// The one-line report of an interval: rate, p50, p99, conflicts and errors.
+    func progressLine(second: Int, seconds: Double) -> String {
+        String(format: "%4ds %9.0f req/s  p50 %8.1f us  p99 %8.1f us  conflicts %d  errors %d", second,
+               Double(self.requests) / seconds, self.microseconds(atPercentile: 50),
+               self.microseconds(atPercentile: 99), self.conflicts, self.errorCount)
+    }
+
+    /// The final summary table.
+    func summary(title: String, seconds: Double) -> String {
+        var lines = [title]
+        lines.append(String(format: "%-22s %12.0f", "requests/s", Double(self.requests) / seconds))
+        lines.append(String(format: "%-22s %12d", "requests", self.requests))
+        for kind in RequestKind.allCases where self.replies[kind.rawValue] > 0 {
+            lines.append(String(format: "%-22s %12d", "  " + kind.name, self.replies[kind.rawValue]))
+        }
+        lines.append(String(format: "%-22s %12d", "conflicts", self.conflicts))
+        lines.append(String(format: "%-22s %12d", "errors", self.errorCount))
+        for (code, count) in self.errors.sorted(by: { $0.key < $1.key }) {
+            lines.append(String(format: "%-22s %12d", "  " + code, count))
+        }
+        for percentile in [50.0, 90.0, 99.0, 99.9, 100.0] {
+            let name = percentile == 100 ? "latency max" : "latency p\(Self.format(percentile))"
+            lines.append(String(format: "%-22s %12.1f us", name, self.microseconds(atPercentile: percentile)))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}

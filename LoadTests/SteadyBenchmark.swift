@@ -1,0 +1,197 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOExtras
+import NIOPosix
+import SeatActors
+
+/// `seat-load steady`: closed-loop load over the wire protocol. C connections each keep D requests in flight
+/// (D independent flows pipelined on one connection); each flow holds k random seats of a random session and then
+/// releases them, or confirms and cancels them. Prints a progress line a second and a summary at the end.
+struct SteadyBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "steady",
+        abstract: "Closed-loop load on many sessions: hold k random seats, then release (or confirm and cancel).",
+        discussion: """
+            Creates a hall of --rows x --seats-per-row and --sessions sessions of it (ids prefixed with a random
+            run id), opens --connections connections and keeps --depth requests in flight on each: --depth 1 is
+            unpipelined request/reply, --depth 16 pipelines 16 deep. Each flow loops: HOLD <session> <customer>
+            <k random seats>; on OK, RELEASE the hold, or with probability --confirm CONFIRM it and then CANCEL
+            the booking, so seats always come back. A HOLD refused with TAKEN is a conflict, not an error.
+            Replies in the first --warmup seconds are not counted. At the end every flow releases what it holds,
+            the sessions are checked to be empty again and dropped (unless --keep).
+            """)
+
+    @Option(help: "The server: seatd://host:port.")
+    var target = Target(argument: "seatd://127.0.0.1:7070")!
+    @Option(help: "AUTH token (admin, to create the sessions), when the server has auth on.")
+    var token: String?
+    @Option(help: "Connections.")
+    var connections = 50
+    @Option(help: "Requests in flight per connection (1 = no pipelining).")
+    var depth = 1
+    @Option(help: "Seconds to measure, after the warm-up.")
+    var seconds = 10.0
+    @Option(help: "Seconds of warm-up, not counted.")
+    var warmup = 1.0
+    @Option(help: "Sessions, all of one hall.")
+    var sessions = 100
+    @Option(help: "Rows in the hall.")
+    var rows = 20
+    @Option(help: "Seats per row.")
+    var seatsPerRow = 25
+    @Option(help: "Seats per HOLD (k).")
+    var seatsPerHold = 2
+    @Option(help: "Probability that a held hold is confirmed (then cancelled) instead of released.")
+    var confirm = 0.0
+    @Option(help: "Seed of the seat choices: the same seed sends the same requests.")
+    var seed: UInt64 = 1
+    @Option(help: "Event-loop threads of the load generator.")
+    var threads = 1
+    @Flag(help: "Keep the sessions after the run instead of dropping them.")
+    var keep = false
+    @Option(help: "Write a JSON summary to this file ('-' for standard output).")
+    var json: String?
+    @Option(help: "Write the latency percentile distribution (HdrHistogram text, microseconds) to this file.")
+    var histogram: String?
+
+    func validate() throws {
+        guard self.connections >= 1, self.depth >= 1, self.sessions >= 1, self.rows >= 1, self.seatsPerRow >= 1
+        else { throw ValidationError("connections, depth, sessions, rows and seats per row must be at least 1") }
+        guard (1...self.rows * self.seatsPerRow).contains(self.seatsPerHold) else {
+            throw ValidationError("--seats-per-hold must be between 1 and the hall's \(self.rows * self.seatsPerRow) seats")
+        }
+        guard (0...1).contains(self.confirm) else { throw ValidationError("--confirm is a probability, 0...1") }
+        guard self.seconds > 0, self.warmup >= 0, self.threads >= 1 else {
+            throw ValidationError("--seconds must be above 0, --warmup at least 0, --threads at least 1")
+        }
+    }
+
+    func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.threads)
+        do {
+            try await self.run(on: group)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await group.shutdownGracefully()
+    }
+
+    func run(on group: MultiThreadedEventLoopGroup) async throws {
+        let admin = try await LineClient.connect(self.target, group: group)
+        if let token = self.token { try await admin.ok("AUTH \(token)") }
+        let hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
+        let run = String(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff, radix: 16)
+        let sessions = (0..<self.sessions).map { "load-\(run)-\($0)" }
+        try await Self.create(hall, sessions: sessions, admin: admin)
+
+        let shape = SteadyFlow.Shape(sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
+                                     confirmRatio: self.confirm)
+        let progress = LoadProgress()
+        let now = SteadyConnection.nowNs
+        let measureFrom = now + UInt64(self.warmup * 1e9)
+        let stopAt = measureFrom + UInt64(self.seconds * 1e9)
+        say("steady: \(self.target), \(self.connections) connections x \(self.depth) deep, \(self.sessions) sessions x "
+              + "\(hall.capacity) seats, \(self.seatsPerHold) seats per hold, confirm \(self.confirm), "
+              + "\(self.warmup) s warm-up + \(self.seconds) s")
+        var finished: [EventLoopFuture<LoadResult>] = []
+        for connection in 0..<self.connections {
+            let flows = (0..<self.depth).map { flow in
+                SteadyFlow(shape: shape, customer: "c\(connection)-\(flow)",
+                           seed: self.seed &+ UInt64(connection * self.depth + flow) &* 0x9E37_79B9)
+            }
+            let loop = group.next()
+            let done = loop.makePromise(of: LoadResult.self)
+            finished.append(done.futureResult)
+            let token = self.token
+            _ = try await ClientBootstrap(group: loop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            ByteToMessageHandler(LineBasedFrameDecoder()),
+                            SteadyConnection(flows: flows, token: token, measureFromNs: measureFrom, stopAtNs: stopAt,
+                                             progress: progress, done: done))
+                    }
+                }
+                .connect(host: self.target.host, port: self.target.port).get()
+        }
+        let reporter = Task {
+            var second = 0
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(1))
+                second += 1
+                say(progress.take().progressLine(second: second, seconds: 1))
+            }
+        }
+        var total = LoadResult()
+        var failures: [String] = []
+        for future in finished {
+            do { total.merge(try await future.get()) } catch { failures.append("\(error)") }
+        }
+        reporter.cancel()
+        say(total.summary(title: "summary (\(self.seconds) s measured)", seconds: self.seconds))
+        for failure in Set(failures) { print("connection failed: \(failure)") }
+        try await Self.checkEmpty(sessions, admin: admin)
+        if !self.keep {
+            for reply in try await admin.send(sessions.map { "DROP SESSION \($0)" }) where !reply.hasPrefix("OK") {
+                say("drop: \(reply)")
+            }
+        }
+        await admin.close()
+        try self.write(total)
+        if !failures.isEmpty { throw ExitCode.failure }
+    }
+
+    /// Creates the hall (or finds it from an earlier run) and the sessions, pipelined.
+    static func create(_ hall: LoadHall, sessions: [String], admin: LineClient) async throws {
+        let created = try await admin.send(["CREATE HALL \(hall.id) \(hall.rowSpecs)"])[0]
+        guard created.hasPrefix("OK") || created.hasPrefix("ERR EXISTS") else { throw LoadError("CREATE HALL: \(created)") }
+        let replies = try await admin.send(sessions.map { "CREATE SESSION \($0) \(hall.id)" })
+        if let refused = replies.first(where: { !$0.hasPrefix("OK") }) { throw LoadError("CREATE SESSION: \(refused)") }
+    }
+
+    /// Every flow released what it held: the sessions must be empty again.
+    static func checkEmpty(_ sessions: [String], admin: LineClient) async throws {
+        let replies = try await admin.send(sessions.map { "AVAIL \($0)" })
+        let left = zip(sessions, replies).filter { !$0.1.contains(" held=0 sold=0") }
+        if left.isEmpty {
+            say("check: all \(sessions.count) sessions are empty again")
+        } else {
+            say("check: \(left.count) sessions still hold seats, e.g. \(left[0].0): \(left[0].1)")
+        }
+    }
+
+    func write(_ total: LoadResult) throws {
+        if let path = self.json {
+            let summary = total.json(scenario: "steady", target: self.target.description, seconds: self.seconds,
+                                     parameters: ["connections": "\(self.connections)", "depth": "\(self.depth)",
+                                                  "sessions": "\(self.sessions)", "seats_per_hold": "\(self.seatsPerHold)",
+                                                  "confirm": "\(self.confirm)"])
+            if path == "-" { print(summary) } else { try summary.write(toFile: path, atomically: true, encoding: .utf8) }
+        }
+        if let path = self.histogram {
+            var text = ""
+            total.latencyNs.outputPercentileDistribution(to: &text, outputValueUnitScalingRatio: 1_000)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+    }
+}
+
+extension LoadResult {
+    /// A one-object JSON summary of a run.
+    func json(scenario: String, target: String, seconds: Double, parameters: [String: String]) -> String {
+        var object: [String: Any] = [
+            "scenario": scenario, "target": target, "seconds": seconds,
+            "requests": self.requests, "requests_per_second": Double(self.requests) / seconds,
+            "conflicts": self.conflicts, "errors": self.errors, "parameters": parameters,
+        ]
+        for kind in RequestKind.allCases { object["replies_" + kind.name.lowercased()] = self.replies[kind.rawValue] }
+        for (name, percentile) in [("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p999", 99.9), ("max", 100.0)] {
+            object["latency_\(name)_us"] = self.microseconds(atPercentile: percentile)
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+
+/// Where the load goes: `seatd://host:port` (the default scheme when none is given).
+struct Target: ExpressibleByArgument, CustomStringConvertible, Sendable {
+    enum Kind: String, Sendable { case seatd }
+
+    var kind: Kind
+    var host: String
+    var port: Int
+
+    init?(argument: String) {
+        var rest = Substring(argument)
+        var kind = Kind.seatd
+        if let separator = rest.range(of: "://") {
+            guard let parsed = Kind(rawValue: String(rest[..<separator.lowerBound])) else { return nil }
+            kind = parsed
+            rest = rest[separator.upperBound...]
+        }
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),
+              (1...65_535).contains(port), colon > rest.startIndex
+        else { return nil }
+        self.kind = kind
+        self.host = String(rest[..<colon])
+        self.port = port
+    }
+
+    var description: String { "\(self.kind.rawValue)://\(self.host):\(self.port)" }
+}
