@@ -70,20 +70,21 @@ extension LoadResult {
 
     /// The final summary table.
     func summary(title: String, seconds: Double) -> String {
+        func row(_ name: String, _ value: String) -> String {
+            name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(repeating: " ", count: max(0, 14 - value.count)) + value
+        }
         var lines = [title]
-        lines.append(String(format: "%-22s %12.0f", "requests/s", Double(self.requests) / seconds))
-        lines.append(String(format: "%-22s %12d", "requests", self.requests))
+        lines.append(row("requests/s", String(format: "%.0f", Double(self.requests) / seconds)))
+        lines.append(row("requests", "\(self.requests)"))
         for kind in RequestKind.allCases where self.replies[kind.rawValue] > 0 {
-            lines.append(String(format: "%-22s %12d", "  " + kind.name, self.replies[kind.rawValue]))
+            lines.append(row("  " + kind.name, "\(self.replies[kind.rawValue])"))
         }
-        lines.append(String(format: "%-22s %12d", "conflicts", self.conflicts))
-        lines.append(String(format: "%-22s %12d", "errors", self.errorCount))
-        for (code, count) in self.errors.sorted(by: { $0.key < $1.key }) {
-            lines.append(String(format: "%-22s %12d", "  " + code, count))
-        }
+        lines.append(row("conflicts", "\(self.conflicts)"))
+        lines.append(row("errors", "\(self.errorCount)"))
+        for (code, count) in self.errors.sorted(by: { $0.key < $1.key }) { lines.append(row("  " + code, "\(count)")) }
         for percentile in [50.0, 90.0, 99.0, 99.9, 100.0] {
             let name = percentile == 100 ? "latency max" : "latency p\(Self.format(percentile))"
-            lines.append(String(format: "%-22s %12.1f us", name, self.microseconds(atPercentile: percentile)))
+            lines.append(row(name, String(format: "%.1f us", self.microseconds(atPercentile: percentile))))
         }
         return lines.joined(separator: "\n")
     }
