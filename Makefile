@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test soak bench-engine bench-wal clean
+.PHONY: all deps build release run test soak bench-engine bench-wal bench-server clean
 
 all: build
 
@@ -39,6 +39,18 @@ bench-engine: release
 bench-wal: release
 	dir=$$(mktemp -d) && .build/release/seat-load engine --data $$dir && .build/release/seat-load recover --data $$dir; \
 	rm -rf $$dir
+
+# seatd over TCP (fsync always, temp data directory, port BENCH_PORT) under seat-load steady, unpipelined and
+# 16 deep; the server is stopped afterwards.
+BENCH_PORT ?= 7079
+BENCH_SECONDS ?= 10
+bench-server: release
+	dir=$$(mktemp -d); .build/release/seatd --data $$dir --port $(BENCH_PORT) --log-level warning & pid=$$!; \
+	sleep 2; \
+	for depth in 1 16; do \
+		.build/release/seat-load steady --target seatd://127.0.0.1:$(BENCH_PORT) --connections 50 --depth $$depth --seconds $(BENCH_SECONDS) || break; \
+	done; \
+	kill $$pid; wait $$pid; rm -rf $$dir
 
 clean:
 	rm -rf .build

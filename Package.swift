@@ -101,6 +101,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SeatLoadTests",
+            dependencies: ["SeatLoad"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "WALTests",
             dependencies: ["WAL", "SeatActors"],
             swiftSettings: swiftSettings
