@@ -134,7 +134,7 @@ struct Connection {
             buffers.reserveCapacity(batch.count)
             // One wait for the whole batch; only if the log failed is each reply settled on its own.
             let through = batch.reduce(LSN(0)) { if case .line(_, let lsn, _) = $1 { max($0, lsn) } else { $0 } }
-            let durable = await self.dispatcher.settle("", lsn: through).isEmpty
+            let durable = await self.dispatcher.failure(awaitingDurability: through) == nil
             for item in batch {
                 switch item {
                 case .line(let text, let lsn, let timing):

@@ -45,10 +45,15 @@ final class Dispatcher: Sendable {
     /// Waits until the log is durable through `lsn`, then returns the reply to send: `line`, or `ERR UNAVAILABLE`
     /// when the changes it reflects will never be durable.
     func settle(_ line: String, lsn: LSN) async -> String {
-        guard lsn > 0 else { return line }
+        await self.failure(awaitingDurability: lsn) ?? line
+    }
+
+    /// Waits until the log is durable through `lsn`; nil then, or the error reply if it never will be.
+    func failure(awaitingDurability lsn: LSN) async -> String? {
+        guard lsn > 0 else { return nil }
         do {
             try await self.service.registry.log.waitDurable(through: lsn)
-            return line
+            return nil
         } catch {
             return Reply.error(error)
         }
