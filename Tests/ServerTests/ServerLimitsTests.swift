@@ -238,18 +238,24 @@ extension EndToEndTests {
 
     @Test func anIdleConnectionIsClosedAndABusyOneIsNot() async throws {
         var setup = Setup()
-        setup.settings.idleTimeoutSeconds = 2
-        try await self.withServer(setup) { port in
-            try await self.withClient(port) { (busy: inout Lines, busyOut: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
-                try await self.withClient(port) { (silent: inout Lines, _: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
-                    // A PING every 100 ms leaves the busy one 1.9 s of slack on a loaded machine.
-                    for _ in 0..<30 {
+        setup.settings.idleTimeoutSeconds = 3
+        // The pinging client runs on an event loop, not the cooperative pool that CPU-bound tests in parallel
+        // can hold for seconds: a starved client would look idle.
+        let executor = EventLoopExecutor(MultiThreadedEventLoopGroup.singleton.next())
+        try await withTaskExecutorPreference(executor) {
+            try await self.withServer(setup) { port in
+                try await self.withClient(port) { (busy: inout Lines, busyOut: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+                    try await self.withClient(port) { (silent: inout Lines, _: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+                        // A PING every 50 ms leaves the busy one almost 3 s of slack.
+                        let end = ContinuousClock.now + .milliseconds(3_500)
+                        while ContinuousClock.now < end {
+                            #expect(try await Self.ask(&busy, busyOut, "PING") == "OK PONG")
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
+                        // The silent one is closed (the read waits for it), the busy one still answers.
+                        #expect(try await Self.line(&silent) == nil)
                         #expect(try await Self.ask(&busy, busyOut, "PING") == "OK PONG")
-                        try await Task.sleep(for: .milliseconds(100))
                     }
-                    // 3 s without a byte: the silent one is closed, the busy one still answers.
-                    #expect(try await Self.line(&silent) == nil)
-                    #expect(try await Self.ask(&busy, busyOut, "PING") == "OK PONG")
                 }
             }
         }
