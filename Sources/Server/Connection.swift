@@ -161,8 +161,9 @@ struct Connection {
                 if !channel.isWritable { try await written.get() }
                 continue
             }
-            // A client that reads nothing gets 5 s before the connection is closed under it.
-            let deadline = channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+            // A client that reads nothing gets a grace period (5 s) before the connection is closed under it.
+            let grace = TimeAmount.seconds(self.settings.closeGraceSeconds)
+            let deadline = channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
             try? await written.get()
             deadline.cancel()
         }

@@ -25,6 +25,10 @@ struct ServerSettings: Sendable {
     /// SO_SNDBUF of each connection, nil for the kernel's default (which grows to megabytes). Not in the
     /// configuration: tests set it small so that a watcher that does not read backs up at once.
     var socketSendBufferBytes: Int? = nil
+    /// Seconds a closing connection (QUIT, a line too long, a watcher cut off) waits for its last replies to be
+    /// read before it is closed under the client. Not in the configuration: tests that hold a client's reads
+    /// back on purpose on a loaded machine lengthen it.
+    var closeGraceSeconds: Int64 = 5
 
     /// Events buffered per watcher: the byte budget over the longest event line (a hold of the most seats, each
     /// at most 7 characters and a space, after ~130 characters of type, ids and seq).

@@ -192,6 +192,9 @@ extension EndToEndTests {
         setup.settings.watchBufferBytes = 4_096
         setup.settings.pipelineDepthMax = 16
         setup.settings.socketSendBufferBytes = 4_096
+        // The watcher reads again only after the round that cut it off; on a loaded machine that can take longer
+        // than the default 5 s grace, after which the ERR BUSY line would be dropped with the connection.
+        setup.settings.closeGraceSeconds = 120
         try await self.withRunningServer(setup) { server in
             let hub = server.service.registry.hub
             try await self.withClient(server.port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
