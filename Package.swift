@@ -80,6 +80,8 @@ let package = Package(
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
             ],
             path: "LoadTests",
+            exclude: ["postgres", "bench-compare.sh"],
+            resources: [.copy("redis/seats.lua")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -102,7 +104,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SeatLoadTests",
-            dependencies: ["SeatLoad"],
+            dependencies: [
+                "SeatLoad", "SeatActors",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,9 +2,11 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 
-/// A plain request/reply connection to seatd, for setting up and checking a run (not for the load itself).
+/// A plain request/reply connection to a target, for setting up and checking a run (not for the load itself).
+/// Requests and replies are seatd lines whatever the target; for Redis it loads the script when it connects.
 final class LineClient {
     let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    private(set) var wire: Wire = .seatd
     /// The inbound stream allows one iterator for its life.
     private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
 
@@ -22,18 +24,39 @@ final class LineClient {
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        return LineClient(channel: channel)
+        let client = LineClient(channel: channel)
+        if target.kind == .redis { try await client.loadScript() }
+        return client
+    }
+
+    /// SCRIPT LOAD of the shipped script; its SHA1 is what every later request names.
+    private func loadScript() async throws {
+        let script = try Wire.redisScript()
+        var buffer = ByteBuffer(string: "*3\r\n$6\r\nSCRIPT\r\n$4\r\nLOAD\r\n$\(script.utf8.count)\r\n")
+        buffer.writeString(script)
+        buffer.writeString("\r\n")
+        try await self.channel.outbound.write(buffer)
+        let header = try await self.line()
+        guard header.hasPrefix("$") else { throw LoadError("SCRIPT LOAD: \(header)") }
+        self.wire = .redis(sha: try await self.line())
+    }
+
+    private func line() async throws -> String {
+        guard var line = try await self.iterator.next() else { throw LoadError("the server closed the connection") }
+        return line.readString(length: line.readableBytes) ?? ""
     }
 
     /// Sends each request, then reads one reply per request, in order.
     func send(_ requests: [String]) async throws -> [String] {
-        try await self.channel.outbound.write(ByteBuffer(string: requests.map { $0 + "\n" }.joined()))
+        var buffer = ByteBuffer()
+        for request in requests { self.wire.encode(request + "\n", into: &buffer) }
+        try await self.channel.outbound.write(buffer)
         var replies: [String] = []
         while replies.count < requests.count {
             guard var line = try await self.iterator.next() else {
                 throw LoadError("the server closed the connection after \(replies.count) of \(requests.count) replies")
             }
-            replies.append(line.readString(length: line.readableBytes) ?? "")
+            replies.append(String(self.wire.decode(Substring(line.readString(length: line.readableBytes) ?? ""))))
         }
         return replies
     }

@@ -68,11 +68,14 @@ extension LoadResult {
                self.microseconds(atPercentile: 99), self.conflicts, self.errorCount)
     }
 
+    /// A line of a summary table.
+    static func row(_ name: String, _ value: String) -> String {
+        name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(repeating: " ", count: max(0, 14 - value.count)) + value
+    }
+
     /// The final summary table.
     func summary(title: String, seconds: Double) -> String {
-        func row(_ name: String, _ value: String) -> String {
-            name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(repeating: " ", count: max(0, 14 - value.count)) + value
-        }
+        let row = Self.row
         var lines = [title]
         lines.append(row("requests/s", String(format: "%.0f", Double(self.requests) / seconds)))
         lines.append(row("requests", "\(self.requests)"))

@@ -8,7 +8,7 @@ struct SeatLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seat-load",
         abstract: "Load generator and benchmarks for seatd.",
-        subcommands: [SteadyBenchmark.self, EngineBenchmark.self, RecoverBenchmark.self])
+        subcommands: [RushBenchmark.self, SteadyBenchmark.self, EngineBenchmark.self, RecoverBenchmark.self])
 }
 
 /// Prints a line to standard output at once, also when it is a pipe (progress lines of long runs).

@@ -22,7 +22,7 @@ struct SteadyBenchmark: AsyncParsableCommand {
             the sessions are checked to be empty again and dropped (unless --keep).
             """)
 
-    @Option(help: "The server: seatd://host:port.")
+    @Option(help: "The server: seatd://host:port or redis://host:port (the Redis script, see --help of seat-load).")
     var target = Target(argument: "seatd://127.0.0.1:7070")!
     @Option(help: "AUTH token (admin, to create the sessions), when the server has auth on.")
     var token: String?
@@ -80,7 +80,7 @@ struct SteadyBenchmark: AsyncParsableCommand {
 
     func run(on group: MultiThreadedEventLoopGroup) async throws {
         let admin = try await LineClient.connect(self.target, group: group)
-        if let token = self.token { try await admin.ok("AUTH \(token)") }
+        if let token = self.token, self.target.kind == .seatd { try await admin.ok("AUTH \(token)") }
         let hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
         let run = String(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff, radix: 16)
         let sessions = (0..<self.sessions).map { "load-\(run)-\($0)" }
@@ -89,50 +89,26 @@ struct SteadyBenchmark: AsyncParsableCommand {
         let shape = SteadyFlow.Shape(sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
                                      confirmRatio: self.confirm)
         let progress = LoadProgress()
-        let now = SteadyConnection.nowNs
+        let now = LoadClock.nowNs
         let measureFrom = now + UInt64(self.warmup * 1e9)
         let stopAt = measureFrom + UInt64(self.seconds * 1e9)
         say("steady: \(self.target), \(self.connections) connections x \(self.depth) deep, \(self.sessions) sessions x "
               + "\(hall.capacity) seats, \(self.seatsPerHold) seats per hold, confirm \(self.confirm), "
               + "\(self.warmup) s warm-up + \(self.seconds) s")
-        var finished: [EventLoopFuture<LoadResult>] = []
-        for connection in 0..<self.connections {
-            let flows = (0..<self.depth).map { flow in
+        let flows = (0..<self.connections).map { connection in
+            (0..<self.depth).map { flow in
                 SteadyFlow(shape: shape, customer: "c\(connection)-\(flow)",
                            seed: self.seed &+ UInt64(connection * self.depth + flow) &* 0x9E37_79B9)
             }
-            let loop = group.next()
-            let done = loop.makePromise(of: LoadResult.self)
-            finished.append(done.futureResult)
-            let token = self.token
-            _ = try await ClientBootstrap(group: loop)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers(
-                            ByteToMessageHandler(LineBasedFrameDecoder()),
-                            SteadyConnection(flows: flows, token: token, measureFromNs: measureFrom, stopAtNs: stopAt,
-                                             progress: progress, done: done))
-                    }
-                }
-                .connect(host: self.target.host, port: self.target.port).get()
         }
-        let reporter = Task {
-            var second = 0
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(1))
-                second += 1
-                say(progress.take().progressLine(second: second, seconds: 1))
-            }
-        }
-        var total = LoadResult()
-        var failures: [String] = []
-        for future in finished {
-            do { total.merge(try await future.get()) } catch { failures.append("\(error)") }
-        }
+        let outcomes = try await LoadRun.start(flows, target: self.target, wire: admin.wire, token: self.token,
+                                               group: group, measureFromNs: measureFrom, stopAtNs: stopAt,
+                                               progress: progress)
+        let reporter = LoadRun.reportEverySecond(progress)
+        let (total, _, failures) = await LoadRun.collect(outcomes)
         reporter.cancel()
         say(total.summary(title: "summary (\(self.seconds) s measured)", seconds: self.seconds))
-        for failure in Set(failures) { print("connection failed: \(failure)") }
+        for failure in failures { say("connection failed: \(failure)") }
         try await Self.checkEmpty(sessions, admin: admin)
         if !self.keep {
             for reply in try await admin.send(sessions.map { "DROP SESSION \($0)" }) where !reply.hasPrefix("OK") {
@@ -145,10 +121,10 @@ struct SteadyBenchmark: AsyncParsableCommand {
     }
 
     /// Creates the hall (or finds it from an earlier run) and the sessions, pipelined.
-    static func create(_ hall: LoadHall, sessions: [String], admin: LineClient) async throws {
+    static func create(_ hall: LoadHall, sessions: [String], options: String = "", admin: LineClient) async throws {
         let created = try await admin.send(["CREATE HALL \(hall.id) \(hall.rowSpecs)"])[0]
         guard created.hasPrefix("OK") || created.hasPrefix("ERR EXISTS") else { throw LoadError("CREATE HALL: \(created)") }
-        let replies = try await admin.send(sessions.map { "CREATE SESSION \($0) \(hall.id)" })
+        let replies = try await admin.send(sessions.map { "CREATE SESSION \($0) \(hall.id)\(options)" })
         if let refused = replies.first(where: { !$0.hasPrefix("OK") }) { throw LoadError("CREATE SESSION: \(refused)") }
     }
 
@@ -166,32 +142,36 @@ struct SteadyBenchmark: AsyncParsableCommand {
     func write(_ total: LoadResult) throws {
         if let path = self.json {
             let summary = total.json(scenario: "steady", target: self.target.description, seconds: self.seconds,
-                                     parameters: ["connections": "\(self.connections)", "depth": "\(self.depth)",
+                                     extra: ["parameters": ["connections": "\(self.connections)", "depth": "\(self.depth)",
                                                   "sessions": "\(self.sessions)", "seats_per_hold": "\(self.seatsPerHold)",
-                                                  "confirm": "\(self.confirm)"])
+                                                  "confirm": "\(self.confirm)"]])
             if path == "-" { print(summary) } else { try summary.write(toFile: path, atomically: true, encoding: .utf8) }
         }
-        if let path = self.histogram {
-            var text = ""
-            total.latencyNs.outputPercentileDistribution(to: &text, outputValueUnitScalingRatio: 1_000)
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        }
+        if let path = self.histogram { try total.writeHistogram(to: path) }
     }
 }
 
 extension LoadResult {
-    /// A one-object JSON summary of a run.
-    func json(scenario: String, target: String, seconds: Double, parameters: [String: String]) -> String {
+    /// A one-object JSON summary of a run; `extra` adds (or overrides) fields.
+    func json(scenario: String, target: String, seconds: Double, extra: [String: Any]) -> String {
         var object: [String: Any] = [
             "scenario": scenario, "target": target, "seconds": seconds,
             "requests": self.requests, "requests_per_second": Double(self.requests) / seconds,
-            "conflicts": self.conflicts, "errors": self.errors, "parameters": parameters,
+            "conflicts": self.conflicts, "errors": self.errors,
         ]
         for kind in RequestKind.allCases { object["replies_" + kind.name.lowercased()] = self.replies[kind.rawValue] }
         for (name, percentile) in [("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p999", 99.9), ("max", 100.0)] {
             object["latency_\(name)_us"] = self.microseconds(atPercentile: percentile)
         }
+        object.merge(extra) { $1 }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Writes the latency percentile distribution (HdrHistogram's text format, microseconds).
+    func writeHistogram(to path: String) throws {
+        var text = ""
+        self.latencyNs.outputPercentileDistribution(to: &text, outputValueUnitScalingRatio: 1_000)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 }

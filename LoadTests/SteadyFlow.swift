@@ -31,7 +31,7 @@ struct LoadHall: Sendable {
 /// One closed-loop flow of the steady scenario: HOLD k distinct random seats of a random session; on OK either
 /// RELEASE it or (with probability `confirmRatio`) CONFIRM then CANCEL it, so seats always come back; then again.
 /// A refused HOLD (TAKEN) or any other error starts over with a new HOLD. Seeded, so a run is reproducible.
-struct SteadyFlow: Sendable {
+struct SteadyFlow: LoadFlow {
     struct Shape: Sendable {
         var sessions: [String]
         var seats: [String]

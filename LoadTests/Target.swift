@@ -1,8 +1,9 @@
 import ArgumentParser
 
-/// Where the load goes: `seatd://host:port` (the default scheme when none is given).
+/// Where the load goes: `seatd://host:port` (the default scheme when none is given) or `redis://host:port` (a
+/// Redis server running `redis/seats.lua`, the same booking semantics as one script).
 struct Target: ExpressibleByArgument, CustomStringConvertible, Sendable {
-    enum Kind: String, Sendable { case seatd }
+    enum Kind: String, Sendable { case seatd, redis }
 
     var kind: Kind
     var host: String

@@ -82,7 +82,8 @@ import Testing
     @Test func targetsParse() {
         #expect(Target(argument: "seatd://127.0.0.1:7070")?.description == "seatd://127.0.0.1:7070")
         #expect(Target(argument: "localhost:9")?.port == 9)
-        #expect(Target(argument: "redis://x:1") == nil)
+        #expect(Target(argument: "redis://x:1")?.kind == .redis)
+        #expect(Target(argument: "postgres://x:1") == nil)
         #expect(Target(argument: "seatd://host") == nil)
         #expect(Target(argument: "seatd://host:70000") == nil)
     }

@@ -1,0 +1,222 @@
+import Dispatch
+import NIOCore
+import NIOExtras
+import NIOPosix
+import Synchronization
+
+/// A closed-loop client of the load: one request in flight at a time, each the answer to the previous reply.
+protocol LoadFlow: Sendable {
+    /// The first request (a line ending in LF).
+    mutating func start() -> String
+    /// Takes the reply to the pending request and returns the next request, or nil when the flow has stopped.
+    mutating func next(after reply: Substring) -> String?
+    /// The kind of the request in flight.
+    var pending: RequestKind { get }
+    /// Set when the run ends: the flow gives back what it must and then returns nil.
+    var stopping: Bool { get set }
+}
+
+/// Ends a run early for every connection at once (the rush, once the sessions are sold out).
+final class StopSignal: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func stop() { self.flag.store(true, ordering: .relaxed) }
+    var isStopped: Bool { self.flag.load(ordering: .relaxed) }
+}
+
+/// What one connection hands back: what it measured and its flows (with whatever they recorded).
+struct ConnectionOutcome<Flow: LoadFlow>: Sendable {
+    var result: LoadResult
+    var flows: [Flow]
+}
+
+/// One load connection on its event loop: keeps `flows.count` requests in flight (one per flow; replies come back
+/// in request order), answers each reply with the flow's next request, and flushes once per read burst. Replies
+/// between `measureFromNs` and `stopAtNs` are counted; at `stopAtNs` (or once `stop` is signalled) the flows stop
+/// (giving back what they hold) and the connection closes once nothing is outstanding, fulfilling `done`.
+/// Requests and replies are seatd lines; `wire` carries them to other targets.
+final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    struct Sent {
+        /// The flow, or -1 for AUTH.
+        var flow: Int
+        var kind: RequestKind
+        var sentNs: UInt64
+    }
+
+    private var flows: [Flow]
+    private let wire: Wire
+    private let token: String?
+    private let stop: StopSignal?
+    private let measureFromNs: UInt64
+    private let stopAtNs: UInt64
+    private let progress: LoadProgress
+    private let done: EventLoopPromise<ConnectionOutcome<Flow>>
+    private var outstanding = CircularBuffer<Sent>()
+    private var result = LoadResult()
+    private var interval = LoadResult()
+    private var nextProgressNs: UInt64 = 0
+    private var stopping = false
+    private var finished = false
+
+    init(flows: [Flow], wire: Wire, token: String?, measureFromNs: UInt64, stopAtNs: UInt64, stop: StopSignal? = nil,
+         progress: LoadProgress, done: EventLoopPromise<ConnectionOutcome<Flow>>) {
+        self.flows = flows
+        self.wire = wire
+        self.token = token
+        self.stop = stop
+        self.measureFromNs = measureFromNs
+        self.stopAtNs = stopAtNs
+        self.progress = progress
+        self.done = done
+        self.outstanding.reserveCapacity(flows.count + 1)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let now = LoadClock.nowNs
+        self.nextProgressNs = now + 250_000_000
+        if let token = self.token { self.send("AUTH \(token)\n", flow: -1, kind: .other, now: now, context: context) }
+        for index in self.flows.indices {
+            self.send(self.flows[index].start(), flow: index, kind: .hold, now: now, context: context)
+        }
+        context.flush()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = Self.unwrapInboundIn(data)
+        let reply = self.wire.decode(Substring(buffer.readString(length: buffer.readableBytes) ?? ""))
+        let now = LoadClock.nowNs
+        guard let sent = self.outstanding.popFirst() else {
+            return self.finish(context: context, error: LoadError("a reply nobody asked for: \(reply)"))
+        }
+        guard sent.flow >= 0 else {
+            if !reply.hasPrefix("OK") { self.finish(context: context, error: LoadError("AUTH refused: \(reply)")) }
+            return
+        }
+        if now >= self.measureFromNs, now < self.stopAtNs {
+            self.result.record(sent.kind, reply: reply, latencyNs: now &- sent.sentNs)
+            self.interval.record(sent.kind, reply: reply, latencyNs: now &- sent.sentNs)
+        }
+        if !self.stopping, now >= self.stopAtNs || self.stop?.isStopped == true {
+            self.stopping = true
+            for index in self.flows.indices { self.flows[index].stopping = true }
+        }
+        if let next = self.flows[sent.flow].next(after: reply) {
+            self.send(next, flow: sent.flow, kind: self.flows[sent.flow].pending, now: now, context: context)
+        }
+        if now >= self.nextProgressNs {
+            self.progress.add(self.interval)
+            self.interval.reset()
+            self.nextProgressNs = now + 250_000_000
+        }
+        if self.stopping, self.outstanding.isEmpty { self.finish(context: context, error: nil) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.finish(context: context, error: LoadError("the server closed the connection with \(self.outstanding.count) requests outstanding"))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.finish(context: context, error: error)
+    }
+
+    private func send(_ line: String, flow: Int, kind: RequestKind, now: UInt64, context: ChannelHandlerContext) {
+        self.outstanding.append(Sent(flow: flow, kind: kind, sentNs: now))
+        var buffer = context.channel.allocator.buffer(capacity: line.utf8.count + 64)
+        self.wire.encode(line, into: &buffer)
+        context.write(Self.wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func finish(context: ChannelHandlerContext, error: (any Error)?) {
+        guard !self.finished else { return }
+        self.finished = true
+        self.progress.add(self.interval)
+        if let error { self.done.fail(error) } else { self.done.succeed(ConnectionOutcome(result: self.result, flows: self.flows)) }
+        context.close(promise: nil)
+    }
+}
+
+enum LoadClock {
+    /// Monotonic nanoseconds.
+    static var nowNs: UInt64 { DispatchTime.now().uptimeNanoseconds }
+}
+
+/// Starting, watching and collecting the connections of a closed-loop run.
+enum LoadRun {
+    /// Opens one connection per element of `flows`, each driving those flows; returns their outcomes to come.
+    static func start<Flow: LoadFlow>(
+        _ flows: [[Flow]], target: Target, wire: Wire, token: String?, group: any EventLoopGroup,
+        measureFromNs: UInt64, stopAtNs: UInt64, stop: StopSignal? = nil, progress: LoadProgress
+    ) async throws -> [EventLoopFuture<ConnectionOutcome<Flow>>] {
+        var outcomes: [EventLoopFuture<ConnectionOutcome<Flow>>] = []
+        // AUTH is seatd's; the Redis target runs without it.
+        let token = target.kind == .seatd ? token : nil
+        for connectionFlows in flows {
+            let loop = group.next()
+            let done = loop.makePromise(of: ConnectionOutcome<Flow>.self)
+            outcomes.append(done.futureResult)
+            _ = try await ClientBootstrap(group: loop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            ByteToMessageHandler(LineBasedFrameDecoder()),
+                            LoadConnection(flows: connectionFlows, wire: wire, token: token, measureFromNs: measureFromNs,
+                                           stopAtNs: stopAtNs, stop: stop, progress: progress, done: done))
+                    }
+                }
+                .connect(host: target.host, port: target.port).get()
+        }
+        return outcomes
+    }
+
+    /// Prints `progress`'s figures once a second until cancelled.
+    static func reportEverySecond(_ progress: LoadProgress) -> Task<Void, any Error> {
+        Task {
+            var second = 0
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(1))
+                second += 1
+                say(progress.take().progressLine(second: second, seconds: 1))
+            }
+        }
+    }
+
+    /// Waits for every connection: the merged result, every flow, and the distinct failures.
+    static func collect<Flow: LoadFlow>(
+        _ outcomes: [EventLoopFuture<ConnectionOutcome<Flow>>]
+    ) async -> (result: LoadResult, flows: [Flow], failures: [String]) {
+        var total = LoadResult()
+        var flows: [Flow] = []
+        var failures: Set<String> = []
+        for outcome in outcomes {
+            do {
+                let value = try await outcome.get()
+                total.merge(value.result)
+                flows += value.flows
+            } catch {
+                failures.insert("\(error)")
+            }
+        }
+        return (total, flows, failures.sorted())
+    }
+}
+
+struct LoadError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension LoadResult {
+    mutating func reset() {
+        for index in self.replies.indices { self.replies[index] = 0 }
+        self.conflicts = 0
+        self.errors.removeAll(keepingCapacity: true)
+        self.latencyNs.reset()
+    }
+}

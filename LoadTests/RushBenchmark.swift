@@ -1,0 +1,205 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// `seat-load rush`: a premiere on-sale. Buyers arrive at once and fight for one hall until it is sold out.
+struct RushBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rush",
+        abstract: "A premiere: many buyers at once ask for the best k seats of one hall until it is sold out.",
+        discussion: """
+            Creates a hall of --rows x --seats-per-row and --sessions sessions of it (hold lifetime --ttl seconds),
+            then --buyers buyers arrive at once over --connections connections (the buyers of a connection are
+            pipelined on it). Each buyer sends HOLD <session> <buyer> BEST k ttl=<ttl> with k drawn from
+            1...--max-seats; with a hold it confirms it (probability --confirm), releases it (--release), or walks
+            away and lets it lapse (the rest); then a new buyer takes its place. SOLD_OUT and NO_ADJACENT are
+            conflicts. The run ends when every session is sold out (AVAIL shows no free and no held seat), or
+            after --max-seconds. Reports the time to sell out, successful holds per second, conflicts and latency,
+            then checks that each session's sold seats (MAP) are exactly the union of the confirmed holds, with no
+            seat in two of them; a failed check exits non-zero.
+            """)
+
+    @Option(help: "The server: seatd://host:port or redis://host:port.")
+    var target = Target(argument: "seatd://127.0.0.1:7070")!
+    @Option(help: "AUTH token (admin, to create the sessions), when the server has auth on.")
+    var token: String?
+    @Option(help: "Buyers in the rush at any moment (all arrive at once).")
+    var buyers = 2_000
+    @Option(help: "Connections the buyers share.")
+    var connections = 50
+    @Option(help: "Sessions of the hall on sale at once.")
+    var sessions = 1
+    @Option(help: "Rows in the hall.")
+    var rows = 20
+    @Option(help: "Seats per row.")
+    var seatsPerRow = 25
+    @Option(help: "The most seats one buyer asks for (k is drawn from 1...max).")
+    var maxSeats = 6
+    @Option(help: "Seconds a hold lives before it lapses (walk-aways come back after this).")
+    var ttl = 2
+    @Option(help: "Probability that a buyer with a hold confirms it.")
+    var confirm = 0.6
+    @Option(help: "Probability that a buyer with a hold releases it (the rest walk away).")
+    var release = 0.2
+    @Option(help: "Give up after this many seconds if the sessions are not sold out.")
+    var maxSeconds = 60.0
+    @Option(help: "Seed of the buyers' choices.")
+    var seed: UInt64 = 1
+    @Option(help: "Event-loop threads of the load generator.")
+    var threads = 1
+    @Flag(help: "Keep the sessions after the run instead of dropping them.")
+    var keep = false
+    @Option(help: "Write a JSON summary to this file ('-' for standard output).")
+    var json: String?
+    @Option(help: "Write the latency percentile distribution (HdrHistogram text, microseconds) to this file.")
+    var histogram: String?
+
+    func validate() throws {
+        guard self.buyers >= 1, self.connections >= 1, self.sessions >= 1, self.rows >= 1, self.seatsPerRow >= 1,
+              self.threads >= 1
+        else { throw ValidationError("buyers, connections, sessions, rows, seats per row and threads must be at least 1") }
+        guard (1...self.seatsPerRow).contains(self.maxSeats) else {
+            throw ValidationError("--max-seats must be between 1 and --seats-per-row")
+        }
+        guard self.confirm >= 0, self.release >= 0, self.confirm + self.release <= 1 else {
+            throw ValidationError("--confirm and --release are probabilities that add up to at most 1")
+        }
+        guard self.ttl >= 1, self.maxSeconds > 0 else { throw ValidationError("--ttl must be at least 1, --max-seconds above 0") }
+    }
+
+    func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.threads)
+        let passed: Bool
+        do {
+            passed = try await self.run(on: group)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await group.shutdownGracefully()
+        if !passed { throw ExitCode.failure }
+    }
+
+    /// Runs the rush; false when a connection failed or the check did not pass.
+    func run(on group: MultiThreadedEventLoopGroup) async throws -> Bool {
+        let admin = try await LineClient.connect(self.target, group: group)
+        if let token = self.token, self.target.kind == .seatd { try await admin.ok("AUTH \(token)") }
+        let hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
+        let run = String(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff, radix: 16)
+        let sessions = (0..<self.sessions).map { "rush-\(run)-\($0)" }
+        try await SteadyBenchmark.create(hall, sessions: sessions, options: " ttl=\(self.ttl)", admin: admin)
+
+        let shape = RushFlow.Shape(sessions: sessions, seatsMax: self.maxSeats, ttlSeconds: self.ttl,
+                                   confirm: self.confirm, release: self.release)
+        let flows = (0..<self.connections).map { connection in
+            stride(from: connection, to: self.buyers, by: self.connections).map { buyer in
+                RushFlow(shape: shape, slot: "b\(buyer)", seed: self.seed &+ UInt64(buyer) &* 0x9E37_79B9)
+            }
+        }.filter { !$0.isEmpty }
+        say("rush: \(self.target), \(self.buyers) buyers over \(flows.count) connections, \(self.sessions) x "
+              + "\(hall.capacity) seats, BEST 1...\(self.maxSeats), ttl \(self.ttl) s, confirm \(self.confirm), "
+              + "release \(self.release), walk away \(Self.format(1 - self.confirm - self.release))")
+        let progress = LoadProgress()
+        let stop = StopSignal()
+        let started = LoadClock.nowNs
+        let outcomes = try await LoadRun.start(flows, target: self.target, wire: admin.wire, token: self.token,
+                                               group: group, measureFromNs: started,
+                                               stopAtNs: started + UInt64(self.maxSeconds * 1e9), stop: stop,
+                                               progress: progress)
+        let reporter = LoadRun.reportEverySecond(progress)
+        // Sold out: no session has a free or held seat left.
+        var soldOutNs: UInt64? = nil
+        while LoadClock.nowNs < started + UInt64(self.maxSeconds * 1e9) {
+            let replies = try await admin.send(sessions.map { "AVAIL \($0)" })
+            if replies.allSatisfy({ $0.hasPrefix("OK free=0 held=0 ") }) {
+                soldOutNs = LoadClock.nowNs
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        stop.stop()
+        let (total, ended, failures) = await LoadRun.collect(outcomes)
+        let seconds = Double((soldOutNs ?? LoadClock.nowNs) - started) / 1e9
+        reporter.cancel()
+
+        var sold: [String: Set<String>] = [:]
+        for (session, reply) in zip(sessions, try await admin.send(sessions.map { "MAP \($0)" })) {
+            sold[session] = try RushCheck.soldSeats(map: reply)
+        }
+        let report = RushCheck.verify(bookings: ended.flatMap(\.confirmed), sold: sold)
+        let outcome = RushOutcome(flows: ended, seconds: seconds, soldOut: soldOutNs != nil, report: report)
+        say(total.summary(title: "summary (\(String(format: "%.2f", seconds)) s)", seconds: seconds))
+        say(outcome.summary)
+        for failure in failures { say("connection failed: \(failure)") }
+        say(report.description)
+        if !self.keep {
+            for reply in try await admin.send(sessions.map { "DROP SESSION \($0)" }) where !reply.hasPrefix("OK") {
+                say("drop: \(reply)")
+            }
+        }
+        await admin.close()
+        try self.write(total, outcome)
+        return failures.isEmpty && report.passed
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.2g", value) }
+
+    func write(_ total: LoadResult, _ outcome: RushOutcome) throws {
+        if let path = self.json {
+            var extra = outcome.jsonFields
+            extra["parameters"] = ["buyers": "\(self.buyers)", "connections": "\(self.connections)",
+                                   "sessions": "\(self.sessions)", "seats": "\(self.rows * self.seatsPerRow)",
+                                   "max_seats": "\(self.maxSeats)", "ttl": "\(self.ttl)",
+                                   "confirm": "\(self.confirm)", "release": "\(self.release)"]
+            let summary = total.json(scenario: "rush", target: self.target.description, seconds: outcome.seconds,
+                                     extra: extra)
+            if path == "-" { print(summary) } else { try summary.write(toFile: path, atomically: true, encoding: .utf8) }
+        }
+        if let path = self.histogram { try total.writeHistogram(to: path) }
+    }
+}
+
+/// What the rush's buyers did, summed over every buyer slot.
+struct RushOutcome {
+    var holds = 0
+    var confirmed = 0
+    var confirmedSeats = 0
+    var released = 0
+    var walkedAway = 0
+    var seconds: Double
+    var soldOut: Bool
+    var report: RushCheck.Report
+
+    init(flows: [RushFlow], seconds: Double, soldOut: Bool, report: RushCheck.Report) {
+        for flow in flows {
+            self.holds += flow.holds
+            self.confirmed += flow.confirmed.count
+            self.confirmedSeats += flow.confirmed.reduce(0) { $0 + $1.seats.count }
+            self.released += flow.released
+            self.walkedAway += flow.walkedAway
+        }
+        self.seconds = seconds
+        self.soldOut = soldOut
+        self.report = report
+    }
+
+    var summary: String {
+        [
+            LoadResult.row(self.soldOut ? "time to sell out" : "not sold out after", String(format: "%.3f s", self.seconds)),
+            LoadResult.row("holds/s", String(format: "%.0f", Double(self.holds) / self.seconds)),
+            LoadResult.row("holds", "\(self.holds)"),
+            LoadResult.row("  confirmed", "\(self.confirmed)"),
+            LoadResult.row("  released", "\(self.released)"),
+            LoadResult.row("  walked away", "\(self.walkedAway)"),
+            LoadResult.row("seats confirmed", "\(self.confirmedSeats)"),
+        ].joined(separator: "\n")
+    }
+
+    var jsonFields: [String: Any] {
+        ["sold_out": self.soldOut, "time_to_sell_out_s": self.seconds, "holds": self.holds,
+         "holds_per_second": Double(self.holds) / self.seconds, "confirmed": self.confirmed,
+         "released": self.released, "walked_away": self.walkedAway, "oversold": self.report.oversold.count,
+         "lost": self.report.lost.count, "unexplained": self.report.unexplained.count, "check_passed": self.report.passed]
+    }
+}
