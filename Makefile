@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test soak bench-engine bench-wal bench-server clean
+.PHONY: all deps build release run test soak bench-engine bench-wal bench-server bench-compare clean
 
 all: build
 
@@ -51,6 +51,11 @@ bench-server: release
 		.build/release/seat-load steady --target seatd://127.0.0.1:$(BENCH_PORT) --connections 50 --depth $$depth --seconds $(BENCH_SECONDS) || break; \
 	done; \
 	kill $$pid; wait $$pid; rm -rf $$dir
+
+# The same rush and steady scenarios against seatd, Redis (LoadTests/redis/seats.lua, appendfsync always) and
+# PostgreSQL (pgbench with LoadTests/postgres/*.sql, fsync on); installs redis-server and postgresql if missing.
+bench-compare: release
+	bash LoadTests/bench-compare.sh
 
 clean:
 	rm -rf .build

@@ -141,7 +141,8 @@ struct SteadyBenchmark: AsyncParsableCommand {
 
     func write(_ total: LoadResult) throws {
         if let path = self.json {
-            let summary = total.json(scenario: "steady", target: self.target.description, seconds: self.seconds,
+            let scenario = self.depth == 1 ? "steady" : "steady, \(self.depth) deep"
+            let summary = total.json(scenario: scenario, target: self.target.description, seconds: self.seconds,
                                      extra: ["parameters": ["connections": "\(self.connections)", "depth": "\(self.depth)",
                                                   "sessions": "\(self.sessions)", "seats_per_hold": "\(self.seatsPerHold)",
                                                   "confirm": "\(self.confirm)"]])

@@ -15,12 +15,14 @@
 --   AVAIL <session>             MAP <session>
 -- Not here: ANY, EXTEND, partial CANCEL, idempotency keys, customer limits, LIST, events.
 --
--- Keys: hall:<hall> {rows, capacity}; session:<s> {hall, ttl, next}; seats:<s> seat -> hold id;
--- hold:<s>:<id> {state held|sold, customer, seats, expires}. A held hold's key expires with the hold
--- (PEXPIREAT), so a seat whose hold key is gone is free again: the lapse needs no sweeper, and a lapsed hold
--- can no longer be confirmed (it answers ERR NO_SUCH_HOLD; seatd, which remembers it, answers ERR EXPIRED).
--- A confirmed hold's key is made persistent. Scripts run one at a time, so a HOLD is atomic; with
--- `appendfsync always` its effects are on disk before the reply leaves.
+-- Keys: hall:<hall> {rows, capacity}; session:<s> {hall, ttl, next}; seats:<s> seat -> 'h<hold id>' (held) or
+-- 's<hold id>' (sold), only for seats that are not free; expiries:<s> a sorted set of held hold ids by expiry
+-- (unix ms); hold:<s>:<id> {state held|sold, customer, seats, expires}. Every call on a session first lapses the
+-- holds whose expiry has come (a range of the sorted set, usually empty), so the seats hash holds live holds
+-- only: free seats are capacity - HLEN, BEST and SOLD_OUT need no per-hold look-ups, and no sweeper runs. A
+-- lapsed hold is forgotten: CONFIRM then answers ERR NO_SUCH_HOLD (seatd, which remembers it, ERR EXPIRED).
+-- Scripts run one at a time, so each request is atomic; with `appendfsync always` its effects are on disk before
+-- the reply leaves.
 
 local function ok(text) return { ok = text } end
 local function fail(code, message) return { ok = 'ERR ' .. code .. ' ' .. message } end
@@ -40,23 +42,30 @@ local function load_session(session)
     return rows, tonumber(fields[2]), tonumber(hall[2])
 end
 
--- The state of the hold `id` ('held', 'sold') or false when it is gone (released, cancelled or lapsed).
-local function hold_state(session, id, cache)
-    local state = cache[id]
-    if state == nil then
-        state = redis.call('HGET', 'hold:' .. session .. ':' .. id, 'state')
-        cache[id] = state
+-- Lapses every hold of `session` whose expiry has come: its seats are free again and the hold is forgotten.
+local function lapse(session, now)
+    local key = 'expiries:' .. session
+    local due = redis.call('ZRANGEBYSCORE', key, '-inf', now)
+    if #due == 0 then return end
+    for _, id in ipairs(due) do
+        local hold = 'hold:' .. session .. ':' .. id
+        local seats = redis.call('HGET', hold, 'seats')
+        if seats then
+            local list = {}
+            for seat in string.gmatch(seats, '%S+') do list[#list + 1] = seat end
+            redis.call('HDEL', 'seats:' .. session, unpack(list))
+            redis.call('DEL', hold)
+        end
     end
-    return state
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
 end
 
 -- seat -> 'held' | 'sold' for every seat that is not free.
 local function seat_states(session)
     local flat = redis.call('HGETALL', 'seats:' .. session)
-    local states, cache = {}, {}
+    local states = {}
     for i = 1, #flat, 2 do
-        local state = hold_state(session, flat[i + 1], cache)
-        if state then states[flat[i]] = state end
+        states[flat[i]] = string.sub(flat[i + 1], 1, 1) == 's' and 'sold' or 'held'
     end
     return states
 end
@@ -75,17 +84,17 @@ local function seat_rank(rows, seat)
     return nil
 end
 
-local function create_hold(session, customer, seats, ttl)
+local function create_hold(session, customer, seats, ttl, now)
     local id = string.format('%016x', redis.call('HINCRBY', 'session:' .. session, 'next', 1))
-    local expires = now_ms() + ttl * 1000
-    local key = 'hold:' .. session .. ':' .. id
+    local expires = now + ttl * 1000
     local list = table.concat(seats, ' ')
-    redis.call('HSET', key, 'state', 'held', 'customer', customer, 'seats', list, 'expires', expires)
-    redis.call('PEXPIREAT', key, expires)
+    redis.call('HSET', 'hold:' .. session .. ':' .. id, 'state', 'held', 'customer', customer, 'seats', list,
+               'expires', expires)
+    redis.call('ZADD', 'expiries:' .. session, expires, id)
     local pairs_ = {}
     for _, seat in ipairs(seats) do
         pairs_[#pairs_ + 1] = seat
-        pairs_[#pairs_ + 1] = id
+        pairs_[#pairs_ + 1] = 'h' .. id
     end
     redis.call('HSET', 'seats:' .. session, unpack(pairs_))
     return ok('OK ' .. id .. ' ' .. expires .. ' ' .. list)
@@ -125,8 +134,10 @@ end
 local function hold(args)
     local session, customer = args[2], args[3]
     if not session or not customer then return fail('BAD_REQUEST', 'HOLD <session> <customer> <seats>') end
-    local rows, ttl = load_session(session)
+    local rows, ttl, capacity = load_session(session)
     if not rows then return fail('NO_SUCH_SESSION', session) end
+    local now = now_ms()
+    lapse(session, now)
     local seats, best = {}, nil
     local i = 4
     while i <= #args do
@@ -148,12 +159,15 @@ local function hold(args)
     end
     if best then
         if #seats > 0 then return fail('BAD_REQUEST', 'BEST takes no seats') end
+        if capacity - redis.call('HLEN', 'seats:' .. session) < best then
+            return fail('SOLD_OUT', 'fewer than ' .. best .. ' free seats')
+        end
         local chosen, free = best_block(rows, seat_states(session), best)
         if not chosen then
             if free < best then return fail('SOLD_OUT', 'fewer than ' .. best .. ' free seats') end
             return fail('NO_ADJACENT', 'no ' .. best .. ' adjacent free seats')
         end
-        return create_hold(session, customer, chosen, ttl)
+        return create_hold(session, customer, chosen, ttl, now)
     end
     if #seats == 0 then return fail('BAD_REQUEST', 'HOLD needs seats, or BEST n') end
     -- Like seatd, seats are taken and named in hall order.
@@ -166,34 +180,42 @@ local function hold(args)
     end
     table.sort(seats, function(a, b) return ranks[a] < ranks[b] end)
     local held = redis.call('HMGET', 'seats:' .. session, unpack(seats))
-    local taken, cache = {}, {}
-    for index, id in ipairs(held) do
-        if id and hold_state(session, id, cache) then taken[#taken + 1] = seats[index] end
+    local taken = {}
+    for index, value in ipairs(held) do
+        if value then taken[#taken + 1] = seats[index] end
     end
     if #taken > 0 then return fail('TAKEN', table.concat(taken, ' ')) end
-    return create_hold(session, customer, seats, ttl)
+    return create_hold(session, customer, seats, ttl, now)
 end
 
 -- CONFIRM, RELEASE and CANCEL of a whole hold.
 local function settle(verb, session, id)
     if not session or not id then return fail('BAD_REQUEST', verb .. ' <session> <hold>') end
     if redis.call('EXISTS', 'session:' .. session) == 0 then return fail('NO_SUCH_SESSION', session) end
+    lapse(session, now_ms())
     local key = 'hold:' .. session .. ':' .. id
     local fields = redis.call('HMGET', key, 'state', 'seats')
     local state, seats = fields[1], fields[2]
     if not state then return fail('NO_SUCH_HOLD', id) end
+    local list = {}
+    for seat in string.gmatch(seats, '%S+') do list[#list + 1] = seat end
     if verb == 'CONFIRM' then
         if state == 'held' then
             redis.call('HSET', key, 'state', 'sold')
-            redis.call('PERSIST', key)
+            redis.call('ZREM', 'expiries:' .. session, id)
+            local pairs_ = {}
+            for _, seat in ipairs(list) do
+                pairs_[#pairs_ + 1] = seat
+                pairs_[#pairs_ + 1] = 's' .. id
+            end
+            redis.call('HSET', 'seats:' .. session, unpack(pairs_))
         end
         return ok('OK ' .. id .. ' ' .. seats)
     end
     local wanted = verb == 'RELEASE' and 'held' or 'sold'
     if state ~= wanted then return fail('NOT_HELD', id .. ' is ' .. state) end
-    local list = {}
-    for seat in string.gmatch(seats, '%S+') do list[#list + 1] = seat end
     redis.call('HDEL', 'seats:' .. session, unpack(list))
+    redis.call('ZREM', 'expiries:' .. session, id)
     redis.call('DEL', key)
     if verb == 'RELEASE' then return ok('OK ' .. id) end
     return ok('OK ' .. id .. ' ' .. seats)
@@ -202,6 +224,7 @@ end
 local function avail_or_map(verb, session)
     local rows, _, capacity = load_session(session or '')
     if not rows then return fail('NO_SUCH_SESSION', tostring(session)) end
+    lapse(session, now_ms())
     local states = seat_states(session)
     if verb == 'AVAIL' then
         local held, sold = 0, 0
@@ -261,7 +284,7 @@ local function drop(args)
     if redis.call('EXISTS', 'session:' .. session) == 0 then return fail('NO_SUCH_SESSION', session) end
     local holds = redis.call('KEYS', 'hold:' .. session .. ':*')
     for _, key in ipairs(holds) do redis.call('DEL', key) end
-    redis.call('DEL', 'session:' .. session, 'seats:' .. session)
+    redis.call('DEL', 'session:' .. session, 'seats:' .. session, 'expiries:' .. session)
     return ok('OK ' .. session)
 end
 

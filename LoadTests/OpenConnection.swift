@@ -1,0 +1,160 @@
+import NIOCore
+
+/// One connection of the open scenario: requests leave on a fixed schedule (`intervalNs` apart from `startNs`),
+/// whatever the replies do, and each one's latency runs from when it was due, not from when it could be sent, so
+/// a server that stalls is charged for every request that should have gone out meanwhile (no coordinated
+/// omission). The requests are those of steady flows (hold k random seats, then release): a due slot takes the
+/// next request of a flow that is not waiting for a reply, and opens a new flow when every flow is waiting.
+final class OpenConnection: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct Sent {
+        var flow: Int
+        var kind: RequestKind
+        var dueNs: UInt64
+    }
+
+    private let makeFlow: (Int) -> SteadyFlow
+    private let wire: Wire
+    private let startNs: UInt64
+    private let intervalNs: Double
+    private let measureFromNs: UInt64
+    private let stopAtNs: UInt64
+    private let flowsMax: Int
+    private let progress: LoadProgress
+    private let done: EventLoopPromise<LoadResult>
+    private var flows: [SteadyFlow] = []
+    /// Flows with a request ready to go (the request and its kind).
+    private var ready = CircularBuffer<(flow: Int, line: String, kind: RequestKind)>()
+    private var outstanding = CircularBuffer<Sent>()
+    private var slotsSent = 0
+    private var result = LoadResult()
+    private var interval = LoadResult()
+    private var nextProgressNs: UInt64 = 0
+    private var stopping = false
+    private var finished = false
+    private var timer: RepeatedTask?
+
+    init(makeFlow: @escaping (Int) -> SteadyFlow, wire: Wire, startNs: UInt64, intervalNs: Double, measureFromNs: UInt64,
+         stopAtNs: UInt64, flowsMax: Int, progress: LoadProgress, done: EventLoopPromise<LoadResult>) {
+        self.makeFlow = makeFlow
+        self.wire = wire
+        self.startNs = startNs
+        self.intervalNs = intervalNs
+        self.measureFromNs = measureFromNs
+        self.stopAtNs = stopAtNs
+        self.flowsMax = flowsMax
+        self.progress = progress
+        self.done = done
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        self.nextProgressNs = LoadClock.nowNs + 250_000_000
+        self.timer = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(500)) { _ in
+            let (handler, context) = bound.value
+            handler.tick(context: context)
+        }
+    }
+
+    /// Sends every request that is due by now, each stamped with the time it was due.
+    private func tick(context: ChannelHandlerContext) {
+        let now = LoadClock.nowNs
+        if now >= self.stopAtNs {
+            self.stop(context: context)
+            return
+        }
+        guard now > self.startNs else { return }
+        let due = Int(Double(now - self.startNs) / self.intervalNs) + 1
+        var wrote = false
+        while self.slotsSent < due {
+            let dueNs = self.startNs + UInt64(Double(self.slotsSent) * self.intervalNs)
+            self.slotsSent += 1
+            if self.ready.isEmpty {
+                guard self.flows.count < self.flowsMax else {
+                    // Every flow is waiting: the server is that far behind. The slot is lost (counted), not delayed.
+                    self.interval.errors["CLIENT_BEHIND", default: 0] += 1
+                    if dueNs >= self.measureFromNs { self.result.errors["CLIENT_BEHIND", default: 0] += 1 }
+                    continue
+                }
+                var flow = self.makeFlow(self.flows.count)
+                let line = flow.start()
+                self.flows.append(flow)
+                self.ready.append((self.flows.count - 1, line, .hold))
+            }
+            let next = self.ready.removeFirst()
+            self.send(next.line, flow: next.flow, kind: next.kind, dueNs: dueNs, context: context)
+            wrote = true
+        }
+        if wrote { context.flush() }
+    }
+
+    /// The end: no more slots; flows give back what they hold, and the connection closes once all is answered.
+    private func stop(context: ChannelHandlerContext) {
+        guard !self.stopping else { return }
+        self.stopping = true
+        self.timer?.cancel()
+        for index in self.flows.indices { self.flows[index].stopping = true }
+        let pending = self.ready
+        self.ready.removeAll()
+        let now = LoadClock.nowNs
+        for item in pending where item.kind != .hold {
+            self.send(item.line, flow: item.flow, kind: item.kind, dueNs: now, context: context)
+        }
+        context.flush()
+        if self.outstanding.isEmpty { self.finish(context: context, error: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = Self.unwrapInboundIn(data)
+        let reply = self.wire.decode(Substring(buffer.readString(length: buffer.readableBytes) ?? ""))
+        let now = LoadClock.nowNs
+        guard let sent = self.outstanding.popFirst() else {
+            return self.finish(context: context, error: LoadError("a reply nobody asked for: \(reply)"))
+        }
+        if sent.dueNs >= self.measureFromNs, !self.stopping {
+            self.result.record(sent.kind, reply: reply, latencyNs: now &- sent.dueNs)
+            self.interval.record(sent.kind, reply: reply, latencyNs: now &- sent.dueNs)
+        }
+        if let next = self.flows[sent.flow].next(after: reply) {
+            let kind = self.flows[sent.flow].pending
+            if self.stopping {
+                self.send(next, flow: sent.flow, kind: kind, dueNs: now, context: context)
+                context.flush()
+            } else {
+                self.ready.append((sent.flow, next, kind))
+            }
+        }
+        if now >= self.nextProgressNs {
+            self.progress.add(self.interval)
+            self.interval.reset()
+            self.nextProgressNs = now + 250_000_000
+        }
+        if self.stopping, self.outstanding.isEmpty { self.finish(context: context, error: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.finish(context: context, error: LoadError("the server closed the connection with \(self.outstanding.count) requests outstanding"))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.finish(context: context, error: error)
+    }
+
+    private func send(_ line: String, flow: Int, kind: RequestKind, dueNs: UInt64, context: ChannelHandlerContext) {
+        self.outstanding.append(Sent(flow: flow, kind: kind, dueNs: dueNs))
+        var buffer = context.channel.allocator.buffer(capacity: line.utf8.count + 64)
+        self.wire.encode(line, into: &buffer)
+        context.write(Self.wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func finish(context: ChannelHandlerContext, error: (any Error)?) {
+        guard !self.finished else { return }
+        self.finished = true
+        self.timer?.cancel()
+        self.progress.add(self.interval)
+        if let error { self.done.fail(error) } else { self.done.succeed(self.result) }
+        context.close(promise: nil)
+    }
+}
