@@ -101,7 +101,7 @@ struct CompareTable: ParsableCommand {
         let reference = rows.first { ($0["target"] as? String)?.hasPrefix("seatd") == true }
         let rush = scenario == "rush"
         var header = ["target", "ops/s", "p50 ms", "p99 ms", "p99.9 ms", "conflicts", "errors"]
-        if rush { header += ["sell-out s", "holds/s", "oversold"] }
+        if rush { header += ["all taken s", "sold out s", "holds/s", "oversold"] }
         header += ["x ops/s", "x p99"]
         var lines = ["### \(scenario)", "", "| " + header.joined(separator: " | ") + " |",
                      "|" + header.map { _ in "---:" }.joined(separator: "|") + "|"]
@@ -116,7 +116,9 @@ struct CompareTable: ParsableCommand {
                          "\(Int(number(row, "conflicts") ?? 0))", "\(errors)"]
             if rush {
                 let oversold = Int((number(row, "oversold") ?? 0) + (number(row, "lost") ?? 0) + (number(row, "unexplained") ?? 0))
-                cells += [String(format: "%.2f", number(row, "time_to_sell_out_s") ?? 0),
+                let taken = number(row, "time_to_all_taken_s") ?? -1
+                cells += [taken < 0 ? "-" : String(format: "%.2f", taken),
+                          String(format: "%.2f", number(row, "time_to_sell_out_s") ?? 0),
                           String(format: "%.0f", number(row, "holds_per_second") ?? 0),
                           row["check_passed"] == nil ? "?" : "\(oversold)"]
             }

@@ -109,9 +109,12 @@ struct RushBenchmark: AsyncParsableCommand {
                                                progress: progress)
         let reporter = LoadRun.reportEverySecond(progress)
         // Sold out: no session has a free or held seat left.
+        // All taken: no session has a free seat (some may still be held, and come back if their buyer walks away).
         var soldOutNs: UInt64? = nil
+        var allTakenNs: UInt64? = nil
         while LoadClock.nowNs < started + UInt64(self.maxSeconds * 1e9) {
             let replies = try await admin.send(sessions.map { "AVAIL \($0)" })
+            if allTakenNs == nil, replies.allSatisfy({ $0.hasPrefix("OK free=0 ") }) { allTakenNs = LoadClock.nowNs }
             if replies.allSatisfy({ $0.hasPrefix("OK free=0 held=0 ") }) {
                 soldOutNs = LoadClock.nowNs
                 break
@@ -128,7 +131,8 @@ struct RushBenchmark: AsyncParsableCommand {
             sold[session] = try RushCheck.soldSeats(map: reply)
         }
         let report = RushCheck.verify(bookings: ended.flatMap(\.confirmed), sold: sold)
-        let outcome = RushOutcome(flows: ended, seconds: seconds, soldOut: soldOutNs != nil, report: report)
+        var outcome = RushOutcome(flows: ended, seconds: seconds, soldOut: soldOutNs != nil, report: report)
+        outcome.allTakenSeconds = allTakenNs.map { Double($0 - started) / 1e9 }
         say(total.summary(title: "summary (\(String(format: "%.2f", seconds)) s)", seconds: seconds))
         say(outcome.summary)
         for failure in failures { say("connection failed: \(failure)") }
@@ -168,6 +172,8 @@ struct RushOutcome {
     var released = 0
     var walkedAway = 0
     var seconds: Double
+    /// Seconds until no seat was free for the first time.
+    var allTakenSeconds: Double?
     var soldOut: Bool
     var report: RushCheck.Report
 
@@ -186,6 +192,7 @@ struct RushOutcome {
 
     var summary: String {
         [
+            LoadResult.row("time to all taken", self.allTakenSeconds.map { String(format: "%.3f s", $0) } ?? "never"),
             LoadResult.row(self.soldOut ? "time to sell out" : "not sold out after", String(format: "%.3f s", self.seconds)),
             LoadResult.row("holds/s", String(format: "%.0f", Double(self.holds) / self.seconds)),
             LoadResult.row("holds", "\(self.holds)"),
@@ -197,7 +204,7 @@ struct RushOutcome {
     }
 
     var jsonFields: [String: Any] {
-        ["sold_out": self.soldOut, "time_to_sell_out_s": self.seconds, "holds": self.holds,
+        ["sold_out": self.soldOut, "time_to_sell_out_s": self.seconds, "time_to_all_taken_s": self.allTakenSeconds ?? -1, "holds": self.holds,
          "holds_per_second": Double(self.holds) / self.seconds, "confirmed": self.confirmed,
          "released": self.released, "walked_away": self.walkedAway, "oversold": self.report.oversold.count,
          "lost": self.report.lost.count, "unexplained": self.report.unexplained.count, "check_passed": self.report.passed]

@@ -11,4 +11,4 @@ SELECT (SELECT count(*) FROM (SELECT session, seat FROM bookings GROUP BY sessio
        (SELECT count(DISTINCT hold_id) FROM bookings) AS confirmed,
        (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM holds) AS holds,
        (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM conflicts) AS conflicts,
-       (SELECT extract(epoch FROM max(confirmed_at)) FROM bookings) AS last_confirmed;
+       (SELECT coalesce(extract(epoch FROM max(confirmed_at)), 0) FROM bookings) AS last_confirmed;
