@@ -44,11 +44,15 @@ final class SeatServer: Service, Sendable {
     let logger: Logger
     /// Called with the port actually bound (for port 0).
     let onBound: @Sendable (Int) -> Void
+    /// The event loops of the listening socket and its connections.
+    let group: any EventLoopGroup
 
     init(
         settings: ServerSettings, dispatcher: Dispatcher, logger: Logger = Logger(label: "seatd.server"),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
+        self.group = group
         self.settings = settings
         self.dispatcher = dispatcher
         self.logger = logger
@@ -59,7 +63,7 @@ final class SeatServer: Service, Sendable {
         let lineBytesMax = self.settings.lineBytesMax
         let idle = self.settings.idleTimeoutSeconds
         let sendBuffer = self.settings.socketSendBufferBytes
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1_024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -23,6 +23,8 @@ struct EndToEndTests {
         var clock: any WallClock = SystemWallClock()
         /// A simulated disk instead of a temp directory.
         var storage: SimulatedStorage? = nil
+        /// The server's event loops: the shared singleton, or a group of the test's own.
+        var group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     }
 
     /// A running server: its port, and its service group for a graceful shutdown.
@@ -52,7 +54,7 @@ struct EndToEndTests {
         let server = SeatServer(
             settings: setup.settings,
             dispatcher: Dispatcher(service: service, tokens: setup.tokens, seatsPerHoldMax: setup.settings.seatsPerHoldMax),
-            logger: Self.quiet, onBound: { continuation.yield($0) })
+            logger: Self.quiet, group: setup.group, onBound: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: Self.quiet)
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
@@ -68,9 +70,10 @@ struct EndToEndTests {
 
     /// A connected client: `body` gets a line reader and the writer.
     func withClient(
-        _ port: Int, _ body: (inout Lines, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> Void
+        _ port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        _ body: (inout Lines, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> Void
     ) async throws {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ClientBootstrap(group: group)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))

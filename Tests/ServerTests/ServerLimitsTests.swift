@@ -240,15 +240,19 @@ extension EndToEndTests {
     }
 
     @Test func anIdleConnectionIsClosedAndABusyOneIsNot() async throws {
+        // The server, its connections and both clients run on an event loop of this test's own: on the shared
+        // loops, another test's CPU-heavy connection (debug builds check invariants after every change) can hold
+        // a loop for seconds, and a busy connection behind it would look idle. The client tasks prefer that loop
+        // too, so the cooperative pool, which CPU-bound tests can also starve, plays no part.
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var setup = Setup()
         setup.settings.idleTimeoutSeconds = 3
-        // The pinging client runs on an event loop, not the cooperative pool that CPU-bound tests in parallel
-        // can hold for seconds: a starved client would look idle.
-        let executor = EventLoopExecutor(MultiThreadedEventLoopGroup.singleton.next())
+        setup.group = loops
+        let executor = EventLoopExecutor(loops.next())
         try await withTaskExecutorPreference(executor) {
             try await self.withServer(setup) { port in
-                try await self.withClient(port) { (busy: inout Lines, busyOut: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
-                    try await self.withClient(port) { (silent: inout Lines, _: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+                try await self.withClient(port, group: loops) { (busy: inout Lines, busyOut: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+                    try await self.withClient(port, group: loops) { (silent: inout Lines, _: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                         // A PING every 50 ms leaves the busy one almost 3 s of slack.
                         let end = ContinuousClock.now + .milliseconds(3_500)
                         while ContinuousClock.now < end {
@@ -262,6 +266,7 @@ extension EndToEndTests {
                 }
             }
         }
+        try await loops.shutdownGracefully()
     }
 
     @Test func gracefulShutdownAnswersWhatWasReadThenCloses() async throws {
