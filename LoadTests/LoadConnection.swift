@@ -146,8 +146,41 @@ enum LoadClock {
     static var nowNs: UInt64 { DispatchTime.now().uptimeNanoseconds }
 }
 
-/// Starting, watching and collecting the connections of a closed-loop run.
+/// Setting up, starting, watching and collecting the connections of a run.
 enum LoadRun {
+    /// Runs `body` on a fresh event-loop group of `threads` threads, shut down afterwards.
+    static func withGroup<Value>(
+        threads: Int, _ body: (MultiThreadedEventLoopGroup) async throws -> Value
+    ) async throws -> Value {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let value: Value
+        do {
+            value = try await body(group)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await group.shutdownGracefully()
+        return value
+    }
+
+    /// Connects the admin client (AUTH first on seatd when a token is given), creates the hall (or finds it from
+    /// an earlier run) and `count` new sessions of it named `<prefix>-<run id>-<n>` with `options`.
+    static func setUp(
+        _ target: Target, token: String?, hall: LoadHall, prefix: String, count: Int, options: String = "",
+        group: any EventLoopGroup
+    ) async throws -> (admin: LineClient, sessions: [String]) {
+        let admin = try await LineClient.connect(target, group: group)
+        if let token, target.kind == .seatd { try await admin.ok("AUTH \(token)") }
+        let run = String(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff, radix: 16)
+        let sessions = (0..<count).map { "\(prefix)-\(run)-\($0)" }
+        let created = try await admin.send(["CREATE HALL \(hall.id) \(hall.rowSpecs)"])[0]
+        guard created.hasPrefix("OK") || created.hasPrefix("ERR EXISTS") else { throw LoadError("CREATE HALL: \(created)") }
+        let replies = try await admin.send(sessions.map { "CREATE SESSION \($0) \(hall.id)\(options)" })
+        if let refused = replies.first(where: { !$0.hasPrefix("OK") }) { throw LoadError("CREATE SESSION: \(refused)") }
+        return (admin, sessions)
+    }
+
     /// Opens one connection per element of `flows`, each driving those flows; returns their outcomes to come.
     static func start<Flow: LoadFlow>(
         _ flows: [[Flow]], target: Target, wire: Wire, token: String?, group: any EventLoopGroup,

@@ -70,23 +70,13 @@ struct OpenBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.threads)
-        do {
-            try await self.run(on: group)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        try await group.shutdownGracefully()
+        try await LoadRun.withGroup(threads: self.threads) { try await self.run(on: $0) }
     }
 
     func run(on group: MultiThreadedEventLoopGroup) async throws {
-        let admin = try await LineClient.connect(self.target, group: group)
-        if let token = self.token, self.target.kind == .seatd { try await admin.ok("AUTH \(token)") }
         let hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
-        let run = String(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff, radix: 16)
-        let sessions = (0..<self.sessions).map { "open-\(run)-\($0)" }
-        try await SteadyBenchmark.create(hall, sessions: sessions, admin: admin)
+        let (admin, sessions) = try await LoadRun.setUp(self.target, token: self.token, hall: hall, prefix: "open",
+                                                        count: self.sessions, group: group)
         let shape = SteadyFlow.Shape(sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
                                      confirmRatio: self.confirm)
         var rows: [(rate: Double, result: LoadResult)] = []

@@ -69,26 +69,15 @@ struct RushBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.threads)
-        let passed: Bool
-        do {
-            passed = try await self.run(on: group)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        try await group.shutdownGracefully()
+        let passed = try await LoadRun.withGroup(threads: self.threads) { try await self.run(on: $0) }
         if !passed { throw ExitCode.failure }
     }
 
     /// Runs the rush; false when a connection failed or the check did not pass.
     func run(on group: MultiThreadedEventLoopGroup) async throws -> Bool {
-        let admin = try await LineClient.connect(self.target, group: group)
-        if let token = self.token, self.target.kind == .seatd { try await admin.ok("AUTH \(token)") }
         let hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
-        let run = String(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff, radix: 16)
-        let sessions = (0..<self.sessions).map { "rush-\(run)-\($0)" }
-        try await SteadyBenchmark.create(hall, sessions: sessions, options: " ttl=\(self.ttl)", admin: admin)
+        let (admin, sessions) = try await LoadRun.setUp(self.target, token: self.token, hall: hall, prefix: "rush",
+                                                        count: self.sessions, options: " ttl=\(self.ttl)", group: group)
 
         let shape = RushFlow.Shape(sessions: sessions, seatsMax: self.maxSeats, ttlSeconds: self.ttl,
                                    confirm: self.confirm, release: self.release)

@@ -68,23 +68,13 @@ struct SteadyBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.threads)
-        do {
-            try await self.run(on: group)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        try await group.shutdownGracefully()
+        try await LoadRun.withGroup(threads: self.threads) { try await self.run(on: $0) }
     }
 
     func run(on group: MultiThreadedEventLoopGroup) async throws {
-        let admin = try await LineClient.connect(self.target, group: group)
-        if let token = self.token, self.target.kind == .seatd { try await admin.ok("AUTH \(token)") }
         let hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
-        let run = String(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff, radix: 16)
-        let sessions = (0..<self.sessions).map { "load-\(run)-\($0)" }
-        try await Self.create(hall, sessions: sessions, admin: admin)
+        let (admin, sessions) = try await LoadRun.setUp(self.target, token: self.token, hall: hall, prefix: "load",
+                                                        count: self.sessions, group: group)
 
         let shape = SteadyFlow.Shape(sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
                                      confirmRatio: self.confirm)
@@ -118,14 +108,6 @@ struct SteadyBenchmark: AsyncParsableCommand {
         await admin.close()
         try self.write(total)
         if !failures.isEmpty { throw ExitCode.failure }
-    }
-
-    /// Creates the hall (or finds it from an earlier run) and the sessions, pipelined.
-    static func create(_ hall: LoadHall, sessions: [String], options: String = "", admin: LineClient) async throws {
-        let created = try await admin.send(["CREATE HALL \(hall.id) \(hall.rowSpecs)"])[0]
-        guard created.hasPrefix("OK") || created.hasPrefix("ERR EXISTS") else { throw LoadError("CREATE HALL: \(created)") }
-        let replies = try await admin.send(sessions.map { "CREATE SESSION \($0) \(hall.id)\(options)" })
-        if let refused = replies.first(where: { !$0.hasPrefix("OK") }) { throw LoadError("CREATE SESSION: \(refused)") }
     }
 
     /// Every flow released what it held: the sessions must be empty again.
