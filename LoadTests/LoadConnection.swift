@@ -193,19 +193,27 @@ enum LoadRun {
             let loop = group.next()
             let done = loop.makePromise(of: ConnectionOutcome<Flow>.self)
             outcomes.append(done.futureResult)
-            _ = try await ClientBootstrap(group: loop)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers(
-                            ByteToMessageHandler(LineBasedFrameDecoder()),
-                            LoadConnection(flows: connectionFlows, wire: wire, token: token, measureFromNs: measureFromNs,
-                                           stopAtNs: stopAtNs, stop: stop, progress: progress, done: done))
-                    }
-                }
-                .connect(host: target.host, port: target.port).get()
+            try await Self.connect(target, on: loop) {
+                LoadConnection(flows: connectionFlows, wire: wire, token: token, measureFromNs: measureFromNs,
+                               stopAtNs: stopAtNs, stop: stop, progress: progress, done: done)
+            }
         }
         return outcomes
+    }
+
+    /// Opens one load connection on `loop`: a line decoder, then the handler `makeHandler` makes there.
+    static func connect(
+        _ target: Target, on loop: any EventLoop, _ makeHandler: @escaping @Sendable () -> any ChannelHandler
+    ) async throws {
+        _ = try await ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(LineBasedFrameDecoder()), makeHandler())
+                }
+            }
+            .connect(host: target.host, port: target.port).get()
     }
 
     /// Prints `progress`'s figures once a second until cancelled.

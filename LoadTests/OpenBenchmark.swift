@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import NIOCore
-import NIOExtras
 import NIOPosix
 
 /// `seat-load open`: a fixed arrival rate, for latency under load without coordinated omission.
@@ -108,37 +107,26 @@ struct OpenBenchmark: AsyncParsableCommand {
         let measureFrom = start + UInt64(self.warmup * 1e9)
         let stopAt = measureFrom + UInt64(self.seconds * 1e9)
         let intervalNs = 1e9 * Double(self.connections) / rate
-        var finished: [EventLoopFuture<LoadResult>] = []
+        var finished: [EventLoopFuture<ConnectionOutcome<SteadyFlow>>] = []
         for connection in 0..<self.connections {
             let loop = group.next()
-            let done = loop.makePromise(of: LoadResult.self)
+            let done = loop.makePromise(of: ConnectionOutcome<SteadyFlow>.self)
             finished.append(done.futureResult)
             let seed = self.seed &+ UInt64(connection) &* 0x9E37_79B9_7F4A_7C15
             // Connections start a fraction of an interval apart, so the schedule is even overall.
             let offset = UInt64(intervalNs * Double(connection) / Double(self.connections))
             let flowsMax = self.flowsMax
-            _ = try await ClientBootstrap(group: loop)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers(
-                            ByteToMessageHandler(LineBasedFrameDecoder()),
-                            OpenConnection(makeFlow: { index in
-                                SteadyFlow(shape: shape, customer: "o\(connection)-\(index)", seed: seed &+ UInt64(index))
-                            }, wire: wire, startNs: start + offset, intervalNs: intervalNs, measureFromNs: measureFrom,
-                            stopAtNs: stopAt, flowsMax: flowsMax, progress: progress, done: done))
-                    }
-                }
-                .connect(host: self.target.host, port: self.target.port).get()
+            try await LoadRun.connect(self.target, on: loop) {
+                OpenConnection(makeFlow: { index in
+                    SteadyFlow(shape: shape, customer: "o\(connection)-\(index)", seed: seed &+ UInt64(index))
+                }, wire: wire, startNs: start + offset, intervalNs: intervalNs, measureFromNs: measureFrom,
+                stopAtNs: stopAt, flowsMax: flowsMax, progress: progress, done: done)
+            }
         }
         let reporter = LoadRun.reportEverySecond(progress)
-        var total = LoadResult()
-        var failures: Set<String> = []
-        for future in finished {
-            do { total.merge(try await future.get()) } catch { failures.insert("\(error)") }
-        }
+        let (total, _, failures) = await LoadRun.collect(finished)
         reporter.cancel()
-        return (total, failures.sorted())
+        return (total, failures)
     }
 
     /// One row per rate: asked, achieved, percentiles, conflicts, errors.

@@ -15,7 +15,7 @@ final class OpenConnection: ChannelInboundHandler {
         var dueNs: UInt64
     }
 
-    private let makeFlow: (Int) -> SteadyFlow
+    private let makeFlow: @Sendable (Int) -> SteadyFlow
     private let wire: Wire
     private let startNs: UInt64
     private let intervalNs: Double
@@ -23,7 +23,7 @@ final class OpenConnection: ChannelInboundHandler {
     private let stopAtNs: UInt64
     private let flowsMax: Int
     private let progress: LoadProgress
-    private let done: EventLoopPromise<LoadResult>
+    private let done: EventLoopPromise<ConnectionOutcome<SteadyFlow>>
     private var flows: [SteadyFlow] = []
     /// Flows with a request ready to go (the request and its kind).
     private var ready = CircularBuffer<(flow: Int, line: String, kind: RequestKind)>()
@@ -36,8 +36,9 @@ final class OpenConnection: ChannelInboundHandler {
     private var finished = false
     private var timer: RepeatedTask?
 
-    init(makeFlow: @escaping (Int) -> SteadyFlow, wire: Wire, startNs: UInt64, intervalNs: Double, measureFromNs: UInt64,
-         stopAtNs: UInt64, flowsMax: Int, progress: LoadProgress, done: EventLoopPromise<LoadResult>) {
+    init(makeFlow: @escaping @Sendable (Int) -> SteadyFlow, wire: Wire, startNs: UInt64, intervalNs: Double,
+         measureFromNs: UInt64, stopAtNs: UInt64, flowsMax: Int, progress: LoadProgress,
+         done: EventLoopPromise<ConnectionOutcome<SteadyFlow>>) {
         self.makeFlow = makeFlow
         self.wire = wire
         self.startNs = startNs
@@ -154,7 +155,7 @@ final class OpenConnection: ChannelInboundHandler {
         self.finished = true
         self.timer?.cancel()
         self.progress.add(self.interval)
-        if let error { self.done.fail(error) } else { self.done.succeed(self.result) }
+        if let error { self.done.fail(error) } else { self.done.succeed(ConnectionOutcome(result: self.result, flows: self.flows)) }
         context.close(promise: nil)
     }
 }

@@ -103,7 +103,6 @@ end
 local function best_block(rows, states, n)
     local count = #rows
     local best_row, best_first, best_distance
-    local free = 0
     for index, row in ipairs(rows) do
         local run = 0
         for number = 1, row.n do
@@ -111,7 +110,6 @@ local function best_block(rows, states, n)
                 run = 0
             else
                 run = run + 1
-                free = free + 1
                 if run >= n then
                     -- Four times seatd's distance: (2 dr)^2 + (2 dc)^2, in integers.
                     local first = number - n + 1
@@ -125,10 +123,10 @@ local function best_block(rows, states, n)
             end
         end
     end
-    if not best_row then return nil, free end
+    if not best_row then return nil end
     local seats = {}
     for number = best_first, best_first + n - 1 do seats[#seats + 1] = best_row.label .. number end
-    return seats, free
+    return seats
 end
 
 local function hold(args)
@@ -159,14 +157,12 @@ local function hold(args)
     end
     if best then
         if #seats > 0 then return fail('BAD_REQUEST', 'BEST takes no seats') end
+        -- The seats hash holds live holds only (lapse ran first): its length is every seat that is not free.
         if capacity - redis.call('HLEN', 'seats:' .. session) < best then
             return fail('SOLD_OUT', 'fewer than ' .. best .. ' free seats')
         end
-        local chosen, free = best_block(rows, seat_states(session), best)
-        if not chosen then
-            if free < best then return fail('SOLD_OUT', 'fewer than ' .. best .. ' free seats') end
-            return fail('NO_ADJACENT', 'no ' .. best .. ' adjacent free seats')
-        end
+        local chosen = best_block(rows, seat_states(session), best)
+        if not chosen then return fail('NO_ADJACENT', 'no ' .. best .. ' adjacent free seats') end
         return create_hold(session, customer, chosen, ttl, now)
     end
     if #seats == 0 then return fail('BAD_REQUEST', 'HOLD needs seats, or BEST n') end
