@@ -125,10 +125,13 @@ struct Connection {
     }
 
     /// Writes queued replies, each batch once the log is durable through it, with one flush per batch.
-    /// After a `.close` it stops the reader too (a watcher cut off for being slow is still reading nothing).
+    /// After a `.close` it half-closes and waits for the client to close (the reader then ends too), at most the grace.
     private func write(_ replies: ReplyQueue, to channel: any Channel) async throws {
         let metrics = self.dispatcher.metrics
         var closing = false
+        // A client that reads nothing gets a grace period (5 s) before the connection is closed under it.
+        let grace = TimeAmount.seconds(self.settings.closeGraceSeconds)
+        var deadline: Scheduled<Void>? = nil
         while !closing, let batch = await replies.takeAll() {
             var buffers: [ByteBuffer] = []
             buffers.reserveCapacity(batch.count)
@@ -161,16 +164,19 @@ struct Connection {
                 if !channel.isWritable { try await written.get() }
                 continue
             }
-            // A client that reads nothing gets a grace period (5 s) before the connection is closed under it.
-            let grace = TimeAmount.seconds(self.settings.closeGraceSeconds)
-            let deadline = channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
+            deadline = channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
             try? await written.get()
-            deadline.cancel()
         }
         guard closing else { return }
-        // Closing (QUIT, a line too long, a watcher cut off): stop the reader too, then end the connection.
+        // Closing (QUIT, a line too long, a watcher cut off): half-close, so a FIN follows the last reply, and keep
+        // the socket until the client has read to the end and closed its side (the reader then ends too), or the
+        // grace runs out. Closing it at once would leave unsent bytes in an orphaned kernel socket, which Linux may
+        // reset before a slow reader gets them: the last reply would arrive cut.
         replies.finish()
-        channel.close(mode: .input, promise: nil)
+        let closer = deadline ?? channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
+        channel.close(mode: .output, promise: nil)
+        try? await channel.closeFuture.get()
+        closer.cancel()
         throw CancellationError()
     }
 }
