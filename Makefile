@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test soak bench-engine bench-wal bench-server bench-compare clean
+.PHONY: all deps build release run test soak crash-test failpoint-test bench-engine bench-wal bench-server bench-compare clean
 
 all: build
 
@@ -30,6 +30,17 @@ test: deps
 SEEDS ?= 5000
 soak: deps
 	SEATD_POWERCUT_SEEDS=$(SEEDS) $(SWIFT) test --filter PowerCutTests
+
+# The crash loop against the real (release) seatd: CYCLES kill -9 cycles under concurrent clients, then the seat
+# checker over every request and reply (docs/reliability.md). SEED=n replays the clients' choices.
+CYCLES ?= 200
+CRASH_SEED = $(if $(SEED_CRASH),--seed $(SEED_CRASH),)
+crash-test: release
+	.build/release/seat-load crash --cycles $(CYCLES) $(CRASH_SEED)
+
+# Every failpoint of the log and snapshot paths (SEATD_FAILPOINT), CYCLES crashes each, same checks.
+failpoint-test: release
+	.build/release/seat-load crash --failpoint all --cycles $(if $(filter 200,$(CYCLES)),20,$(CYCLES)) $(CRASH_SEED)
 
 # The in-process engine benchmark (no network, no log).
 bench-engine: release

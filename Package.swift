@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "SeatLoadTests",
             dependencies: [
-                "SeatLoad", "SeatActors",
+                "SeatLoad", "SeatActors", "WAL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

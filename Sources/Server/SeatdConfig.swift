@@ -26,6 +26,8 @@ struct SeatdConfig: Sendable {
     var logLevel = Logger.Level.info
     /// An fsync slower than this is logged as a warning.
     var slowFsyncMs = 500
+    /// Size of one log segment file.
+    var segmentBytes = 64 << 20
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -88,6 +90,7 @@ struct SeatdConfig: Sendable {
         }
         self.logLevel = logLevel
         self.slowFsyncMs = try read.int("log.slow_fsync_ms", 500, 1...600_000)
+        self.segmentBytes = try read.int("log.segment_bytes", self.segmentBytes, 64 << 10...1 << 30)
     }
 
     /// True when the server may bind its address with the auth settings it has.

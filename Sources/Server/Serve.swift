@@ -74,6 +74,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     mutating func run() async throws {
+        Failpoint.check()
         let config = try await self.settings(environment: ProcessInfo.processInfo.environment)
         let level = config.logLevel
         LoggingSystem.bootstrap { label in
@@ -105,10 +106,11 @@ struct Serve: AsyncParsableCommand {
             "connections": "\(limits.connectionsMax)", "pipeline": "\(limits.pipelineDepthMax)",
             "watch_buffer_bytes": "\(limits.watchBufferBytes)", "idle_timeout_s": "\(limits.idleTimeoutSeconds)",
             "snapshot_every": "\(config.snapshotEveryRecords) records or \(config.snapshotEverySeconds) s",
-            "metrics_port": "\(config.metricsPort)",
+            "metrics_port": "\(config.metricsPort)", "segment_bytes": "\(config.segmentBytes)",
         ])
         let started = ContinuousClock.now
-        let service = try LogService(data: config.data, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs)
+        let service = try LogService(
+            data: config.data, segmentBytes: config.segmentBytes, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs)
         for repair in service.opened.recovered.repairs { logger.warning("recovery repaired the log: \(repair)") }
         logger[metadataKey: "data"] = "\(config.data)"
         logger.info("recovered", metadata: [

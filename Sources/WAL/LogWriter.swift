@@ -213,7 +213,9 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         if self.file == nil || self.offset + bytes.count > self.options.segmentBytes {
             try self.roll(firstLSN: firstLSN)
         }
+        Failpoint.beforeBatchWrite.hit()
         try self.file!.write(bytes, at: self.offset)
+        Failpoint.afterBatchWrite.hit()
         self.offset += bytes.count
         self.lastCRC = crc
         self.unsynced = true
@@ -231,7 +233,9 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     private func syncNow() throws(WALError) {
         guard self.unsynced, let file = self.file else { return }
         let start = DispatchTime.now().uptimeNanoseconds
+        Failpoint.beforeFsync.hit()
         try file.sync()
+        Failpoint.afterFsync.hit()
         self.lastSyncNs = DispatchTime.now().uptimeNanoseconds
         self.unsynced = false
         let elapsed = self.lastSyncNs - start
@@ -258,6 +262,7 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         let file = try self.storage.open(path, create: true)
         try file.truncate(to: 0)  // a segment left by a failed attempt at this LSN holds nothing durable
         try file.preallocate(size: self.options.segmentBytes)
+        Failpoint.segmentRoll.hit()
         try file.write(SegmentHeader.encode(firstLSN: firstLSN, previousCRC: self.lastCRC), at: 0)
         try file.sync()
         try self.storage.syncDirectory(self.options.directory)

@@ -80,6 +80,7 @@ public enum Recovery {
                 result.repairs.append("\(name): torn tail at offset \(end.offset) (after LSN \(end.next - 1)) truncated")
                 if repair { try file.zero(from: end.offset, to: bytes.count) }
             }
+            Failpoint.recovery.hit()
             result.tail = LogTail(path: path, firstLSN: firstLSN, offset: end.offset, lastCRC: end.crc)
             result.lastLSN = max(result.lastLSN, end.next - 1)
             expected = end.next

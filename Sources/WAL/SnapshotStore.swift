@@ -55,8 +55,11 @@ public struct SnapshotStore: Sendable {
         defer { file.close() }
         try file.truncate(to: 0)
         try file.write(header.bytes + stored, at: 0)
+        Failpoint.snapshotWrite.hit()
         try file.sync()
+        Failpoint.snapshotRename.hit()
         try self.storage.rename(temporary, to: final)
+        Failpoint.snapshotDirectoryFsync.hit()
         try self.storage.syncDirectory(self.directory)
         return final
     }

@@ -50,6 +50,7 @@ public final class Snapshotter: Sendable {
         var deleted = false
         for (segment, next) in zip(segments, segments.dropFirst()) where next <= lsn + 1 {
             try self.storage.remove(self.walDirectory + "/" + Format.segmentName(firstLSN: segment))
+            Failpoint.segmentDelete.hit()
             deleted = true
         }
         if deleted { try self.storage.syncDirectory(self.walDirectory) }

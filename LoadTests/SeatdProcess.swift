@@ -1,0 +1,86 @@
+import Foundation
+
+/// The real `seatd` binary run as a child process on a data directory and port 0, for the crash loop and the
+/// fault runs: started, killed with any signal, started again. Its output is kept (the last 64 KiB) for reports.
+final class SeatdProcess: Sendable {
+    let process: Process
+    private let output = Shared("")
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The `seatd` next to this executable (`.build/<config>/seatd` for `.build/<config>/seat-load` and for the
+    /// test bundle).
+    static var defaultBinary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seatd").path
+    }
+
+    /// Launches seatd; `start` then waits for it to listen.
+    init(binary: String, data: String, environment: [String: String] = [:], arguments: [String] = []) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--data", data, "--port", "0"] + arguments
+        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SEATD_") }
+        merged.merge(environment) { $1 }
+        process.environment = merged
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        self.process = process
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            guard !chunk.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            output.withLock { text in
+                text += String(decoding: chunk, as: UTF8.self)
+                if text.utf8.count > 1 << 16 { text = String(text.suffix(1 << 15)) }
+            }
+        }
+        try process.run()
+    }
+
+    /// What seatd printed (the last 64 KiB at most).
+    var printed: String { self.output.withLock { $0 } }
+
+    var isRunning: Bool { self.process.isRunning }
+
+    /// Waits until seatd listens and returns its port, or nil if it exited first (a failpoint during recovery).
+    /// Throws when it neither listens nor exits within `seconds`.
+    func listening(within seconds: Double = 120) async throws -> Int? {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            let text = self.printed
+            if let line = text.split(separator: "\n").first(where: { $0.hasSuffix(" listening") }),
+                let range = line.range(of: #"port=\d+"#, options: .regularExpression),
+                let port = Int(line[range].dropFirst(5))
+            {
+                return port
+            }
+            if !self.process.isRunning { return nil }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        self.kill(SIGKILL)
+        throw Failure(description: "seatd did not listen within \(Int(seconds)) s; it printed:\n\(self.printed)")
+    }
+
+    /// Sends `signal` and waits for the process to end; returns its exit status (or the signal that ended it).
+    @discardableResult
+    func kill(_ signal: Int32) -> Int32 {
+        if self.process.isRunning { Foundation.kill(self.process.processIdentifier, signal) }
+        self.process.waitUntilExit()
+        return self.process.terminationStatus
+    }
+
+    /// Waits up to `seconds` for the process to end by itself; true if it did.
+    func exited(within seconds: Double) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while self.process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return !self.process.isRunning
+    }
+}
