@@ -28,6 +28,7 @@ public struct RegistryState: Sendable {
             if let state = self.sessions.removeValue(forKey: handle) { self.handles[state.id] = nil }
         case .change(let handle, let change):
             guard self.sessions[handle] != nil, lsn > self.sessions[handle]!.lastLSN else { return }
+            try self.sessions[handle]!.validate(change, lsn: lsn)
             self.sessions[handle]!.apply(change, lsn: lsn)
         }
     }

@@ -32,6 +32,32 @@ extension SessionState {
         if Self.checksInvariants { self.checkInvariants() }
     }
 
+    /// Throws unless `change` applies to this state: what `apply` otherwise asserts. Recovery checks every record
+    /// read back from the log with it, so a checksummed record that does not fit (a bug that wrote it, or a
+    /// crafted file) refuses to start, naming its LSN, instead of trapping (found by `make fuzz`, log-fuzz).
+    public func validate(_ change: SessionChange, lsn: LSN) throws(SeatError) {
+        func fail(_ why: String) -> SeatError { .badRequest("record at LSN \(lsn) does not apply to session \(self.id): \(why)") }
+        func checkSeats(_ seats: [Int32]) throws(SeatError) {
+            guard !seats.isEmpty, zip(seats, seats.dropFirst()).allSatisfy({ $0 < $1 }),
+                seats.allSatisfy({ $0 >= 0 && Int($0) < self.seats.capacity })
+            else { throw fail("seats \(seats) are not ascending seats of the hall") }
+        }
+        guard lsn > self.lastLSN else { throw fail("it does not follow LSN \(self.lastLSN)") }
+        switch change {
+        case .held(let record):
+            try checkSeats(record.seats)
+            guard self.holds[record.holdID] == nil else { throw fail("hold id \(record.holdID) is in use") }
+            guard record.seats.allSatisfy({ self.seats.isFree(Int($0)) }) else { throw fail("a seat is not free") }
+            if let key = record.key, self.keys[key] != nil { throw fail("idempotency key \(key) is in use") }
+        case .extended(let id, _), .confirmed(let id, _), .released(let id), .expired(let id):
+            guard self.holds[id]?.isSold == false else { throw fail("hold \(id) is not held") }
+        case .cancelled(let id, let seats):
+            try checkSeats(seats)
+            guard let hold = self.holds[id], hold.isSold else { throw fail("hold \(id) is not sold") }
+            guard seats.allSatisfy(hold.seats.contains) else { throw fail("a seat is not in booking \(id)") }
+        }
+    }
+
     private mutating func applyHeld(_ record: HeldRecord, lsn: LSN) {
         precondition(self.holds[record.holdID] == nil, "hold id \(record.holdID) reused")
         for seat in record.seats { self.seats.hold(Int(seat), by: record.holdID) }

@@ -62,7 +62,9 @@ struct Batch {
             guard version == Format.version, flags & ~Format.flagLZ4 == 0, reserved == 0, padding == 0 else {
                 return .invalid("bad version, flags or reserved bytes")
             }
-            guard count >= 1, rawCount <= Format.batchBytesMax, storedCount <= Format.batchBytesMax + 1024 else {
+            guard count >= 1, count <= rawCount, rawCount <= Format.batchBytesMax,
+                storedCount <= Format.batchBytesMax + 1024
+            else {
                 return .invalid("bad lengths")
             }
             let payloadStart = offset + Format.batchHeaderBytes

@@ -88,6 +88,9 @@ public enum RecordCodec {
     /// Decodes every record of a batch payload.
     public static func decodeAll(_ bytes: ArraySlice<UInt8>, count: Int) throws(WALError) -> [LogRecord] {
         var reader = ByteReader(bytes)
+        // Every record takes at least one byte: a larger count is damage (found by fuzzing: the count of a
+        // batch is a u32, and reserving it whole could ask for hundreds of gigabytes).
+        guard count <= bytes.count else { throw .corrupt("\(count) records cannot fit in \(bytes.count) bytes") }
         var records: [LogRecord] = []
         records.reserveCapacity(count)
         for _ in 0..<count { records.append(try Self.decode(from: &reader)) }

@@ -76,6 +76,25 @@ struct RecordCodecTests {
         }
     }
 
+    /// Found by `make fuzz` (log-fuzz): a batch whose header claims billions of records made recovery reserve
+    /// them all and die out of memory instead of refusing the batch.
+    @Test func aRecordCountLargerThanThePayloadIsRefused() {
+        let payload = RecordCodec.encode(Self.everyKind[0])
+        #expect(throws: WALError.self) { try RecordCodec.decodeAll(payload[...], count: 0x4E70_0000) }
+        let (bytes, _) = Batch.encode(firstLSN: 1, count: 1, payload: payload, previousCRC: 0)
+        var lying = bytes
+        // count (u32 at 16) := raw length + 1, then make the CRC right again: only the length check can refuse it.
+        let count = UInt32(payload.count + 1)
+        for index in 0..<4 { lying[16 + index] = UInt8(truncatingIfNeeded: count >> UInt32(8 * index)) }
+        let crc = CRC32C.checksum(lying[40..<(40 + payload.count)], continuing: CRC32C.checksum(lying[0..<32]))
+        for index in 0..<4 { lying[32 + index] = UInt8(truncatingIfNeeded: crc >> UInt32(8 * index)) }
+        guard case .invalid(let reason) = Batch.read(lying, at: 0, expectedLSN: 1, previousCRC: 0) else {
+            Issue.record("a batch with more records than bytes was read")
+            return
+        }
+        #expect(reason == "bad lengths")
+    }
+
     @Test func crc32cMatchesTheStandardCheckValue() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         let long = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }

@@ -109,6 +109,41 @@ struct RecoveryTests {
         }
     }
 
+    /// Found by `make fuzz` (log-fuzz): a checksummed record that does not fit the state (a confirm of a hold that
+    /// was never made, two holds on one seat) trapped in `SessionState.apply`; it must refuse to start instead.
+    @Test(arguments: [
+        SessionChange.confirmed(HoldID(raw: 0xABCD), ref: nil),
+        SessionChange.held(HeldRecord(holdID: HoldID(raw: 7), customer: "c", seats: [0, 1], createdAtMs: 1, expiresAtMs: 2, key: nil)),
+        SessionChange.held(HeldRecord(holdID: HoldID(raw: 8), customer: "c", seats: [3, 3], createdAtMs: 1, expiresAtMs: 2, key: nil)),
+        SessionChange.held(HeldRecord(holdID: HoldID(raw: 9), customer: "c", seats: [400], createdAtMs: 1, expiresAtMs: 2, key: nil)),
+        SessionChange.cancelled(HoldID(raw: 1), seats: [0]),
+    ])
+    func aRecordThatDoesNotApplyRefusesToStart(_ bad: SessionChange) async throws {
+        try await withTemporaryDirectory { dir in
+            let writer = try LogWriter(options: .init(directory: dir), lastLSN: 0, tail: nil)
+            let hall = try writer.append(.hallCreated(id: "h", rows: [RowSpec(label: "A", ranges: [1...10])]), publish: nil)
+            let session = try writer.append(.sessionCreated(try SessionConfig(id: "s", hallID: "h")), publish: nil)
+            let first = HeldRecord(holdID: HoldID(raw: 1), customer: "c", seats: [1, 2], createdAtMs: 1, expiresAtMs: 2, key: nil)
+            _ = try writer.append(.change(session, .held(first)), publish: nil)
+            let lsn = try writer.append(.change(session, bad), publish: nil)
+            try await writer.waitDurable(through: lsn)
+            writer.close()
+            #expect(hall == 1)
+            do {
+                _ = try Recovery.recover(directory: dir)
+                Issue.record("\(bad) was replayed")
+            } catch {
+                guard case .damaged(_, _, let at, let reason)? = error as? WALError else {
+                    Issue.record("\(error)")
+                    return
+                }
+                // Seats are delta-coded: a repeated seat cannot even be decoded, and the batch it is in is named.
+                #expect((at == lsn && reason.hasPrefix("record does not apply"))
+                        || (at <= lsn && reason.hasPrefix("undecodable batch")), "\(reason)")
+            }
+        }
+    }
+
     @Test func aZeroedBlockInTheMiddleRefusesToStart() async throws {
         try await withTemporaryDirectory { dir in
             let (registry, writer) = try openLog(dir)

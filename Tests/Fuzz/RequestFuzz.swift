@@ -1,0 +1,23 @@
+// libFuzzer target for the request parser (`make fuzz`; built by Tests/Fuzz/build.sh with -sanitize=fuzzer,address
+// together with Sources/Server/Request*.swift). The input is what a client sends: it is cut into lines as the
+// server's line decoder does (LF, a CR before it dropped) and each line goes through `Request.parse`.
+// Properties checked beyond "never traps": parsing is deterministic, and a request that parses means the same
+// with every run of spaces between its tokens doubled (the protocol separates tokens by one or more spaces).
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeBufferPointer(start: data, count: size)
+    for var line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+        let text = String(decoding: line, as: UTF8.self)
+        let first = Request.parse(text[...])
+        guard Request.parse(text[...]) == first else { fatalError("parse is not deterministic for \(text.debugDescription)") }
+        if case .success(let request) = first {
+            let spaced = text.split(separator: " ", omittingEmptySubsequences: false).joined(separator: "  ")
+            guard Request.parse(spaced[...]) == .success(request) else {
+                fatalError("\(text.debugDescription) parses, \(spaced.debugDescription) does not parse the same")
+            }
+        }
+    }
+    return 0
+}

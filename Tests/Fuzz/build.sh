@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets into .build/fuzz: request-fuzz (the request parser) and log-fuzz (the log decoder).
+# They link the debug build's objects (built with testing enabled, so @testable import works); run `swift build`
+# first (make fuzz does).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+debug=.build/debug
+out=.build/fuzz
+mkdir -p "$out"
+flags=(-sanitize=fuzzer,address -parse-as-library -g -Onone -I "$debug/Modules" -module-cache-path "$out/module-cache")
+# Object files of modules (some file names have spaces): into the array `objects`.
+collect() { objects=(); for module in "$@"; do for file in "$debug/$module.build/"*.o; do objects+=("$file"); done; done; }
+
+collect SeatActors HeapModule DequeModule InternalCollectionsUtilities ContainersPreview
+swiftc "${flags[@]}" -module-name RequestFuzz -o "$out/request-fuzz" \
+    Tests/Fuzz/RequestFuzz.swift Sources/Server/Request.swift Sources/Server/Request+Parse.swift \
+    Sources/Server/ErrorCode.swift \
+    "${objects[@]}" 2>&1 | grep -v "ld.gold: warning" || true
+test -x "$out/request-fuzz"
+
+collect WAL SeatActors HeapModule DequeModule InternalCollectionsUtilities ContainersPreview Logging Metrics CoreMetrics
+swiftc "${flags[@]}" -module-name LogFuzz -o "$out/log-fuzz" -Xcc -fmodule-map-file=Sources/CLZ4/module.modulemap \
+    Tests/Fuzz/LogFuzz.swift \
+    "${objects[@]}" -llz4 2>&1 | grep -v "ld.gold: warning" || true
+test -x "$out/log-fuzz"
+echo "built $out/request-fuzz and $out/log-fuzz"
