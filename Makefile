@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test soak crash-test failpoint-test bench-engine bench-wal bench-server bench-compare clean
+.PHONY: all deps build release run test soak crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare clean
 
 all: build
 
@@ -22,9 +22,13 @@ release: deps
 run: release
 	.build/release/seatd --config $(CONFIG)
 
+# Every test (the crash loop, failpoints, power cuts, network fuzzing and disk-full runs in short versions), then
+# both libFuzzer targets for 10 s each.
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test --parallel
+	bash Tests/Fuzz/build.sh
+	bash Tests/Fuzz/run.sh 10
 
 # Longer fault runs: power cuts, EIO and ENOSPC at random operations (SEEDS seeds, default 5000).
 SEEDS ?= 5000
@@ -34,13 +38,35 @@ soak: deps
 # The crash loop against the real (release) seatd: CYCLES kill -9 cycles under concurrent clients, then the seat
 # checker over every request and reply (docs/reliability.md). SEED=n replays the clients' choices.
 CYCLES ?= 200
-CRASH_SEED = $(if $(SEED_CRASH),--seed $(SEED_CRASH),)
+SEED_FLAG = $(if $(SEED),--seed $(SEED),)
 crash-test: release
-	.build/release/seat-load crash --cycles $(CYCLES) $(CRASH_SEED)
+	.build/release/seat-load crash --cycles $(CYCLES) $(SEED_FLAG)
 
-# Every failpoint of the log and snapshot paths (SEATD_FAILPOINT), CYCLES crashes each, same checks.
+# Every failpoint of the log and snapshot paths (SEATD_FAILPOINT), FAILPOINT_CYCLES crashes each, same checks.
+FAILPOINT_CYCLES ?= 20
 failpoint-test: release
-	.build/release/seat-load crash --failpoint all --cycles $(if $(filter 200,$(CYCLES)),20,$(CYCLES)) $(CRASH_SEED)
+	.build/release/seat-load crash --failpoint all --cycles $(FAILPOINT_CYCLES) $(SEED_FLAG)
+
+# The libFuzzer targets (request parser, log decoder), FUZZ_SECONDS each (Tests/Fuzz).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	$(SWIFT) build
+	bash Tests/Fuzz/build.sh
+	bash Tests/Fuzz/run.sh $(FUZZ_SECONDS)
+
+# seatd's data directory on a 4 MiB tmpfs filled up and freed DISKFULL_ROUNDS times (needs root to mount).
+DISKFULL_ROUNDS ?= 20
+disk-full-test: release
+	.build/release/seat-load diskfull --rounds $(DISKFULL_ROUNDS)
+
+# Power cuts on the simulated disk (alias of soak): SEEDS seeds.
+powercut-test: soak
+
+# Random and mutated lines, cut connections and connection floods at a live (release) seatd while a well-formed
+# client checks every reply.
+NETFUZZ_SECONDS ?= 300
+net-fuzz: release
+	.build/release/seat-load netfuzz --seconds $(NETFUZZ_SECONDS) $(SEED_FLAG)
 
 # The in-process engine benchmark (no network, no log).
 bench-engine: release

@@ -4,7 +4,8 @@ import NIOPosix
 
 /// A plain request/reply connection to a target, for setting up and checking a run (not for the load itself).
 /// Requests and replies are seatd lines whatever the target; for Redis it loads the script when it connects.
-final class LineClient {
+/// Unchecked Sendable: one task uses it at a time (a timeout may hand a request to a child task and wait).
+final class LineClient: @unchecked Sendable {
     let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
     private(set) var wire: Wire = .seatd
     /// The inbound stream allows one iterator for its life.

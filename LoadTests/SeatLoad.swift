@@ -18,7 +18,7 @@ struct SeatLoad: AsyncParsableCommand {
             the log in-process.
             """,
         subcommands: [RushBenchmark.self, SteadyBenchmark.self, OpenBenchmark.self, CompareTable.self, PgbenchReport.self,
-                      EngineBenchmark.self, RecoverBenchmark.self, CrashTest.self])
+                      EngineBenchmark.self, RecoverBenchmark.self, CrashTest.self, NetFuzzTest.self, DiskFullTest.self])
 }
 
 /// Prints a line to standard output at once, also when it is a pipe (progress lines of long runs).

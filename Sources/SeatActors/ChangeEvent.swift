@@ -13,4 +13,7 @@ public struct ChangeEvent: Sendable, Equatable {
     public let customer: String
     /// The hold's seats; for `cancelled`, the seats that request cancelled. Hall order.
     public let seats: [SeatLabel]
+    /// The log generation the change was appended to (set by `EventHub.publish`): after a log failure the log
+    /// resumes at its durable end, so an LSN alone may name a lost change of the failed generation.
+    public var epoch = 0
 }

@@ -35,7 +35,15 @@ public final class EventHub: Sendable {
     }
 
     /// Hands an event to every interested subscriber. Called in LSN order (under the log's lock).
+    /// The log generation events are published in now (see `ChangeEvent.epoch`).
+    private let epoch = Atomic<Int>(0)
+
+    /// Starts a new log generation: events published from now on carry `epoch`.
+    public func begin(epoch: Int) { self.epoch.store(epoch, ordering: .releasing) }
+
     public func publish(_ event: ChangeEvent) {
+        var event = event
+        event.epoch = self.epoch.load(ordering: .acquiring)
         let overflowed = self.subscribers.withLock { subscribers -> [Int] in
             var overflowed: [Int] = []
             for (id, subscriber) in subscribers where subscriber.session == nil || subscriber.session == event.session {

@@ -83,7 +83,7 @@ struct Connection {
                 }
                 switch await self.dispatcher.execute(request, state: &state) {
                 case .reply(let text, let lsn):
-                    await replies.put(.line(text, lsn: lsn, timing: timing))
+                    await replies.put(.line(text, lsn: lsn, epoch: state.epoch, timing: timing))
                 case .quit:
                     await replies.put(.line("OK BYE", lsn: 0, timing: timing))
                     await replies.put(.close)
@@ -115,7 +115,7 @@ struct Connection {
     /// Forwards events to a watching connection; a subscriber that fell behind gets `ERR BUSY` and is closed.
     private static func stream(_ subscription: EventSubscription, into replies: ReplyQueue, logger: Logger) async {
         for await event in subscription.events {
-            await replies.put(.line(Reply.event(event), lsn: event.seq))
+            await replies.put(.line(Reply.event(event), lsn: event.seq, epoch: event.epoch))
         }
         if subscription.overflowed {
             logger.info("watcher cut off: events were not read fast enough")
@@ -135,13 +135,20 @@ struct Connection {
         while !closing, let batch = await replies.takeAll() {
             var buffers: [ByteBuffer] = []
             buffers.reserveCapacity(batch.count)
-            // One wait for the whole batch; only if the log failed is each reply settled on its own.
-            let through = batch.reduce(LSN(0)) { if case .line(_, let lsn, _) = $1 { max($0, lsn) } else { $0 } }
-            let durable = await self.dispatcher.failure(awaitingDurability: through) == nil
+            // One wait for the whole batch (of one log generation); only if the log failed, or the batch spans a
+            // failure, is each reply settled on its own.
+            var through = LSN(0)
+            var epochs = Set<Int>()
+            for case .line(_, let lsn, let epoch, _) in batch where lsn > 0 {
+                through = max(through, lsn)
+                epochs.insert(epoch)
+            }
+            let durable = epochs.count <= 1
+                ? await self.dispatcher.failure(awaitingDurability: through, epoch: epochs.first ?? 0) == nil : false
             for item in batch {
                 switch item {
-                case .line(let text, let lsn, let timing):
-                    let reply = durable ? text : await self.dispatcher.settle(text, lsn: lsn)
+                case .line(let text, let lsn, let epoch, let timing):
+                    let reply = durable ? text : await self.dispatcher.settle(text, lsn: lsn, epoch: epoch)
                     buffers.append(ByteBuffer(string: reply + "\n"))
                     if let timing {
                         metrics.record(timing.command, reply: reply,

@@ -20,6 +20,8 @@ final class Dispatcher: Sendable {
     struct ConnectionState: Sendable {
         /// The role AUTH granted; nil before AUTH when auth is on.
         var role: Role?
+        /// The log generation the last request ran in: its reply waits for durability in that generation.
+        var epoch = 0
     }
 
     let service: LogService
@@ -44,15 +46,16 @@ final class Dispatcher: Sendable {
 
     /// Waits until the log is durable through `lsn`, then returns the reply to send: `line`, or `ERR UNAVAILABLE`
     /// when the changes it reflects will never be durable.
-    func settle(_ line: String, lsn: LSN) async -> String {
-        await self.failure(awaitingDurability: lsn) ?? line
+    func settle(_ line: String, lsn: LSN, epoch: Int) async -> String {
+        await self.failure(awaitingDurability: lsn, epoch: epoch) ?? line
     }
 
-    /// Waits until the log is durable through `lsn`; nil then, or the error reply if it never will be.
-    func failure(awaitingDurability lsn: LSN) async -> String? {
+    /// Waits until the log of generation `epoch` is durable through `lsn`; nil then, or the error reply if it never
+    /// will be.
+    func failure(awaitingDurability lsn: LSN, epoch: Int) async -> String? {
         guard lsn > 0 else { return nil }
         do {
-            try await self.service.registry.log.waitDurable(through: lsn)
+            try await self.service.waitDurable(through: lsn, epoch: epoch)
             return nil
         } catch {
             return Reply.error(error)
@@ -63,7 +66,8 @@ final class Dispatcher: Sendable {
     var newConnection: ConnectionState { ConnectionState(role: self.tokens.isEmpty ? .admin : nil) }
 
     func execute(_ request: Request, state: inout ConnectionState) async -> Outcome {
-        let registry = self.service.registry
+        let (registry, epoch) = self.service.current
+        state.epoch = epoch
         let settled = registry.log.lastLSN
         if case .auth(let token) = request {
             guard let role = self.role(of: token) else { return .reply(Reply.error(.noAuth, "invalid token"), lsn: 0) }

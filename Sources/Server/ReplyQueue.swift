@@ -7,8 +7,9 @@ import Synchronization
 /// instead of making the server buffer without bound.
 final class ReplyQueue: Sendable {
     enum Item: Sendable {
-        /// A line to send once the log is durable through the LSN; `timing` when it answers a request.
-        case line(String, lsn: LSN, timing: Timing? = nil)
+        /// A line to send once the log of generation `epoch` is durable through the LSN; `timing` when it answers
+        /// a request.
+        case line(String, lsn: LSN, epoch: Int = 0, timing: Timing? = nil)
         /// Send what came before, then close the connection.
         case close
     }

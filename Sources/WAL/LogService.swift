@@ -9,11 +9,27 @@ import Synchronization
 /// chained to the last durable batch; once its header is written and fsynced a writable registry takes over.
 /// Whatever the failed segment holds past the durable LSN is superseded by the fresh segment (see `Recovery`).
 public final class LogService: Sendable {
+    /// The registry and log changes go to. A new generation starts when the log fails (read-only, on the durable
+    /// state) and when it resumes; each has an epoch, and each ended epoch is remembered with the LSN its changes
+    /// are durable through, because the log resumes at that LSN and the lost LSNs after it are given again.
     private struct Generation {
         var registry: Registry
         var writer: LogWriter?
         /// Set while unavailable: where the durable log ends.
         var failedAt: (lsn: LSN, crc: UInt32, reason: String)?
+        var epoch = 0
+        /// Ended epochs and the last durable LSN of each.
+        var ended: [Int: LSN] = [:]
+
+        mutating func next(registry: Registry, writer: LogWriter?, failedAt: (lsn: LSN, crc: UInt32, reason: String)?,
+                           durableEnd: LSN, hub: EventHub) {
+            self.ended[self.epoch] = durableEnd
+            self.epoch += 1
+            hub.begin(epoch: self.epoch)
+            self.registry = registry
+            self.writer = writer
+            self.failedAt = failedAt
+        }
     }
 
     private let generation: Mutex<Generation>
@@ -52,6 +68,24 @@ public final class LogService: Sendable {
     /// The registry requests go to now.
     public var registry: Registry { self.generation.withLock { $0.registry } }
 
+    /// The registry requests go to now, and its epoch (pass it to `waitDurable(through:epoch:)`).
+    public var current: (registry: Registry, epoch: Int) { self.generation.withLock { ($0.registry, $0.epoch) } }
+
+    /// Waits until `lsn` of generation `epoch` is durable. A change of an ended generation is durable only if it
+    /// is at or below where that generation's log was durable when it ended: the rest was lost, even though the
+    /// resumed log reuses those LSNs for other changes.
+    public func waitDurable(through lsn: LSN, epoch: Int) async throws(SeatError) {
+        let (current, log, end) = self.generation.withLock { ($0.epoch, $0.registry.log, $0.ended[epoch]) }
+        guard epoch == current else {
+            guard let end, lsn <= end else {
+                throw .unavailable("the log failed before this change was durable; it was not applied")
+            }
+            return
+        }
+        // If the generation ends while this waits, its writer's own wait fails or succeeds correctly.
+        try await log.waitDurable(through: lsn)
+    }
+
     /// The writer, nil while the log is unavailable.
     public var writer: LogWriter? { self.generation.withLock { $0.writer } }
 
@@ -68,7 +102,10 @@ public final class LogService: Sendable {
         let state = try self.durableState(through: point.lsn)
         let readOnly = Registry(state: state, log: UnavailableLog(durableLSN: point.lsn, reason: reason),
                                 hub: self.hub, clock: self.clock, ids: self.ids)
-        self.generation.withLock { $0 = Generation(registry: readOnly, writer: nil, failedAt: (point.lsn, point.crc, reason)) }
+        self.generation.withLock {
+            $0.next(registry: readOnly, writer: nil, failedAt: (point.lsn, point.crc, reason), durableEnd: point.lsn,
+                    hub: self.hub)
+        }
         return true
     }
 
@@ -84,7 +121,9 @@ public final class LogService: Sendable {
             throw error
         }
         let registry = Registry(state: state, log: writer, hub: self.hub, clock: self.clock, ids: self.ids)
-        self.generation.withLock { $0 = Generation(registry: registry, writer: writer, failedAt: nil) }
+        self.generation.withLock {
+            $0.next(registry: registry, writer: writer, failedAt: nil, durableEnd: point.lsn, hub: self.hub)
+        }
         return true
     }
 
@@ -100,16 +139,22 @@ public final class LogService: Sendable {
         ).take()
     }
 
-    /// Watches for a failed writer and resumes when the disk allows, every `retryMs`, until cancelled.
-    public func supervise(retryMs: Int = 1_000, onEvent: @Sendable (String) -> Void) async {
+    /// Watches for a failed writer (every `checkMs`: until the switch to the durable state, reads that reflect
+    /// changes the failed writer lost cannot be answered) and resumes when the disk allows, trying every
+    /// `retryMs`, until cancelled.
+    public func supervise(retryMs: Int = 1_000, checkMs: Int = 50, onEvent: @Sendable (String) -> Void) async {
+        var lastTry = ContinuousClock.now
         while !Task.isCancelled {
             do {
                 if try self.handleFailure() { onEvent(self.unavailableReason ?? "log unavailable") }
-                if try self.tryResume() { onEvent("the log takes changes again") }
+                if self.unavailableReason != nil, lastTry.duration(to: .now) >= .milliseconds(retryMs) {
+                    lastTry = .now
+                    if try self.tryResume() { onEvent("the log takes changes again") }
+                }
             } catch {
                 onEvent("the log is still unavailable: \(error)")
             }
-            try? await Task.sleep(for: .milliseconds(retryMs))
+            try? await Task.sleep(for: .milliseconds(checkMs))
         }
     }
 

@@ -64,3 +64,52 @@ struct LogServiceTests {
         #expect(digests(reopened.recovered.state) == live, "seed \(seed): the reopened state differs from the live one")
     }
 }
+
+/// Goal: a reply to a change the failed log lost is never released as OK, even once the resumed log (which starts
+/// again at the durable LSN) makes the same LSN durable for another change. Method: a write fails (ENOSPC) with a
+/// change pending, the service switches and resumes, new changes pass the lost LSN; waiting on the lost change's
+/// (epoch, LSN) must fail, and on the new change's must succeed. Found while building the disk-full run: replies
+/// waited on whichever log was current when they were written out.
+struct LogServiceEpochTests {
+    @Test func aLostChangeStaysLostWhenTheResumedLogReusesItsLSN() async throws {
+        for faultAt in 8..<40 {
+            let storage = SimulatedStorage(faultAt: faultAt, fault: .noSpace)
+            let service = try LogService(data: "/d", storage: storage, segmentBytes: 64 << 10, clock: ManualClock(),
+                                         ids: SeededHoldIDSource(seed: UInt64(faultAt)))
+            var (registry, epoch) = service.current
+            _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...40])])
+            _ = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
+            // The session must survive the failure; later fault positions lose a hold instead.
+            guard (try? await service.waitDurable(through: registry.log.lastLSN, epoch: epoch)) != nil else {
+                service.close()
+                continue
+            }
+            var lost: (lsn: LSN, epoch: Int)? = nil
+            for step in 0..<30 where lost == nil {
+                let held = await registry.session("s")!.hold(customer: "c\(step)", selection: .any(1))
+                guard case .success = held.result else { break }
+                do { try await service.waitDurable(through: held.lsn, epoch: epoch) } catch { lost = (held.lsn, epoch) }
+            }
+            guard let lost else {  // the fault did not hit a change's write
+                service.close()
+                continue
+            }
+            #expect(try service.handleFailure())
+            #expect(try service.tryResume())
+            (registry, epoch) = service.current
+            #expect(epoch == lost.epoch + 2)
+            var newest: LSN = 0
+            while newest < lost.lsn {
+                let held = await registry.session("s")!.hold(customer: "late", selection: .any(1))
+                newest = held.lsn
+                try await service.waitDurable(through: newest, epoch: epoch)
+            }
+            // The resumed log is durable past the lost LSN: the current log alone would call it durable.
+            try await registry.log.waitDurable(through: lost.lsn)
+            await #expect(throws: SeatError.self) { try await service.waitDurable(through: lost.lsn, epoch: lost.epoch) }
+            service.close()
+            return
+        }
+        Issue.record("no fault position lost a change")
+    }
+}
