@@ -112,6 +112,8 @@ final class CrashLoop: @unchecked Sendable {
     private var report: Report
     private var history: [SeatChecker.Operation] = []
     private var environment: [String: String] = [:]
+    /// Every seatd started, so none outlives the run whatever happens.
+    private var started: [SeatdProcess] = []
 
     init(_ settings: Settings, progress: @escaping @Sendable (String) -> Void = { _ in }) {
         self.settings = settings
@@ -132,9 +134,11 @@ final class CrashLoop: @unchecked Sendable {
         do {
             try await self.run(data: data, group: group)
         } catch {
+            for process in self.started where process.isRunning { process.kill(SIGKILL) }
             try? await group.shutdownGracefully()
             throw error
         }
+        for process in self.started where process.isRunning { process.kill(SIGKILL) }
         try? await group.shutdownGracefully()
         if self.report.failures.isEmpty { try? FileManager.default.removeItem(atPath: data) }
         return self.report
@@ -209,6 +213,7 @@ final class CrashLoop: @unchecked Sendable {
             if failpoint == .recovery {
                 let armed = try SeatdProcess(binary: self.settings.seatd, data: data,
                                              environment: self.environment.merging(["SEATD_FAILPOINT": "recovery"]) { $1 })
+                self.started.append(armed)
                 reached = try await armed.listening() == nil
                 if !reached { armed.kill(SIGKILL) }
                 how += reached ? ", then a crash in recovery" : ", recovery failpoint not reached"
@@ -251,6 +256,7 @@ final class CrashLoop: @unchecked Sendable {
         var environment = self.environment
         if let failpoint { environment["SEATD_FAILPOINT"] = failpoint }
         let process = try SeatdProcess(binary: self.settings.seatd, data: data, environment: environment)
+        self.started.append(process)
         guard let port = try await process.listening() else {
             throw SeatdProcess.Failure(description: "seatd exited while starting on \(data) (status \(process.process.terminationStatus)); it printed:\n\(process.printed)")
         }

@@ -80,6 +80,8 @@ struct DiskFull {
     private func run(data: String, filler: String, group: any EventLoopGroup, report: inout Report) async throws {
         let environment = ["SEATD_LOG_SEGMENT_BYTES": "65536", "SEATD_SNAPSHOT_EVERY_RECORDS": "500"]
         var server = try SeatdProcess(binary: self.seatd, data: data, environment: environment)
+        var servers = [server]
+        defer { for process in servers where process.isRunning { process.kill(SIGKILL) } }
         guard var port = try await server.listening() else { throw LoadError("seatd exited:\n\(server.printed)") }
         var known = Known(repeating: false, count: Self.seats)
         try await CrashLoop.withClient(port: port, group: group) { client in
@@ -132,6 +134,7 @@ struct DiskFull {
         // Nothing acknowledged is lost across kill -9 either.
         server.kill(SIGKILL)
         server = try SeatdProcess(binary: self.seatd, data: data, environment: environment)
+        servers.append(server)
         guard let restarted = try await server.listening() else {
             throw LoadError("seatd did not restart after the disk-full rounds:\n\(server.printed)")
         }

@@ -1,3 +1,5 @@
+import SeatActors
+
 /// A linearizability checker specialised to seats: given every request and reply of many concurrent clients on
 /// one session, with when each was sent and when its reply arrived, it searches for one order of the operations
 /// that respects real time (an operation that ended before another began comes first) in which a sequential
@@ -189,46 +191,81 @@ struct SeatChecker {
 
     // MARK: The search
 
-    /// Hold states: 0 not yet made, 1 held, 2 sold, 3 gone (released or cancelled).
-    private struct State: Hashable {
+    /// The model: each hold's state (0 not yet made, 1 held, 2 sold, 3 gone: released or cancelled) and the hold
+    /// on each seat (-1 free), changed in place and undone on backtracking. `hash` is a Zobrist hash of the hold
+    /// states, kept up to date, for the memo.
+    private struct State {
         var holds: [UInt8]
-        /// The hold on each seat, -1 free; a function of `holds` (not part of equality).
         var owner: [Int32]
+        var hash: (UInt64, UInt64) = (0, 0)
 
-        static func == (a: State, b: State) -> Bool { a.holds == b.holds }
-        func hash(into hasher: inout Hasher) { hasher.combine(self.holds) }
+        /// Two independent 64-bit values for (item, value), so memo keys are 128-bit hashes.
+        static func zobrist(_ item: Int, _ value: Int, salt: UInt64) -> (UInt64, UInt64) {
+            var first = SplitMix64(seed: UInt64(item) &* 8 &+ UInt64(value) &+ salt)
+            var second = SplitMix64(seed: ~(UInt64(item) &* 8 &+ UInt64(value)) &+ salt)
+            return (first.next(), second.next())
+        }
+
+        /// Sets `hold` to `newState`, moving its seats; returns the state it had (for `undo`).
+        mutating func set(_ hold: Int, to newState: UInt8, seats: [Int]) -> UInt8 {
+            let old = self.holds[hold]
+            let out = Self.zobrist(hold, Int(old), salt: 1)
+            let into = Self.zobrist(hold, Int(newState), salt: 1)
+            self.hash = (self.hash.0 ^ out.0 ^ into.0, self.hash.1 ^ out.1 ^ into.1)
+            self.holds[hold] = newState
+            let occupies = newState == 1 || newState == 2
+            if occupies != (old == 1 || old == 2) {
+                for seat in seats { self.owner[seat] = occupies ? Int32(hold) : -1 }
+            }
+            return old
+        }
     }
 
+    /// A memo entry: 128-bit hashes of the set of operations done and of the hold states.
     private struct Memo: Hashable {
-        var done: [UInt64]
-        var holds: [UInt8]
+        let done: (UInt64, UInt64)
+        let holds: (UInt64, UInt64)
+
+        static func == (a: Memo, b: Memo) -> Bool {
+            a.done == b.done && a.holds == b.holds
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(self.done.0)
+            hasher.combine(self.holds.0)
+        }
     }
 
     private func search(session: String, _ operations: [Prepared], holdSeats: [[Int]]) -> Finding? {
         let count = operations.count
-        var done = [UInt64](repeating: 0, count: (count + 63) / 64)
+        var done = [Bool](repeating: false, count: count)
+        var doneHash: (UInt64, UInt64) = (0, 0)
         var doneCount = 0
         var state = State(holds: [UInt8](repeating: 0, count: holdSeats.count),
                           owner: [Int32](repeating: -1, count: self.layout.capacity))
         var memo = Set<Memo>()
-        // Each frame: the state before the step, the candidates and which one is being tried.
-        var stack: [(state: State, candidates: [Int], next: Int)] = []
+        // Each frame: the candidates at this point, which one is being tried, and how to undo the step that led
+        // here (the hold it changed and that hold's state before).
+        var stack: [(candidates: [Int], next: Int, undo: (hold: Int, old: UInt8)?)] = []
         var firstOpen = 0
         var explored = 0
         var deepest = 0
-        var deepestState = state
+        var deepestMap = ""
         var deepestCandidates: [Int] = []
 
-        func isDone(_ index: Int) -> Bool { done[index >> 6] & (1 << UInt64(index & 63)) != 0 }
-        func flip(_ index: Int) { done[index >> 6] ^= 1 << UInt64(index & 63) }
+        func flip(_ index: Int) {
+            done[index].toggle()
+            let key = State.zobrist(index, 0, salt: 2)
+            doneHash = (doneHash.0 ^ key.0, doneHash.1 ^ key.1)
+        }
 
         func candidates() -> [Int] {
-            while firstOpen < count && isDone(firstOpen) { firstOpen += 1 }
+            while firstOpen < count && done[firstOpen] { firstOpen += 1 }
             var minimumEnd = UInt64.max
             var index = firstOpen
             var found: [Int] = []
             while index < count && operations[index].start <= minimumEnd {
-                if !isDone(index) {
+                if !done[index] {
                     found.append(index)
                     minimumEnd = min(minimumEnd, operations[index].end)
                 }
@@ -237,7 +274,7 @@ struct SeatChecker {
             return found.filter { operations[$0].start <= minimumEnd }
         }
 
-        stack.append((state, candidates(), 0))
+        stack.append((candidates(), 0, nil))
         while let frame = stack.last {
             if doneCount == count { return nil }
             if frame.next == frame.candidates.count {
@@ -248,17 +285,17 @@ struct SeatChecker {
                 flip(undone)
                 doneCount -= 1
                 firstOpen = min(firstOpen, undone)
-                state = parent.state
+                if let undo = frame.undo { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold]) }
                 continue
             }
             let index = frame.candidates[frame.next]
             stack[stack.count - 1].next += 1
-            var next = state
-            guard self.apply(operations[index], to: &next, holdSeats: holdSeats) else { continue }
+            guard let change = self.apply(operations[index], to: state, holdSeats: holdSeats) else { continue }
+            let undo = change.map { (hold: $0.hold, old: state.set($0.hold, to: $0.state, seats: holdSeats[$0.hold])) }
             flip(index)
-            let memoKey = Memo(done: done, holds: next.holds)
-            guard memo.insert(memoKey).inserted else {
+            guard memo.insert(Memo(done: doneHash, holds: state.hash)).inserted else {
                 flip(index)
+                if let undo { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold]) }
                 continue
             }
             explored += 1
@@ -266,14 +303,13 @@ struct SeatChecker {
                 return Finding(session: session, message: "inconclusive: gave up after \(self.budget) states (\(deepest) of \(count) operations ordered)")
             }
             doneCount += 1
-            state = next
             let following = candidates()
             if doneCount > deepest {
                 deepest = doneCount
-                deepestState = state
+                deepestMap = self.map(state)
                 deepestCandidates = following
             }
-            stack.append((state, following, 0))
+            stack.append((following, 0, undo))
         }
         // No order works: show where the longest explained order stopped, the model's map there and the
         // operations none of which could come next.
@@ -281,8 +317,7 @@ struct SeatChecker {
             let operation = operations[index]
             return "  \(operation.request.line(session: session)) -> \(operation.reply) [\(operation.start)..\(operation.end)\(operation.retried ? ", sent again" : "")]"
         }
-        let map = self.map(deepestState)
-        return Finding(session: session, message: (["no order of the \(count) operations explains every reply; the longest explained order has \(deepest), the model's map there is \(map), and none of these can come next:"] + stuck).joined(separator: "\n"))
+        return Finding(session: session, message: (["no order of the \(count) operations explains every reply; the longest explained order has \(deepest), the model's map there is \(deepestMap), and none of these can come next:"] + stuck).joined(separator: "\n"))
     }
 
     private func map(_ state: State) -> String {
@@ -294,66 +329,62 @@ struct SeatChecker {
         }.joined(separator: " ")
     }
 
-    /// Applies one operation to the model if its reply is what the model would answer.
-    private func apply(_ operation: Prepared, to state: inout State, holdSeats: [[Int]]) -> Bool {
+    /// Whether the model explains the operation's reply in `state`: nil if not; otherwise the hold whose state
+    /// the operation changes and its new state (nil for an operation that changes nothing).
+    private func apply(_ operation: Prepared, to state: State, holdSeats: [[Int]]) -> (hold: Int, state: UInt8)?? {
         func free(_ seat: Int) -> Bool { state.owner[seat] < 0 }
-        func take(_ hold: Int, _ newState: UInt8) {
-            state.holds[hold] = newState
-            for seat in holdSeats[hold] { state.owner[seat] = newState == 3 ? -1 : Int32(hold) }
-        }
         switch (operation.request, operation.outcome) {
         case (.hold(_, let seats, _), .held(let hold)):
             let wanted = seats.compactMap { self.layout.index($0[...]) }.sorted()
-            guard state.holds[hold] == 0, holdSeats[hold] == wanted, wanted.allSatisfy(free) else { return false }
-            take(hold, 1)
+            guard state.holds[hold] == 0, holdSeats[hold] == wanted, wanted.allSatisfy(free) else { return nil }
+            return .some((hold, 1))
         case (.hold(_, let seats, _), .taken(let taken)):
             let wanted = Set(seats.compactMap { self.layout.index($0[...]) })
-            guard Set(taken) == wanted.filter({ !free($0) }) else { return false }
+            guard Set(taken) == wanted.filter({ !free($0) }) else { return nil }
         case (.best(_, let count, _), .held(let hold)):
             let seats = holdSeats[hold]
             guard state.holds[hold] == 0, seats.count == count, seats.allSatisfy(free),
                 let first = seats.first, seats == Array(first..<first + count),
                 self.layout.row(of: first) == self.layout.row(of: first + count - 1)
-            else { return false }
-            take(hold, 1)
+            else { return nil }
+            return .some((hold, 1))
         case (.best(_, let count, _), .soldOut):
-            guard state.owner.count(where: { $0 < 0 }) < count else { return false }
+            guard state.owner.count(where: { $0 < 0 }) < count else { return nil }
         case (.best(_, let count, _), .noAdjacent):
             guard state.owner.count(where: { $0 < 0 }) >= count, self.longestFreeRun(state.owner) < count else {
-                return false
+                return nil
             }
         case (.confirm, .confirmed(let hold, let seats)):
-            guard state.holds[hold] == 1 || state.holds[hold] == 2, seats == holdSeats[hold] else { return false }
-            take(hold, 2)
+            guard state.holds[hold] == 1 || state.holds[hold] == 2, seats == holdSeats[hold] else { return nil }
+            return .some((hold, 2))
         case (.confirm, .noSuchHold), (.release, .noSuchHold), (.cancel, .noSuchHold):
             let hold = operation.target
-            if hold < 0 || state.holds[hold] == 3 { return true }
+            if hold < 0 || state.holds[hold] == 3 { return .some(nil) }
             // A retried RELEASE or CANCEL whose first attempt did it: the effect happens here.
             switch (operation.request, state.holds[hold], operation.retried) {
-            case (.release, 1, true): take(hold, 3)
-            case (.cancel, 2, true): take(hold, 3)
-            default: return false
+            case (.release, 1, true), (.cancel, 2, true): return .some((hold, 3))
+            default: return nil
             }
         case (.release, .released(let hold)):
-            guard state.holds[hold] == 1 else { return false }
-            take(hold, 3)
+            guard state.holds[hold] == 1 else { return nil }
+            return .some((hold, 3))
         case (.release, .notHeld):
-            guard operation.target >= 0, state.holds[operation.target] == 2 else { return false }
+            guard operation.target >= 0, state.holds[operation.target] == 2 else { return nil }
         case (.cancel, .cancelled(let hold, let seats)):
-            guard state.holds[hold] == 2, seats == holdSeats[hold] else { return false }
-            take(hold, 3)
+            guard state.holds[hold] == 2, seats == holdSeats[hold] else { return nil }
+            return .some((hold, 3))
         case (.cancel, .notHeld):
-            guard operation.target >= 0, state.holds[operation.target] == 1 else { return false }
+            guard operation.target >= 0, state.holds[operation.target] == 1 else { return nil }
         case (.map, .map(let seats)):
             for (seat, char) in seats.enumerated() {
                 let owner = state.owner[seat]
                 let expected: UInt8 = owner < 0 ? UInt8(ascii: ".") : state.holds[Int(owner)] == 2 ? UInt8(ascii: "x") : UInt8(ascii: "h")
-                if char != expected { return false }
+                if char != expected { return nil }
             }
         default:
-            return false
+            return nil
         }
-        return true
+        return .some(nil)
     }
 
     private func longestFreeRun(_ owner: [Int32]) -> Int {

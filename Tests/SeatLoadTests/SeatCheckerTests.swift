@@ -79,6 +79,18 @@ import Testing
         ]) != nil)
     }
 
+    @Test func theSearchBacktracksThroughARelease() {
+        // Tried in start order, the release comes first and the map that still sees the hold fails; the search
+        // must undo the release (seats back to the hold) and put that map first.
+        #expect(self.check([
+            Self.op(1, 0, 1, Self.hold("A1"), "OK h1 100 A1"),
+            Self.op(1, 2, 10, .release(hold: "h1"), "OK h1"),
+            Self.op(2, 3, 9, .map, "OK A:...."),
+            Self.op(3, 3, 9, .map, "OK A:h..."),
+            Self.op(2, 11, 12, .map, "OK A:...."),
+        ]) == nil)
+    }
+
     @Test func aStaleReadIsCaught() {
         #expect(self.check([
             Self.op(1, 0, 1, Self.hold("A1"), "OK h1 100 A1"),
