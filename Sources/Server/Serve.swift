@@ -196,7 +196,9 @@ struct Maintenance: Service {
         var last = service.registry.log.lastLSN
         var lastTime = ContinuousClock.now
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
+            // A cheap check (two loads): often, so a server that is restarted often still takes its snapshots
+            // (the crash loop found a log growing without bound when seatd never lived a whole second).
+            try? await Task.sleep(for: .milliseconds(100))
             let current = service.registry.log.lastLSN
             let due = current - min(last, current) >= everyRecords
                 || (current > last && lastTime.duration(to: .now) >= .seconds(everySeconds))
