@@ -23,7 +23,7 @@ run: release
 	.build/release/seatd --config $(CONFIG)
 
 # Every test (the crash loop, failpoints, power cuts, network fuzzing and disk-full runs in short versions), then
-# both libFuzzer targets for 10 s each.
+# the three libFuzzer targets for 10 s each.
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test --parallel
@@ -47,7 +47,7 @@ FAILPOINT_CYCLES ?= 20
 failpoint-test: release
 	.build/release/seat-load crash --failpoint all --cycles $(FAILPOINT_CYCLES) $(SEED_FLAG)
 
-# The libFuzzer targets (request parser, log decoder), FUZZ_SECONDS each (Tests/Fuzz).
+# The libFuzzer targets (request parser, log decoder, snapshot decoder), FUZZ_SECONDS each (Tests/Fuzz).
 FUZZ_SECONDS ?= 300
 fuzz: deps
 	$(SWIFT) build

@@ -29,13 +29,34 @@ extension SessionState {
     /// The remembered expired hold ids, oldest first.
     public var expiredHoldIDs: [HoldID] { Array(self.expiredOrder) }
 
-    /// Rebuilds a session image. The caller vouches for consistency (the snapshot's checksum); the invariants are
-    /// checked in debug builds.
+    /// Rebuilds a session image. Throws if the image does not describe a possible state (a seat in two holds, a
+    /// seat past the hall, a hold id twice, an expired id that is live): a checksummed snapshot can still be wrong
+    /// if the code that wrote it was, and loading must then refuse it (and fall back to an older one) rather than
+    /// trap (found by `make fuzz`, snapshot-fuzz). The full invariants are checked in debug builds.
     public init(
         restoring handle: SessionHandle, config: SessionConfig, hall: Hall, lastLSN: LSN, confirmsTotal: Int,
         holds: [Hold], keys: [StoredKey], expired: [HoldID]
-    ) {
+    ) throws(SeatError) {
         self.init(handle: handle, config: config, hall: hall)
+        func fail(_ why: String) -> SeatError { .badRequest("session image \(config.id) is not a possible state: \(why)") }
+        guard lastLSN >= handle else { throw fail("last LSN \(lastLSN) precedes its creation at \(handle)") }
+        var claimed = [Bool](repeating: false, count: hall.capacity)
+        var ids = Set<HoldID>()
+        for hold in holds {
+            guard ids.insert(hold.id).inserted else { throw fail("hold id \(hold.id) twice") }
+            guard !hold.seats.isEmpty, zip(hold.seats, hold.seats.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw fail("hold \(hold.id) seats are empty or not ascending")
+            }
+            for seat in hold.seats {
+                guard seat >= 0, Int(seat) < hall.capacity, !claimed[Int(seat)] else {
+                    throw fail("seat \(seat) of hold \(hold.id) is past the hall or in two holds")
+                }
+                claimed[Int(seat)] = true
+            }
+        }
+        guard Set(expired).count == expired.count, ids.isDisjoint(with: expired) else {
+            throw fail("an expired hold id is repeated or live")
+        }
         self.lastLSN = lastLSN
         self.confirmsTotal = confirmsTotal
         for hold in holds.sorted(by: { $0.createdLSN < $1.createdLSN }) {

@@ -24,6 +24,9 @@ public enum LZ4 {
     /// Decompresses one block to exactly `rawCount` bytes; nil when the block is malformed.
     public static func decompress(_ input: ArraySlice<UInt8>, rawCount: Int) -> [UInt8]? {
         guard rawCount > 0 else { return input.isEmpty ? [] : nil }
+        // LZ4 expands at most ~255 times: a larger claimed size is damage, not a reason to allocate it (found by
+        // `make fuzz`, snapshot-fuzz: a checksummed header claiming 4 GiB).
+        guard rawCount <= min(input.count &* 256 &+ 64, Int(Int32.max)) else { return nil }
         var output = [UInt8](repeating: 0, count: rawCount)
         let read = input.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { destination in

@@ -142,8 +142,12 @@ enum SnapshotCodec {
             guard raw != 0 else { throw .corrupt("hold id 0") }
             expired.append(HoldID(raw: raw))
         }
-        return SessionState(restoring: handle, config: config, hall: hall, lastLSN: lastLSN, confirmsTotal: confirms,
-                            holds: holds, keys: keys, expired: expired)
+        do {
+            return try SessionState(restoring: handle, config: config, hall: hall, lastLSN: lastLSN,
+                                    confirmsTotal: confirms, holds: holds, keys: keys, expired: expired)
+        } catch {
+            throw .corrupt("\(error)")
+        }
     }
 
     private static func seats(_ reader: inout ByteReader, capacity: Int) throws(WALError) -> [Int32] {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets into .build/fuzz: request-fuzz (the request parser) and log-fuzz (the log decoder).
+# Builds the libFuzzer targets into .build/fuzz: request-fuzz (the request parser), log-fuzz (the log decoder)
+# and snapshot-fuzz (the snapshot decoder).
 # They link the debug build's objects (built with testing enabled, so @testable import works); run `swift build`
 # first (make fuzz does).
 set -euo pipefail
@@ -23,4 +24,8 @@ swiftc "${flags[@]}" -module-name LogFuzz -o "$out/log-fuzz" -Xcc -fmodule-map-f
     Tests/Fuzz/LogFuzz.swift \
     "${objects[@]}" -llz4 2>&1 | grep -v "ld.gold: warning" || true
 test -x "$out/log-fuzz"
-echo "built $out/request-fuzz and $out/log-fuzz"
+
+swiftc "${flags[@]}" -module-name SnapshotFuzz -o "$out/snapshot-fuzz" -Xcc -fmodule-map-file=Sources/CLZ4/module.modulemap \
+    Tests/Fuzz/SnapshotFuzz.swift "${objects[@]}" -llz4 2>&1 | grep -v "ld.gold: warning" || true
+test -x "$out/snapshot-fuzz"
+echo "built $out/request-fuzz, $out/log-fuzz and $out/snapshot-fuzz"

@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-300}
 status=0
-for target in request log; do
+for target in request log snapshot; do
     work=.build/fuzz/corpus-$target
     mkdir -p "$work"
     echo "fuzzing $target for $seconds s"

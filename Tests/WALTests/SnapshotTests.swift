@@ -128,3 +128,34 @@ struct SnapshotTests {
         }
     }
 }
+
+/// Found by `make fuzz` (snapshot-fuzz): a checksummed snapshot that claims a huge decompressed size made loading
+/// allocate it, and one whose image is not a possible state (a seat in two holds) trapped while being restored.
+/// Both must be refusals, so that loading falls back to an older snapshot.
+struct SnapshotDamageTests {
+    @Test func anLZ4BlockClaimingMoreThanItCanHoldIsRefusedWithoutAllocating() {
+        let block = LZ4.compress([UInt8](repeating: 7, count: 4_096))!
+        #expect(LZ4.decompress(block[...], rawCount: 4_096) == [UInt8](repeating: 7, count: 4_096))
+        #expect(LZ4.decompress(block[...], rawCount: 4_211_080_880) == nil)
+        #expect(LZ4.decompress(block[...], rawCount: block.count * 256 + 65) == nil)
+    }
+
+    @Test func anImageThatIsNotAPossibleStateIsRefused() throws {
+        let hall = try Hall(id: "h", specs: [RowSpec(label: "A", ranges: [1...10])])
+        let config = try SessionConfig(id: "s", hallID: "h")
+        func hold(_ raw: UInt64, _ seats: [Int32]) -> Hold {
+            Hold(id: HoldID(raw: raw), customer: "c", seats: seats, createdAtMs: 1, expiresAtMs: 2, isSold: false,
+                 ref: nil, createdLSN: 3)
+        }
+        let restore = { (holds: [Hold], expired: [HoldID]) throws(SeatError) -> SessionState in
+            try SessionState(restoring: 2, config: config, hall: hall, lastLSN: 9, confirmsTotal: 0, holds: holds,
+                             keys: [], expired: expired)
+        }
+        #expect(try restore([hold(1, [0, 1]), hold(2, [3])], []).seats.heldCount == 3)
+        #expect(throws: SeatError.self) { try restore([hold(1, [0, 1]), hold(2, [1, 2])], []) }  // a seat in two holds
+        #expect(throws: SeatError.self) { try restore([hold(1, [10])], []) }  // past the hall
+        #expect(throws: SeatError.self) { try restore([hold(1, [2, 1])], []) }  // not ascending
+        #expect(throws: SeatError.self) { try restore([hold(1, [1]), hold(1, [2])], []) }  // one id twice
+        #expect(throws: SeatError.self) { try restore([hold(1, [1])], [HoldID(raw: 1)]) }  // live and expired
+    }
+}
