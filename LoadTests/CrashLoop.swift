@@ -257,10 +257,7 @@ final class CrashLoop: @unchecked Sendable {
         if let failpoint { environment["SEATD_FAILPOINT"] = failpoint }
         let process = try SeatdProcess(binary: self.settings.seatd, data: data, environment: environment)
         self.started.append(process)
-        guard let port = try await process.listening() else {
-            throw SeatdProcess.Failure(description: "seatd exited while starting on \(data) (status \(process.process.terminationStatus)); it printed:\n\(process.printed)")
-        }
-        return (process, port)
+        return (process, try await process.port())
     }
 
     /// The map of every session, recorded as operations of the history.

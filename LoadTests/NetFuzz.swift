@@ -37,7 +37,7 @@ struct NetFuzzTest: AsyncParsableCommand {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-netfuzz-\(UUID().uuidString)").path
             let process = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: directory,
                                            environment: NetFuzz.serverEnvironment)
-            guard let port = try await process.listening() else { throw LoadError("seatd exited:\n\(process.printed)") }
+            let port = try await process.port()
             server = process
             data = directory
             target = Target(argument: "127.0.0.1:\(port)")!

@@ -67,6 +67,14 @@ final class SeatdProcess: Sendable {
         throw Failure(description: "seatd did not listen within \(Int(seconds)) s; it printed:\n\(self.printed)")
     }
 
+    /// The port seatd listens on; throws, with what it printed, if it exited instead.
+    func port() async throws -> Int {
+        guard let port = try await self.listening() else {
+            throw Failure(description: "seatd exited while starting (status \(self.process.terminationStatus)); it printed:\n\(self.printed)")
+        }
+        return port
+    }
+
     /// Sends `signal` and waits for the process to end; returns its exit status (or the signal that ended it).
     @discardableResult
     func kill(_ signal: Int32) -> Int32 {

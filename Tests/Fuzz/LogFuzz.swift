@@ -27,27 +27,19 @@ public func fuzzLog(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-func littleEndian(_ bytes: [UInt8], _ offset: Int, _ count: Int) -> UInt64 {
-    (0..<count).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << UInt64(8 * $1) }
-}
-
-func put32(_ bytes: inout [UInt8], _ offset: Int, _ value: UInt32) {
-    for index in 0..<4 { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> UInt32(8 * index)) }
-}
-
 /// Makes the segment header's CRC and every batch's CRC and chain right (layouts in Sources/WAL/Format.swift).
 func fixChecksums(_ bytes: inout [UInt8]) {
     guard bytes.count >= Format.segmentHeaderBytes else { return }
-    put32(&bytes, 28, CRC32C.checksum(bytes[0..<28]))
+    put(&bytes, 28, UInt64(CRC32C.checksum(bytes[0..<28])), count: 4)
     var previous = UInt32(littleEndian(bytes, 24, 4))
     var offset = Format.segmentHeaderBytes
     while offset + Format.batchHeaderBytes <= bytes.count, UInt32(littleEndian(bytes, offset, 4)) == Format.batchMagic {
         let stored = Int(littleEndian(bytes, offset + 24, 4))
         guard stored <= Format.batchBytesMax + 1_024, offset + Format.batchHeaderBytes + stored <= bytes.count else { return }
-        put32(&bytes, offset + 28, previous)
+        put(&bytes, offset + 28, UInt64(previous), count: 4)
         let payload = bytes[(offset + Format.batchHeaderBytes)..<(offset + Format.batchHeaderBytes + stored)]
         let crc = CRC32C.checksum(payload, continuing: CRC32C.checksum(bytes[offset..<(offset + 32)]))
-        put32(&bytes, offset + 32, crc)
+        put(&bytes, offset + 32, UInt64(crc), count: 4)
         previous = crc
         offset += Format.padded(Format.batchHeaderBytes + stored)
     }

@@ -12,13 +12,13 @@ public func fuzzSnapshot(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let headerBytes = SnapshotStore.headerBytes
     guard bytes.count >= headerBytes else { return 0 }
-    let lsn = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[16 + $1]) << UInt64(8 * $1) }
+    let lsn = littleEndian(bytes, 16, 8)
     // Layout in SnapshotStore.swift: stored length (u64 at 32) := what follows the header; CRC (u32 at 40) over
     // the first 40 bytes and the rest.
     let stored = UInt64(bytes.count - headerBytes)
-    for index in 0..<8 { bytes[32 + index] = UInt8(truncatingIfNeeded: stored >> UInt64(8 * index)) }
+    put(&bytes, 32, stored, count: 8)
     let crc = CRC32C.checksum(bytes[headerBytes...], continuing: CRC32C.checksum(bytes[0..<40]))
-    for index in 0..<4 { bytes[40 + index] = UInt8(truncatingIfNeeded: crc >> UInt32(8 * index)) }
+    put(&bytes, 40, UInt64(crc), count: 4)
     let storage = SimulatedStorage()
     let store = SnapshotStore(directory: "/fuzz/snapshots", storage: storage)
     do {

@@ -21,11 +21,11 @@ test -x "$out/request-fuzz"
 
 collect WAL SeatActors HeapModule DequeModule InternalCollectionsUtilities ContainersPreview Logging Metrics CoreMetrics
 swiftc "${flags[@]}" -module-name LogFuzz -o "$out/log-fuzz" -Xcc -fmodule-map-file=Sources/CLZ4/module.modulemap \
-    Tests/Fuzz/LogFuzz.swift \
+    Tests/Fuzz/LogFuzz.swift Tests/Fuzz/Bytes.swift \
     "${objects[@]}" -llz4 2>&1 | grep -v "ld.gold: warning" || true
 test -x "$out/log-fuzz"
 
 swiftc "${flags[@]}" -module-name SnapshotFuzz -o "$out/snapshot-fuzz" -Xcc -fmodule-map-file=Sources/CLZ4/module.modulemap \
-    Tests/Fuzz/SnapshotFuzz.swift "${objects[@]}" -llz4 2>&1 | grep -v "ld.gold: warning" || true
+    Tests/Fuzz/SnapshotFuzz.swift Tests/Fuzz/Bytes.swift "${objects[@]}" -llz4 2>&1 | grep -v "ld.gold: warning" || true
 test -x "$out/snapshot-fuzz"
 echo "built $out/request-fuzz, $out/log-fuzz and $out/snapshot-fuzz"

@@ -11,7 +11,7 @@ import Testing
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-netfuzz-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
         let server = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: data, environment: NetFuzz.serverEnvironment)
-        let port = try #require(try await server.listening())
+        let port = try await server.port()
         var settings = NetFuzz.Settings()
         settings.seconds = 5
         settings.clients = 8

@@ -123,11 +123,11 @@ import Testing
     }
 
     @Test func repliesNoServerGivesAndReusedIdsAreCaught() {
-        let expired = self.check([
+        let unexplained = self.check([
             Self.op(1, 0, 1, Self.hold("A1"), "OK h1 100 A1"),
             Self.op(1, 2, 3, .confirm(hold: "h1"), "ERR UNAVAILABLE the log cannot be written"),
         ])
-        #expect(expired?.contains("no correct server answers CONFIRM s h1") == true, "\(expired ?? "passed")")
+        #expect(unexplained?.contains("no correct server answers CONFIRM s h1") == true, "\(unexplained ?? "passed")")
         let reused = self.check([
             Self.op(1, 0, 1, Self.hold("A1"), "OK h1 100 A1"),
             Self.op(1, 2, 3, .release(hold: "h1"), "OK h1"),

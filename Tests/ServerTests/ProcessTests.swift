@@ -3,51 +3,24 @@ import NIOCore
 import Testing
 
 @testable import Server
+@testable import SeatLoad
 
 /// Goal: the real `seatd` binary keeps every acknowledged change across `kill -9` and SIGTERM: confirmed seats stay
 /// sold, holds keep their absolute expiry (an idempotency key returns the first reply byte for byte), a hold that
 /// lapsed while the server was down answers EXPIRED, and SIGTERM exits 0. Method: start the built binary on a temp
 /// data directory and port 0, talk to it over TCP, kill it, start it again.
 struct ProcessTests {
+    /// The built binary on `data` and port 0 (`SeatdProcess` of seat-load: the same launcher the fault runs use).
     final class Seatd {
-        let process = Process()
+        let server: SeatdProcess
         let port: Int
 
-        struct Failure: Error, CustomStringConvertible {
-            let output: String
-            var description: String { "seatd did not report its port; it printed:\n\(self.output)" }
+        init(data: String) async throws {
+            self.server = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: data)
+            self.port = try await self.server.port()
         }
 
-        init(data: String) throws {
-            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("seatd")
-            self.process.executableURL = binary
-            self.process.arguments = ["--data", data, "--port", "0"]
-            let output = Pipe()
-            self.process.standardOutput = output
-            try self.process.run()
-            // The log line "... host=127.0.0.1 port=<n> [Server] listening" gives the port bound.
-            var text = ""
-            let handle = output.fileHandleForReading
-            while !text.contains("listening") || !text.hasSuffix("\n") {
-                let chunk = handle.availableData
-                guard !chunk.isEmpty else { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            let line = text.split(separator: "\n").first { $0.hasSuffix(" listening") } ?? ""
-            guard let range = line.range(of: #"port=\d+"#, options: .regularExpression),
-                let port = Int(line[range].dropFirst(5))
-            else { throw Failure(output: text) }
-            self.port = port
-            // Keep draining the output so the server never blocks on a full pipe.
-            handle.readabilityHandler = { _ = $0.availableData }
-        }
-
-        func kill(_ signal: Int32) -> Int32 {
-            Foundation.kill(self.process.processIdentifier, signal)
-            self.process.waitUntilExit()
-            return self.process.terminationStatus
-        }
+        func kill(_ signal: Int32) -> Int32 { self.server.kill(signal) }
     }
 
     func exchange(_ port: Int, _ requests: [String]) async throws -> [String] {
@@ -62,7 +35,7 @@ struct ProcessTests {
     @Test func acknowledgedChangesSurviveKillAndTerm() async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-proc-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
-        var server = try Seatd(data: data)
+        var server = try await Seatd(data: data)
         _ = try await self.exchange(server.port, ["CREATE HALL h A=10 B=10", "CREATE SESSION s h"])
         var holds: [String] = []
         var keyed: [String] = []
@@ -82,7 +55,7 @@ struct ProcessTests {
         let short = try await self.exchange(server.port, ["HOLD s late A10 ttl=1"])[0]
         #expect(server.kill(SIGKILL) == SIGKILL)
 
-        server = try Seatd(data: data)
+        server = try await Seatd(data: data)
         let restarted = try await self.exchange(server.port, ["MAP s"])[0]
         #expect([map, mapWithLate].contains(restarted))
         for index in 0..<8 {
@@ -101,7 +74,7 @@ struct ProcessTests {
         #expect(after == map)
         #expect(server.kill(SIGTERM) == 0)
 
-        server = try Seatd(data: data)
+        server = try await Seatd(data: data)
         #expect(try await self.exchange(server.port, ["MAP s"])[0] == after)
         #expect(server.kill(SIGTERM) == 0)
     }
