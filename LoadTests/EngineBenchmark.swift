@@ -6,7 +6,8 @@ import WAL
 
 /// `seat-load engine`: the seat engine in-process, no network, many tasks over many sessions.
 /// Each task loops: HOLD 2 random seats of a random session; on OK, CONFIRM then CANCEL (half the time) or
-/// RELEASE. Every call is one operation; it prints operations/s, seat operations/s and latency percentiles.
+/// RELEASE. Every successful call is one operation; it prints successful operations/s, seat operations/s and their
+/// latency percentiles, and the refused calls by error kind (refusals are not work).
 /// With `--data <dir>` every change goes to a real write-ahead log there and each operation waits until it is
 /// durable (as a reply would); it then also prints the log's figures and times a full replay of the log.
 struct EngineBenchmark: AsyncParsableCommand {
@@ -68,18 +69,20 @@ struct EngineBenchmark: AsyncParsableCommand {
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
         var operations = 0
         var seatOperations = 0
-        var refusals = 0
+        var refusals: [String: Int] = [:]
         for result in results {
             histogram.add(result.latencyNs)
             operations += result.operations
             seatOperations += result.seatOperations
-            refusals += result.refusals
+            refusals.merge(result.refusals, uniquingKeysWith: +)
         }
         print("engine: \(self.sessions) sessions x \(self.rows * self.seatsPerRow) seats, \(self.tasks) tasks, "
               + String(format: "%.1f s", seconds))
-        print("\(Int(Double(operations) / seconds)) ops/s")
+        print("\(Int(Double(operations) / seconds)) ops/s (successful operations only)")
         print("\(Int(Double(seatOperations) / seconds)) seat ops/s")
-        print("operations \(operations), refused (TAKEN) \(refusals)")
+        let refused = refusals.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        print("operations \(operations), refused \(refusals.values.reduce(0, +))"
+              + (refused.isEmpty ? "" : " (\(refused.joined(separator: " ")))"))
         for percentile in [50.0, 90.0, 99.0, 99.9, 100.0] {
             let ns = histogram.valueAtPercentile(percentile)
             print(String(format: "p%-5g %8.2f us", percentile, Double(ns) / 1_000))
@@ -126,7 +129,7 @@ struct Worker: Sendable {
     struct Result: Sendable {
         var operations = 0
         var seatOperations = 0
-        var refusals = 0
+        var refusals: [String: Int] = [:]
         var latencyNs = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     }
 
@@ -144,29 +147,44 @@ struct Worker: Sendable {
             let session = self.sessions[Int(random.next() % UInt64(self.sessions.count))]
             let first = Int(random.next() % UInt64(self.labels.count - 1))
             let seats = [self.labels[first], self.labels[first + 1]]
-            let start = clock.now
+            var start = clock.now
             let held = await session.hold(customer: "c\(first)", selection: .explicit(seats))
-            try? await self.log?.waitDurable(through: held.lsn)
-            result.record(since: start, seats: 2, clock: clock)
-            guard case .success(let reply) = held.result else {
-                result.refusals += 1
-                continue
-            }
+            guard let reply = await self.finish(held, since: start, into: &result) else { continue }
+            start = clock.now
             if random.next() & 1 == 0 {
-                let confirmStart = clock.now
-                try? await self.log?.waitDurable(through: await session.confirm(reply.holdID).lsn)
-                result.record(since: confirmStart, seats: 2, clock: clock)
-                let cancelStart = clock.now
-                try? await self.log?.waitDurable(through: await session.cancel(reply.holdID).lsn)
-                result.record(since: cancelStart, seats: 2, clock: clock)
+                guard await self.finish(await session.confirm(reply.holdID), since: start, into: &result) != nil else {
+                    continue
+                }
+                start = clock.now
+                _ = await self.finish(await session.cancel(reply.holdID), since: start, into: &result)
             } else {
-                let releaseStart = clock.now
-                try? await self.log?.waitDurable(through: await session.release(reply.holdID).lsn)
-                result.record(since: releaseStart, seats: 2, clock: clock)
+                _ = await self.finish(await session.release(reply.holdID), since: start, into: &result)
             }
         }
         return result
     }
+
+    /// Waits until the operation's change is durable (with a log), then counts it: a success (its latency and
+    /// seats), or a refusal by error kind. Only successes count as work.
+    private func finish<Value>(
+        _ outcome: Outcome<Value>, since start: ContinuousClock.Instant, into result: inout Result
+    ) async -> Value? {
+        var failure: SeatError? = nil
+        do throws(SeatError) { try await self.log?.waitDurable(through: outcome.lsn) } catch { failure = error }
+        switch (outcome.result, failure) {
+        case (.success(let value), nil):
+            result.record(since: start, seats: 2, clock: ContinuousClock())
+            return value
+        case (.failure(let error), _), (.success, .some(let error)):
+            result.refusals[error.kind, default: 0] += 1
+            return nil
+        }
+    }
+}
+
+extension SeatError {
+    /// The case's name (`taken`, `soldOut`, ...), for counting refusals by kind.
+    var kind: String { String("\(self)".prefix { $0.isLetter }) }
 }
 
 extension Worker.Result {

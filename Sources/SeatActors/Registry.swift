@@ -91,13 +91,4 @@ public final class Registry: Sendable {
         for session in self.sessions { expired += await session.sweep() }
         return expired
     }
-
-    /// Sweeps every `intervalMs` until the task is cancelled: lapsed seats come back within a tick even when
-    /// nobody touches their session.
-    public func runSweeper(intervalMs: Int = 250) async {
-        while !Task.isCancelled {
-            _ = await self.sweep()
-            try? await Task.sleep(for: .milliseconds(intervalMs))
-        }
-    }
 }

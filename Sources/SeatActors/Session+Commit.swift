@@ -4,7 +4,7 @@ extension Session {
     func perform<Value: Sendable>(
         touching holdID: HoldID? = nil, _ body: (Int64) throws(SeatError) -> Value
     ) -> Outcome<Value> {
-        guard !self.dropped else { return Outcome(.failure(.noSuchSession(self.id)), lsn: 0) }
+        if let droppedLSN { return Outcome(.failure(.noSuchSession(self.id)), lsn: droppedLSN) }
         if let refusal = self.log.refusal { return Outcome(.failure(.unavailable(refusal)), lsn: self.state.lastLSN) }
         let now = self.clock.nowMs()
         let result: Result<Value, SeatError>
@@ -22,7 +22,7 @@ extension Session {
 
     /// Runs a read of the current state.
     func read<Value: Sendable>(_ body: (SessionState) -> Value) -> Outcome<Value> {
-        guard !self.dropped else { return Outcome(.failure(.noSuchSession(self.id)), lsn: 0) }
+        if let droppedLSN { return Outcome(.failure(.noSuchSession(self.id)), lsn: droppedLSN) }
         return Outcome(.success(body(self.state)), lsn: self.state.lastLSN)
     }
 

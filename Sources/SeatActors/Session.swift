@@ -6,7 +6,9 @@ public actor Session {
     public nonisolated let handle: SessionHandle
     public nonisolated let hall: Hall
     var state: SessionState
-    var dropped = false
+    /// The LSN of the session's drop record, once dropped: a NO_SUCH_SESSION from here waits for it to be durable.
+    var droppedLSN: LSN?
+    var dropped: Bool { self.droppedLSN != nil }
     let log: any ChangeLog
     let hub: EventHub
     let clock: any WallClock
@@ -26,8 +28,7 @@ public actor Session {
 
     // MARK: Changes
 
-    /// HOLD: explicit seats, BEST n or ANY n; all or nothing.
-    /// HOLD. `seatsMax` is the server's configured seats-per-hold limit (at most `Limits.seatsPerHoldMax`).
+    /// HOLD: explicit seats, BEST n or ANY n; all or nothing. `seatsMax` is the server's configured seats-per-hold limit (at most `Limits.seatsPerHoldMax`).
     public func hold(
         customer: String, selection: SeatSelection, ttlSeconds: Int? = nil, key: String? = nil,
         seatsMax: Int = Limits.seatsPerHoldMax
@@ -104,6 +105,12 @@ public actor Session {
         }
     }
 
+    /// A change naming a hold by a token of a form the server never issues: `NO_SUCH_HOLD`, after the checks every
+    /// change makes (a dropped session, an unavailable log).
+    public func noSuchHold(_ token: String) -> Outcome<Void> {
+        self.perform { _ throws(SeatError) in throw .noSuchHold(token) }
+    }
+
     /// Expires up to `max` lapsed holds; returns how many. The sweeper calls this about every tick.
     @discardableResult
     public func sweep(max: Int = Limits.expiredPerSweepMax) -> Int {
@@ -135,7 +142,7 @@ public actor Session {
     func drop() throws(SeatError) -> LSN {
         guard !self.dropped else { throw .noSuchSession(self.id) }
         let lsn = try self.log.append(.sessionDropped(self.handle), publish: nil)
-        self.dropped = true
+        self.droppedLSN = lsn
         return lsn
     }
 }

@@ -29,7 +29,7 @@ extension SessionState {
             self.applyCancelled(id, seats: seats)
         }
         self.lastLSN = lsn
-        if Self.checksInvariants { self.checkInvariants() }
+        if self.checksInvariantsNow { self.checkInvariants() }
     }
 
     /// Throws unless `change` applies to this state: what `apply` otherwise asserts. Recovery checks every record
@@ -64,7 +64,7 @@ extension SessionState {
         self.holds[record.holdID] = Hold(
             id: record.holdID, customer: record.customer, seats: record.seats, createdAtMs: record.createdAtMs,
             expiresAtMs: record.expiresAtMs, isSold: false, ref: nil, createdLSN: lsn)
-        self.holdsByCustomer[record.customer, default: []].append(record.holdID)
+        self.holdsByCustomer[record.customer, default: []].insert(record.holdID)
         self.seatsByCustomer[record.customer, default: 0] += record.seats.count
         if let key = record.key {
             precondition(self.keys[key] == nil, "idempotency key \(key) used twice")
@@ -100,7 +100,7 @@ extension SessionState {
     private mutating func forget(_ id: HoldID, freeing seats: [Int32]) {
         let hold = self.holds.removeValue(forKey: id)!
         for seat in seats { self.seats.free(Int(seat)) }
-        self.holdsByCustomer[hold.customer]!.removeAll { $0 == id }
+        self.holdsByCustomer[hold.customer]!.remove(id)
         if self.holdsByCustomer[hold.customer]!.isEmpty { self.holdsByCustomer[hold.customer] = nil }
         let left = self.seatsByCustomer[hold.customer]! - seats.count
         self.seatsByCustomer[hold.customer] = left == 0 ? nil : left

@@ -9,7 +9,7 @@ extension SessionState {
         }
         lines.append("keys \(self.keys.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.holdID)" })")
         lines.append("expired \(self.expiredOrder.map(\.description))")
-        lines.append("customers \(self.holdsByCustomer.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })")
+        lines.append("customers \(self.holdsByCustomer.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.sorted())" })")
         return lines.joined(separator: "\n")
     }
 }

@@ -65,7 +65,7 @@ extension SessionState {
                 if hold.isSold { self.seats.sell(Int(seat)) }
             }
             self.holds[hold.id] = hold
-            self.holdsByCustomer[hold.customer, default: []].append(hold.id)
+            self.holdsByCustomer[hold.customer, default: []].insert(hold.id)
             self.seatsByCustomer[hold.customer, default: 0] += hold.seats.count
             if !hold.isSold { self.expiries.insert(Expiry(expiresAtMs: hold.expiresAtMs, holdID: hold.id)) }
         }
@@ -74,6 +74,6 @@ extension SessionState {
         }
         self.expiredOrder = Deque(expired)
         self.expiredIDs = Set(expired)
-        if Self.checksInvariants { self.checkInvariants() }
+        if self.checksInvariantsNow { self.checkInvariants() }
     }
 }

@@ -32,8 +32,9 @@ public struct SessionState: Sendable {
     public internal(set) var seats: SeatMap
     /// Live holds and bookings.
     public internal(set) var holds: [HoldID: Hold] = [:]
-    /// Each customer's live holds and bookings, oldest first.
-    var holdsByCustomer: [String: [HoldID]] = [:]
+    /// Each customer's live holds and bookings. A set, so that forgetting one costs the same however many a
+    /// customer has (a box office may hold thousands); LIST orders them by creation.
+    var holdsByCustomer: [String: Set<HoldID>] = [:]
     /// Seats each customer holds or owns, for the per-customer limit.
     var seatsByCustomer: [String: Int] = [:]
     /// First reply of each idempotency key.
@@ -50,6 +51,14 @@ public struct SessionState: Sendable {
 
     /// Run `checkInvariants()` after every apply: on in debug builds (and so in tests), off in release.
     nonisolated(unsafe) public static var checksInvariants = _isDebugAssertConfiguration()
+    /// The check is O(capacity + holds), so after every apply it would make a large session's changes quadratic
+    /// in tests: past this many seats and holds together it runs only when called.
+    public static let invariantsSizeMax = 16_384
+
+    /// True when `apply` should check the invariants of this state.
+    var checksInvariantsNow: Bool {
+        Self.checksInvariants && self.seats.capacity + self.holds.count <= Self.invariantsSizeMax
+    }
 
     /// A new, empty session created by the record at `handle`.
     public init(handle: SessionHandle, config: SessionConfig, hall: Hall) {
@@ -94,9 +103,8 @@ public struct SessionState: Sendable {
 
     /// A customer's live holds and bookings, oldest first.
     public func list(customer: String) -> [CustomerHold] {
-        (self.holdsByCustomer[customer] ?? []).map { id in
-            let hold = self.holds[id]!
-            return CustomerHold(holdID: id, isSold: hold.isSold, seats: self.labels(hold.seats))
+        (self.holdsByCustomer[customer] ?? []).map { self.holds[$0]! }.sorted { $0.createdLSN < $1.createdLSN }.map {
+            CustomerHold(holdID: $0.id, isSold: $0.isSold, seats: self.labels($0.seats))
         }
     }
 

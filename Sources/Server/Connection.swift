@@ -32,17 +32,22 @@ struct Connection {
                     return
                 }
                 let replies = ReplyQueue(capacity: self.settings.pipelineDepthMax)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await self.write(replies, to: channel.channel) }
-                    // Shutting down: stop reading; what was read is still answered, then the connection closes.
-                    let subscription = await withGracefulShutdownHandler {
-                        await self.read(inbound, into: replies, group: &group, logger: logger)
-                    } onGracefulShutdown: {
-                        channel.channel.close(mode: .input, promise: nil)
+                // Shutting down: stop reading; what was read is still answered, then the connection closes, at the
+                // latest when the drain ends (whatever it is waiting for then: a slow reader, a client that does not
+                // close its side after QUIT).
+                try await withGracefulShutdownHandler {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await self.write(replies, to: channel.channel) }
+                        let subscription = await self.read(inbound, into: replies, group: &group, logger: logger)
+                        subscription?.cancel()
+                        replies.finish()
+                        try await group.waitForAll()
                     }
-                    subscription?.cancel()
-                    replies.finish()
-                    try await group.waitForAll()
+                } onGracefulShutdown: {
+                    self.server.beginDrain()
+                    channel.channel.close(mode: .input, promise: nil)
+                    let channel = channel.channel
+                    channel.eventLoop.scheduleTask(in: self.server.closeGrace) { channel.close(promise: nil) }
                 }
             }
         } catch {
@@ -70,26 +75,28 @@ struct Connection {
                 let request: Request
                 switch parsed {
                 case .failure(let error):
-                    await replies.put(.line(Reply.error(error.code.code, error.message), lsn: 0,
-                                            timing: .init(command: .invalid, startedNs: started)))
+                    // A watching connection takes only PING and QUIT: any other line, a known verb or not, is
+                    // BAD_REQUEST there.
+                    let reply = subscription == nil
+                        ? Reply.error(error.code.code, error.message) : Self.watchingOnly
+                    await replies.put(.text(reply, timing: .init(command: .invalid, startedNs: started)))
                     continue
                 case .success(let value): request = value
                 }
                 let timing = ReplyQueue.Timing(command: request.command, startedNs: started)
                 if subscription != nil, request != .ping, request != .quit {
-                    await replies.put(.line(Reply.error(.badRequest, "a watching connection only takes PING and QUIT"),
-                                            lsn: 0, timing: timing))
+                    await replies.put(.text(Self.watchingOnly, timing: timing))
                     continue
                 }
                 switch await self.dispatcher.execute(request, state: &state) {
-                case .reply(let text, let lsn):
-                    await replies.put(.line(text, lsn: lsn, epoch: state.epoch, timing: timing))
+                case .reply(let body, let lsn):
+                    await replies.put(.line(body, lsn: lsn, epoch: state.epoch, timing: timing))
                 case .quit:
-                    await replies.put(.line("OK BYE", lsn: 0, timing: timing))
+                    await replies.put(.text("OK BYE", timing: timing))
                     await replies.put(.close)
                     return subscription
                 case .watch(let session):
-                    await replies.put(.line("OK", lsn: 0, timing: timing))
+                    await replies.put(.text("OK", timing: timing))
                     let events = self.dispatcher.service.registry.hub.subscribe(
                         session: session, bufferMax: self.settings.watchEventsMax)
                     subscription = events
@@ -105,33 +112,35 @@ struct Connection {
         return subscription
     }
 
+    private static let watchingOnly = Reply.error(.badRequest, "a watching connection only takes PING and QUIT")
+
     private func tooLong(_ replies: ReplyQueue, logger: Logger) async {
         logger.debug("line too long")
-        await replies.put(.line(Reply.error(.lineTooLong, "a line may have at most \(self.settings.lineBytesMax) bytes"),
-                                lsn: 0, timing: .init(command: .invalid, startedNs: DispatchTime.now().uptimeNanoseconds)))
+        await replies.put(.text(Reply.error(.lineTooLong, "a line may have at most \(self.settings.lineBytesMax) bytes"),
+                                timing: .init(command: .invalid, startedNs: DispatchTime.now().uptimeNanoseconds)))
         await replies.put(.close)
     }
 
     /// Forwards events to a watching connection; a subscriber that fell behind gets `ERR BUSY` and is closed.
     private static func stream(_ subscription: EventSubscription, into replies: ReplyQueue, logger: Logger) async {
         for await event in subscription.events {
-            await replies.put(.line(Reply.event(event), lsn: event.seq, epoch: event.epoch))
+            await replies.put(.line(.line(Reply.event(event)), lsn: event.seq, epoch: event.epoch))
         }
         if subscription.overflowed {
             logger.info("watcher cut off: events were not read fast enough")
-            await replies.put(.line(Reply.error(.busy, "events were not read fast enough"), lsn: 0))
+            await replies.put(.text(Reply.error(.busy, "events were not read fast enough")))
             await replies.put(.close)
         }
     }
 
-    /// Writes queued replies, each batch once the log is durable through it, with one flush per batch.
-    /// After a `.close` it half-closes and waits for the client to close (the reader then ends too), at most the grace.
+    /// Writes queued replies, each batch once the log is durable through it, with one flush per batch. When the
+    /// replies end (QUIT, a line too long, a watcher cut off, EOF, shutdown) it waits for the last batch to reach the
+    /// socket, so closing never drops replies NIO still holds, and on a close or a shutdown half-closes and waits for
+    /// the client to close: each wait at most the close grace (while shutting down, what is left of the drain).
     private func write(_ replies: ReplyQueue, to channel: any Channel) async throws {
         let metrics = self.dispatcher.metrics
         var closing = false
-        // A client that reads nothing gets a grace period (5 s) before the connection is closed under it.
-        let grace = TimeAmount.seconds(self.settings.closeGraceSeconds)
-        var deadline: Scheduled<Void>? = nil
+        var lastWritten: EventLoopFuture<Void>? = nil
         while !closing, let batch = await replies.takeAll() {
             var buffers: [ByteBuffer] = []
             buffers.reserveCapacity(batch.count)
@@ -147,8 +156,9 @@ struct Connection {
                 ? await self.dispatcher.failure(awaitingDurability: through, epoch: epochs.first ?? 0) == nil : false
             for item in batch {
                 switch item {
-                case .line(let text, let lsn, let epoch, let timing):
-                    let reply = durable ? text : await self.dispatcher.settle(text, lsn: lsn, epoch: epoch)
+                case .line(let body, let lsn, let epoch, let timing):
+                    let reply = durable
+                        ? self.dispatcher.render(body) : await self.dispatcher.settle(body, lsn: lsn, epoch: epoch)
                     buffers.append(ByteBuffer(string: reply + "\n"))
                     if let timing {
                         metrics.record(timing.command, reply: reply,
@@ -161,29 +171,26 @@ struct Connection {
             }
             guard let last = buffers.popLast() else { continue }
             // Straight to the channel (the task runs on its event loop): one flush per batch, and a future that
-            // completes once the batch is on the wire. Waiting on it only while the socket is backed up is the
-            // backpressure; waiting on it before a close means closing never cuts replies short.
+            // completes once the batch is on the wire. Waiting on it while the socket is backed up is the
+            // backpressure.
             for buffer in buffers { channel.write(buffer, promise: nil) }
             let promise = channel.eventLoop.makePromise(of: Void.self)
             channel.writeAndFlush(last, promise: promise)
-            let written = promise.futureResult
-            guard closing else {
-                if !channel.isWritable { try await written.get() }
-                continue
-            }
-            deadline = channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
-            try? await written.get()
+            lastWritten = promise.futureResult
+            if !closing, !channel.isWritable { try await promise.futureResult.get() }
         }
-        guard closing else { return }
-        // Closing (QUIT, a line too long, a watcher cut off): half-close, so a FIN follows the last reply, and keep
-        // the socket until the client has read to the end and closed its side (the reader then ends too), or the
-        // grace runs out. Closing it at once would leave unsent bytes in an orphaned kernel socket, which Linux may
-        // reset before a slow reader gets them: the last reply would arrive cut.
+        let draining = self.server.isDraining
+        let closer = channel.eventLoop.scheduleTask(in: self.server.closeGrace) { channel.close(promise: nil) }
+        defer { closer.cancel() }
+        try? await lastWritten?.get()
+        guard closing || draining else { return }
+        // Half-close, so a FIN follows the last reply, and keep the socket until the client has read to the end and
+        // closed its side (the reader then ends too), or the grace runs out. Closing it at once would leave unsent
+        // bytes in an orphaned kernel socket, which Linux may reset before a slow reader gets them: the last reply
+        // would arrive cut.
         replies.finish()
-        let closer = deadline ?? channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
         channel.close(mode: .output, promise: nil)
         try? await channel.closeFuture.get()
-        closer.cancel()
         throw CancellationError()
     }
 }

@@ -8,12 +8,22 @@ import WAL
 final class Dispatcher: Sendable {
     /// What a request leads to.
     enum Outcome: Sendable, Equatable {
-        /// A reply line to send once the log is durable through the LSN.
-        case reply(String, lsn: LSN)
+        /// A reply to send once the log is durable through the LSN: every change the request observed.
+        case reply(Body, lsn: LSN)
         /// `OK`, then the connection only streams events of the session (nil: all).
         case watch(session: String?)
         /// `OK BYE`, then close.
         case quit
+
+        /// A reply line, or STATS, whose `durable_lsn` is read when the reply is released.
+        static func line(_ text: String, lsn: LSN) -> Outcome { .reply(.line(text), lsn: lsn) }
+    }
+
+    /// A reply before it is released.
+    enum Body: Sendable, Equatable {
+        case line(String)
+        /// Rendered at release, so that its `durable_lsn` covers every LSN it counts.
+        case stats(Statistics)
     }
 
     /// Per-connection state the dispatcher reads and changes.
@@ -44,11 +54,24 @@ final class Dispatcher: Sendable {
         self.seatsPerHoldMax = seatsPerHoldMax
     }
 
-    /// Waits until the log is durable through `lsn`, then returns the reply to send: `line`, or `ERR UNAVAILABLE`
-    /// when the changes it reflects will never be durable.
-    func settle(_ line: String, lsn: LSN, epoch: Int) async -> String {
-        await self.failure(awaitingDurability: lsn, epoch: epoch) ?? line
+    /// Waits until the log is durable through `lsn`, then returns the reply to send: `body` rendered, or
+    /// `ERR UNAVAILABLE` when the changes it reflects will never be durable.
+    func settle(_ body: Body, lsn: LSN, epoch: Int) async -> String {
+        await self.failure(awaitingDurability: lsn, epoch: epoch) ?? self.render(body)
     }
+
+    /// The text of a reply that may be released now (its LSN is durable).
+    func render(_ body: Body) -> String {
+        switch body {
+        case .line(let text): return text
+        case .stats(var stats):
+            stats.durableLSN = self.durableLSN
+            return stats.reply
+        }
+    }
+
+    /// The last LSN known durable in the current generation.
+    var durableLSN: LSN { self.service.writer?.durableLSN ?? self.service.registry.log.lastLSN }
 
     /// Waits until the log of generation `epoch` is durable through `lsn`; nil then, or the error reply if it never
     /// will be.
@@ -68,71 +91,78 @@ final class Dispatcher: Sendable {
     func execute(_ request: Request, state: inout ConnectionState) async -> Outcome {
         let (registry, epoch) = self.service.current
         state.epoch = epoch
-        let settled = registry.log.lastLSN
-        if case .auth(let token) = request {
-            guard let role = self.role(of: token) else { return .reply(Reply.error(.noAuth, "invalid token"), lsn: 0) }
-            state.role = role
-            return .reply(Reply.ok(role.rawValue), lsn: 0)
-        }
-        guard let role = state.role ?? (request.allowedUnauthenticated ? .reader : nil) else {
-            return .reply(Reply.error(.noAuth, "authenticate first: AUTH <token>"), lsn: 0)
-        }
-        guard role >= request.roleRequired else {
-            return .reply(Reply.error(.forbidden, "\(role.rawValue) may not do that"), lsn: 0)
-        }
+        if let refusal = self.authorization(of: request, state.role) { return refusal }
+        // A refusal waits for the log's last LSN read after the refusal was decided: whatever it observed (a hall
+        // or session that exists, one that was dropped) is at or below it.
+        func refused(_ error: SeatError) -> Outcome { .line(Reply.error(error), lsn: registry.log.lastLSN) }
         switch request {
-        case .ping: return .reply(Reply.ok("PONG"), lsn: 0)
+        case .auth(let token):
+            guard let role = self.role(of: token) else { return .line(Reply.error(.noAuth, "invalid token"), lsn: 0) }
+            state.role = role
+            return .line(Reply.ok(role.rawValue), lsn: 0)
+        case .ping: return .line(Reply.ok("PONG"), lsn: 0)
         case .quit: return .quit
         case .watch(let session):
-            if let session, registry.session(session) == nil {
-                return .reply(Reply.error(.noSuchSession, "no session \(session)"), lsn: settled)
-            }
+            if let session, registry.session(session) == nil { return refused(.noSuchSession(session)) }
             return .watch(session: session)
-        case .stats: return .reply(await self.statistics().reply, lsn: settled)
+        case .stats:
+            let stats = await self.statistics(of: registry)
+            return .reply(.stats(stats), lsn: stats.lastLSN)
         case .snapshot:
-            do { return .reply(Reply.ok("\(try await self.service.takeSnapshot())"), lsn: 0) } catch {
-                return .reply(Reply.error(.unavailable, "snapshot failed: \(error)"), lsn: 0)
+            do { return .line(Reply.ok("\(try await self.service.takeSnapshot())"), lsn: 0) } catch {
+                return .line(Reply.error(.unavailable, "snapshot failed: \(error)"), lsn: 0)
             }
         case .createHall(let id, let rows):
             do {
                 let (hall, lsn) = try registry.createHall(id: id, rows: rows)
-                return .reply(Reply.ok(id, "\(hall.capacity)"), lsn: lsn)
-            } catch { return .reply(Reply.error(error), lsn: settled) }
+                return .line(Reply.ok(id, "\(hall.capacity)"), lsn: lsn)
+            } catch { return refused(error) }
         case .createSession(let id, let hall, let ttl, let maxTTL, let limit):
             do {
                 let config = try SessionConfig(
                     id: id, hallID: hall, ttlSeconds: ttl ?? SessionConfig.ttlSecondsDefault,
                     maxTTLSeconds: maxTTL ?? max(SessionConfig.maxTTLSecondsDefault, ttl ?? 0), customerSeatsMax: limit)
                 let session = try registry.createSession(config)
-                return .reply(Reply.ok(id, "\(session.hall.capacity)"), lsn: session.handle)
-            } catch { return .reply(Reply.error(error), lsn: settled) }
+                return .line(Reply.ok(id, "\(session.hall.capacity)"), lsn: session.handle)
+            } catch { return refused(error) }
         case .dropSession(let id):
-            do { return .reply(Reply.ok(id), lsn: try await registry.dropSession(id)) } catch {
-                return .reply(Reply.error(error), lsn: settled)
+            do { return .line(Reply.ok(id), lsn: try await registry.dropSession(id)) } catch { return refused(error) }
+        case .hold, .extend, .confirm, .release, .cancel, .avail, .map, .list:
+            guard let id = request.sessionID, let session = registry.session(id) else {
+                return refused(.noSuchSession(request.sessionID ?? ""))
             }
-        default:
-            return await self.executeInSession(request, registry: registry)
+            return await self.execute(request, in: session)
         }
     }
 
-    /// Requests that go to one session's actor.
-    private func executeInSession(_ request: Request, registry: Registry) async -> Outcome {
-        guard let id = request.sessionID, let session = registry.session(id) else {
-            return .reply(Reply.error(.noSuchSession, "no session \(request.sessionID ?? "")"), lsn: registry.log.lastLSN)
+    /// NOAUTH or FORBIDDEN when the connection's role may not send `request`; nil when it may.
+    private func authorization(of request: Request, _ granted: Role?) -> Outcome? {
+        if case .auth = request { return nil }
+        guard let role = granted ?? (request.allowedUnauthenticated ? .reader : nil) else {
+            return .line(Reply.error(.noAuth, "authenticate first: AUTH <token>"), lsn: 0)
         }
+        guard role >= request.roleRequired else {
+            return .line(Reply.error(.forbidden, "\(role.rawValue) may not do that"), lsn: 0)
+        }
+        return nil
+    }
+
+    /// Requests that go to one session's actor.
+    private func execute(_ request: Request, in session: Session) async -> Outcome {
+        if let token = request.unissuedHold { return Self.reply(await session.noSuchHold(token)) { _ in "" } }
         switch request {
         case .hold(_, let customer, let selection, let ttl, let key):
             let outcome = await session.hold(
                 customer: customer, selection: selection, ttlSeconds: ttl, key: key, seatsMax: self.seatsPerHoldMax)
             if case .failure(let error) = outcome.result, error.isConflict { self.conflicts.add(1, ordering: .relaxed) }
             return Self.reply(outcome, Reply.hold)
-        case .extend(_, let hold, let ttl):
+        case .extend(_, .id(let hold), let ttl):
             return Self.reply(await session.extend(hold, ttlSeconds: ttl)) { Reply.ok("\($0.holdID)", "\($0.expiresAtMs)") }
-        case .confirm(_, let hold, let ref):
+        case .confirm(_, .id(let hold), let ref):
             return Self.reply(await session.confirm(hold, ref: ref), Reply.holdSeats)
-        case .release(_, let hold):
+        case .release(_, .id(let hold)):
             return Self.reply(await session.release(hold)) { Reply.ok("\($0)") }
-        case .cancel(_, let hold, let seats):
+        case .cancel(_, .id(let hold), let seats):
             return Self.reply(await session.cancel(hold, seats: seats), Reply.holdSeats)
         case .avail:
             return Self.reply(await session.counts()) { Reply.ok("free=\($0.free)", "held=\($0.held)", "sold=\($0.sold)") }
@@ -140,15 +170,16 @@ final class Dispatcher: Sendable {
             return Self.reply(await session.map(), Reply.map)
         case .list(_, let customer):
             return Self.reply(await session.list(customer: customer), Reply.list)
-        default:
+        case .extend(_, .unissued, _), .confirm(_, .unissued, _), .release(_, .unissued), .cancel(_, .unissued, _),
+            .ping, .auth, .createHall, .createSession, .dropSession, .watch, .stats, .snapshot, .quit:
             preconditionFailure("\(request) is not a session request")
         }
     }
 
     private static func reply<Value>(_ outcome: SeatActors.Outcome<Value>, _ format: (Value) -> String) -> Outcome {
         switch outcome.result {
-        case .success(let value): .reply(format(value), lsn: outcome.lsn)
-        case .failure(let error): .reply(Reply.error(error), lsn: outcome.lsn)
+        case .success(let value): .line(format(value), lsn: outcome.lsn)
+        case .failure(let error): .line(Reply.error(error), lsn: outcome.lsn)
         }
     }
 
@@ -161,16 +192,18 @@ final class Dispatcher: Sendable {
         return found
     }
 
+    /// Compares in time that depends only on the lengths. The whole length difference takes part (folded into a
+    /// byte, lengths 256 apart would compare equal when the longer one ends in NULs).
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        var difference = UInt64(truncatingIfNeeded: a.count ^ b.count)
         for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+            difference |= UInt64((index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0))
         }
         return difference == 0
     }
 
     /// What STATS reports and the metrics gauges show.
-    struct Statistics: Sendable {
+    struct Statistics: Sendable, Equatable {
         var halls = 0, sessions = 0, holdsLive = 0, seatsHeld = 0, seatsSold = 0, confirms = 0, conflicts = 0
         var connections = 0, lastLSN: LSN = 0, durableLSN: LSN = 0, walBytes: UInt64 = 0, uptimeSeconds: Int64 = 0
 
@@ -183,8 +216,11 @@ final class Dispatcher: Sendable {
         }
     }
 
-    func statistics() async -> Statistics {
-        let registry = self.service.registry
+    /// The figures of the current registry. `lastLSN` is read after every session's figures, so it covers every
+    /// change they count; `durableLSN` is read here too (STATS reads it again when its reply is released).
+    func statistics() async -> Statistics { await self.statistics(of: self.service.registry) }
+
+    private func statistics(of registry: Registry) async -> Statistics {
         var stats = Statistics()
         for session in registry.sessions {
             guard let state = await session.image() else { continue }
@@ -198,7 +234,7 @@ final class Dispatcher: Sendable {
         stats.conflicts = self.conflicts.load(ordering: .relaxed)
         stats.connections = self.connections.load(ordering: .relaxed)
         stats.lastLSN = registry.log.lastLSN
-        stats.durableLSN = writer?.durableLSN ?? registry.log.lastLSN
+        stats.durableLSN = writer?.durableLSN ?? stats.lastLSN
         stats.walBytes = writer?.statistics.bytesWritten ?? 0
         stats.uptimeSeconds = self.startedAt.duration(to: .now).components.seconds
         return stats
@@ -226,6 +262,18 @@ extension Request {
             session
         case .watch(let session): session
         case .ping, .auth, .createHall, .createSession, .stats, .snapshot, .quit: nil
+        }
+    }
+}
+
+extension Request {
+    /// The token of a change that names a hold by a token the server never issues.
+    var unissuedHold: String? {
+        switch self {
+        case .extend(_, .unissued(let token), _), .confirm(_, .unissued(let token), _), .release(_, .unissued(let token)),
+            .cancel(_, .unissued(let token), _):
+            token
+        default: nil
         }
     }
 }

@@ -9,9 +9,12 @@ final class ReplyQueue: Sendable {
     enum Item: Sendable {
         /// A line to send once the log of generation `epoch` is durable through the LSN; `timing` when it answers
         /// a request.
-        case line(String, lsn: LSN, epoch: Int = 0, timing: Timing? = nil)
+        case line(Dispatcher.Body, lsn: LSN, epoch: Int = 0, timing: Timing? = nil)
         /// Send what came before, then close the connection.
         case close
+
+        /// A line that reflects no change: it may leave at once.
+        static func text(_ text: String, timing: Timing? = nil) -> Item { .line(.line(text), lsn: 0, timing: timing) }
     }
 
     /// The request a reply answers and when it was read, for the latency metric.

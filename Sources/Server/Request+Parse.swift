@@ -5,6 +5,8 @@ extension Request {
     /// The largest count BEST/ANY may name in a request; the engine's seats-per-hold limit is lower and answers
     /// LIMIT, this bound only keeps absurd numbers out of the parser.
     static let countMax = 1_000_000
+    /// The longest auth token, in bytes.
+    static let tokenBytesMax = 256
 
     /// Parses one line (without its LF; a trailing CR is dropped). nil for a blank line, which gets no reply.
     public static func parse(_ line: Substring) -> Result<Request, ProtocolError>? {
@@ -29,7 +31,7 @@ extension Request {
         case "QUIT": try Self.count(args, 0, "QUIT"); return .quit
         case "AUTH":
             try Self.count(args, 1, "AUTH <token>")
-            return .auth(token: String(args.first!))
+            return .auth(token: try Self.token(args.first!))
         case "CREATE": return try Self.parseCreate(args)
         case "DROP":
             guard args.count == 2, args.first!.uppercased() == "SESSION" else {
@@ -136,11 +138,24 @@ extension Request {
         return String(token)
     }
 
-    private static func sessionAndHold(_ args: ArraySlice<Substring>) throws(ProtocolError) -> (String, HoldID) {
+    /// An auth token: 1..`tokenBytesMax` visible ASCII characters (no spaces or control bytes).
+    static func token(_ token: Substring) throws(ProtocolError) -> String {
+        guard Self.isToken(token) else {
+            throw .bad("a token is 1-\(Self.tokenBytesMax) visible ASCII characters, without spaces or control bytes")
+        }
+        return String(token)
+    }
+
+    /// True for the form of an auth token (AUTH's argument and every configured token).
+    static func isToken(_ token: Substring) -> Bool {
+        let utf8 = token.utf8
+        return !utf8.isEmpty && utf8.count <= Self.tokenBytesMax && utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+
+    private static func sessionAndHold(_ args: ArraySlice<Substring>) throws(ProtocolError) -> (String, HoldRef) {
         let session = try Self.id(args.first!, "session")
-        let token = args.dropFirst().first!
-        guard let hold = HoldID(token) else { throw .bad("hold id must be 16 hex digits") }
-        return (session, hold)
+        let token = try Self.id(args.dropFirst().first!, "hold")
+        return (session, HoldID(token[...]).map(HoldRef.id) ?? .unissued(token))
     }
 
     /// A positive decimal integer without sign or leading zero, at most `max`.

@@ -8,10 +8,10 @@ public enum Request: Sendable, Equatable {
     case createSession(id: String, hall: String, ttlSeconds: Int?, maxTTLSeconds: Int?, limit: Int?)
     case dropSession(String)
     case hold(session: String, customer: String, selection: SeatSelection, ttlSeconds: Int?, key: String?)
-    case extend(session: String, hold: HoldID, ttlSeconds: Int)
-    case confirm(session: String, hold: HoldID, ref: String?)
-    case release(session: String, hold: HoldID)
-    case cancel(session: String, hold: HoldID, seats: [SeatLabel]?)
+    case extend(session: String, hold: HoldRef, ttlSeconds: Int)
+    case confirm(session: String, hold: HoldRef, ref: String?)
+    case release(session: String, hold: HoldRef)
+    case cancel(session: String, hold: HoldRef, seats: [SeatLabel]?)
     case avail(session: String)
     case map(session: String)
     case list(session: String, customer: String)
@@ -20,6 +20,21 @@ public enum Request: Sendable, Equatable {
     case stats
     case snapshot
     case quit
+}
+
+/// A hold as a request names it. The server chooses hold ids and the protocol gives clients no form for them, so
+/// any well-formed id (`[A-Za-z0-9._:-]`, 1..64 characters) may name a hold: one of the form the server issues,
+/// or a token no hold of any session can have, which the session answers with `NO_SUCH_HOLD`.
+public enum HoldRef: Sendable, Equatable, CustomStringConvertible {
+    case id(HoldID)
+    case unissued(String)
+
+    public var description: String {
+        switch self {
+        case .id(let id): id.description
+        case .unissued(let token): token
+        }
+    }
 }
 
 /// Why a line is not a request: `BAD_REQUEST` or `UNKNOWN_COMMAND`, with a message.

@@ -29,6 +29,10 @@ struct ServerSettings: Sendable {
     /// read before it is closed under the client. Not in the configuration: tests that hold a client's reads
     /// back on purpose on a loaded machine lengthen it.
     var closeGraceSeconds: Int64 = 5
+    /// Seconds from SIGTERM (graceful shutdown) within which every connection sends what it owes and closes: the
+    /// close grace is cut to what is left of it, so the process exits within 5 s (the service group's limit is 4 s,
+    /// and the snapshot at shutdown comes after the connections). Not in the configuration.
+    var shutdownDrainSeconds: Int64 = 3
 
     /// Events buffered per watcher: the byte budget over the longest event line (a hold of the most seats, each
     /// at most 7 characters and a space, after ~130 characters of type, ids and seq).
@@ -46,6 +50,8 @@ final class SeatServer: Service, Sendable {
     let onBound: @Sendable (Int) -> Void
     /// The event loops of the listening socket and its connections.
     let group: any EventLoopGroup
+    /// When connections must be closed by, once a graceful shutdown began.
+    private let drainDeadline = Mutex<ContinuousClock.Instant?>(nil)
 
     init(
         settings: ServerSettings, dispatcher: Dispatcher, logger: Logger = Logger(label: "seatd.server"),
@@ -95,10 +101,33 @@ final class SeatServer: Service, Sendable {
                 }
             }
         } onGracefulShutdown: {
+            self.beginDrain()
             self.logger.info("stopped accepting connections")
             channel.channel.close(promise: nil)
         }
     }
+
+    /// Starts the shutdown drain (the first call sets its deadline; connections call it too, as their shutdown
+    /// handlers may run first).
+    func beginDrain() {
+        self.drainDeadline.withLock { deadline in
+            if deadline == nil { deadline = .now + .seconds(self.settings.shutdownDrainSeconds) }
+        }
+    }
+
+    /// How long a connection may still wait for a client to read its last replies: the close grace, or while
+    /// shutting down what is left of the drain.
+    var closeGrace: TimeAmount {
+        guard let deadline = self.drainDeadline.withLock({ $0 }) else {
+            return .seconds(self.settings.closeGraceSeconds)
+        }
+        let left = ContinuousClock.now.duration(to: deadline)
+        let nanoseconds = left.components.seconds * 1_000_000_000 + left.components.attoseconds / 1_000_000_000
+        return .nanoseconds(max(0, min(nanoseconds, self.settings.closeGraceSeconds * 1_000_000_000)))
+    }
+
+    /// True once a graceful shutdown began.
+    var isDraining: Bool { self.drainDeadline.withLock { $0 != nil } }
 }
 
 /// Closes a connection that was silent both ways for the idle timeout.

@@ -189,7 +189,7 @@ struct Maintenance: Service {
         } catch {
             logger.warning("no snapshot at shutdown: \(error)")
         }
-        service.close()
+        await service.shutDown()
     }
 
     static func snapshots(_ service: LogService, everyRecords: UInt64, everySeconds: Int, logger: Logger) async {

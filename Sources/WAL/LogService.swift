@@ -33,6 +33,9 @@ public final class LogService: Sendable {
     }
 
     private let generation: Mutex<Generation>
+    /// The snapshot being taken, if one is: snapshots are taken one at a time (two at once would write the same
+    /// temp file, and one's prune would remove the other's).
+    private let snapshotting = Mutex<Task<LSN, any Error>?>(nil)
     public let data: String
     let storage: any Storage
     let options: LogWriter.Options
@@ -127,9 +130,34 @@ public final class LogService: Sendable {
         return true
     }
 
-    /// A snapshot now (and the deletion of the segments it lets go).
+    /// A snapshot that covers every change made before the call (and the deletion of the segments it lets go).
+    /// Snapshots are taken one at a time: a call while one is being taken waits for it, and takes another if that
+    /// one started too early to cover what this call must.
     @discardableResult
     public func takeSnapshot() async throws(WALError) -> LSN {
+        let wanted = self.registry.log.lastLSN
+        while true {
+            let (task, started) = self.snapshotting.withLock { running -> (Task<LSN, any Error>, Bool) in
+                if let running { return (running, false) }
+                let task = Task<LSN, any Error> {
+                    defer { self.snapshotting.withLock { $0 = nil } }
+                    return try await self.snapshotNow()
+                }
+                running = task
+                return (task, true)
+            }
+            do {
+                let lsn = try await task.value
+                if started || lsn >= wanted { return lsn }
+            } catch let error as WALError {
+                throw error
+            } catch {
+                throw .unavailable("snapshot failed: \(error)")
+            }
+        }
+    }
+
+    private func snapshotNow() async throws(WALError) -> LSN {
         let (registry, writer) = self.generation.withLock { ($0.registry, $0.writer) }
         guard let writer else { throw .unavailable(self.unavailableReason ?? "log unavailable") }
         return try await Snapshotter(
@@ -145,11 +173,16 @@ public final class LogService: Sendable {
     public func supervise(retryMs: Int = 1_000, checkMs: Int = 50, onEvent: @Sendable (String) -> Void) async {
         var lastTry = ContinuousClock.now
         while !Task.isCancelled {
+            // Closing the failed writer and reloading the durable state block: on the I/O thread.
             do {
-                if try self.handleFailure() { onEvent(self.unavailableReason ?? "log unavailable") }
+                if self.writer?.failed != nil, try await BlockingIO.shared.run({ () throws(WALError) in try self.handleFailure() }) {
+                    onEvent(self.unavailableReason ?? "log unavailable")
+                }
                 if self.unavailableReason != nil, lastTry.duration(to: .now) >= .milliseconds(retryMs) {
                     lastTry = .now
-                    if try self.tryResume() { onEvent("the log takes changes again") }
+                    if try await BlockingIO.shared.run({ () throws(WALError) in try self.tryResume() }) {
+                        onEvent("the log takes changes again")
+                    }
                 }
             } catch {
                 onEvent("the log is still unavailable: \(error)")
@@ -158,9 +191,15 @@ public final class LogService: Sendable {
         }
     }
 
-    /// Closes the writer (everything appended is written and synced first).
+    /// Closes the writer (everything appended is written and synced first). Blocks until it is: from async code,
+    /// call `shutDown()`.
     public func close() {
         self.writer?.close()
+    }
+
+    /// `close()` on the I/O thread, so that waiting for the last fsync holds no thread of the cooperative pool.
+    public func shutDown() async {
+        await BlockingIO.shared.run { self.close() }
     }
 
     private func durableState(through lsn: LSN) throws(WALError) -> RegistryState {

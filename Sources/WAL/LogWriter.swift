@@ -80,9 +80,11 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         } else if freshSegment {
             try self.roll(firstLSN: lastLSN + 1)
         }
-        let thread = Thread { [self] in self.runWriter() }
-        thread.name = "seatd-wal"
-        thread.start()
+        // Named from inside: on Linux a name set before start does not reach the kernel's thread name.
+        Thread.detachNewThread { [self] in
+            Thread.current.name = "seatd-wal"
+            self.runWriter()
+        }
     }
 
     // MARK: ChangeLog

@@ -38,9 +38,13 @@ public final class Snapshotter: Sendable {
         do { try await self.writer.waitDurable(through: max(newest, lsn)) } catch {
             throw .unavailable("the log failed before the snapshot was durable: \(error)")
         }
-        try self.store.write(SnapshotImage(lsn: lsn, halls: halls, sessions: sessions))
-        try self.store.prune()
-        if let oldest = try self.store.lsns().first { try self.deleteSegments(coveredThrough: oldest) }
+        // Encoding, writing and fsyncing block: on a thread of their own, never the cooperative pool's.
+        let image = SnapshotImage(lsn: lsn, halls: halls, sessions: sessions)
+        try await BlockingIO.shared.run { () throws(WALError) in
+            try self.store.write(image)
+            try self.store.prune()
+            if let oldest = try self.store.lsns().first { try self.deleteSegments(coveredThrough: oldest) }
+        }
         return lsn
     }
 
@@ -54,27 +58,6 @@ public final class Snapshotter: Sendable {
             deleted = true
         }
         if deleted { try self.storage.syncDirectory(self.walDirectory) }
-    }
-
-    /// Takes a snapshot whenever `records` changes or `seconds` have passed with at least one change, until the
-    /// task is cancelled. Failures are handed to `onError` and retried at the next trigger.
-    public func run(everyRecords records: UInt64, everySeconds seconds: Int, onError: @Sendable (WALError) -> Void)
-        async
-    {
-        var lastLSN = self.writer.lastLSN
-        var lastTime = ContinuousClock.now
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(200))
-            let current = self.writer.lastLSN
-            let due = current - lastLSN >= records || (current > lastLSN && lastTime.duration(to: .now) >= .seconds(seconds))
-            guard due else { continue }
-            do {
-                lastLSN = try await self.take()
-                lastTime = .now
-            } catch {
-                onError(error)
-            }
-        }
     }
 }
 

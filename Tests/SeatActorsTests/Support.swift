@@ -36,6 +36,12 @@ struct Driver {
         self.lsn = 1
     }
 
+    /// A driver of an existing state (a hall built in code).
+    init(state: SessionState) {
+        self.state = state
+        self.lsn = state.lastLSN
+    }
+
     mutating func commit(_ change: SessionChange) {
         self.lsn += 1
         self.state.apply(change, lsn: self.lsn)

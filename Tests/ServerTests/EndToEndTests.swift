@@ -163,6 +163,21 @@ struct EndToEndTests {
         }
     }
 
+    /// A watching connection takes only PING and QUIT: every other line, a known verb or not, is BAD_REQUEST.
+    @Test func aWatchingConnectionAnswersEveryOtherLineWithBadRequest() async throws {
+        try await self.withServer { port in
+            try await self.withClient(port) { lines, out in
+                try await Self.send(out, "WATCH *\nFROB\nAVAIL s\nHOLD s\nPING now\nPING\nQUIT\n")
+                #expect(try await Self.line(&lines) == "OK")
+                for _ in 0..<4 {
+                    #expect(try await Self.line(&lines) == "ERR BAD_REQUEST a watching connection only takes PING and QUIT")
+                }
+                #expect(try await Self.line(&lines) == "OK PONG")
+                #expect(try await Self.line(&lines) == "OK BYE")
+            }
+        }
+    }
+
     @Test func aLineTooLongClosesOnlyThatConnection() async throws {
         try await self.withServer { port in
             try await self.withClient(port) { lines, out in

@@ -1,4 +1,5 @@
 import Foundation
+import SeatActors
 import NIOCore
 import Testing
 
@@ -77,5 +78,101 @@ struct ProcessTests {
         server = try await Seatd(data: data)
         #expect(try await self.exchange(server.port, ["MAP s"])[0] == after)
         #expect(server.kill(SIGTERM) == 0)
+    }
+}
+
+/// Goal: SIGTERM answers every request that was read before it, also to a client that reads slowly, and the
+/// process still exits 0 within 5 s, also when a client that sent QUIT never closes its side (the close grace
+/// alone is 5 s). Method: the real binary; a plain socket client pipelines 500 MAPs of a 30,000-seat hall (15 MB of
+/// replies, more than the kernel's socket buffers hold) and a HOLD, reads nothing until the HOLD has been executed
+/// (seen from a second connection) and SIGTERM was sent, then reads to the end; a third sends PING and QUIT and
+/// reads only after the process exited.
+struct ShutdownTests {
+    @Test func sigtermAnswersWhatWasReadToASlowReaderAndExitsWithinFiveSeconds() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-stop-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let server = try await ProcessTests.Seatd(data: data)
+        let rows = (0..<30).map { "\(RowSpec.label(forRowIndex: $0))=1000" }.joined(separator: " ")
+        _ = try await ProcessTests().exchange(server.port, ["CREATE HALL big \(rows)", "CREATE SESSION s big"])
+        let client = try LineSocket(port: server.port)
+        let maps = 500
+        try client.send(String(repeating: "MAP s\n", count: maps) + "HOLD s late A1\n")
+        var executed = false
+        for _ in 0..<6_000 where !executed {
+            executed = try await ProcessTests().exchange(server.port, ["AVAIL s"])[0].contains("held=1")
+            if !executed { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(executed)
+        // QUIT answered just before SIGTERM: the connection now waits (the close grace) for the client to close.
+        let lingering = try LineSocket(port: server.port)
+        try lingering.send("PING\nQUIT\n")
+        #expect(lingering.read(count: 15) == "OK PONG\nOK BYE\n")
+        let stopped = ContinuousClock.now
+        kill(server.server.process.processIdentifier, SIGTERM)
+        try await Task.sleep(for: .milliseconds(1_500))
+        let (text, reset) = client.readToEnd()
+        #expect(!reset, "the connection was reset")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == maps + 2 && lines.last == "", "\(lines.count - 1) lines, the last one cut: \(!text.hasSuffix("\n"))")
+        #expect(lines.prefix(maps).allSatisfy { $0.hasPrefix("OK A:") && $0.hasSuffix(String(repeating: ".", count: 1000)) })
+        #expect(lines.dropFirst(maps).first?.hasPrefix("OK ") == true)
+        #expect(await server.server.exited(within: 10))
+        let took = stopped.duration(to: .now)
+        #expect(took < .seconds(5), "exited \(took) after SIGTERM")
+        #expect(lingering.readToEnd() == ("", false))
+        #expect(server.server.kill(SIGTERM) == 0)
+    }
+}
+
+/// A blocking TCP client on a plain socket: sends, then reads until EOF, telling a reset from a clean close.
+final class LineSocket {
+    let fd: Int32
+
+    init(port: Int) throws {
+        self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(self.fd) }
+
+    func send(_ text: String) throws {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let sent = bytes.withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, 0) }
+            guard sent > 0 else { throw POSIXError(.EPIPE) }
+            bytes = bytes.dropFirst(sent)
+        }
+    }
+
+    /// Exactly `count` bytes (fewer at EOF).
+    func read(count: Int) -> String {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: count)
+        while received.count < count {
+            let got = buffer.withUnsafeMutableBytes { recv(self.fd, $0.baseAddress, count - received.count, 0) }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { break }
+            received += buffer[0..<got]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// Everything until EOF, and whether the connection ended with a reset instead.
+    func readToEnd() -> (String, reset: Bool) {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(self.fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 { received += buffer[0..<count]; continue }
+            if count < 0 && errno == EINTR { continue }
+            return (String(decoding: received, as: UTF8.self), count < 0)
+        }
     }
 }
