@@ -36,7 +36,7 @@ struct EngineBenchmark: AsyncParsableCommand {
     var data: String?
     @Option(help: "fsync policy with --data: always, interval=<ms> or off.")
     var fsync = "always"
-    @Option(help: "Segment size in MiB with --data.")
+    @Option(name: .customLong("segment-mib"), help: "Segment size in MiB with --data.")
     var segmentMiB = 64
     @Flag(name: .customLong("seeded-ids"), help: "Draw hold ids from a seeded generator instead of the system's secure source (as seatd does).")
     var seededIDs = false

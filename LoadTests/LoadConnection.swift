@@ -56,7 +56,8 @@ final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
     private var outstanding = CircularBuffer<Sent>()
     private var result = LoadResult()
     private var interval = LoadResult()
-    private var nextProgressNs: UInt64 = 0
+    /// The second of the measured window `interval` counts.
+    private var intervalSecond = 0
     private var stopping = false
     private var finished = false
 
@@ -75,7 +76,6 @@ final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         let now = LoadClock.nowNs
-        self.nextProgressNs = now + 250_000_000
         if let token = self.token { self.send("AUTH \(token)\n", flow: -1, kind: .other, now: now, context: context) }
         for index in self.flows.indices {
             self.send(self.flows[index].start(), flow: index, kind: .hold, now: now, context: context)
@@ -96,6 +96,12 @@ final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
         }
         if now >= self.measureFromNs, now < self.stopAtNs {
             self.result.record(sent.kind, reply: reply, latencyNs: now &- sent.sentNs)
+            let second = self.progress.second(of: now)
+            if second != self.intervalSecond {
+                self.progress.add(self.interval, second: self.intervalSecond)
+                self.interval.reset()
+                self.intervalSecond = second
+            }
             self.interval.record(sent.kind, reply: reply, latencyNs: now &- sent.sentNs)
         }
         if !self.stopping, now >= self.stopAtNs || self.stop?.isStopped == true {
@@ -104,11 +110,6 @@ final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
         }
         if let next = self.flows[sent.flow].next(after: reply) {
             self.send(next, flow: sent.flow, kind: self.flows[sent.flow].pending, now: now, context: context)
-        }
-        if now >= self.nextProgressNs {
-            self.progress.add(self.interval)
-            self.interval.reset()
-            self.nextProgressNs = now + 250_000_000
         }
         if self.stopping, self.outstanding.isEmpty { self.finish(context: context, error: nil) }
     }
@@ -135,7 +136,7 @@ final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
     private func finish(context: ChannelHandlerContext, error: (any Error)?) {
         guard !self.finished else { return }
         self.finished = true
-        self.progress.add(self.interval)
+        self.progress.add(self.interval, second: self.intervalSecond)
         if let error { self.done.fail(error) } else { self.done.succeed(ConnectionOutcome(result: self.result, flows: self.flows)) }
         context.close(promise: nil)
     }
@@ -216,16 +217,25 @@ enum LoadRun {
             .connect(host: target.host, port: target.port).get()
     }
 
-    /// Prints `progress`'s figures once a second until cancelled.
+    /// Prints each second of the measured window a quarter second after it ended (time for every connection to
+    /// hand it over), until cancelled; `finishReport` then prints the seconds left.
     static func reportEverySecond(_ progress: LoadProgress) -> Task<Void, any Error> {
         Task {
             var second = 0
             while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(1))
+                let due = progress.measureFromNs + UInt64(second + 1) * 1_000_000_000 + 250_000_000
+                let now = LoadClock.nowNs
+                if due > now { try await Task.sleep(for: .nanoseconds(Int64(due - now))) }
+                say(progress.take(second: second).progressLine(second: second + 1, seconds: 1))
                 second += 1
-                say(progress.take().progressLine(second: second, seconds: 1))
             }
         }
+    }
+
+    /// Stops the per-second report and prints the seconds it had not printed yet (the last one may be partial).
+    static func finishReport(_ reporter: Task<Void, any Error>, _ progress: LoadProgress) {
+        reporter.cancel()
+        for (second, result) in progress.takeRest() { say(result.progressLine(second: second + 1, seconds: 1)) }
     }
 
     /// Waits for every connection: the merged result, every flow, and the distinct failures.

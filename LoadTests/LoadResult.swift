@@ -44,18 +44,35 @@ struct LoadResult: Sendable {
     }
 }
 
-/// Counters every connection adds to as replies arrive, read once a second for the progress line.
+/// Figures of the measured window by second, which connections add to as replies arrive: each connection cuts its
+/// interval at every second boundary, so a second's line holds exactly the replies of that second, and the lines
+/// of a run add up to its total.
 final class LoadProgress: Sendable {
-    private let interval = Mutex(LoadResult())
+    /// When measuring starts: second 0 begins here.
+    let measureFromNs: UInt64
+    private let seconds = Mutex<[Int: LoadResult]>([:])
 
-    /// Adds a connection's figures of the last moments.
-    func add(_ result: LoadResult) { self.interval.withLock { $0.merge(result) } }
+    init(measureFromNs: UInt64) {
+        self.measureFromNs = measureFromNs
+    }
 
-    /// The figures since the last call.
-    func take() -> LoadResult {
-        self.interval.withLock { interval in
-            defer { interval = LoadResult() }
-            return interval
+    /// The second of the measured window a reply at `ns` falls in.
+    func second(of ns: UInt64) -> Int { Int((ns &- self.measureFromNs) / 1_000_000_000) }
+
+    /// Adds a connection's figures of one second.
+    func add(_ result: LoadResult, second: Int) {
+        guard result.requests > 0 else { return }
+        self.seconds.withLock { $0[second, default: LoadResult()].merge(result) }
+    }
+
+    /// The figures of `second` (removed: each second is printed once).
+    func take(second: Int) -> LoadResult { self.seconds.withLock { $0.removeValue(forKey: second) } ?? LoadResult() }
+
+    /// Every second not taken yet, in order.
+    func takeRest() -> [(second: Int, result: LoadResult)] {
+        self.seconds.withLock { seconds in
+            defer { seconds.removeAll() }
+            return seconds.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         }
     }
 }

@@ -102,9 +102,9 @@ struct OpenBenchmark: AsyncParsableCommand {
     private func measure(rate: Double, shape: SteadyFlow.Shape, wire: Wire, group: MultiThreadedEventLoopGroup)
         async throws -> (LoadResult, [String])
     {
-        let progress = LoadProgress()
         let start = LoadClock.nowNs + 100_000_000
         let measureFrom = start + UInt64(self.warmup * 1e9)
+        let progress = LoadProgress(measureFromNs: measureFrom)
         let stopAt = measureFrom + UInt64(self.seconds * 1e9)
         let intervalNs = 1e9 * Double(self.connections) / rate
         var finished: [EventLoopFuture<ConnectionOutcome<SteadyFlow>>] = []
@@ -125,7 +125,7 @@ struct OpenBenchmark: AsyncParsableCommand {
         }
         let reporter = LoadRun.reportEverySecond(progress)
         let (total, _, failures) = await LoadRun.collect(finished)
-        reporter.cancel()
+        LoadRun.finishReport(reporter, progress)
         return (total, failures)
     }
 

@@ -31,7 +31,8 @@ final class OpenConnection: ChannelInboundHandler {
     private var slotsSent = 0
     private var result = LoadResult()
     private var interval = LoadResult()
-    private var nextProgressNs: UInt64 = 0
+    /// The second of the measured window `interval` counts.
+    private var intervalSecond = 0
     private var stopping = false
     private var finished = false
     private var timer: RepeatedTask?
@@ -52,7 +53,6 @@ final class OpenConnection: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        self.nextProgressNs = LoadClock.nowNs + 250_000_000
         self.timer = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(500)) { _ in
             let (handler, context) = bound.value
             handler.tick(context: context)
@@ -116,6 +116,12 @@ final class OpenConnection: ChannelInboundHandler {
         }
         if sent.dueNs >= self.measureFromNs, !self.stopping {
             self.result.record(sent.kind, reply: reply, latencyNs: now &- sent.dueNs)
+            let second = self.progress.second(of: now)
+            if second != self.intervalSecond {
+                self.progress.add(self.interval, second: self.intervalSecond)
+                self.interval.reset()
+                self.intervalSecond = second
+            }
             self.interval.record(sent.kind, reply: reply, latencyNs: now &- sent.dueNs)
         }
         if let next = self.flows[sent.flow].next(after: reply) {
@@ -126,11 +132,6 @@ final class OpenConnection: ChannelInboundHandler {
             } else {
                 self.ready.append((sent.flow, next, kind))
             }
-        }
-        if now >= self.nextProgressNs {
-            self.progress.add(self.interval)
-            self.interval.reset()
-            self.nextProgressNs = now + 250_000_000
         }
         if self.stopping, self.outstanding.isEmpty { self.finish(context: context, error: nil) }
     }
@@ -154,7 +155,7 @@ final class OpenConnection: ChannelInboundHandler {
         guard !self.finished else { return }
         self.finished = true
         self.timer?.cancel()
-        self.progress.add(self.interval)
+        self.progress.add(self.interval, second: self.intervalSecond)
         if let error { self.done.fail(error) } else { self.done.succeed(ConnectionOutcome(result: self.result, flows: self.flows)) }
         context.close(promise: nil)
     }

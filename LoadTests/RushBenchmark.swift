@@ -89,9 +89,9 @@ struct RushBenchmark: AsyncParsableCommand {
         say("rush: \(self.target), \(self.buyers) buyers over \(flows.count) connections, \(self.sessions) x "
               + "\(hall.capacity) seats, BEST 1...\(self.maxSeats), ttl \(self.ttl) s, confirm \(self.confirm), "
               + "release \(self.release), walk away \(Self.format(1 - self.confirm - self.release))")
-        let progress = LoadProgress()
         let stop = StopSignal()
         let started = LoadClock.nowNs
+        let progress = LoadProgress(measureFromNs: started)
         let outcomes = try await LoadRun.start(flows, target: self.target, wire: admin.wire, token: self.token,
                                                group: group, measureFromNs: started,
                                                stopAtNs: started + UInt64(self.maxSeconds * 1e9), stop: stop,
@@ -113,7 +113,7 @@ struct RushBenchmark: AsyncParsableCommand {
         stop.stop()
         let (total, ended, failures) = await LoadRun.collect(outcomes)
         let seconds = Double((soldOutNs ?? LoadClock.nowNs) - started) / 1e9
-        reporter.cancel()
+        LoadRun.finishReport(reporter, progress)
 
         var sold: [String: Set<String>] = [:]
         for (session, reply) in zip(sessions, try await admin.send(sessions.map { "MAP \($0)" })) {

@@ -78,9 +78,9 @@ struct SteadyBenchmark: AsyncParsableCommand {
 
         let shape = SteadyFlow.Shape(sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
                                      confirmRatio: self.confirm)
-        let progress = LoadProgress()
         let now = LoadClock.nowNs
         let measureFrom = now + UInt64(self.warmup * 1e9)
+        let progress = LoadProgress(measureFromNs: measureFrom)
         let stopAt = measureFrom + UInt64(self.seconds * 1e9)
         say("steady: \(self.target), \(self.connections) connections x \(self.depth) deep, \(self.sessions) sessions x "
               + "\(hall.capacity) seats, \(self.seatsPerHold) seats per hold, confirm \(self.confirm), "
@@ -96,7 +96,7 @@ struct SteadyBenchmark: AsyncParsableCommand {
                                                progress: progress)
         let reporter = LoadRun.reportEverySecond(progress)
         let (total, _, failures) = await LoadRun.collect(outcomes)
-        reporter.cancel()
+        LoadRun.finishReport(reporter, progress)
         say(total.summary(title: "summary (\(self.seconds) s measured)", seconds: self.seconds))
         for failure in failures { say("connection failed: \(failure)") }
         try await Self.checkEmpty(sessions, admin: admin)

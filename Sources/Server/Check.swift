@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SeatActors
 import WAL
 
@@ -7,7 +8,7 @@ import Glibc
 #endif
 
 /// `seatd check --data <dir> [--fix]`: verifies snapshots and the log without changing anything, and with
-/// `--fix` backs the log up and cuts it at the first damage.
+/// `--fix` (refused while a server holds the directory) backs the log up and cuts it at the first damage.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
@@ -20,6 +21,26 @@ struct Check: ParsableCommand {
     var fix = false
 
     func run() throws {
+        // Never write to what may be a mistyped path: a missing or empty directory is an error, not an empty log.
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: self.data, isDirectory: &isDirectory), isDirectory.boolValue else {
+            print("error: no data directory at \(self.data)")
+            throw ExitCode(2)
+        }
+        let wal = DataDirectory.walDirectory(self.data)
+        guard FileManager.default.fileExists(atPath: wal) else {
+            print("error: \(self.data) is not a seatd data directory (it has no wal/)")
+            throw ExitCode(2)
+        }
+        // --fix changes the log: never under a running server. A plain check only reads.
+        var lock: DataDirectoryLock? = nil
+        if self.fix {
+            do { lock = try DataDirectoryLock(self.data) } catch {
+                print("error: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        defer { withExtendedLifetime(lock) {} }
         do {
             let opened = try DataDirectory.open(self.data, repair: false)
             self.summarise(opened)

@@ -32,14 +32,16 @@ final class MetricsServer: Service, Sendable {
     typealias Outbound = HTTPServerResponsePart
 
     func run() async throws {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: self.host, port: self.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<Inbound, Outbound>(wrappingChannelSynchronously: channel)
+        let channel = try await SeatServer.listening(on: "\(self.host):\(self.port)", for: "metrics") {
+            try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: self.host, port: self.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                        return try NIOAsyncChannel<Inbound, Outbound>(wrappingChannelSynchronously: channel)
+                    }
                 }
-            }
+        }
         let port = channel.channel.localAddress?.port ?? self.port
         self.logger.info("metrics listening", metadata: ["host": "\(self.host)", "port": "\(port)"])
         self.onBound(port)

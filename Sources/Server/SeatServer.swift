@@ -6,6 +6,10 @@ import SeatActors
 import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Network settings and the limits on what a client controls, with their defaults (`docs/configuration.md`).
 struct ServerSettings: Sendable {
     var host = "127.0.0.1"
@@ -69,7 +73,45 @@ final class SeatServer: Service, Sendable {
         let lineBytesMax = self.settings.lineBytesMax
         let idle = self.settings.idleTimeoutSeconds
         let sendBuffer = self.settings.socketSendBufferBytes
-        let channel = try await ServerBootstrap(group: self.group)
+        let channel = try await Self.listening(on: "\(self.settings.host):\(self.settings.port)", for: "the line protocol") {
+            try await self.bind(lineBytesMax: lineBytesMax, idle: idle, sendBuffer: sendBuffer)
+        }
+        let port = channel.channel.localAddress?.port ?? self.settings.port
+        self.logger.info("listening", metadata: ["host": "\(self.settings.host)", "port": "\(port)"])
+        self.onBound(port)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await channel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        let executor = EventLoopExecutor(connection.channel.eventLoop)
+                        group.addTask(executorPreference: executor) { await Connection(server: self).run(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.beginDrain()
+            self.logger.info("stopped accepting connections")
+            channel.channel.close(promise: nil)
+        }
+    }
+
+    /// A bind failure, with the address and which listener it is (the socket error alone names neither).
+    struct BindFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func listening<Value>(on address: String, for listener: String, _ bind: () async throws -> Value)
+        async throws -> Value
+    {
+        do { return try await bind() } catch let error as IOError {
+            throw BindFailure(description: "cannot listen on \(address) for \(listener): \(String(cString: strerror(error.errnoCode)))")
+        }
+    }
+
+    private func bind(lineBytesMax: Int, idle: Int, sendBuffer: Int?) async throws
+        -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+    {
+        try await ServerBootstrap(group: self.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1_024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -88,23 +130,6 @@ final class SeatServer: Service, Sendable {
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        let port = channel.channel.localAddress?.port ?? self.settings.port
-        self.logger.info("listening", metadata: ["host": "\(self.settings.host)", "port": "\(port)"])
-        self.onBound(port)
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await channel.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        let executor = EventLoopExecutor(connection.channel.eventLoop)
-                        group.addTask(executorPreference: executor) { await Connection(server: self).run(connection) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            self.beginDrain()
-            self.logger.info("stopped accepting connections")
-            channel.channel.close(promise: nil)
-        }
     }
 
     /// Starts the shutdown drain (the first call sets its deadline; connections call it too, as their shutdown

@@ -1,8 +1,8 @@
 import ArgumentParser
 import SeatActors
 
-/// The seat reservation server. Until the line protocol lands (issue 4), `seatd` (the `serve` subcommand)
-/// recovers the data directory and reports what it found; `seatd check` verifies a data directory.
+/// The seat reservation server: `seatd` (the `serve` subcommand) recovers the data directory and serves the line
+/// protocol; `seatd check` verifies a data directory.
 @main
 struct Seatd: AsyncParsableCommand {
     static let version = "0.1.0"

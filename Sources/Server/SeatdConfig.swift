@@ -14,7 +14,7 @@ struct SeatdConfig: Sendable {
     var fsync = FsyncPolicy.always
     /// Allow a non-loopback address with auth off.
     var allowOpen = false
-    var tokens: [(token: String, role: Role)] = []
+    var tokens: [AuthToken] = []
     /// `CREATE HALL` arguments of the halls created at start when missing.
     var halls: [(id: String, rows: [RowSpec])] = []
     var limits = ServerSettings()
@@ -41,6 +41,7 @@ struct SeatdConfig: Sendable {
         ]
         var fileReader: ConfigReader? = nil
         if let file {
+            try Self.checkShape(ofFile: file)
             do {
                 let provider = try await FileProvider<YAMLSnapshot>(filePath: FilePath(file))
                 providers.append(provider)
@@ -61,7 +62,7 @@ struct SeatdConfig: Sendable {
         self.data = try read.string("data", self.data)
         let fsync = try read.string("fsync", "always")
         guard let policy = FsyncPolicy(fsync) else {
-            throw Invalid("fsync: expected always, off or interval=<ms> (1..60000), got \(fsync)")
+            throw Invalid("\(Reader.name("fsync")): expected always, off or interval=<ms> (1..60000), got \(fsync)")
         }
         self.fsync = policy
         self.allowOpen = try read.bool("allow_open", false)
@@ -86,7 +87,8 @@ struct SeatdConfig: Sendable {
         self.metricsPort = try read.int("metrics.port", 0, 0...65_535)
         let level = try read.string("log.level", "info")
         guard let logLevel = Logger.Level(rawValue: level) else {
-            throw Invalid("log.level: expected trace, debug, info, notice, warning, error or critical, got \(level)")
+            throw Invalid("\(Reader.name("log.level")): expected trace, debug, info, notice, warning, error or critical, "
+                          + "got \(level)")
         }
         self.logLevel = logLevel
         self.slowFsyncMs = try read.int("log.slow_fsync_ms", 500, 1...600_000)
@@ -100,15 +102,16 @@ struct SeatdConfig: Sendable {
     }
 
     /// Parses `role:token` entries.
-    static func tokens(_ entries: [String]) throws -> [(token: String, role: Role)] {
-        try entries.map { entry in
+    /// Parses `role:token` entries. A token has AUTH's form (1..256 visible ASCII characters). Errors name the
+    /// entry by position, never its text: it holds a secret.
+    static func tokens(_ entries: [String]) throws -> [AuthToken] {
+        try entries.enumerated().map { index, entry in
             let parts = entry.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, let role = Role(rawValue: String(parts[0])), !parts[1].isEmpty,
-                !parts[1].contains(" ")
-            else {
-                throw Invalid("auth.tokens (SEATD_AUTH_TOKENS): entries are <admin|client|reader>:<token>, got \(entry)")
+            guard parts.count == 2, let role = Role(rawValue: String(parts[0])), Request.isToken(parts[1]) else {
+                throw Invalid("auth.tokens (SEATD_AUTH_TOKENS): entry \(index + 1) is not <admin|client|reader>:<token> "
+                              + "with a token of 1-\(Request.tokenBytesMax) visible ASCII characters")
             }
-            return (String(parts[1]), role)
+            return AuthToken(secret: String(parts[1]), role: role)
         }
     }
 

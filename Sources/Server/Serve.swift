@@ -101,14 +101,22 @@ struct Serve: AsyncParsableCommand {
         let limits = config.limits
         logger.info("configuration", metadata: [
             "host": "\(config.host)", "port": "\(config.port)", "data": "\(config.data)", "fsync": "\(config.fsync)",
-            "auth": "\(config.tokens.isEmpty ? "off" : "\(config.tokens.count) tokens")",
+            "auth": "\(config.tokens.isEmpty ? "off" : "\(config.tokens.count) tokens")", "allow_open": "\(config.allowOpen)",
+            "halls": "\(config.halls.isEmpty ? "-" : config.halls.map(\.id).joined(separator: ","))",
             "line_bytes": "\(limits.lineBytesMax)", "seats_per_hold": "\(limits.seatsPerHoldMax)",
             "connections": "\(limits.connectionsMax)", "pipeline": "\(limits.pipelineDepthMax)",
             "watch_buffer_bytes": "\(limits.watchBufferBytes)", "idle_timeout_s": "\(limits.idleTimeoutSeconds)",
-            "snapshot_every": "\(config.snapshotEveryRecords) records or \(config.snapshotEverySeconds) s",
-            "metrics_port": "\(config.metricsPort)", "segment_bytes": "\(config.segmentBytes)",
+            "snapshot_every_records": "\(config.snapshotEveryRecords)",
+            "snapshot_every_seconds": "\(config.snapshotEverySeconds)",
+            "metrics_host": "\(config.metricsHost)", "metrics_port": "\(config.metricsPort)",
+            "log_level": "\(config.logLevel)", "slow_fsync_ms": "\(config.slowFsyncMs)",
+            "segment_bytes": "\(config.segmentBytes)",
         ])
         let started = ContinuousClock.now
+        // Held until the process ends: a second server on this directory refuses to start.
+        let lock: DataDirectoryLock
+        do { lock = try DataDirectoryLock(config.data) } catch { throw ValidationError("\(error)") }
+        defer { withExtendedLifetime(lock) {} }
         let service = try LogService(
             data: config.data, segmentBytes: config.segmentBytes, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs)
         for repair in service.opened.recovered.repairs { logger.warning("recovery repaired the log: \(repair)") }
@@ -119,7 +127,7 @@ struct Serve: AsyncParsableCommand {
         ])
         try await Self.createHalls(config.halls, in: service.registry, logger: logger)
 
-        let dispatcher = Dispatcher(service: service, tokens: config.tokens, seatsPerHoldMax: config.limits.seatsPerHoldMax,
+        let dispatcher = Dispatcher(service: service, tokens: config.tokens.map { ($0.secret, $0.role) }, seatsPerHoldMax: config.limits.seatsPerHoldMax,
                                     metrics: metrics)
         if config.tokens.isEmpty { logger.notice("auth is off: every connection is admin") }
         var services: [any Service] = [

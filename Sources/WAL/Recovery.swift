@@ -6,7 +6,8 @@ public struct RecoveredLog: Sendable {
     public var state: RegistryState
     /// The last LSN in the log (or the snapshot's, when the log holds nothing after it).
     public var lastLSN: LSN
-    /// Where the writer continues; nil when there is no segment yet.
+    /// Where the writer continues; nil when there is no segment yet, or when the log ends before the snapshot it
+    /// was replayed after (the writer then starts a new segment).
     public var tail: LogTail?
     /// Records replayed.
     public var records = 0
@@ -24,6 +25,9 @@ public struct RecoveredLog: Sendable {
 /// | corruption | an invalid batch, or zeros, with a valid batch after them, or in an older segment | refuses |
 /// | missing segment | a segment whose first LSN is not the one after the previous segment's last | refuses |
 /// | missing start | the oldest segment starts after the first LSN replay needs | refuses |
+/// | log ends before the snapshot | the newest segment ends below the snapshot's LSN (`check --fix` cut a range the
+/// snapshot covers) | no tail: the writer starts a new segment after the snapshot's LSN, and later recoveries skip
+/// the old segment as covered |
 /// | superseded tail | batches in an older segment at or after the next segment's first LSN (left by a write that
 /// failed before the log resumed in a fresh segment) | ignored: the next segment holds those LSNs |
 ///
@@ -77,12 +81,17 @@ public enum Recovery {
             let end = try Self.replay(bytes, name: name, firstLSN: firstLSN, previousCRC: header.previousCRC,
                                       isNewest: isNewest, afterLSN: afterLSN, stopAt: stopAt, into: &result)
             if end.torn {
-                result.repairs.append("\(name): torn tail at offset \(end.offset) (after LSN \(end.next - 1)) truncated")
+                result.repairs.append("\(name): torn tail at offset \(end.offset) (after LSN \(end.next - 1)) "
+                                      + (repair ? "truncated" : "would be truncated"))
                 if repair { try file.zero(from: end.offset, to: bytes.count) }
             }
             Failpoint.recovery.hit()
-            result.tail = LogTail(path: path, firstLSN: firstLSN, offset: end.offset, lastCRC: end.crc)
             result.lastLSN = max(result.lastLSN, end.next - 1)
+            // A log that ends before the snapshot's LSN (`check --fix` cut a range the snapshot covers) cannot take
+            // the next LSN where it ends: the writer starts a new segment named after the snapshot's LSN instead,
+            // and from then on this segment is skipped like any the snapshot covers.
+            result.tail = end.next == result.lastLSN + 1
+                ? LogTail(path: path, firstLSN: firstLSN, offset: end.offset, lastCRC: end.crc) : nil
             expected = end.next
             chainedCRC = end.crc
         }

@@ -76,11 +76,13 @@ public enum DataDirectory {
     public static func snapshotDirectory(_ data: String) -> String { data + "/snapshots" }
 
     /// Loads the newest valid snapshot (falling back to older ones), then replays the log after it (through
-    /// `throughLSN` when given).
+    /// `throughLSN` when given). With `repair` it creates `wal/` when missing and repairs torn tails; without, it
+    /// changes nothing.
     public static func open(
         _ data: String, storage: any Storage = PosixStorage(), throughLSN: LSN? = nil, repair: Bool = true
     ) throws(WALError) -> Opened {
-        try storage.makeDirectory(Self.walDirectory(data))
+        // Reading (repair off, as `seatd check` does) never writes, not even a directory.
+        if repair { try storage.makeDirectory(Self.walDirectory(data)) }
         let store = SnapshotStore(directory: Self.snapshotDirectory(data), storage: storage)
         let (image, damaged) = try store.loadNewest()
         let recovered = try Recovery.recover(
