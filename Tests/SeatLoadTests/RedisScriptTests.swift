@@ -119,8 +119,11 @@ struct RedisScriptTests {
 
     static func lapse(_ client: LineClient) async throws {
         _ = try await client.send(["CREATE HALL h A=2", "CREATE SESSION s h ttl=1"])
-        let hold = try await client.ok("HOLD s c A1 A2").split(separator: " ")[1]
-        #expect(try await client.send(["HOLD s d BEST 1"])[0].hasPrefix("ERR SOLD_OUT"))
+        let held = try await client.ok("HOLD s c A1 A2").split(separator: " ")
+        let hold = held[1]
+        let second = try await client.send(["HOLD s d BEST 1"])[0]
+        // On a loaded machine the 1 s hold may lapse before the next request: only a request inside it is refused.
+        if Date().timeIntervalSince1970 * 1_000 < Double(held[2])! - 100 { #expect(second.hasPrefix("ERR SOLD_OUT")) }
         try await Task.sleep(for: .milliseconds(1_300))
         #expect(try await client.send(["AVAIL s"]) == ["OK free=2 held=0 sold=0"])
         #expect(try await client.send(["CONFIRM s \(hold)"])[0].hasPrefix("ERR NO_SUCH_HOLD"))
