@@ -24,6 +24,9 @@ final class GatedStorage: Storage {
     /// Syncs of gated files block from now on until `reopen`.
     func shut() { self.gate.withLock { self.open.withLock { $0 = false } } }
 
+    /// True while syncs of gated files block.
+    var isShut: Bool { !self.open.withLock { $0 } }
+
     /// Lets every blocked and later sync go on.
     func reopen() {
         self.gate.withLock {

@@ -25,7 +25,7 @@ struct SnapshotSchedulingTests {
 
     func waitUntilBlocked(_ storage: GatedStorage, count: Int = 1) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
-        while storage.waiting.load(ordering: .relaxed) < count, ContinuousClock.now < deadline {
+        while storage.waiting.load(ordering: .relaxed) < count, storage.isShut, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
     }
@@ -59,7 +59,7 @@ struct SnapshotSchedulingTests {
             defer { service.close() }
             try await workload(service.registry, service.writer!, count: 300)
             storage.shut()
-            self.watchdog(storage, seconds: 2)
+            self.watchdog(storage)
             let first = Task { try await service.takeSnapshot() }
             try await self.waitUntilBlocked(storage)
             // Asked for while the first is being written: they share its LSN's temp file unless serialized.
