@@ -70,6 +70,25 @@ struct RecoveryTests {
         }
     }
 
+    /// `seatd check` reads with repair off: it says what a start would truncate, and truncates nothing.
+    @Test func aTornTailReadWithoutRepairWouldBeTruncatedAndIsLeftAsItIs() async throws {
+        try await withTemporaryDirectory { dir in
+            let (registry, writer) = try openLog(dir)
+            try await workload(registry, writer, count: 10)
+            writer.close()
+            let path = try segmentPaths(dir)[0]
+            let last = try batchRanges(path).last!
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            bytes[last.lowerBound + Format.batchHeaderBytes] ^= 0xFF
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let recovered = try Recovery.recover(directory: dir, repair: false)
+            #expect(recovered.repairs.count == 1 && recovered.repairs[0].hasSuffix("would be truncated"), "\(recovered.repairs)")
+            #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+            let repaired = try Recovery.recover(directory: dir, repair: true)
+            #expect(repaired.repairs.count == 1 && repaired.repairs[0].hasSuffix(") truncated"), "\(repaired.repairs)")
+        }
+    }
+
     @Test func aRepairedTornTailTakesNewBatches() async throws {
         try await withTemporaryDirectory { dir in
             let (registry, writer) = try openLog(dir)
