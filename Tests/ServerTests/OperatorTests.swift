@@ -130,6 +130,11 @@ struct OperatorTests {
         #expect(server.kill(SIGTERM) == 0)
         let printed = server.printed
         #expect(printed.contains("2 tokens"))
+        let settings = try #require(printed.split(separator: "\n").first { $0.contains(" configuration") })
+        for key in ["log_level=trace", "metrics_host=", "slow_fsync_ms=", "allow_open=false", "halls=-",
+                    "snapshot_every_records=", "snapshot_every_seconds=", "segment_bytes="] {
+            #expect(settings.contains(key), "\(key) in \(settings)")
+        }
         for secret in ["Adm1nS3cret", "Cl1entS3cret", "wrongS3cret"] { #expect(!printed.contains(secret), "\(secret)") }
         let (status, output) = try Self.seatd(["--data", data, "--port", "0"], environment: ["SEATD_AUTH_TOKENS": "admin:Adm1n S3cret"])
         #expect(status != 0 && output.contains("entry 1") && !output.contains("S3cret"), "\(output)")
