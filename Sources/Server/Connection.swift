@@ -13,7 +13,7 @@ struct Connection {
     var dispatcher: Dispatcher { self.server.dispatcher }
     var settings: ServerSettings { self.server.settings }
 
-    func run(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+    func run(_ channel: NIOAsyncChannel<[ByteBuffer], ByteBuffer>) async {
         let open = self.dispatcher.connections.wrappingAdd(1, ordering: .relaxed).newValue
         self.dispatcher.metrics.connections.record(open)
         defer {
@@ -55,59 +55,74 @@ struct Connection {
         }
     }
 
-    /// Reads and executes requests until QUIT, EOF, an error or a line that is too long. Returns the WATCH
-    /// subscription, if the connection made one, for the caller to end.
+    /// Reads and executes requests until QUIT, EOF, an error or a line that is too long. Every line of one read is
+    /// executed before their replies are queued together (at most the queue's capacity at a time). Returns the
+    /// WATCH subscription, if the connection made one, for the caller to end.
     private func read(
-        _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, into replies: ReplyQueue,
+        _ inbound: NIOAsyncChannelInboundStream<[ByteBuffer]>, into replies: ReplyQueue,
         group: inout ThrowingTaskGroup<Void, any Error>, logger: Logger
     ) async -> EventSubscription? {
         var state = self.dispatcher.newConnection
         var subscription: EventSubscription? = nil
+        var out: [ReplyQueue.Item] = []
         do {
-            for try await var buffer in inbound {
-                guard buffer.readableBytes <= self.settings.lineBytesMax else {
-                    await self.tooLong(replies, logger: logger)
-                    return subscription
+            for try await lines in inbound {
+                for var buffer in lines {
+                    guard buffer.readableBytes <= self.settings.lineBytesMax else {
+                        await replies.put(contentsOf: out)
+                        await self.tooLong(replies, logger: logger)
+                        return subscription
+                    }
+                    let started = DispatchTime.now().uptimeNanoseconds
+                    let line = buffer.readString(length: buffer.readableBytes) ?? ""
+                    guard let parsed = Request.parse(line[...]) else { continue }
+                    let request: Request
+                    switch parsed {
+                    case .failure(let error):
+                        // A watching connection takes only PING and QUIT: any other line, a known verb or not, is
+                        // BAD_REQUEST there.
+                        let reply = subscription == nil
+                            ? Reply.error(error.code.code, error.message) : Self.watchingOnly
+                        out.append(.text(reply, timing: .init(command: .invalid, startedNs: started)))
+                        continue
+                    case .success(let value): request = value
+                    }
+                    let timing = ReplyQueue.Timing(command: request.command, startedNs: started)
+                    if subscription != nil, request != .ping, request != .quit {
+                        out.append(.text(Self.watchingOnly, timing: timing))
+                        continue
+                    }
+                    switch await self.dispatcher.execute(request, state: &state) {
+                    case .reply(let body, let lsn):
+                        out.append(.line(body, lsn: lsn, epoch: state.epoch, timing: timing))
+                    case .quit:
+                        out += [.text("OK BYE", timing: timing), .close]
+                        await replies.put(contentsOf: out)
+                        return subscription
+                    case .watch(let session):
+                        out.append(.text("OK", timing: timing))
+                        await replies.put(contentsOf: out)
+                        out.removeAll()
+                        let events = self.dispatcher.service.registry.hub.subscribe(
+                            session: session, bufferMax: self.settings.watchEventsMax)
+                        subscription = events
+                        logger.debug("watching", metadata: ["session": "\(session ?? "*")"])
+                        group.addTask { await Self.stream(events, into: replies, logger: logger) }
+                    }
+                    if out.count >= replies.capacity {
+                        await replies.put(contentsOf: out)
+                        out.removeAll(keepingCapacity: true)
+                    }
                 }
-                let started = DispatchTime.now().uptimeNanoseconds
-                let line = buffer.readString(length: buffer.readableBytes) ?? ""
-                guard let parsed = Request.parse(line[...]) else { continue }
-                let request: Request
-                switch parsed {
-                case .failure(let error):
-                    // A watching connection takes only PING and QUIT: any other line, a known verb or not, is
-                    // BAD_REQUEST there.
-                    let reply = subscription == nil
-                        ? Reply.error(error.code.code, error.message) : Self.watchingOnly
-                    await replies.put(.text(reply, timing: .init(command: .invalid, startedNs: started)))
-                    continue
-                case .success(let value): request = value
-                }
-                let timing = ReplyQueue.Timing(command: request.command, startedNs: started)
-                if subscription != nil, request != .ping, request != .quit {
-                    await replies.put(.text(Self.watchingOnly, timing: timing))
-                    continue
-                }
-                switch await self.dispatcher.execute(request, state: &state) {
-                case .reply(let body, let lsn):
-                    await replies.put(.line(body, lsn: lsn, epoch: state.epoch, timing: timing))
-                case .quit:
-                    await replies.put(.text("OK BYE", timing: timing))
-                    await replies.put(.close)
-                    return subscription
-                case .watch(let session):
-                    await replies.put(.text("OK", timing: timing))
-                    let events = self.dispatcher.service.registry.hub.subscribe(
-                        session: session, bufferMax: self.settings.watchEventsMax)
-                    subscription = events
-                    logger.debug("watching", metadata: ["session": "\(session ?? "*")"])
-                    group.addTask { await Self.stream(events, into: replies, logger: logger) }
-                }
+                await replies.put(contentsOf: out)
+                out.removeAll(keepingCapacity: true)
             }
         } catch is ByteToMessageDecoderError.PayloadTooLargeError {
+            await replies.put(contentsOf: out)
             await self.tooLong(replies, logger: logger)
         } catch {
             // EOF with a partial line, or a reset: stop reading; queued replies still go out.
+            await replies.put(contentsOf: out)
         }
         return subscription
     }

@@ -47,29 +47,41 @@ final class ReplyQueue: Sendable {
     }
 
     /// Adds an item, first waiting while the queue is full.
-    func put(_ item: Item) async {
-        while self.state.withLock({ $0.items.count >= self.capacity && !$0.finished }) {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let parked = self.state.withLock { state in
-                    guard state.items.count >= self.capacity && !state.finished else { return false }
-                    state.putters.append(continuation)
-                    return true
+    func put(_ item: Item) async { await self.put(contentsOf: [item]) }
+
+    /// Adds items in order, waiting while the queue is full; a waiting taker gets them together, so the replies of
+    /// one read are written together.
+    func put(contentsOf items: [Item]) async {
+        var rest = items[...]
+        while !rest.isEmpty {
+            while self.state.withLock({ $0.items.count >= self.capacity && !$0.finished }) {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let parked = self.state.withLock { state in
+                        guard state.items.count >= self.capacity && !state.finished else { return false }
+                        state.putters.append(continuation)
+                        return true
+                    }
+                    if !parked { continuation.resume() }
                 }
-                if !parked { continuation.resume() }
             }
-        }
-        let handoff: (CheckedContinuation<[Item]?, Never>, [Item], [CheckedContinuation<Void, Never>])? =
-            self.state.withLock { state in
-                guard !state.finished else { return nil }
-                state.items.append(item)
-                guard let taker = state.taker else { return nil }
-                state.taker = nil
-                let (items, putters) = state.drain()
-                return (taker, items, putters)
+            let handoff: (CheckedContinuation<[Item]?, Never>, [Item], [CheckedContinuation<Void, Never>])? =
+                self.state.withLock { state in
+                    guard !state.finished else {
+                        rest = []
+                        return nil
+                    }
+                    let room = max(1, self.capacity - state.items.count)
+                    state.items.append(contentsOf: rest.prefix(room))
+                    rest = rest.dropFirst(room)
+                    guard let taker = state.taker else { return nil }
+                    state.taker = nil
+                    let (items, putters) = state.drain()
+                    return (taker, items, putters)
+                }
+            if let (taker, items, putters) = handoff {
+                taker.resume(returning: items)
+                for putter in putters { putter.resume() }
             }
-        if let (taker, items, putters) = handoff {
-            taker.resume(returning: items)
-            for putter in putters { putter.resume() }
         }
     }
 

@@ -109,7 +109,7 @@ final class SeatServer: Service, Sendable {
     }
 
     private func bind(lineBytesMax: Int, idle: Int, sendBuffer: Int?) async throws
-        -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        -> NIOAsyncChannel<NIOAsyncChannel<[ByteBuffer], ByteBuffer>, Never>
     {
         try await ServerBootstrap(group: self.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -126,8 +126,8 @@ final class SeatServer: Service, Sendable {
                             IdleStateHandler(allTimeout: .seconds(Int64(idle))), IdleCloser())
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: lineBytesMax + 2))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        ByteToMessageHandler(LineBatchDecoder(), maximumBufferSize: lineBytesMax + 2))
+                    return try NIOAsyncChannel<[ByteBuffer], ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
     }
