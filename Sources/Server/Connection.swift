@@ -157,24 +157,28 @@ struct Connection {
         var closing = false
         var lastWritten: EventLoopFuture<Void>? = nil
         while !closing, let batch = await replies.takeAll() {
-            var buffers: [ByteBuffer] = []
-            buffers.reserveCapacity(batch.count)
             // One wait for the whole batch (of one log generation); only if the log failed, or the batch spans a
             // failure, is each reply settled on its own.
             var through = LSN(0)
-            var epochs = Set<Int>()
-            for case .line(_, let lsn, let epoch, _) in batch where lsn > 0 {
+            var epoch: Int? = nil
+            var oneEpoch = true
+            for case .line(_, let lsn, let itemEpoch, _) in batch where lsn > 0 {
                 through = max(through, lsn)
-                epochs.insert(epoch)
+                if epoch == nil { epoch = itemEpoch } else if epoch != itemEpoch { oneEpoch = false }
             }
-            let durable = epochs.count <= 1
-                ? await self.dispatcher.failure(awaitingDurability: through, epoch: epochs.first ?? 0) == nil : false
+            let durable = oneEpoch
+                ? await self.dispatcher.failure(awaitingDurability: through, epoch: epoch ?? 0) == nil : false
+            // Every reply of the batch in one buffer: one write and one flush.
+            var buffer = channel.allocator.buffer(capacity: 64 * batch.count)
+            var replied = 0
             for item in batch {
                 switch item {
                 case .line(let body, let lsn, let epoch, let timing):
                     let reply = durable
                         ? self.dispatcher.render(body) : await self.dispatcher.settle(body, lsn: lsn, epoch: epoch)
-                    buffers.append(ByteBuffer(string: reply + "\n"))
+                    buffer.writeString(reply)
+                    buffer.writeInteger(UInt8(ascii: "\n"))
+                    replied += 1
                     if let timing {
                         metrics.record(timing.command, reply: reply,
                                        nanoseconds: DispatchTime.now().uptimeNanoseconds &- timing.startedNs)
@@ -184,13 +188,11 @@ struct Connection {
                 }
                 if closing { break }
             }
-            guard let last = buffers.popLast() else { continue }
-            // Straight to the channel (the task runs on its event loop): one flush per batch, and a future that
-            // completes once the batch is on the wire. Waiting on it while the socket is backed up is the
-            // backpressure.
-            for buffer in buffers { channel.write(buffer, promise: nil) }
+            guard replied > 0 else { continue }
+            // Straight to the channel (the task runs on its event loop), and a future that completes once the batch
+            // is on the wire. Waiting on it while the socket is backed up is the backpressure.
             let promise = channel.eventLoop.makePromise(of: Void.self)
-            channel.writeAndFlush(last, promise: promise)
+            channel.writeAndFlush(buffer, promise: promise)
             lastWritten = promise.futureResult
             if !closing, !channel.isWritable { try await promise.futureResult.get() }
         }
