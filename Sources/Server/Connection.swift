@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import SeatActors
 import ServiceLifecycle
+import WAL
 
 /// One client connection. The reader parses and executes requests in order and queues (reply, LSN) pairs; the
 /// writer takes every queued reply, waits once for the log to be durable through them (group commit across
@@ -81,26 +82,25 @@ struct Connection {
                     case .failure(let error):
                         // A watching connection takes only PING and QUIT: any other line, a known verb or not, is
                         // BAD_REQUEST there.
-                        let reply = subscription == nil
-                            ? Reply.error(error.code.code, error.message) : Self.watchingOnly
-                        out.append(.text(reply, timing: .init(command: .invalid, startedNs: started)))
+                        let reply = subscription == nil ? Response.error(error.code.code, error.message) : Self.watchingOnly
+                        out.append(.now(reply, timing: .init(command: .invalid, startedNs: started)))
                         continue
                     case .success(let value): request = value
                     }
                     let timing = ReplyQueue.Timing(command: request.command, startedNs: started)
                     if subscription != nil, request != .ping, request != .quit {
-                        out.append(.text(Self.watchingOnly, timing: timing))
+                        out.append(.now(Self.watchingOnly, timing: timing))
                         continue
                     }
                     switch await self.dispatcher.execute(request, state: &state) {
-                    case .reply(let body, let lsn):
-                        out.append(.line(body, lsn: lsn, epoch: state.epoch, timing: timing))
+                    case .reply(let response, let token):
+                        out.append(.reply(response, token, timing: timing))
                     case .quit:
-                        out += [.text("OK BYE", timing: timing), .close]
+                        out += [.now(.line("OK BYE"), timing: timing), .close]
                         await replies.put(contentsOf: out)
                         return subscription
                     case .watch(let session):
-                        out.append(.text("OK", timing: timing))
+                        out.append(.now(.line("OK"), timing: timing))
                         await replies.put(contentsOf: out)
                         out.removeAll()
                         let events = self.dispatcher.service.registry.hub.subscribe(
@@ -127,23 +127,23 @@ struct Connection {
         return subscription
     }
 
-    private static let watchingOnly = Reply.error(.badRequest, "a watching connection only takes PING and QUIT")
+    private static let watchingOnly = Response.error(.badRequest, "a watching connection only takes PING and QUIT")
 
     private func tooLong(_ replies: ReplyQueue, logger: Logger) async {
         logger.debug("line too long")
-        await replies.put(.text(Reply.error(.lineTooLong, "a line may have at most \(self.settings.lineBytesMax) bytes"),
-                                timing: .init(command: .invalid, startedNs: DispatchTime.now().uptimeNanoseconds)))
+        await replies.put(.now(.error(.lineTooLong, "a line may have at most \(self.settings.lineBytesMax) bytes"),
+                               timing: .init(command: .invalid, startedNs: DispatchTime.now().uptimeNanoseconds)))
         await replies.put(.close)
     }
 
     /// Forwards events to a watching connection; a subscriber that fell behind gets `ERR BUSY` and is closed.
     private static func stream(_ subscription: EventSubscription, into replies: ReplyQueue, logger: Logger) async {
         for await event in subscription.events {
-            await replies.put(.line(.line(Reply.event(event)), lsn: event.seq, epoch: event.epoch))
+            await replies.put(.reply(.line(Reply.event(event)), CommitToken(epoch: event.epoch, lsn: event.seq)))
         }
         if subscription.overflowed {
             logger.info("watcher cut off: events were not read fast enough")
-            await replies.put(.text(Reply.error(.busy, "events were not read fast enough")))
+            await replies.put(.now(.error(.busy, "events were not read fast enough")))
             await replies.put(.close)
         }
     }
@@ -162,25 +162,24 @@ struct Connection {
             var through = LSN(0)
             var epoch: Int? = nil
             var oneEpoch = true
-            for case .line(_, let lsn, let itemEpoch, _) in batch where lsn > 0 {
-                through = max(through, lsn)
-                if epoch == nil { epoch = itemEpoch } else if epoch != itemEpoch { oneEpoch = false }
+            for case .reply(_, let token, _) in batch where token.lsn > 0 {
+                through = max(through, token.lsn)
+                if epoch == nil { epoch = token.epoch } else if epoch != token.epoch { oneEpoch = false }
             }
             let durable = oneEpoch
-                ? await self.dispatcher.failure(awaitingDurability: through, epoch: epoch ?? 0) == nil : false
+                ? await self.dispatcher.failure(awaiting: CommitToken(epoch: epoch ?? 0, lsn: through)) == nil : false
             // Every reply of the batch in one buffer: one write and one flush.
             var buffer = channel.allocator.buffer(capacity: 64 * batch.count)
             var replied = 0
             for item in batch {
                 switch item {
-                case .line(let body, let lsn, let epoch, let timing):
-                    let reply = durable
-                        ? self.dispatcher.render(body) : await self.dispatcher.settle(body, lsn: lsn, epoch: epoch)
-                    buffer.writeString(reply)
+                case .reply(let response, let token, let timing):
+                    let settled = durable ? response : await self.dispatcher.settle(response, token)
+                    buffer.writeString(self.dispatcher.render(settled))
                     buffer.writeInteger(UInt8(ascii: "\n"))
                     replied += 1
                     if let timing {
-                        metrics.record(timing.command, reply: reply,
+                        metrics.record(timing.command, settled,
                                        nanoseconds: DispatchTime.now().uptimeNanoseconds &- timing.startedNs)
                     }
                 case .close:

@@ -8,30 +8,18 @@ import WAL
 final class Dispatcher: Sendable {
     /// What a request leads to.
     enum Outcome: Sendable, Equatable {
-        /// A reply to send once the log is durable through the LSN: every change the request observed.
-        case reply(Body, lsn: LSN)
+        /// A reply to send once the change its token names (every change the request observed) is durable.
+        case reply(Response, CommitToken)
         /// `OK`, then the connection only streams events of the session (nil: all).
         case watch(session: String?)
         /// `OK BYE`, then close.
         case quit
-
-        /// A reply line, or STATS, whose `durable_lsn` is read when the reply is released.
-        static func line(_ text: String, lsn: LSN) -> Outcome { .reply(.line(text), lsn: lsn) }
-    }
-
-    /// A reply before it is released.
-    enum Body: Sendable, Equatable {
-        case line(String)
-        /// Rendered at release, so that its `durable_lsn` covers every LSN it counts.
-        case stats(Statistics)
     }
 
     /// Per-connection state the dispatcher reads and changes.
     struct ConnectionState: Sendable {
         /// The role AUTH granted; nil before AUTH when auth is on.
         var role: Role?
-        /// The log generation the last request ran in: its reply waits for durability in that generation.
-        var epoch = 0
     }
 
     let service: LogService
@@ -54,16 +42,17 @@ final class Dispatcher: Sendable {
         self.seatsPerHoldMax = seatsPerHoldMax
     }
 
-    /// Waits until the log is durable through `lsn`, then returns the reply to send: `body` rendered, or
+    /// Waits until the change `token` names is durable, then returns the reply to send: `response` rendered, or
     /// `ERR UNAVAILABLE` when the changes it reflects will never be durable.
-    func settle(_ body: Body, lsn: LSN, epoch: Int) async -> String {
-        await self.failure(awaitingDurability: lsn, epoch: epoch) ?? self.render(body)
+    func settle(_ response: Response, _ token: CommitToken) async -> Response {
+        await self.failure(awaiting: token) ?? response
     }
 
-    /// The text of a reply that may be released now (its LSN is durable).
-    func render(_ body: Body) -> String {
-        switch body {
+    /// The line of a reply that may be released now (its token is durable).
+    func render(_ response: Response) -> String {
+        switch response {
         case .line(let text): return text
+        case .error(let code, let message): return Reply.error(code, message)
         case .stats(var stats):
             stats.durableLSN = self.durableLSN
             return stats.reply
@@ -73,15 +62,13 @@ final class Dispatcher: Sendable {
     /// The last LSN known durable in the current generation.
     var durableLSN: LSN { self.service.writer?.durableLSN ?? self.service.registry.log.lastLSN }
 
-    /// Waits until the log of generation `epoch` is durable through `lsn`; nil then, or the error reply if it never
-    /// will be.
-    func failure(awaitingDurability lsn: LSN, epoch: Int) async -> String? {
-        guard lsn > 0 else { return nil }
+    /// Waits until the change `token` names is durable; nil then, or the error reply if it never will be.
+    func failure(awaiting token: CommitToken) async -> Response? {
         do {
-            try await self.service.waitDurable(through: lsn, epoch: epoch)
+            try await self.service.durable(token)
             return nil
         } catch {
-            return Reply.error(error)
+            return .failure(error)
         }
     }
 
@@ -90,32 +77,33 @@ final class Dispatcher: Sendable {
 
     func execute(_ request: Request, state: inout ConnectionState) async -> Outcome {
         let (registry, epoch) = self.service.current
-        state.epoch = epoch
+        /// A reply that waits for `lsn` of this request's log generation.
+        func reply(_ response: Response, _ lsn: LSN) -> Outcome { .reply(response, CommitToken(epoch: epoch, lsn: lsn)) }
         if let refusal = self.authorization(of: request, state.role) { return refusal }
         // A refusal waits for the log's last LSN read after the refusal was decided: whatever it observed (a hall
         // or session that exists, one that was dropped) is at or below it.
-        func refused(_ error: SeatError) -> Outcome { .line(Reply.error(error), lsn: registry.log.lastLSN) }
+        func refused(_ error: SeatError) -> Outcome { reply(.failure(error), registry.log.lastLSN) }
         switch request {
         case .auth(let token):
-            guard let role = self.role(of: token) else { return .line(Reply.error(.noAuth, "invalid token"), lsn: 0) }
+            guard let role = self.role(of: token) else { return .reply(.error(.noAuth, "invalid token"), .none) }
             state.role = role
-            return .line(Reply.ok(role.rawValue), lsn: 0)
-        case .ping: return .line(Reply.ok("PONG"), lsn: 0)
+            return .reply(.line(Reply.ok(role.rawValue)), .none)
+        case .ping: return .reply(.line(Reply.ok("PONG")), .none)
         case .quit: return .quit
         case .watch(let session):
             if let session, registry.session(session) == nil { return refused(.noSuchSession(session)) }
             return .watch(session: session)
         case .stats:
             let stats = await self.statistics(of: registry)
-            return .reply(.stats(stats), lsn: stats.lastLSN)
+            return reply(.stats(stats), stats.lastLSN)
         case .snapshot:
-            do { return .line(Reply.ok("\(try await self.service.takeSnapshot())"), lsn: 0) } catch {
-                return .line(Reply.error(.unavailable, "snapshot failed: \(error)"), lsn: 0)
+            do { return .reply(.line(Reply.ok("\(try await self.service.takeSnapshot())")), .none) } catch {
+                return .reply(.error(.unavailable, "snapshot failed: \(error)"), .none)
             }
         case .createHall(let id, let rows):
             do {
                 let (hall, lsn) = try registry.createHall(id: id, rows: rows)
-                return .line(Reply.ok(id, "\(hall.capacity)"), lsn: lsn)
+                return reply(.line(Reply.ok(id, "\(hall.capacity)")), lsn)
             } catch { return refused(error) }
         case .createSession(let id, let hall, let ttl, let maxTTL, let limit):
             do {
@@ -123,15 +111,13 @@ final class Dispatcher: Sendable {
                     id: id, hallID: hall, ttlSeconds: ttl ?? SessionConfig.ttlSecondsDefault,
                     maxTTLSeconds: maxTTL ?? max(SessionConfig.maxTTLSecondsDefault, ttl ?? 0), customerSeatsMax: limit)
                 let session = try registry.createSession(config)
-                return .line(Reply.ok(id, "\(session.hall.capacity)"), lsn: session.handle)
+                return reply(.line(Reply.ok(id, "\(session.hall.capacity)")), session.handle)
             } catch { return refused(error) }
         case .dropSession(let id):
-            do { return .line(Reply.ok(id), lsn: try await registry.dropSession(id)) } catch { return refused(error) }
-        case .hold, .extend, .confirm, .release, .cancel, .avail, .map, .list:
-            guard let id = request.sessionID, let session = registry.session(id) else {
-                return refused(.noSuchSession(request.sessionID ?? ""))
-            }
-            return await self.execute(request, in: session)
+            do { return reply(.line(Reply.ok(id)), try await registry.dropSession(id)) } catch { return refused(error) }
+        case .session(let id, let request):
+            guard let session = registry.session(id) else { return refused(.noSuchSession(id)) }
+            return await self.execute(request, in: session, epoch: epoch)
         }
     }
 
@@ -139,47 +125,45 @@ final class Dispatcher: Sendable {
     private func authorization(of request: Request, _ granted: Role?) -> Outcome? {
         if case .auth = request { return nil }
         guard let role = granted ?? (request.allowedUnauthenticated ? .reader : nil) else {
-            return .line(Reply.error(.noAuth, "authenticate first: AUTH <token>"), lsn: 0)
+            return .reply(.error(.noAuth, "authenticate first: AUTH <token>"), .none)
         }
         guard role >= request.roleRequired else {
-            return .line(Reply.error(.forbidden, "\(role.rawValue) may not do that"), lsn: 0)
+            return .reply(.error(.forbidden, "\(role.rawValue) may not do that"), .none)
         }
         return nil
     }
 
     /// Requests that go to one session's actor.
-    private func execute(_ request: Request, in session: Session) async -> Outcome {
-        if let token = request.unissuedHold { return Self.reply(await session.noSuchHold(token)) { _ in "" } }
+    private func execute(_ request: SessionRequest, in session: Session, epoch: Int) async -> Outcome {
+        func reply<Value>(_ outcome: SeatActors.Outcome<Value>, _ format: (Value) -> String) -> Outcome {
+            switch outcome.result {
+            case .success(let value): .reply(.line(format(value)), CommitToken(epoch: epoch, lsn: outcome.lsn))
+            case .failure(let error): .reply(.failure(error), CommitToken(epoch: epoch, lsn: outcome.lsn))
+            }
+        }
         switch request {
-        case .hold(_, let customer, let selection, let ttl, let key):
+        case .hold(let customer, let selection, let ttl, let key):
             let outcome = await session.hold(
                 customer: customer, selection: selection, ttlSeconds: ttl, key: key, seatsMax: self.seatsPerHoldMax)
             if case .failure(let error) = outcome.result, error.isConflict { self.conflicts.add(1, ordering: .relaxed) }
-            return Self.reply(outcome, Reply.hold)
-        case .extend(_, .id(let hold), let ttl):
-            return Self.reply(await session.extend(hold, ttlSeconds: ttl)) { Reply.ok("\($0.holdID)", "\($0.expiresAtMs)") }
-        case .confirm(_, .id(let hold), let ref):
-            return Self.reply(await session.confirm(hold, ref: ref), Reply.holdSeats)
-        case .release(_, .id(let hold)):
-            return Self.reply(await session.release(hold)) { Reply.ok("\($0)") }
-        case .cancel(_, .id(let hold), let seats):
-            return Self.reply(await session.cancel(hold, seats: seats), Reply.holdSeats)
+            return reply(outcome, Reply.hold)
+        case .extend(.id(let hold), let ttl):
+            return reply(await session.extend(hold, ttlSeconds: ttl)) { Reply.ok("\($0.holdID)", "\($0.expiresAtMs)") }
+        case .confirm(.id(let hold), let ref):
+            return reply(await session.confirm(hold, ref: ref), Reply.holdSeats)
+        case .release(.id(let hold)):
+            return reply(await session.release(hold)) { Reply.ok("\($0)") }
+        case .cancel(.id(let hold), let seats):
+            return reply(await session.cancel(hold, seats: seats), Reply.holdSeats)
+        case .extend(.unissued(let token), _), .confirm(.unissued(let token), _), .release(.unissued(let token)),
+            .cancel(.unissued(let token), _):
+            return reply(await session.noSuchHold(token)) { _ in "" }
         case .avail:
-            return Self.reply(await session.counts()) { Reply.ok("free=\($0.free)", "held=\($0.held)", "sold=\($0.sold)") }
+            return reply(await session.counts()) { Reply.ok("free=\($0.free)", "held=\($0.held)", "sold=\($0.sold)") }
         case .map:
-            return Self.reply(await session.map(), Reply.map)
-        case .list(_, let customer):
-            return Self.reply(await session.list(customer: customer), Reply.list)
-        case .extend(_, .unissued, _), .confirm(_, .unissued, _), .release(_, .unissued), .cancel(_, .unissued, _),
-            .ping, .auth, .createHall, .createSession, .dropSession, .watch, .stats, .snapshot, .quit:
-            preconditionFailure("\(request) is not a session request")
-        }
-    }
-
-    private static func reply<Value>(_ outcome: SeatActors.Outcome<Value>, _ format: (Value) -> String) -> Outcome {
-        switch outcome.result {
-        case .success(let value): .line(format(value), lsn: outcome.lsn)
-        case .failure(let error): .line(Reply.error(error), lsn: outcome.lsn)
+            return reply(await session.map(), Reply.map)
+        case .list(let customer):
+            return reply(await session.list(customer: customer), Reply.list)
         }
     }
 
@@ -249,32 +233,6 @@ final class Dispatcher: Sendable {
         self.metrics.seatsSold.record(stats.seatsSold)
         self.metrics.durableLSN.record(Int64(stats.durableLSN))
         self.metrics.connections.record(stats.connections)
-    }
-}
-
-extension Request {
-    /// The session a request addresses, if it addresses one.
-    var sessionID: String? {
-        switch self {
-        case .hold(let session, _, _, _, _), .extend(let session, _, _), .confirm(let session, _, _),
-            .release(let session, _), .cancel(let session, _, _), .avail(let session), .map(let session),
-            .list(let session, _), .dropSession(let session):
-            session
-        case .watch(let session): session
-        case .ping, .auth, .createHall, .createSession, .stats, .snapshot, .quit: nil
-        }
-    }
-}
-
-extension Request {
-    /// The token of a change that names a hold by a token the server never issues.
-    var unissuedHold: String? {
-        switch self {
-        case .extend(_, .unissued(let token), _), .confirm(_, .unissued(let token), _), .release(_, .unissued(let token)),
-            .cancel(_, .unissued(let token), _):
-            token
-        default: nil
-        }
     }
 }
 

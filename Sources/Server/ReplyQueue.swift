@@ -1,20 +1,20 @@
 import DequeModule
 import SeatActors
 import Synchronization
+import WAL
 
 /// The replies of one connection on their way out, in request order: the reader puts, the writer takes all that
 /// is there. Bounded, so a client that pipelines faster than replies leave stops being read (backpressure)
 /// instead of making the server buffer without bound.
 final class ReplyQueue: Sendable {
     enum Item: Sendable {
-        /// A line to send once the log of generation `epoch` is durable through the LSN; `timing` when it answers
-        /// a request.
-        case line(Dispatcher.Body, lsn: LSN, epoch: Int = 0, timing: Timing? = nil)
+        /// A reply to send once the change its token names is durable; `timing` when it answers a request.
+        case reply(Response, CommitToken, timing: Timing? = nil)
         /// Send what came before, then close the connection.
         case close
 
-        /// A line that reflects no change: it may leave at once.
-        static func text(_ text: String, timing: Timing? = nil) -> Item { .line(.line(text), lsn: 0, timing: timing) }
+        /// A reply that reflects no change: it may leave at once.
+        static func now(_ response: Response, timing: Timing? = nil) -> Item { .reply(response, .none, timing: timing) }
     }
 
     /// The request a reply answers and when it was read, for the latency metric.

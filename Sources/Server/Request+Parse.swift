@@ -42,30 +42,30 @@ extension Request {
         case "EXTEND":
             try Self.count(args, 3, "EXTEND <session> <hold> <ttl-s>")
             let (session, hold) = try Self.sessionAndHold(args)
-            return .extend(session: session, hold: hold, ttlSeconds: try Self.number(args.last!, "ttl", max: Limits.ttlSecondsMax))
+            return .session(session, .extend(hold: hold, ttlSeconds: try Self.number(args.last!, "ttl", max: Limits.ttlSecondsMax)))
         case "CONFIRM":
             guard args.count == 2 || args.count == 3 else { throw .bad("usage: CONFIRM <session> <hold> [ref=<id>]") }
             let (session, hold) = try Self.sessionAndHold(args)
             var options = try Options(args.dropFirst(2), allowed: ["ref"])
-            return .confirm(session: session, hold: hold, ref: try options.id("ref"))
+            return .session(session, .confirm(hold: hold, ref: try options.id("ref")))
         case "RELEASE":
             try Self.count(args, 2, "RELEASE <session> <hold>")
             let (session, hold) = try Self.sessionAndHold(args)
-            return .release(session: session, hold: hold)
+            return .session(session, .release(hold: hold))
         case "CANCEL":
             guard args.count >= 2 else { throw .bad("usage: CANCEL <session> <hold> [<seat>...]") }
             let (session, hold) = try Self.sessionAndHold(args)
             let seats = try Self.seats(args.dropFirst(2))
-            return .cancel(session: session, hold: hold, seats: seats.isEmpty ? nil : seats)
+            return .session(session, .cancel(hold: hold, seats: seats.isEmpty ? nil : seats))
         case "AVAIL":
             try Self.count(args, 1, "AVAIL <session>")
-            return .avail(session: try Self.id(args.first!, "session"))
+            return .session(try Self.id(args.first!, "session"), .avail)
         case "MAP":
             try Self.count(args, 1, "MAP <session>")
-            return .map(session: try Self.id(args.first!, "session"))
+            return .session(try Self.id(args.first!, "session"), .map)
         case "LIST":
             try Self.count(args, 2, "LIST <session> <customer>")
-            return .list(session: try Self.id(args.first!, "session"), customer: try Self.id(args.last!, "customer"))
+            return .session(try Self.id(args.first!, "session"), .list(customer: try Self.id(args.last!, "customer")))
         case "WATCH":
             try Self.count(args, 1, "WATCH <session>|*")
             return .watch(session: args.first! == "*" ? nil : try Self.id(args.first!, "session"))
@@ -121,8 +121,9 @@ extension Request {
         default:
             selection = .explicit(try Self.seats(positional))
         }
-        return .hold(session: session, customer: customer, selection: selection,
-                     ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax), key: try options.id("key"))
+        return .session(session, .hold(customer: customer, selection: selection,
+                                       ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax),
+                                       key: try options.id("key")))
     }
 
     // MARK: Pieces

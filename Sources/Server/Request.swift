@@ -7,19 +7,25 @@ public enum Request: Sendable, Equatable {
     case createHall(id: String, rows: [RowSpec])
     case createSession(id: String, hall: String, ttlSeconds: Int?, maxTTLSeconds: Int?, limit: Int?)
     case dropSession(String)
-    case hold(session: String, customer: String, selection: SeatSelection, ttlSeconds: Int?, key: String?)
-    case extend(session: String, hold: HoldRef, ttlSeconds: Int)
-    case confirm(session: String, hold: HoldRef, ref: String?)
-    case release(session: String, hold: HoldRef)
-    case cancel(session: String, hold: HoldRef, seats: [SeatLabel]?)
-    case avail(session: String)
-    case map(session: String)
-    case list(session: String, customer: String)
+    /// A request that one session's actor answers: the session's id and what it asks.
+    case session(String, SessionRequest)
     /// nil: every session (`WATCH *`).
     case watch(session: String?)
     case stats
     case snapshot
     case quit
+}
+
+/// What a request asks of one session (`Request.session`).
+public enum SessionRequest: Sendable, Equatable {
+    case hold(customer: String, selection: SeatSelection, ttlSeconds: Int?, key: String?)
+    case extend(hold: HoldRef, ttlSeconds: Int)
+    case confirm(hold: HoldRef, ref: String?)
+    case release(hold: HoldRef)
+    case cancel(hold: HoldRef, seats: [SeatLabel]?)
+    case avail
+    case map
+    case list(customer: String)
 }
 
 /// A hold as a request names it. The server chooses hold ids and the protocol gives clients no form for them, so

@@ -13,21 +13,57 @@ public enum Role: String, Sendable, Comparable {
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
 }
 
+/// One row of the command table (Redis's command flags): the command's metric label and the least role that may
+/// send it.
+struct CommandFlags: Sendable {
+    let command: ServerMetrics.Command
+    let role: Role
+}
+
 extension Request {
-    /// The least role that may send the request (the command table's flags, as in Redis).
-    var roleRequired: Role {
+    /// The command table: one exhaustive switch, so a new command that is missing here does not compile.
+    var flags: CommandFlags {
         switch self {
-        case .ping, .auth, .avail, .map, .list, .watch, .stats, .quit: .reader
-        case .hold, .extend, .confirm, .release, .cancel: .client
-        case .createHall, .createSession, .dropSession, .snapshot: .admin
+        case .ping: CommandFlags(command: .ping, role: .reader)
+        case .auth: CommandFlags(command: .auth, role: .reader)
+        case .createHall: CommandFlags(command: .createHall, role: .admin)
+        case .createSession: CommandFlags(command: .createSession, role: .admin)
+        case .dropSession: CommandFlags(command: .dropSession, role: .admin)
+        case .session(_, let request): request.flags
+        case .watch: CommandFlags(command: .watch, role: .reader)
+        case .stats: CommandFlags(command: .stats, role: .reader)
+        case .snapshot: CommandFlags(command: .snapshot, role: .admin)
+        case .quit: CommandFlags(command: .quit, role: .reader)
         }
     }
+
+    /// The least role that may send the request.
+    var roleRequired: Role { self.flags.role }
+
+    /// The request's metric label.
+    var command: ServerMetrics.Command { self.flags.command }
 
     /// True for the commands a connection may send before AUTH when auth is on.
     var allowedUnauthenticated: Bool {
         switch self {
         case .auth, .quit: true
         default: false
+        }
+    }
+}
+
+extension SessionRequest {
+    /// The session commands' rows of the command table.
+    var flags: CommandFlags {
+        switch self {
+        case .hold: CommandFlags(command: .hold, role: .client)
+        case .extend: CommandFlags(command: .extend, role: .client)
+        case .confirm: CommandFlags(command: .confirm, role: .client)
+        case .release: CommandFlags(command: .release, role: .client)
+        case .cancel: CommandFlags(command: .cancel, role: .client)
+        case .avail: CommandFlags(command: .avail, role: .reader)
+        case .map: CommandFlags(command: .map, role: .reader)
+        case .list: CommandFlags(command: .list, role: .reader)
         }
     }
 }

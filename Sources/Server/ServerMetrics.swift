@@ -48,44 +48,20 @@ final class ServerMetrics: Sendable {
         self.durableLSN = Gauge(label: "seatd_durable_lsn", factory: factory)
     }
 
-    /// Counts a reply sent after `nanoseconds` (from the request's parse to its reply being released).
-    func record(_ command: Command, reply: String, nanoseconds: UInt64) {
+    /// Counts a reply sent after `nanoseconds` (from the request's parse to its reply being released), and an
+    /// error reply by its code.
+    func record(_ command: Command, _ response: Response, nanoseconds: UInt64) {
         self.requests[command.rawValue].increment()
         self.latency[command.rawValue].recordNanoseconds(Int64(truncatingIfNeeded: nanoseconds))
-        guard reply.hasPrefix("ERR ") else { return }
-        let code = reply.dropFirst(4).prefix { $0 != " " }
-        let key = "\(command.label) \(code)"
+        guard let code = response.errorCode else { return }
+        let key = "\(command.label) \(code.rawValue)"
         let counter = self.errors.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = Counter(label: "seatd_errors_total", dimensions: [("command", command.label), ("code", String(code))],
-                                  factory: self.factory)
+            let counter = Counter(label: "seatd_errors_total",
+                                  dimensions: [("command", command.label), ("code", code.rawValue)], factory: self.factory)
             counters[key] = counter
             return counter
         }
         counter.increment()
-    }
-}
-
-extension Request {
-    var command: ServerMetrics.Command {
-        switch self {
-        case .ping: .ping
-        case .auth: .auth
-        case .createHall: .createHall
-        case .createSession: .createSession
-        case .dropSession: .dropSession
-        case .hold: .hold
-        case .extend: .extend
-        case .confirm: .confirm
-        case .release: .release
-        case .cancel: .cancel
-        case .avail: .avail
-        case .map: .map
-        case .list: .list
-        case .watch: .watch
-        case .stats: .stats
-        case .snapshot: .snapshot
-        case .quit: .quit
-        }
     }
 }

@@ -71,13 +71,15 @@ public final class LogService: Sendable {
     /// The registry requests go to now.
     public var registry: Registry { self.generation.withLock { $0.registry } }
 
-    /// The registry requests go to now, and its epoch (pass it to `waitDurable(through:epoch:)`).
+    /// The registry requests go to now, and its epoch (a reply's `CommitToken` carries it).
     public var current: (registry: Registry, epoch: Int) { self.generation.withLock { ($0.registry, $0.epoch) } }
 
-    /// Waits until `lsn` of generation `epoch` is durable. A change of an ended generation is durable only if it
-    /// is at or below where that generation's log was durable when it ended: the rest was lost, even though the
-    /// resumed log reuses those LSNs for other changes.
-    public func waitDurable(through lsn: LSN, epoch: Int) async throws(SeatError) {
+    /// Waits until the change `token` names is durable: every reply waits here. A change of an ended generation is
+    /// durable only if it is at or below where that generation's log was durable when it ended: the rest was lost,
+    /// even though the resumed log reuses those LSNs for other changes.
+    public func durable(_ token: CommitToken) async throws(SeatError) {
+        let (lsn, epoch) = (token.lsn, token.epoch)
+        guard lsn > 0 else { return }
         let (current, log, end) = self.generation.withLock { ($0.epoch, $0.registry.log, $0.ended[epoch]) }
         guard epoch == current else {
             guard let end, lsn <= end else {

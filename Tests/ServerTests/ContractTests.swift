@@ -37,18 +37,18 @@ struct ContractTests {
     @Test func statsFieldsAgreeWithEachOther() async throws {
         let dispatcher = try self.tests.make()
         var state = dispatcher.newConnection
-        var outcomes: [(Dispatcher.Outcome, Int)] = []
+        var outcomes: [Dispatcher.Outcome] = []
         for line in ["CREATE HALL h A=5", "CREATE SESSION s h", "HOLD s c A1", "HOLD s d A2", "STATS"] {
             guard case .success(let request) = Request.parse(line[...]) else { Issue.record("\(line) did not parse"); return }
-            outcomes.append((await dispatcher.execute(request, state: &state), state.epoch))
+            outcomes.append(await dispatcher.execute(request, state: &state))
         }
-        guard case .reply(let body, let lsn) = outcomes.last!.0, case .stats(let stats) = body else {
-            Issue.record("STATS gave \(outcomes.last!.0)")
+        guard case .reply(let response, let token) = outcomes.last!, case .stats(let stats) = response else {
+            Issue.record("STATS gave \(outcomes.last!)")
             return
         }
-        #expect(stats.lastLSN == 4 && lsn == 4)
+        #expect(stats.lastLSN == 4 && token.lsn == 4)
         #expect(stats.seatsHeld == 2)
-        let reply = await dispatcher.settle(body, lsn: lsn, epoch: outcomes.last!.1)
+        let reply = dispatcher.render(await dispatcher.settle(response, token))
         let fields = Dictionary(uniqueKeysWithValues: reply.dropFirst(3).split(separator: " ").map {
             let pair = $0.split(separator: "=")
             return (String(pair[0]), String(pair[1]))

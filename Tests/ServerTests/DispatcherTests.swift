@@ -23,7 +23,8 @@ struct DispatcherTests {
             case .failure(let error): return Reply.error(error.code.code, error.message)
             case .success(let request):
                 switch await self.dispatcher.execute(request, state: &self.state) {
-                case .reply(let line, let lsn): return await self.dispatcher.settle(line, lsn: lsn, epoch: state.epoch)
+                case .reply(let response, let token):
+                    return self.dispatcher.render(await self.dispatcher.settle(response, token))
                 case .watch: return "OK"
                 case .quit: return "OK BYE"
                 }

@@ -80,7 +80,7 @@ struct LogServiceEpochTests {
             _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...40])])
             _ = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
             // The session must survive the failure; later fault positions lose a hold instead.
-            guard (try? await service.waitDurable(through: registry.log.lastLSN, epoch: epoch)) != nil else {
+            guard (try? await service.durable(CommitToken(epoch: epoch, lsn: registry.log.lastLSN))) != nil else {
                 service.close()
                 continue
             }
@@ -88,7 +88,7 @@ struct LogServiceEpochTests {
             for step in 0..<30 where lost == nil {
                 let held = await registry.session("s")!.hold(customer: "c\(step)", selection: .any(1))
                 guard case .success = held.result else { break }
-                do { try await service.waitDurable(through: held.lsn, epoch: epoch) } catch { lost = (held.lsn, epoch) }
+                do { try await service.durable(CommitToken(epoch: epoch, lsn: held.lsn)) } catch { lost = (held.lsn, epoch) }
             }
             guard let lost else {  // the fault did not hit a change's write
                 service.close()
@@ -102,11 +102,11 @@ struct LogServiceEpochTests {
             while newest < lost.lsn {
                 let held = await registry.session("s")!.hold(customer: "late", selection: .any(1))
                 newest = held.lsn
-                try await service.waitDurable(through: newest, epoch: epoch)
+                try await service.durable(CommitToken(epoch: epoch, lsn: newest))
             }
             // The resumed log is durable past the lost LSN: the current log alone would call it durable.
             try await registry.log.waitDurable(through: lost.lsn)
-            await #expect(throws: SeatError.self) { try await service.waitDurable(through: lost.lsn, epoch: lost.epoch) }
+            await #expect(throws: SeatError.self) { try await service.durable(CommitToken(epoch: lost.epoch, lsn: lost.lsn)) }
             service.close()
             return
         }

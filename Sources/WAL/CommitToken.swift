@@ -1,0 +1,17 @@
+import SeatActors
+
+/// What a reply waits for before it may leave: every change it reflects, which is durability through `lsn` in log
+/// generation `epoch` (the log resumes at its durable LSN after a failure, so an LSN alone does not name a change
+/// for ever). `LogService.durable(_:)` is the one place that waits on it.
+public struct CommitToken: Sendable, Equatable {
+    public let epoch: Int
+    public let lsn: LSN
+
+    public init(epoch: Int, lsn: LSN) {
+        self.epoch = epoch
+        self.lsn = lsn
+    }
+
+    /// A reply that reflects no change: it may leave at once.
+    public static let none = CommitToken(epoch: 0, lsn: 0)
+}
