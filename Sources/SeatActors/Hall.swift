@@ -40,7 +40,9 @@ public struct Hall: Sendable {
     let segmentsOfRow: [Range<Int>]
     /// Every seat index, nearest the centre first (ties: lower row, then lower number): ANY takes a prefix.
     let preferenceOrder: [Int32]
-    private let rowIndexByLabel: [String: Int]
+    /// Row index + 1 by the row label's code (`Hall.code(ofRow:)`), 0 for no row: a lookup without hashing a string
+    /// (every listed seat of every request is looked up here).
+    private let rowByCode: [UInt16]
     /// Row index of every seat, for index -> label.
     private let rowOfSeat: [UInt16]
 
@@ -70,7 +72,9 @@ public struct Hall: Sendable {
         self.specs = specs
         self.segments = segments
         self.capacity = next
-        self.rowIndexByLabel = byLabel
+        var rowByCode = [UInt16](repeating: 0, count: (byLabel.keys.map(Hall.code(ofRow:)).max() ?? 0) + 1)
+        for (label, index) in byLabel { rowByCode[Hall.code(ofRow: label)] = UInt16(index + 1) }
+        self.rowByCode = rowByCode
         var rowOfSeat = [UInt16](repeating: 0, count: next)
         for (index, row) in rows.enumerated() {
             for seat in row.firstIndex..<(row.firstIndex + row.seatCount) { rowOfSeat[seat] = UInt16(index) }
@@ -93,14 +97,23 @@ public struct Hall: Sendable {
 
     /// The dense index of a seat, or nil when the hall has no such seat (no row, past its end, in an aisle).
     public func index(of seat: SeatLabel) -> Int? {
-        guard let rowIndex = self.rowIndexByLabel[seat.row] else { return nil }
-        let row = self.rows[rowIndex]
+        let code = Hall.code(ofRow: seat.row)
+        guard code < self.rowByCode.count, self.rowByCode[code] > 0 else { return nil }
+        let row = self.rows[Int(self.rowByCode[code]) - 1]
         var offset = row.firstIndex
         for range in row.ranges {
             if range.contains(seat.number) { return offset + (seat.number - range.lowerBound) }
             offset += range.count
         }
         return nil
+    }
+
+    /// A row label of 1...3 letters A...Z read as a number in base 27 with digits 1...26: distinct for distinct
+    /// labels, at most 19,682.
+    static func code(ofRow label: String) -> Int {
+        var code = 0
+        for byte in label.utf8 { code = code * 27 + Int(byte &- UInt8(ascii: "A") &+ 1) }
+        return code
     }
 
     /// The label of the seat at a dense index.

@@ -24,8 +24,11 @@ public struct HoldID: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// 16 lowercase hex digits.
     public var description: String {
-        let hex = String(self.raw, radix: 16)
-        return String(repeating: "0", count: 16 - hex.utf8.count) + hex
+        String(unsafeUninitializedCapacity: 16) { bytes in
+            let digits = Array("0123456789abcdef".utf8)
+            for index in 0..<16 { bytes[index] = digits[Int((self.raw >> (60 - 4 * UInt64(index))) & 0xF)] }
+            return 16
+        }
     }
 
     public static func < (lhs: HoldID, rhs: HoldID) -> Bool { lhs.raw < rhs.raw }

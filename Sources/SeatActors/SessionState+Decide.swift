@@ -127,9 +127,14 @@ extension SessionState {
     /// `.badRequest` a seat named twice. Empty for BEST and ANY.
     private func resolveExplicit(_ selection: SeatSelection) throws(SeatError) -> [Int] {
         guard case .explicit(let labels) = selection else { return [] }
-        var seen = Set<SeatLabel>()
-        for label in labels where !seen.insert(label).inserted {
-            throw .badRequest("seat \(label) is named twice")
+        // Most holds name a few seats: compare pairs; beyond that, a set.
+        if labels.count <= 8 {
+            for index in labels.indices where labels[..<index].contains(labels[index]) {
+                throw .badRequest("seat \(labels[index]) is named twice")
+            }
+        } else {
+            var seen = Set<SeatLabel>()
+            for label in labels where !seen.insert(label).inserted { throw .badRequest("seat \(label) is named twice") }
         }
         var indices: [Int] = []
         var missing: [SeatLabel] = []

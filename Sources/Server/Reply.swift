@@ -15,15 +15,39 @@ enum Reply {
     }
 
     static func seats(_ seats: [SeatLabel]) -> String {
-        seats.map(\.description).joined(separator: " ")
+        var text = ""
+        Self.append(seats, to: &text)
+        return text
     }
 
+    /// Seats separated by spaces, appended without building a string per seat.
+    private static func append(_ seats: [SeatLabel], to text: inout String) {
+        for (index, seat) in seats.enumerated() {
+            if index > 0 { text.append(" ") }
+            text.append(seat.row)
+            text.append(String(seat.number))
+        }
+    }
+
+    /// `OK <hold> <expires-unix-ms> <seat>...`, built in one string (the hot reply).
     static func hold(_ reply: HoldReply) -> String {
-        Self.ok("\(reply.holdID)", "\(reply.expiresAtMs)", Self.seats(reply.seats))
+        var text = "OK "
+        text.reserveCapacity(40 + 6 * reply.seats.count)
+        text.append(reply.holdID.description)
+        text.append(" ")
+        text.append(String(reply.expiresAtMs))
+        text.append(" ")
+        Self.append(reply.seats, to: &text)
+        return text
     }
 
     static func holdSeats(_ reply: HoldSeats) -> String {
-        Self.ok("\(reply.holdID)", Self.seats(reply.seats))
+        var text = "OK "
+        text.reserveCapacity(24 + 6 * reply.seats.count)
+        text.append(reply.holdID.description)
+        text.append(" ")
+        Self.append(reply.seats, to: &text)
+        return text
     }
 
     static func map(_ rows: [(row: String, states: String)]) -> String {

@@ -5,6 +5,8 @@ extension Request {
     /// The largest count BEST/ANY may name in a request; the engine's seats-per-hold limit is lower and answers
     /// LIMIT, this bound only keeps absurd numbers out of the parser.
     static let countMax = 1_000_000
+    static let holdOptions: Set<String> = ["ttl", "key"]
+    static let confirmOptions: Set<String> = ["ref"]
     /// The longest auth token, in bytes.
     static let tokenBytesMax = 256
 
@@ -12,12 +14,11 @@ extension Request {
     public static func parse(_ line: Substring) -> Result<Request, ProtocolError>? {
         var text = line
         if text.last == "\r" { text = text.dropLast() }
-        // Split on the UTF-8 bytes: spaces are ASCII, and this avoids grapheme breaking on the hot path.
-        let tokens = text.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true).map { Substring($0) }
+        let tokens = Self.tokens(text)
         guard let verb = tokens.first else { return nil }
         let arguments = tokens.dropFirst()
         do throws(ProtocolError) {
-            return .success(try Self.parse(verb: verb.uppercased(), arguments))
+            return .success(try Self.parse(verb: Self.asciiUppercased(verb), arguments))
         } catch {
             return .failure(error)
         }
@@ -46,7 +47,7 @@ extension Request {
         case "CONFIRM":
             guard args.count == 2 || args.count == 3 else { throw .bad("usage: CONFIRM <session> <hold> [ref=<id>]") }
             let (session, hold) = try Self.sessionAndHold(args)
-            var options = try Options(args.dropFirst(2), allowed: ["ref"])
+            var options = try Options(args.dropFirst(2), allowed: Self.confirmOptions)
             return .session(session, .confirm(hold: hold, ref: try options.id("ref")))
         case "RELEASE":
             try Self.count(args, 2, "RELEASE <session> <hold>")
@@ -109,13 +110,14 @@ extension Request {
         let customer = try Self.id(args.dropFirst().first!, "customer")
         let rest = args.dropFirst(2)
         let positional = rest.prefix { !$0.utf8.contains(UInt8(ascii: "=")) }
-        var options = try Options(rest.dropFirst(positional.count), allowed: ["ttl", "key"])
+        var options = try Options(rest.dropFirst(positional.count), allowed: Self.holdOptions)
         let selection: SeatSelection
-        switch positional.first?.uppercased() {
+        let keyword = positional.first.map(Self.asciiUppercased)
+        switch keyword {
         case "BEST", "ANY":
             guard positional.count == 2 else { throw .bad(usage) }
             let count = try Self.number(positional.last!, "seat count", max: Self.countMax)
-            selection = positional.first!.uppercased() == "BEST" ? .best(count) : .any(count)
+            selection = keyword == "BEST" ? .best(count) : .any(count)
         case nil:
             throw .bad(usage)
         default:
@@ -127,6 +129,32 @@ extension Request {
     }
 
     // MARK: Pieces
+
+    /// The space-separated tokens of a line, split on its UTF-8 bytes (spaces are ASCII; no grapheme breaking).
+    private static func tokens(_ text: Substring) -> [Substring] {
+        var tokens: [Substring] = []
+        tokens.reserveCapacity(8)
+        let utf8 = text.utf8
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            guard utf8[index] != UInt8(ascii: " ") else {
+                index = utf8.index(after: index)
+                continue
+            }
+            let start = index
+            while index < utf8.endIndex, utf8[index] != UInt8(ascii: " ") { index = utf8.index(after: index) }
+            tokens.append(Substring(utf8[start..<index]))
+        }
+        return tokens
+    }
+
+    /// Verbs, keywords and option names are ASCII and case-insensitive: upper-case their ASCII letters only (most
+    /// arrive in upper case already, and then nothing is converted).
+    static func asciiUppercased(_ token: Substring) -> String {
+        let utf8 = token.utf8
+        guard utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { return String(token) }
+        return String(decoding: utf8.map { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") ? $0 - 32 : $0 }, as: UTF8.self)
+    }
 
     private static func count(_ args: ArraySlice<Substring>, _ expected: Int, _ usage: String) throws(ProtocolError) {
         guard args.count == expected else { throw .bad("usage: \(usage)") }
@@ -199,7 +227,7 @@ struct Options {
     init(_ tokens: ArraySlice<Substring>, allowed: Set<String>) throws(ProtocolError) {
         for token in tokens {
             guard let equals = token.firstIndex(of: "=") else { throw .bad("unexpected '\(token.prefix(16))'") }
-            let name = token[..<equals].lowercased()
+            let name = String(token[..<equals]).lowercased()
             guard allowed.contains(name) else { throw .bad("unknown option \(name.prefix(16))") }
             guard self.values[name] == nil else { throw .bad("option \(name) given twice") }
             self.values[name] = token[token.index(after: equals)...]
