@@ -34,7 +34,7 @@ public actor Session {
         seatsMax: Int = Limits.seatsPerHoldMax
     ) -> Outcome<HoldReply> {
         self.perform { now throws(SeatError) in
-            for lapsed in self.state.lapsedOwners(of: selection, nowMs: now) { try self.commit(.expired(lapsed)) }
+            for lapsed in self.inPlace { $0.lapsedOwners(of: selection, nowMs: now) } { try self.commit(.expired(lapsed)) }
             let decision: SessionState.HoldDecision
             do throws(SeatError) {
                 decision = try self.decideHold(customer, selection, ttlSeconds, key, seatsMax, now)
@@ -51,7 +51,7 @@ public actor Session {
                 guard case .held(let record) = change else { preconditionFailure("HOLD decided \(change)") }
                 try self.commit(change)
                 return HoldReply(holdID: record.holdID, expiresAtMs: record.expiresAtMs,
-                                 seats: self.state.labels(record.seats))
+                                 seats: self.inPlace { $0.labels(record.seats) })
             }
         }
     }
@@ -60,15 +60,18 @@ public actor Session {
         _ customer: String, _ selection: SeatSelection, _ ttlSeconds: Int?, _ key: String?, _ seatsMax: Int,
         _ now: Int64
     ) throws(SeatError) -> SessionState.HoldDecision {
-        try self.state.decideHold(
-            customer: customer, selection: selection, ttlSeconds: ttlSeconds, key: key, seatsMax: seatsMax, nowMs: now,
-            newHoldID: self.newHoldID)
+        let ids = self.ids
+        return try self.inPlace { state throws(SeatError) in
+            try state.decideHold(
+                customer: customer, selection: selection, ttlSeconds: ttlSeconds, key: key, seatsMax: seatsMax,
+                nowMs: now, newHoldID: { Session.holdID(from: ids) })
+        }
     }
 
     /// EXTEND: new expiry = now + ttl.
     public func extend(_ holdID: HoldID, ttlSeconds: Int) -> Outcome<Extension> {
         self.perform(touching: holdID) { now throws(SeatError) in
-            let change = try self.state.decideExtend(holdID, ttlSeconds: ttlSeconds, nowMs: now)
+            let change = try self.inPlace { state throws(SeatError) in try state.decideExtend(holdID, ttlSeconds: ttlSeconds, nowMs: now) }
             try self.commit(change)
             return Extension(holdID: holdID, expiresAtMs: self.state.holds[holdID]!.expiresAtMs)
         }
@@ -77,12 +80,12 @@ public actor Session {
     /// CONFIRM: held -> sold; a repeat gets the same reply.
     public func confirm(_ holdID: HoldID, ref: String? = nil) -> Outcome<HoldSeats> {
         self.perform(touching: holdID) { now throws(SeatError) in
-            switch try self.state.decideConfirm(holdID, ref: ref, nowMs: now) {
+            switch try self.inPlace({ state throws(SeatError) in try state.decideConfirm(holdID, ref: ref, nowMs: now) }) {
             case .repeated(let reply):
                 return reply
             case .change(let change):
                 try self.commit(change)
-                return HoldSeats(holdID: holdID, seats: self.state.labels(self.state.holds[holdID]!.seats))
+                return HoldSeats(holdID: holdID, seats: self.inPlace { $0.labels($0.holds[holdID]!.seats) })
             }
         }
     }
@@ -90,7 +93,7 @@ public actor Session {
     /// RELEASE: held -> free; the hold is forgotten.
     public func release(_ holdID: HoldID) -> Outcome<HoldID> {
         self.perform(touching: holdID) { now throws(SeatError) in
-            try self.commit(try self.state.decideRelease(holdID, nowMs: now))
+            try self.commit(try self.inPlace { state throws(SeatError) in try state.decideRelease(holdID, nowMs: now) })
             return holdID
         }
     }
@@ -98,10 +101,10 @@ public actor Session {
     /// CANCEL: sold -> free, the whole booking or the listed seats of it.
     public func cancel(_ holdID: HoldID, seats: [SeatLabel]? = nil) -> Outcome<HoldSeats> {
         self.perform(touching: holdID) { now throws(SeatError) in
-            let change = try self.state.decideCancel(holdID, seats: seats, nowMs: now)
+            let change = try self.inPlace { state throws(SeatError) in try state.decideCancel(holdID, seats: seats, nowMs: now) }
             guard case .cancelled(_, let cancelled) = change else { preconditionFailure("CANCEL decided \(change)") }
             try self.commit(change)
-            return HoldSeats(holdID: holdID, seats: self.state.labels(cancelled))
+            return HoldSeats(holdID: holdID, seats: self.inPlace { $0.labels(cancelled) })
         }
     }
 
