@@ -56,6 +56,18 @@ struct Connection {
         }
     }
 
+    /// What one line leads to.
+    private enum LineOutcome {
+        /// Go on with the next line (its reply, if it has one, is in `out`).
+        case next
+        /// `OK BYE` was queued: close after it.
+        case quit
+        /// `OK` was queued: stream the session's events (nil: all).
+        case watch(session: String?)
+        /// Longer than the limit: `ERR LINE_TOO_LONG`, then close.
+        case tooLong
+    }
+
     /// Reads and executes requests until QUIT, EOF, an error or a line that is too long. Every line of one read is
     /// executed before their replies are queued together (at most the queue's capacity at a time). Returns the
     /// WATCH subscription, if the connection made one, for the caller to end.
@@ -68,39 +80,19 @@ struct Connection {
         var out: [ReplyQueue.Item] = []
         do {
             for try await lines in inbound {
-                for var buffer in lines {
-                    guard buffer.readableBytes <= self.settings.lineBytesMax else {
+                for line in lines {
+                    switch await self.execute(line, state: &state, watching: subscription != nil, into: &out) {
+                    case .next:
+                        if out.count >= replies.capacity { await replies.put(contentsOf: out); out.removeAll() }
+                    case .quit:
+                        await replies.put(contentsOf: out + [.close])
+                        return subscription
+                    case .tooLong:
                         await replies.put(contentsOf: out)
                         await self.tooLong(replies, logger: logger)
                         return subscription
-                    }
-                    let started = DispatchTime.now().uptimeNanoseconds
-                    let line = buffer.readString(length: buffer.readableBytes) ?? ""
-                    guard let parsed = Request.parse(line[...]) else { continue }
-                    let request: Request
-                    switch parsed {
-                    case .failure(let error):
-                        // A watching connection takes only PING and QUIT: any other line, a known verb or not, is
-                        // BAD_REQUEST there.
-                        let reply = subscription == nil ? Response.error(error.code.code, error.message) : Self.watchingOnly
-                        out.append(.now(reply, timing: .init(command: .invalid, startedNs: started)))
-                        continue
-                    case .success(let value): request = value
-                    }
-                    let timing = ReplyQueue.Timing(command: request.command, startedNs: started)
-                    if subscription != nil, request != .ping, request != .quit {
-                        out.append(.now(Self.watchingOnly, timing: timing))
-                        continue
-                    }
-                    switch await self.dispatcher.execute(request, state: &state) {
-                    case .reply(let response, let token):
-                        out.append(.reply(response, token, timing: timing))
-                    case .quit:
-                        out += [.now(.line("OK BYE"), timing: timing), .close]
-                        await replies.put(contentsOf: out)
-                        return subscription
                     case .watch(let session):
-                        out.append(.now(.line("OK"), timing: timing))
+                        // `OK` goes out before the first event: queue it, then subscribe and stream.
                         await replies.put(contentsOf: out)
                         out.removeAll()
                         let events = self.dispatcher.service.registry.hub.subscribe(
@@ -108,10 +100,6 @@ struct Connection {
                         subscription = events
                         logger.debug("watching", metadata: ["session": "\(session ?? "*")"])
                         group.addTask { await Self.stream(events, into: replies, logger: logger) }
-                    }
-                    if out.count >= replies.capacity {
-                        await replies.put(contentsOf: out)
-                        out.removeAll(keepingCapacity: true)
                     }
                 }
                 await replies.put(contentsOf: out)
@@ -125,6 +113,41 @@ struct Connection {
             await replies.put(contentsOf: out)
         }
         return subscription
+    }
+
+    /// Parses and executes one line, appending its reply to `out`. A watching connection takes only PING and QUIT:
+    /// any other line, a known verb or not, is BAD_REQUEST there.
+    private func execute(
+        _ line: ByteBuffer, state: inout Dispatcher.ConnectionState, watching: Bool, into out: inout [ReplyQueue.Item]
+    ) async -> LineOutcome {
+        guard line.readableBytes <= self.settings.lineBytesMax else { return .tooLong }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let text = String(buffer: line)
+        guard let parsed = Request.parse(text[...]) else { return .next }
+        let request: Request
+        switch parsed {
+        case .failure(let error):
+            let reply = watching ? Self.watchingOnly : Response.error(error.code.code, error.message)
+            out.append(.now(reply, timing: .init(command: .invalid, startedNs: started)))
+            return .next
+        case .success(let value): request = value
+        }
+        let timing = ReplyQueue.Timing(command: request.command, startedNs: started)
+        if watching, request != .ping, request != .quit {
+            out.append(.now(Self.watchingOnly, timing: timing))
+            return .next
+        }
+        switch await self.dispatcher.execute(request, state: &state) {
+        case .reply(let response, let token):
+            out.append(.reply(response, token, timing: timing))
+            return .next
+        case .quit:
+            out.append(.now(.line("OK BYE"), timing: timing))
+            return .quit
+        case .watch(let session):
+            out.append(.now(.line("OK"), timing: timing))
+            return .watch(session: session)
+        }
     }
 
     private static let watchingOnly = Response.error(.badRequest, "a watching connection only takes PING and QUIT")
