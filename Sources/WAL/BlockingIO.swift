@@ -13,12 +13,14 @@ public final class BlockingIO: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var jobs: [@Sendable () -> Void] = []
+    private var thread: pthread_t? = nil
 
     init(name: String) {
         self.name = name
         // Named from inside: on Linux a name set before start does not reach the kernel's thread name.
         Thread.detachNewThread { [self] in
             Thread.current.name = name
+            self.condition.withLock { self.thread = pthread_self() }
             self.runJobs()
         }
     }
@@ -34,6 +36,12 @@ public final class BlockingIO: @unchecked Sendable {
             }
         }
         return try result.get()
+    }
+
+    /// True on the thread's own thread (tests check where work ran).
+    public var isCurrentThread: Bool {
+        guard let thread = self.condition.withLock({ self.thread }) else { return false }
+        return pthread_equal(thread, pthread_self()) != 0
     }
 
     private func runJobs() {

@@ -4,14 +4,14 @@ import Synchronization
 @testable import WAL
 
 /// A storage whose file syncs block while a gate is shut, so a test can hold a write back from durability (and then
-/// cut the power on the simulated disk below) or make a snapshot's fsync take as long as it likes. It records the
-/// name of every thread a sync ran on.
+/// cut the power on the simulated disk below) or make a snapshot's fsync take as long as it likes. It records whether
+/// each sync of a gated file ran on the I/O thread.
 final class GatedStorage: Storage {
     let base: any Storage
     private let open = Mutex(true)
     private let gate = NSCondition()
-    /// Names of the threads syncs ran on, and how many syncs are waiting at the gate now.
-    let syncThreads = Mutex<[String]>([])
+    /// For each sync of a gated file, whether it ran on the I/O thread; and how many syncs wait at the gate now.
+    let syncsOnIOThread = Mutex<[Bool]>([])
     let waiting = Atomic<Int>(0)
     /// Only files whose path contains this are gated (nil: every file).
     let only: String?
@@ -37,7 +37,7 @@ final class GatedStorage: Storage {
 
     func pass(_ path: String) {
         guard self.only.map(path.contains) ?? true else { return }
-        self.syncThreads.withLock { $0.append(Thread.current.name ?? "?") }
+        self.syncsOnIOThread.withLock { $0.append(BlockingIO.shared.isCurrentThread) }
         self.gate.withLock {
             self.waiting.add(1, ordering: .relaxed)
             while !self.open.withLock({ $0 }) { self.gate.wait() }

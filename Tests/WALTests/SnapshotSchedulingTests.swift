@@ -47,8 +47,8 @@ struct SnapshotSchedulingTests {
             #expect(storage.waiting.load(ordering: .relaxed) == 1, "the changes waited for the snapshot")
             storage.reopen()
             for taker in takers { _ = try await taker.value }
-            let threads = storage.syncThreads.withLock { $0 }
-            #expect(!threads.isEmpty && threads.allSatisfy { $0 == BlockingIO.shared.name }, "\(threads)")
+            let onIOThread = storage.syncsOnIOThread.withLock { $0 }
+            #expect(!onIOThread.isEmpty && onIOThread.allSatisfy { $0 }, "\(onIOThread)")
         }
     }
 
