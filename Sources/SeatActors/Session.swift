@@ -34,7 +34,7 @@ public actor Session {
         seatsMax: Int = Limits.seatsPerHoldMax
     ) -> Outcome<HoldReply> {
         self.perform { now throws(SeatError) in
-            for lapsed in self.inPlace { $0.lapsedOwners(of: selection, nowMs: now) } { try self.commit(.expired(lapsed)) }
+            for lapsed in self.inPlace({ $0.lapsedOwners(of: selection, nowMs: now) }) { try self.commit(.expired(lapsed)) }
             let decision: SessionState.HoldDecision
             do throws(SeatError) {
                 decision = try self.decideHold(customer, selection, ttlSeconds, key, seatsMax, now)

@@ -68,7 +68,7 @@ struct OperatorTests {
             #expect(server.kill(SIGTERM) == 0)  // the shutdown snapshot covers everything
             try self.damage(data, atLSN: 20)
         } else {
-            server.kill(SIGKILL)
+            _ = server.kill(SIGKILL)
             try self.damage(data, atLSN: snapshot + 20)
         }
         let (checked, report) = try Self.seatd(["check", "--data", data])
@@ -80,11 +80,11 @@ struct OperatorTests {
         let acknowledged = try await self.exchange(server.port, ["CREATE SESSION t h"] + (1...10).map { "HOLD s e\($0) C\($0)" })
         #expect(acknowledged.allSatisfy { $0.hasPrefix("OK ") }, "\(acknowledged)")
         let after = try await self.exchange(server.port, ["MAP s", "AVAIL t"])
-        server.kill(SIGKILL)
+        _ = server.kill(SIGKILL)
         for _ in 0..<2 {
             server = try await ProcessTests.Seatd(data: data)
             #expect(try await self.exchange(server.port, ["MAP s", "AVAIL t"]) == after)
-            server.kill(SIGKILL)
+            _ = server.kill(SIGKILL)
         }
         #expect(before != after[0])
         let (again, againReport) = try Self.seatd(["check", "--data", data])
