@@ -5,9 +5,9 @@ import SeatActors
 import ServiceLifecycle
 import WAL
 
-/// One client connection. The reader parses and executes requests in order and queues (reply, LSN) pairs; the
-/// writer takes every queued reply, waits once for the log to be durable through them (group commit across
-/// requests), and writes them with one flush. Replies are therefore in request order by construction.
+/// One client connection. The reader executes every line of a read in order and queues their replies with their
+/// commit tokens together; the writer takes every queued reply, waits once for the log to be durable through them
+/// (group commit across requests), and writes them in one buffer with one flush. Replies are therefore in request order by construction.
 struct Connection {
     let server: SeatServer
 

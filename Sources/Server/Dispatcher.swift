@@ -218,7 +218,7 @@ final class Dispatcher: Sendable {
         stats.conflicts = self.conflicts.load(ordering: .relaxed)
         stats.connections = self.connections.load(ordering: .relaxed)
         stats.lastLSN = registry.log.lastLSN
-        stats.durableLSN = writer?.durableLSN ?? stats.lastLSN
+        stats.durableLSN = self.durableLSN
         stats.walBytes = writer?.statistics.bytesWritten ?? 0
         stats.uptimeSeconds = self.startedAt.duration(to: .now).components.seconds
         return stats

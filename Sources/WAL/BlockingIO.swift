@@ -8,15 +8,13 @@ public final class BlockingIO: @unchecked Sendable {
     /// The thread seatd's log and snapshots use.
     public static let shared = BlockingIO(name: "seatd-io")
 
-    /// The name of the thread, for tests that check where work ran.
-    public let name: String
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var jobs: [@Sendable () -> Void] = []
     private var thread: pthread_t? = nil
 
+    /// Starts the thread, named `name` (as `top` and `perf` show it).
     init(name: String) {
-        self.name = name
         // Named from inside: on Linux a name set before start does not reach the kernel's thread name.
         Thread.detachNewThread { [self] in
             Thread.current.name = name
