@@ -15,8 +15,10 @@ public struct SessionConfig: Sendable, Equatable {
     public let ttlSeconds: Int
     /// The most a hold may live from its creation, EXTENDs included.
     public let maxTTLSeconds: Int
-    /// The most seats one customer may hold and own together; nil for no limit.
+    /// The most seats (and GA places) one customer may hold and own together; nil for no limit.
     public let customerSeatsMax: Int?
+    /// BEST avoids leaving orphan seats unless a HOLD says otherwise (`orphans=avoid`, since 1.1).
+    public let avoidsOrphans: Bool
 
     /// Default hold lifetime: 15 minutes.
     public static let ttlSecondsDefault = 900
@@ -26,7 +28,7 @@ public struct SessionConfig: Sendable, Equatable {
     /// Validates the settings; throws `.badRequest` for out-of-range values.
     public init(
         id: String, hallID: String, ttlSeconds: Int = ttlSecondsDefault, maxTTLSeconds: Int = maxTTLSecondsDefault,
-        customerSeatsMax: Int? = nil
+        customerSeatsMax: Int? = nil, avoidsOrphans: Bool = false
     ) throws(SeatError) {
         guard (1...Limits.ttlSecondsMax).contains(ttlSeconds) else {
             throw .badRequest("ttl must be 1 to \(Limits.ttlSecondsMax) seconds")
@@ -40,28 +42,35 @@ public struct SessionConfig: Sendable, Equatable {
         self.ttlSeconds = ttlSeconds
         self.maxTTLSeconds = maxTTLSeconds
         self.customerSeatsMax = customerSeatsMax
+        self.avoidsOrphans = avoidsOrphans
     }
+
+    /// True when the settings need the 1.1 form of the record.
+    public var hasOptions: Bool { self.avoidsOrphans }
 }
 
 /// What a HOLD decided, as logged: enough to redo it without a clock or a random source.
 public struct HeldRecord: Sendable, Equatable {
     public let holdID: HoldID
     public let customer: String
-    /// Dense seat indices, ascending (hall order).
+    /// Dense seat indices, ascending (hall order); empty when the hold has only GA places.
     public let seats: [Int32]
     public let createdAtMs: Int64
     public let expiresAtMs: Int64
     /// The idempotency key, if the request had one.
     public let key: String?
+    /// GA places, by area index ascending (since 1.1).
+    public let places: [PlaceCount]
 
     public init(holdID: HoldID, customer: String, seats: [Int32], createdAtMs: Int64, expiresAtMs: Int64,
-                key: String?) {
+                key: String?, places: [PlaceCount] = []) {
         self.holdID = holdID
         self.customer = customer
         self.seats = seats
         self.createdAtMs = createdAtMs
         self.expiresAtMs = expiresAtMs
         self.key = key
+        self.places = places
     }
 }
 
@@ -72,15 +81,34 @@ public enum SessionChange: Sendable, Equatable {
     case confirmed(HoldID, ref: String?)
     case released(HoldID)
     case expired(HoldID)
-    /// Seats of a booking returned (dense indices, ascending).
-    case cancelled(HoldID, seats: [Int32])
+    /// Seats (dense indices, ascending) and GA places of a booking returned.
+    case cancelled(HoldID, seats: [Int32], places: [PlaceCount] = [])
+    /// Free seats made unsellable, ascending (since 1.1; so are the next three).
+    case blocked(seats: [Int32])
+    /// Blocked seats made sellable again.
+    case unblocked(seats: [Int32])
+    /// Free seats set aside for a channel.
+    case reserved(channel: String, seats: [Int32])
+    /// Reserved seats returned to everyone.
+    case unreserved(seats: [Int32])
 }
 
 /// Every change seatd logs.
 public enum LogRecord: Sendable, Equatable {
-    case hallCreated(id: String, rows: [RowSpec])
+    /// A hall: its rows and (since 1.1) its other parts.
+    case hallCreated(id: String, rows: [RowSpec], parts: [HallPart] = [])
     /// The session's handle is this record's LSN.
     case sessionCreated(SessionConfig)
     case sessionDropped(SessionHandle)
     case change(SessionHandle, SessionChange)
+}
+
+extension SessionChange {
+    /// The seats a BLOCK, UNBLOCK, RESERVE or UNRESERVE names (empty for the others).
+    public var seatIndices: [Int32] {
+        switch self {
+        case .blocked(let seats), .unblocked(let seats), .reserved(_, let seats), .unreserved(let seats): seats
+        case .held, .extended, .confirmed, .released, .expired, .cancelled: []
+        }
+    }
 }

@@ -51,12 +51,22 @@ public final class Registry: Sendable {
     /// Numbers of halls and sessions.
     public var counts: (halls: Int, sessions: Int) { self.tables.withLock { ($0.halls.count, $0.sessions.count) } }
 
+    /// Hall ids, sorted (HALLS).
+    public var hallIDs: [String] { self.tables.withLock { $0.halls.keys.sorted() } }
+
+    /// Ids of the live sessions, of one hall or of all, sorted (SESSIONS).
+    public func sessionIDs(ofHall hall: String? = nil) -> [String] {
+        self.tables.withLock { tables in
+            tables.sessions.values.filter { hall == nil || $0.hall.id == hall }.map(\.id).sorted()
+        }
+    }
+
     /// CREATE HALL. Returns the hall and the LSN of its record.
-    public func createHall(id: String, rows: [RowSpec]) throws(SeatError) -> (Hall, LSN) {
-        let hall = try Hall(id: id, specs: rows)
+    public func createHall(id: String, rows: [RowSpec], parts: [HallPart] = []) throws(SeatError) -> (Hall, LSN) {
+        let hall = try Hall(id: id, specs: rows, parts: parts)
         return try self.tables.withLock { tables throws(SeatError) in
             guard tables.halls[id] == nil else { throw .exists("hall \(id)") }
-            let lsn = try self.log.append(.hallCreated(id: id, rows: rows), publish: nil)
+            let lsn = try self.log.append(.hallCreated(id: id, rows: rows, parts: hall.parts), publish: nil)
             tables.halls[id] = hall
             return (hall, lsn)
         }

@@ -14,10 +14,12 @@ public struct RegistryState: Sendable {
     /// at or below the session's own LSN (already in its snapshot image) is skipped too.
     public mutating func apply(_ record: LogRecord, lsn: LSN) throws(SeatError) {
         switch record {
-        case .hallCreated(let id, let rows):
-            if let hall = self.halls[id], hall.specs == rows { return }  // already in the snapshot
+        case .hallCreated(let id, let rows, let parts):
+            if let hall = self.halls[id], hall.specs == rows, hall.parts == (try Hall(id: id, specs: rows, parts: parts)).parts {
+                return  // already in the snapshot
+            }
             guard self.halls[id] == nil else { throw .exists("hall \(id)") }
-            self.halls[id] = try Hall(id: id, specs: rows)
+            self.halls[id] = try Hall(id: id, specs: rows, parts: parts)
         case .sessionCreated(let config):
             guard self.sessions[lsn] == nil else { return }  // already in the snapshot
             guard self.handles[config.id] == nil else { throw .exists("session \(config.id)") }

@@ -8,14 +8,16 @@ public enum SeatError: Error, Equatable, Sendable {
     case noSuchHall(String)
     /// No session of that id.
     case noSuchSession(String)
-    /// Well-formed seats that the hall does not have.
-    case noSuchSeat([SeatLabel])
+    /// Well-formed seats (and, since 1.1, GA areas) that the hall does not have.
+    case noSuchSeat([SeatLabel], areas: [String] = [])
     /// No live hold or booking of that id in the session.
     case noSuchHold(String)
     /// Seats held or sold by others: every one of them, in hall order.
     case taken([SeatLabel])
     /// Fewer free seats than asked for.
     case soldOut(requested: Int, free: Int)
+    /// GA areas without as many free places as asked for: every one of them, in hall order (since 1.1).
+    case areasSoldOut([String])
     /// Enough free seats but no block of that many adjacent ones.
     case noAdjacent(Int)
     /// A limit: the customer's seat limit, maxttl, seats per hold.
@@ -30,7 +32,7 @@ public enum SeatError: Error, Equatable, Sendable {
     /// True for SOLD_OUT and NO_ADJACENT: too few free seats.
     public var isShortage: Bool {
         switch self {
-        case .soldOut, .noAdjacent: true
+        case .soldOut, .noAdjacent, .areasSoldOut: true
         default: false
         }
     }
@@ -43,10 +45,11 @@ public enum SeatError: Error, Equatable, Sendable {
         case .exists(let id): "\(id) exists"
         case .noSuchHall(let id): "no hall \(id)"
         case .noSuchSession(let id): "no session \(id)"
-        case .noSuchSeat(let seats): seats.map(\.description).joined(separator: " ")
+        case .noSuchSeat(let seats, let areas): (seats.map(\.description) + areas).joined(separator: " ")
         case .noSuchHold(let id): "no hold \(id)"
         case .taken(let seats): seats.map(\.description).joined(separator: " ")
         case .soldOut(let requested, let free): "\(requested) seats requested, \(free) free"
+        case .areasSoldOut(let areas): areas.joined(separator: " ")
         case .noAdjacent(let count): "no block of \(count) adjacent free seats"
         case .expired(let id): "hold \(id) expired"
         }

@@ -1,5 +1,9 @@
 /// A session's seats as bitmaps over the hall's dense seat indices: `occupied` (held or sold) and `sold`,
 /// plus the hold that owns each occupied seat. Counts are kept so AVAIL is O(1).
+///
+/// Since 1.1 a free seat may also be `blocked` (nobody may take it) or reserved for a channel (only a HOLD with
+/// that `channel=` may take it). A reservation outlives a hold of the seat: when the channel's hold ends, the seat
+/// is the channel's again. A blocked seat that is also reserved is blocked until UNBLOCK.
 public struct SeatMap: Sendable, Equatable {
     /// The state of one seat.
     public enum State: UInt8, Sendable {
@@ -18,6 +22,14 @@ public struct SeatMap: Sendable, Equatable {
     public private(set) var heldCount = 0
     /// Seats sold.
     public private(set) var soldCount = 0
+    /// Bit i set: seat i is blocked (it is then never occupied).
+    private(set) var blocked: [UInt64]
+    /// Bit i set: seat i is reserved for some channel.
+    private(set) var reserved: [UInt64]
+    /// The reserved seats of each channel.
+    private(set) var channels: [String: [UInt64]] = [:]
+    /// Seats blocked.
+    public private(set) var blockedCount = 0
 
     /// An all-free map.
     public init(capacity: Int) {
@@ -26,10 +38,111 @@ public struct SeatMap: Sendable, Equatable {
         self.occupied = [UInt64](repeating: 0, count: words)
         self.sold = [UInt64](repeating: 0, count: words)
         self.owner = [UInt64](repeating: 0, count: capacity)
+        self.blocked = [UInt64](repeating: 0, count: words)
+        self.reserved = [UInt64](repeating: 0, count: words)
     }
 
-    /// Free seats.
+    /// Seats neither held nor sold (blocked and reserved ones among them).
     public var freeCount: Int { self.capacity - self.heldCount - self.soldCount }
+
+    /// True once any seat was blocked or reserved: the 1.1 reply forms (MAP, AVAIL) appear only then.
+    public var hasSetAside: Bool { self.blockedCount > 0 || !self.channels.isEmpty }
+
+    /// Free seats reserved for a channel and not blocked.
+    public var reservedFreeCount: Int {
+        var count = 0
+        for word in self.reserved.indices {
+            count += (self.reserved[word] & ~self.occupied[word] & ~self.blocked[word]).nonzeroBitCount
+        }
+        return count
+    }
+
+    /// Free seats anyone may take: neither blocked nor reserved.
+    public var openFreeCount: Int { self.freeCount - self.blockedCount - self.reservedFreeCount }
+
+    /// True when seat `index` is blocked.
+    @inline(__always)
+    public func isBlocked(_ index: Int) -> Bool {
+        self.blocked[index >> 6] & (UInt64(1) << UInt64(index & 63)) != 0
+    }
+
+    /// The channel seat `index` is reserved for, if any.
+    public func channel(of index: Int) -> String? {
+        guard self.reserved[index >> 6] & (UInt64(1) << UInt64(index & 63)) != 0 else { return nil }
+        let bit = UInt64(1) << UInt64(index & 63)
+        return self.channels.first { $0.value[index >> 6] & bit != 0 }?.key
+    }
+
+    /// True when a HOLD with `channel` (nil: none) may take seat `index`: free, not blocked, and unreserved or
+    /// reserved for that channel.
+    @inline(__always)
+    public func isAvailable(_ index: Int, channel: String?) -> Bool {
+        let word = index >> 6
+        let bit = UInt64(1) << UInt64(index & 63)
+        guard (self.occupied[word] | self.blocked[word]) & bit == 0 else { return false }
+        guard self.reserved[word] & bit != 0 else { return true }
+        guard let channel, let mask = self.channels[channel] else { return false }
+        return mask[word] & bit != 0
+    }
+
+    /// Word `word` of the seats a HOLD with `channel` may take (bits past the capacity may be set: callers bound
+    /// their scans by the capacity).
+    @inline(__always)
+    func availableWord(_ word: Int, channel mask: [UInt64]?) -> UInt64 {
+        var free = ~(self.occupied[word] | self.blocked[word])
+        let reserved = self.reserved[word]
+        if reserved != 0 { free &= ~reserved | (mask?[word] ?? 0) }
+        return free
+    }
+
+    /// Word `word` of the seats that are neither occupied nor blocked: what orphans are counted among.
+    @inline(__always)
+    func openWord(_ word: Int) -> UInt64 { ~(self.occupied[word] | self.blocked[word]) }
+
+    /// Free -> blocked (a blocked seat stays blocked).
+    mutating func block(_ index: Int) {
+        precondition(self.isFree(index), "seat \(index) is not free")
+        guard !self.isBlocked(index) else { return }
+        self.blocked[index >> 6] |= UInt64(1) << UInt64(index & 63)
+        self.blockedCount += 1
+    }
+
+    /// Blocked -> free (or reserved again, if it was).
+    mutating func unblock(_ index: Int) {
+        guard self.isBlocked(index) else { return }
+        self.blocked[index >> 6] &= ~(UInt64(1) << UInt64(index & 63))
+        self.blockedCount -= 1
+    }
+
+    /// Reserves seat `index` for `channel` (moving it from another channel's reservation).
+    mutating func reserve(_ index: Int, for channel: String) {
+        self.unreserve(index)
+        let bit = UInt64(1) << UInt64(index & 63)
+        self.reserved[index >> 6] |= bit
+        self.channels[channel, default: [UInt64](repeating: 0, count: self.reserved.count)][index >> 6] |= bit
+    }
+
+    /// Ends seat `index`'s reservation, if it has one.
+    mutating func unreserve(_ index: Int) {
+        guard let channel = self.channel(of: index) else { return }
+        let bit = UInt64(1) << UInt64(index & 63)
+        self.reserved[index >> 6] &= ~bit
+        self.channels[channel]![index >> 6] &= ~bit
+        if self.channels[channel]!.allSatisfy({ $0 == 0 }) { self.channels[channel] = nil }
+    }
+
+    /// The reserved seats of each channel, ascending, channels by name (snapshots).
+    public var reservations: [(channel: String, seats: [Int32])] {
+        self.channels.keys.sorted().map { channel in
+            let mask = self.channels[channel]!
+            return (channel, (0..<self.capacity).filter { mask[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 }.map(Int32.init))
+        }
+    }
+
+    /// The blocked seats, ascending (snapshots).
+    public var blockedSeats: [Int32] {
+        (0..<self.capacity).filter(self.isBlocked).map(Int32.init)
+    }
 
     /// The state of seat `index`.
     @inline(__always)
@@ -53,7 +166,7 @@ public struct SeatMap: Sendable, Equatable {
 
     /// Free -> held by `hold`.
     mutating func hold(_ index: Int, by hold: HoldID) {
-        precondition(self.isFree(index), "seat \(index) is not free")
+        precondition(self.isFree(index) && !self.isBlocked(index), "seat \(index) is not free")
         self.occupied[index >> 6] |= UInt64(1) << UInt64(index & 63)
         self.owner[index] = hold.raw
         self.heldCount += 1

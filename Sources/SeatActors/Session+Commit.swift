@@ -46,28 +46,36 @@ extension Session {
 
     /// The closure that publishes `change`'s event once the log has given it an LSN.
     private func publisher(for change: SessionChange) -> ((LSN) -> Void)? {
-        guard let event = Session.eventParts(of: change, in: self.state) else { return nil }
+        let event = Session.eventParts(of: change, in: self.state)
         let hub = self.hub
         let session = self.id
         let seats = self.inPlace { $0.labels(event.seats) }
+        let places = self.inPlace { $0.labels(event.places) }
         return { lsn in
             hub.publish(ChangeEvent(seq: lsn, kind: event.kind, session: session, holdID: event.holdID,
-                                    customer: event.customer, seats: seats))
+                                    customer: event.customer, seats: seats, places: places))
         }
     }
 
     /// What an event of `change` says, read from the state before the change applies.
     static func eventParts(of change: SessionChange, in state: SessionState)
-        -> (kind: ChangeEvent.Kind, holdID: HoldID, customer: String, seats: [Int32])?
+        -> (kind: ChangeEvent.Kind, holdID: HoldID?, customer: String, seats: [Int32], places: [PlaceCount])
     {
-        func hold(_ id: HoldID) -> Hold? { state.holds[id] }
+        func hold(_ kind: ChangeEvent.Kind, _ id: HoldID) -> (ChangeEvent.Kind, HoldID?, String, [Int32], [PlaceCount]) {
+            let hold = state.holds[id]!
+            return (kind, id, hold.customer, hold.seats, hold.places)
+        }
         switch change {
-        case .held(let record): return (.held, record.holdID, record.customer, record.seats)
-        case .extended(let id, _): return hold(id).map { (.extended, id, $0.customer, $0.seats) }
-        case .confirmed(let id, _): return hold(id).map { (.confirmed, id, $0.customer, $0.seats) }
-        case .released(let id): return hold(id).map { (.released, id, $0.customer, $0.seats) }
-        case .expired(let id): return hold(id).map { (.expired, id, $0.customer, $0.seats) }
-        case .cancelled(let id, let seats): return hold(id).map { (.cancelled, id, $0.customer, seats) }
+        case .held(let record): return (.held, record.holdID, record.customer, record.seats, record.places)
+        case .extended(let id, _): return hold(.extended, id)
+        case .confirmed(let id, _): return hold(.confirmed, id)
+        case .released(let id): return hold(.released, id)
+        case .expired(let id): return hold(.expired, id)
+        case .cancelled(let id, let seats, let places): return (.cancelled, id, state.holds[id]!.customer, seats, places)
+        case .blocked(let seats): return (.blocked, nil, "-", seats, [])
+        case .unblocked(let seats): return (.unblocked, nil, "-", seats, [])
+        case .reserved(let channel, let seats): return (.reserved, nil, channel, seats, [])
+        case .unreserved(let seats): return (.unreserved, nil, "-", seats, [])
         }
     }
 

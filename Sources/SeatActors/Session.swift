@@ -31,18 +31,18 @@ public actor Session {
     /// HOLD: explicit seats, BEST n or ANY n; all or nothing. `seatsMax` is the server's configured seats-per-hold limit (at most `Limits.seatsPerHoldMax`).
     public func hold(
         customer: String, selection: SeatSelection, ttlSeconds: Int? = nil, key: String? = nil,
-        seatsMax: Int = Limits.seatsPerHoldMax
+        seatsMax: Int = Limits.seatsPerHoldMax, options: HoldOptions = HoldOptions()
     ) -> Outcome<HoldReply> {
         self.perform { now throws(SeatError) in
             for lapsed in self.inPlace({ $0.lapsedOwners(of: selection, nowMs: now) }) { try self.commit(.expired(lapsed)) }
             let decision: SessionState.HoldDecision
             do throws(SeatError) {
-                decision = try self.decideHold(customer, selection, ttlSeconds, key, seatsMax, now)
+                decision = try self.decideHold(customer, selection, ttlSeconds, key, seatsMax, options, now)
             } catch {
                 // Lapsed holds past the per-access budget may be what blocks BEST/ANY: expire them all, retry.
                 guard error.isShortage, self.state.dueExpiry(nowMs: now) != nil else { throw error }
                 try self.expireDue(nowMs: now, max: Int.max)
-                decision = try self.decideHold(customer, selection, ttlSeconds, key, seatsMax, now)
+                decision = try self.decideHold(customer, selection, ttlSeconds, key, seatsMax, options, now)
             }
             switch decision {
             case .repeated(let reply):
@@ -51,20 +51,21 @@ public actor Session {
                 guard case .held(let record) = change else { preconditionFailure("HOLD decided \(change)") }
                 try self.commit(change)
                 return HoldReply(holdID: record.holdID, expiresAtMs: record.expiresAtMs,
-                                 seats: self.inPlace { $0.labels(record.seats) })
+                                 seats: self.inPlace { $0.labels(record.seats) },
+                                 places: self.inPlace { $0.labels(record.places) })
             }
         }
     }
 
     private func decideHold(
         _ customer: String, _ selection: SeatSelection, _ ttlSeconds: Int?, _ key: String?, _ seatsMax: Int,
-        _ now: Int64
+        _ options: HoldOptions, _ now: Int64
     ) throws(SeatError) -> SessionState.HoldDecision {
         let ids = self.ids
         return try self.inPlace { state throws(SeatError) in
             try state.decideHold(
                 customer: customer, selection: selection, ttlSeconds: ttlSeconds, key: key, seatsMax: seatsMax,
-                nowMs: now, newHoldID: { Session.holdID(from: ids) })
+                nowMs: now, options: options, newHoldID: { Session.holdID(from: ids) })
         }
     }
 
@@ -85,7 +86,8 @@ public actor Session {
                 return reply
             case .change(let change):
                 try self.commit(change)
-                return HoldSeats(holdID: holdID, seats: self.inPlace { $0.labels($0.holds[holdID]!.seats) })
+                return self.inPlace { HoldSeats(holdID: holdID, seats: $0.labels($0.holds[holdID]!.seats),
+                                                places: $0.labels($0.holds[holdID]!.places)) }
             }
         }
     }
@@ -98,13 +100,35 @@ public actor Session {
         }
     }
 
-    /// CANCEL: sold -> free, the whole booking or the listed seats of it.
-    public func cancel(_ holdID: HoldID, seats: [SeatLabel]? = nil) -> Outcome<HoldSeats> {
+    /// CANCEL: sold -> free, the whole booking or the listed seats and places of it.
+    public func cancel(_ holdID: HoldID, seats: [SeatLabel]? = nil, places: [AreaPlaces] = []) -> Outcome<HoldSeats> {
         self.perform(touching: holdID) { now throws(SeatError) in
-            let change = try self.inPlace { state throws(SeatError) in try state.decideCancel(holdID, seats: seats, nowMs: now) }
-            guard case .cancelled(_, let cancelled) = change else { preconditionFailure("CANCEL decided \(change)") }
+            let change = try self.inPlace { state throws(SeatError) in
+                try state.decideCancel(holdID, seats: seats, places: places, nowMs: now)
+            }
+            guard case .cancelled(_, let cancelled, let cancelledPlaces) = change else {
+                preconditionFailure("CANCEL decided \(change)")
+            }
             try self.commit(change)
-            return HoldSeats(holdID: holdID, seats: self.inPlace { $0.labels(cancelled) })
+            return self.inPlace { HoldSeats(holdID: holdID, seats: $0.labels(cancelled), places: $0.labels(cancelledPlaces)) }
+        }
+    }
+
+    /// BLOCK (`block` true) or UNBLOCK of seats; returns them in hall order.
+    public func block(_ seats: [SeatLabel], _ block: Bool) -> Outcome<[SeatLabel]> {
+        self.perform { _ throws(SeatError) in
+            let change = try self.inPlace { state throws(SeatError) in try state.decideBlock(seats, block: block) }
+            try self.commit(change)
+            return self.inPlace { $0.labels(change.seatIndices) }
+        }
+    }
+
+    /// RESERVE for `channel`, or UNRESERVE (nil); returns the seats in hall order.
+    public func reserve(_ seats: [SeatLabel], for channel: String?) -> Outcome<[SeatLabel]> {
+        self.perform { _ throws(SeatError) in
+            let change = try self.inPlace { state throws(SeatError) in try state.decideReserve(seats, channel: channel) }
+            try self.commit(change)
+            return self.inPlace { $0.labels(change.seatIndices) }
         }
     }
 
@@ -126,8 +150,21 @@ public actor Session {
     /// AVAIL.
     public func counts() -> Outcome<SeatCounts> { self.read { $0.counts } }
 
+    /// AVAIL of one part of the hall (since 1.1).
+    public func counts(of part: SessionState.Part) -> Outcome<SeatCounts> {
+        if let droppedLSN { return Outcome(.failure(.noSuchSession(self.id)), lsn: droppedLSN) }
+        do { return Outcome(.success(try self.state.counts(of: part)), lsn: self.state.lastLSN) } catch {
+            return Outcome(.failure(error), lsn: self.state.lastLSN)
+        }
+    }
+
     /// MAP, by row.
     public func map() -> Outcome<[(row: String, states: String)]> { self.read { $0.mapRows() } }
+
+    /// MAP with the area tokens after the rows (since 1.1; empty without areas).
+    public func mapWithAreas() -> Outcome<(rows: [(row: String, states: String)], areas: [String])> {
+        self.read { ($0.mapRows(), $0.mapAreas()) }
+    }
 
     /// LIST: a customer's live holds and bookings, oldest first.
     public func list(customer: String) -> Outcome<[CustomerHold]> { self.read { $0.list(customer: customer) } }

@@ -15,18 +15,30 @@ extension SessionState {
         case .confirmed(let id, let ref):
             precondition(self.holds[id]?.isSold == false, "confirm of \(id), which is not held")
             for seat in self.holds[id]!.seats { self.seats.sell(Int(seat)) }
+            for place in self.holds[id]!.places {
+                self.placesHeld[place.area] -= place.count
+                self.placesSold[place.area] += place.count
+            }
             self.holds[id]!.isSold = true
             self.holds[id]!.ref = ref
             self.confirmsTotal += 1
         case .released(let id):
             precondition(self.holds[id]?.isSold == false, "release of \(id), which is not held")
-            self.forget(id, freeing: self.holds[id]!.seats)
+            self.forget(id)
         case .expired(let id):
             precondition(self.holds[id]?.isSold == false, "expiry of \(id), which is not held")
-            self.forget(id, freeing: self.holds[id]!.seats)
+            self.forget(id)
             self.remember(expired: id)
-        case .cancelled(let id, let seats):
-            self.applyCancelled(id, seats: seats)
+        case .cancelled(let id, let seats, let places):
+            self.applyCancelled(id, seats: seats, places: places)
+        case .blocked(let seats):
+            for seat in seats { self.seats.block(Int(seat)) }
+        case .unblocked(let seats):
+            for seat in seats { self.seats.unblock(Int(seat)) }
+        case .reserved(let channel, let seats):
+            for seat in seats { self.seats.reserve(Int(seat), for: channel) }
+        case .unreserved(let seats):
+            for seat in seats { self.seats.unreserve(Int(seat)) }
         }
         self.lastLSN = lsn
         if self.checksInvariantsNow { self.checkInvariants() }
@@ -37,38 +49,63 @@ extension SessionState {
     /// crafted file) refuses to start, naming its LSN, instead of trapping (found by `make fuzz`, log-fuzz).
     public func validate(_ change: SessionChange, lsn: LSN) throws(SeatError) {
         func fail(_ why: String) -> SeatError { .badRequest("record at LSN \(lsn) does not apply to session \(self.id): \(why)") }
-        func checkSeats(_ seats: [Int32]) throws(SeatError) {
-            guard !seats.isEmpty, zip(seats, seats.dropFirst()).allSatisfy({ $0 < $1 }),
+        func checkSeats(_ seats: [Int32], places: [PlaceCount] = [], orNone: Bool = false) throws(SeatError) {
+            guard !seats.isEmpty || !places.isEmpty, zip(seats, seats.dropFirst()).allSatisfy({ $0 < $1 }),
                 seats.allSatisfy({ $0 >= 0 && Int($0) < self.seats.capacity })
             else { throw fail("seats \(seats) are not ascending seats of the hall") }
+            guard zip(places, places.dropFirst()).allSatisfy({ $0.area < $1.area }),
+                places.allSatisfy({ $0.area >= 0 && $0.area < self.hall.areas.count && $0.count >= 1 })
+            else { throw fail("places \(places) are not places of the hall's areas") }
         }
         guard lsn > self.lastLSN else { throw fail("it does not follow LSN \(self.lastLSN)") }
         switch change {
         case .held(let record):
-            try checkSeats(record.seats)
+            try checkSeats(record.seats, places: record.places)
             guard self.holds[record.holdID] == nil else { throw fail("hold id \(record.holdID) is in use") }
-            guard record.seats.allSatisfy({ self.seats.isFree(Int($0)) }) else { throw fail("a seat is not free") }
+            guard record.seats.allSatisfy({ self.seats.isFree(Int($0)) && !self.seats.isBlocked(Int($0)) }) else {
+                throw fail("a seat is not free")
+            }
+            guard record.places.allSatisfy({ self.placesFree($0.area) >= $0.count }) else {
+                throw fail("an area has too few free places")
+            }
             if let key = record.key, self.keys[key] != nil { throw fail("idempotency key \(key) is in use") }
         case .extended(let id, _), .confirmed(let id, _), .released(let id), .expired(let id):
             guard self.holds[id]?.isSold == false else { throw fail("hold \(id) is not held") }
-        case .cancelled(let id, let seats):
-            try checkSeats(seats)
+        case .cancelled(let id, let seats, let places):
+            try checkSeats(seats, places: places)
             guard let hold = self.holds[id], hold.isSold else { throw fail("hold \(id) is not sold") }
             guard seats.allSatisfy(hold.seats.contains) else { throw fail("a seat is not in booking \(id)") }
+            guard places.allSatisfy({ place in place.count <= (hold.places.first { $0.area == place.area }?.count ?? 0) })
+            else { throw fail("places are not in booking \(id)") }
+        case .blocked(let seats):
+            try checkSeats(seats)
+            guard seats.allSatisfy({ self.seats.isFree(Int($0)) }) else { throw fail("a blocked seat is not free") }
+        case .reserved(let channel, let seats):
+            try checkSeats(seats)
+            guard Identifier.isValid(channel) else { throw fail("channel \(channel) is not an id") }
+            guard seats.allSatisfy({ self.seats.isFree(Int($0)) }) else { throw fail("a reserved seat is not free") }
+        case .unblocked(let seats), .unreserved(let seats):
+            try checkSeats(seats)
         }
     }
 
     private mutating func applyHeld(_ record: HeldRecord, lsn: LSN) {
         precondition(self.holds[record.holdID] == nil, "hold id \(record.holdID) reused")
         for seat in record.seats { self.seats.hold(Int(seat), by: record.holdID) }
-        self.holds[record.holdID] = Hold(
+        for place in record.places {
+            precondition(self.placesFree(place.area) >= place.count, "area \(place.area) has too few places")
+            self.placesHeld[place.area] += place.count
+        }
+        let hold = Hold(
             id: record.holdID, customer: record.customer, seats: record.seats, createdAtMs: record.createdAtMs,
-            expiresAtMs: record.expiresAtMs, isSold: false, ref: nil, createdLSN: lsn)
+            expiresAtMs: record.expiresAtMs, isSold: false, ref: nil, createdLSN: lsn, places: record.places)
+        self.holds[record.holdID] = hold
         self.holdsByCustomer[record.customer, default: []].insert(record.holdID)
-        self.seatsByCustomer[record.customer, default: 0] += record.seats.count
+        self.seatsByCustomer[record.customer, default: 0] += hold.itemCount
         if let key = record.key {
             precondition(self.keys[key] == nil, "idempotency key \(key) used twice")
-            self.keys[key] = KeyedReply(holdID: record.holdID, expiresAtMs: record.expiresAtMs, seats: record.seats)
+            self.keys[key] = KeyedReply(holdID: record.holdID, expiresAtMs: record.expiresAtMs, seats: record.seats,
+                                        places: record.places)
         }
         self.scheduleExpiry(Expiry(expiresAtMs: record.expiresAtMs, holdID: record.holdID))
     }
@@ -83,26 +120,37 @@ extension SessionState {
         }
     }
 
-    private mutating func applyCancelled(_ id: HoldID, seats: [Int32]) {
+    private mutating func applyCancelled(_ id: HoldID, seats: [Int32], places: [PlaceCount]) {
         guard let hold = self.holds[id], hold.isSold else { preconditionFailure("cancel of \(id), which is not sold") }
         let remaining = hold.seats.filter { !seats.contains($0) }
         precondition(remaining.count + seats.count == hold.seats.count, "cancel of seats not in booking \(id)")
-        if remaining.isEmpty {
-            self.forget(id, freeing: seats)
+        var remainingPlaces: [PlaceCount] = []
+        for place in hold.places {
+            let cancelled = places.first { $0.area == place.area }?.count ?? 0
+            precondition(cancelled <= place.count, "cancel of places not in booking \(id)")
+            if place.count > cancelled { remainingPlaces.append(PlaceCount(area: place.area, count: place.count - cancelled)) }
+        }
+        if remaining.isEmpty && remainingPlaces.isEmpty {
+            self.forget(id)
         } else {
             for seat in seats { self.seats.free(Int(seat)) }
+            for place in places { self.placesSold[place.area] -= place.count }
             self.holds[id]!.seats = remaining
-            self.seatsByCustomer[hold.customer]! -= seats.count
+            self.holds[id]!.places = remainingPlaces
+            self.seatsByCustomer[hold.customer]! -= hold.itemCount - self.holds[id]!.itemCount
         }
     }
 
-    /// Frees `seats` and drops the hold from every index.
-    private mutating func forget(_ id: HoldID, freeing seats: [Int32]) {
+    /// Frees the hold's seats and places and drops it from every index.
+    private mutating func forget(_ id: HoldID) {
         let hold = self.holds.removeValue(forKey: id)!
-        for seat in seats { self.seats.free(Int(seat)) }
+        for seat in hold.seats { self.seats.free(Int(seat)) }
+        for place in hold.places {
+            if hold.isSold { self.placesSold[place.area] -= place.count } else { self.placesHeld[place.area] -= place.count }
+        }
         self.holdsByCustomer[hold.customer]!.remove(id)
         if self.holdsByCustomer[hold.customer]!.isEmpty { self.holdsByCustomer[hold.customer] = nil }
-        let left = self.seatsByCustomer[hold.customer]! - seats.count
+        let left = self.seatsByCustomer[hold.customer]! - hold.itemCount
         self.seatsByCustomer[hold.customer] = left == 0 ? nil : left
     }
 

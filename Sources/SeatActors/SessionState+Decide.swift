@@ -13,20 +13,24 @@ extension SessionState {
         case repeated(HoldSeats)
     }
 
-    /// Decides a HOLD. Checks, in order: a used key (repeat its reply), seats exist, seats per hold, ttl,
-    /// the customer's limit, then availability (`.taken` names every unavailable seat).
+    /// Decides a HOLD. Checks, in order: a used key (repeat its reply), the options name parts of the hall, seats
+    /// and areas exist, items per hold, ttl, the customer's limit (places count like seats), then availability:
+    /// `.taken` names every unavailable seat, then `.areasSoldOut` every area short of places.
     public func decideHold(
         customer: String, selection: SeatSelection, ttlSeconds: Int?, key: String?,
-        seatsMax: Int = Limits.seatsPerHoldMax, nowMs: Int64, newHoldID: () -> HoldID
+        seatsMax: Int = Limits.seatsPerHoldMax, nowMs: Int64, options: HoldOptions = HoldOptions(),
+        newHoldID: () -> HoldID
     ) throws(SeatError) -> HoldDecision {
         if let key, let first = self.keys[key] {
             return .repeated(HoldReply(holdID: first.holdID, expiresAtMs: first.expiresAtMs,
-                                       seats: self.labels(first.seats)))
+                                       seats: self.labels(first.seats), places: self.labels(first.places)))
         }
-        let explicit = try self.resolveExplicit(selection)
-        guard selection.count >= 1 else { throw .badRequest("a hold needs at least one seat") }
+        let masks = try self.masks(of: options)
+        let (explicit, places) = try self.resolveExplicit(selection, places: options.places)
+        let items = selection.count + places.reduce(0) { $0 + $1.count }
+        guard items >= 1 else { throw .badRequest("a hold needs at least one seat") }
         let seatsMax = min(seatsMax, Limits.seatsPerHoldMax)
-        guard selection.count <= seatsMax else {
+        guard items <= seatsMax else {
             throw .limit("at most \(seatsMax) seats per hold")
         }
         let ttl = ttlSeconds ?? self.config.ttlSeconds
@@ -35,25 +39,48 @@ extension SessionState {
         }
         if let limit = self.config.customerSeatsMax {
             let owned = self.seatsByCustomer[customer] ?? 0
-            guard owned + selection.count <= limit else {
+            guard owned + items <= limit else {
                 throw .limit("customer \(customer) has \(owned) of at most \(limit) seats")
             }
         }
         let seats: [Int]
         switch selection {
         case .explicit:
-            let taken = explicit.filter { !self.seats.isFree($0) }
+            let taken = explicit.filter { !self.seats.isAvailable($0, channel: options.channel) }
             guard taken.isEmpty else { throw .taken(taken.map { self.hall.label(of: $0) }) }
+            let short = places.filter { self.placesFree($0.area) < $0.count }
+            guard short.isEmpty else { throw .areasSoldOut(short.map { self.hall.areas[$0.area].name }) }
             seats = explicit
-        case .best(let count): seats = try self.seats.bestBlock(of: count, in: self.hall)
-        case .any(let count): seats = try self.seats.anySeats(count, in: self.hall)
+        case .best(let count):
+            let avoid = options.avoidOrphans ?? self.config.avoidsOrphans
+            let available = self.seats.availability(channel: options.channel, masks: masks, avoidingOrphans: avoid)
+            seats = options.split
+                ? try self.seats.splitBlocks(of: count, in: self.hall, from: available)
+                : try self.seats.bestBlock(of: count, in: self.hall, from: available)
+        case .any(let count):
+            let available = self.seats.availability(channel: options.channel, masks: masks, avoidingOrphans: false)
+            seats = try self.seats.anySeats(count, in: self.hall, from: available)
         }
         var id = newHoldID()
         while self.holds[id] != nil || self.expiredIDs.contains(id) { id = newHoldID() }
         let record = HeldRecord(
             holdID: id, customer: customer, seats: seats.map { Int32($0) }, createdAtMs: nowMs,
-            expiresAtMs: nowMs + Int64(ttl) * 1_000, key: key)
+            expiresAtMs: nowMs + Int64(ttl) * 1_000, key: key, places: places)
         return .change(.held(record))
+    }
+
+    /// The seat masks BEST/ANY are restricted to (a category's, a flag's); throws for a name the hall lacks.
+    private func masks(of options: HoldOptions) throws(SeatError) -> [[UInt64]] {
+        var masks: [[UInt64]] = []
+        if let name = options.category {
+            guard let index = self.hall.category(named: name) else { throw .badRequest("no category \(name) in hall \(self.hall.id)") }
+            masks.append(self.hall.categories[index].mask)
+        }
+        if let name = options.flag {
+            guard let index = self.hall.flag(named: name) else { throw .badRequest("no flag \(name) in hall \(self.hall.id)") }
+            masks.append(self.hall.flags[index].mask)
+        }
+        return masks
     }
 
     /// Decides an EXTEND: new expiry = now + ttl, at most maxttl after the hold's creation.
@@ -85,20 +112,47 @@ extension SessionState {
         return .released(id)
     }
 
-    /// Decides a CANCEL of a whole booking (`seats` nil) or of some of its seats.
-    public func decideCancel(_ id: HoldID, seats labels: [SeatLabel]?, nowMs: Int64) throws(SeatError)
-        -> SessionChange
+    /// Decides a CANCEL of a whole booking (`seats` nil and no places) or of some of its seats and places.
+    public func decideCancel(_ id: HoldID, seats labels: [SeatLabel]?, places named: [AreaPlaces] = [], nowMs: Int64)
+        throws(SeatError) -> SessionChange
     {
         let hold = try self.liveHold(id, nowMs: nowMs)
         guard hold.isSold else { throw .notHeld("hold \(id) is not confirmed: use RELEASE") }
-        guard let labels else { return .cancelled(id, seats: hold.seats) }
-        let indices = try self.resolveExplicit(.explicit(labels))
-        let outside = indices.filter { !hold.seats.contains(Int32($0)) }
-        guard outside.isEmpty else {
-            throw .notHeld("not in booking \(id): " + outside.map { self.hall.label(of: $0).description }
-                .joined(separator: " "))
+        guard labels != nil || !named.isEmpty else { return .cancelled(id, seats: hold.seats, places: hold.places) }
+        let (indices, places) = try self.resolveExplicit(.explicit(labels ?? []), places: named)
+        var outside = indices.filter { !hold.seats.contains(Int32($0)) }.map { self.hall.label(of: $0).description }
+        for place in places where place.count > (hold.places.first { $0.area == place.area }?.count ?? 0) {
+            outside.append(AreaPlaces(area: self.hall.areas[place.area].name, count: place.count).description)
         }
-        return .cancelled(id, seats: indices.map { Int32($0) })
+        guard outside.isEmpty else { throw .notHeld("not in booking \(id): " + outside.joined(separator: " ")) }
+        return .cancelled(id, seats: indices.map { Int32($0) }, places: places)
+    }
+
+    /// Decides a BLOCK (`block`) or an UNBLOCK: every seat must exist; BLOCK takes only free seats (`.taken` names
+    /// every held or sold one). Blocking a blocked seat or unblocking a seat that is not blocked changes nothing.
+    public func decideBlock(_ labels: [SeatLabel], block: Bool) throws(SeatError) -> SessionChange {
+        let indices = try self.resolveSeats(labels)
+        if block {
+            let taken = indices.filter { !self.seats.isFree($0) }
+            guard taken.isEmpty else { throw .taken(taken.map { self.hall.label(of: $0) }) }
+            return .blocked(seats: indices.map { Int32($0) })
+        }
+        return .unblocked(seats: indices.map { Int32($0) })
+    }
+
+    /// Decides a RESERVE for `channel` (nil: an UNRESERVE): every seat must exist; RESERVE takes only free seats. A
+    /// seat reserved for another channel moves to this one; unreserving an unreserved seat changes nothing.
+    public func decideReserve(_ labels: [SeatLabel], channel: String?) throws(SeatError) -> SessionChange {
+        let indices = try self.resolveSeats(labels)
+        guard let channel else { return .unreserved(seats: indices.map { Int32($0) }) }
+        let taken = indices.filter { !self.seats.isFree($0) }
+        guard taken.isEmpty else { throw .taken(taken.map { self.hall.label(of: $0) }) }
+        return .reserved(channel: channel, seats: indices.map { Int32($0) })
+    }
+
+    private func resolveSeats(_ labels: [SeatLabel]) throws(SeatError) -> [Int] {
+        guard !labels.isEmpty else { throw .badRequest("name at least one seat") }
+        return try self.resolveExplicit(.explicit(labels), places: []).seats
     }
 
     /// Holds among `labels`' owners that have lapsed at `nowMs`: expire them before deciding a HOLD.
@@ -123,10 +177,26 @@ extension SessionState {
         return hold
     }
 
-    /// Dense indices of explicit seats, ascending; `.noSuchSeat` lists every seat the hall lacks,
-    /// `.badRequest` a seat named twice. Empty for BEST and ANY.
-    private func resolveExplicit(_ selection: SeatSelection) throws(SeatError) -> [Int] {
-        guard case .explicit(let labels) = selection else { return [] }
+    /// Dense indices of explicit seats, ascending, and places by area index; `.noSuchSeat` lists every seat and area
+    /// the hall lacks, `.badRequest` a seat or area named twice. No seats for BEST and ANY.
+    private func resolveExplicit(_ selection: SeatSelection, places named: [AreaPlaces]) throws(SeatError)
+        -> (seats: [Int], places: [PlaceCount])
+    {
+        var places: [PlaceCount] = []
+        var missingAreas: [String] = []
+        for place in named {
+            guard let area = self.hall.area(named: place.area) else {
+                missingAreas.append(place.area)
+                continue
+            }
+            guard !places.contains(where: { $0.area == area }) else { throw .badRequest("area \(place.area) is named twice") }
+            places.append(PlaceCount(area: area, count: place.count))
+        }
+        places.sort { $0.area < $1.area }
+        guard case .explicit(let labels) = selection else {
+            guard missingAreas.isEmpty else { throw .noSuchSeat([], areas: missingAreas) }
+            return ([], places)
+        }
         // Most holds name a few seats: compare pairs; beyond that, a set.
         if labels.count <= 8 {
             for index in labels.indices where labels[..<index].contains(labels[index]) {
@@ -141,8 +211,8 @@ extension SessionState {
         for label in labels {
             if let index = self.hall.index(of: label) { indices.append(index) } else { missing.append(label) }
         }
-        guard missing.isEmpty else { throw .noSuchSeat(missing) }
+        guard missing.isEmpty, missingAreas.isEmpty else { throw .noSuchSeat(missing, areas: missingAreas) }
         indices.sort()
-        return indices
+        return (indices, places)
     }
 }

@@ -5,10 +5,15 @@ extension SessionState {
         var lines = ["lsn \(self.lastLSN) confirms \(self.confirmsTotal)", self.mapRows().map(\.states).joined()]
         for hold in self.holds.values.sorted(by: { $0.id < $1.id }) {
             lines.append("\(hold.id) \(hold.customer) \(hold.seats) \(hold.createdAtMs) \(hold.expiresAtMs) "
-                         + "\(hold.isSold) \(hold.ref ?? "-") \(hold.createdLSN)")
+                         + "\(hold.isSold) \(hold.ref ?? "-") \(hold.createdLSN)"
+                         + (hold.places.isEmpty ? "" : " places \(self.labels(hold.places).map(\.description))"))
         }
         lines.append("keys \(self.keys.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.holdID)" })")
         lines.append("expired \(self.expiredOrder.map(\.description))")
+        if !self.hall.areas.isEmpty { lines.append("areas \(self.mapAreas()) held \(self.placesHeld) sold \(self.placesSold)") }
+        if self.seats.hasSetAside {
+            lines.append("blocked \(self.seats.blockedSeats) reserved \(self.seats.reservations.map { "\($0.channel)=\($0.seats)" })")
+        }
         lines.append("customers \(self.holdsByCustomer.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.sorted())" })")
         return lines.joined(separator: "\n")
     }

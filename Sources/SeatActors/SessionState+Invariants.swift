@@ -9,8 +9,15 @@ extension SessionState {
         var held = 0
         var sold = 0
         var byCustomer: [String: Int] = [:]
+        var placesHeld = [Int](repeating: 0, count: self.hall.areas.count)
+        var placesSold = placesHeld
         for (id, hold) in self.holds {
-            precondition(!hold.seats.isEmpty, "hold \(id) has no seats")
+            precondition(!hold.seats.isEmpty || !hold.places.isEmpty, "hold \(id) has no seats")
+            precondition(zip(hold.places, hold.places.dropFirst()).allSatisfy { $0.area < $1.area }, "hold \(id) places unsorted")
+            for place in hold.places {
+                precondition(place.count >= 1, "hold \(id) has an empty place count")
+                if hold.isSold { placesSold[place.area] += place.count } else { placesHeld[place.area] += place.count }
+            }
             precondition(zip(hold.seats, hold.seats.dropFirst()).allSatisfy { $0 < $1 }, "hold \(id) seats unsorted")
             for seat in hold.seats.map(Int.init) {
                 precondition(!claimed[seat], "seat \(seat) is in two holds")
@@ -19,7 +26,7 @@ extension SessionState {
                 precondition(seats.state(of: seat) == (hold.isSold ? .sold : .held), "seat \(seat) state mismatch")
             }
             if hold.isSold { sold += hold.seats.count } else { held += hold.seats.count }
-            byCustomer[hold.customer, default: 0] += hold.seats.count
+            byCustomer[hold.customer, default: 0] += hold.itemCount
             precondition(self.holdsByCustomer[hold.customer]?.contains(id) == true, "hold \(id) not indexed")
             precondition(!self.expiredIDs.contains(id), "live hold \(id) remembered as expired")
         }
@@ -27,6 +34,14 @@ extension SessionState {
         precondition(sold == seats.soldCount, "sold count \(seats.soldCount) but bookings cover \(sold)")
         for index in 0..<seats.capacity where !claimed[index] {
             precondition(seats.isFree(index), "seat \(index) is occupied by no hold")
+        }
+        for index in 0..<seats.capacity where seats.isBlocked(index) {
+            precondition(seats.isFree(index), "blocked seat \(index) is occupied")
+        }
+        precondition(seats.blockedSeats.count == seats.blockedCount, "blocked count drifted")
+        precondition(placesHeld == self.placesHeld && placesSold == self.placesSold, "place counts drifted")
+        for area in self.hall.areas.indices {
+            precondition(self.placesFree(area) >= 0, "area \(area) has more places taken than it has")
         }
         precondition(byCustomer == self.seatsByCustomer, "customer seat counts drifted")
         let indexed = self.holdsByCustomer.values.reduce(0) { $0 + $1.count }

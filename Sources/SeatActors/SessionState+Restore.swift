@@ -10,19 +10,22 @@ extension SessionState {
         public let holdID: HoldID
         public let expiresAtMs: Int64
         public let seats: [Int32]
+        public let places: [PlaceCount]
 
-        public init(key: String, holdID: HoldID, expiresAtMs: Int64, seats: [Int32]) {
+        public init(key: String, holdID: HoldID, expiresAtMs: Int64, seats: [Int32], places: [PlaceCount] = []) {
             self.key = key
             self.holdID = holdID
             self.expiresAtMs = expiresAtMs
             self.seats = seats
+            self.places = places
         }
     }
 
     /// The keys, for a snapshot, in key order.
     public var storedKeys: [StoredKey] {
         self.keys.sorted { $0.key < $1.key }.map {
-            StoredKey(key: $0.key, holdID: $0.value.holdID, expiresAtMs: $0.value.expiresAtMs, seats: $0.value.seats)
+            StoredKey(key: $0.key, holdID: $0.value.holdID, expiresAtMs: $0.value.expiresAtMs, seats: $0.value.seats,
+                      places: $0.value.places)
         }
     }
 
@@ -35,7 +38,8 @@ extension SessionState {
     /// trap (found by `make fuzz`, snapshot-fuzz). The full invariants are checked in debug builds.
     public init(
         restoring handle: SessionHandle, config: SessionConfig, hall: Hall, lastLSN: LSN, confirmsTotal: Int,
-        holds: [Hold], keys: [StoredKey], expired: [HoldID]
+        holds: [Hold], keys: [StoredKey], expired: [HoldID], blocked: [Int32] = [],
+        reservations: [(channel: String, seats: [Int32])] = []
     ) throws(SeatError) {
         self.init(handle: handle, config: config, hall: hall)
         func fail(_ why: String) -> SeatError { .badRequest("session image \(config.id) is not a possible state: \(why)") }
@@ -44,9 +48,12 @@ extension SessionState {
         var ids = Set<HoldID>()
         for hold in holds {
             guard ids.insert(hold.id).inserted else { throw fail("hold id \(hold.id) twice") }
-            guard !hold.seats.isEmpty, zip(hold.seats, hold.seats.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            guard !hold.seats.isEmpty || !hold.places.isEmpty, zip(hold.seats, hold.seats.dropFirst()).allSatisfy({ $0 < $1 }) else {
                 throw fail("hold \(hold.id) seats are empty or not ascending")
             }
+            guard zip(hold.places, hold.places.dropFirst()).allSatisfy({ $0.area < $1.area }),
+                hold.places.allSatisfy({ $0.area >= 0 && $0.area < hall.areas.count && $0.count >= 1 })
+            else { throw fail("hold \(hold.id) places are not places of the hall") }
             for seat in hold.seats {
                 guard seat >= 0, Int(seat) < hall.capacity, !claimed[Int(seat)] else {
                     throw fail("seat \(seat) of hold \(hold.id) is past the hall or in two holds")
@@ -57,6 +64,15 @@ extension SessionState {
         guard Set(expired).count == expired.count, ids.isDisjoint(with: expired) else {
             throw fail("an expired hold id is repeated or live")
         }
+        var taken = [Int](repeating: 0, count: hall.areas.count)
+        for hold in holds { for place in hold.places { taken[place.area] += place.count } }
+        guard hall.areas.indices.allSatisfy({ taken[$0] <= hall.areas[$0].capacity }) else {
+            throw fail("an area has more places taken than it has")
+        }
+        for seat in blocked + reservations.flatMap(\.seats) {
+            guard seat >= 0, Int(seat) < hall.seatCount else { throw fail("set-aside seat \(seat) is past the hall") }
+        }
+        guard blocked.allSatisfy({ !claimed[Int($0)] }) else { throw fail("a blocked seat is in a hold") }
         self.lastLSN = lastLSN
         self.confirmsTotal = confirmsTotal
         for hold in holds.sorted(by: { $0.createdLSN < $1.createdLSN }) {
@@ -64,13 +80,21 @@ extension SessionState {
                 self.seats.hold(Int(seat), by: hold.id)
                 if hold.isSold { self.seats.sell(Int(seat)) }
             }
+            for place in hold.places {
+                if hold.isSold { self.placesSold[place.area] += place.count } else { self.placesHeld[place.area] += place.count }
+            }
             self.holds[hold.id] = hold
             self.holdsByCustomer[hold.customer, default: []].insert(hold.id)
-            self.seatsByCustomer[hold.customer, default: 0] += hold.seats.count
+            self.seatsByCustomer[hold.customer, default: 0] += hold.itemCount
             if !hold.isSold { self.expiries.insert(Expiry(expiresAtMs: hold.expiresAtMs, holdID: hold.id)) }
         }
         for key in keys {
-            self.keys[key.key] = KeyedReply(holdID: key.holdID, expiresAtMs: key.expiresAtMs, seats: key.seats)
+            self.keys[key.key] = KeyedReply(holdID: key.holdID, expiresAtMs: key.expiresAtMs, seats: key.seats,
+                                            places: key.places)
+        }
+        for seat in blocked { self.seats.block(Int(seat)) }
+        for reservation in reservations {
+            for seat in reservation.seats { self.seats.reserve(Int(seat), for: reservation.channel) }
         }
         self.expiredOrder = Deque(expired)
         self.expiredIDs = Set(expired)

@@ -100,16 +100,25 @@ final class Dispatcher: Sendable {
             do { return .reply(.line(Reply.ok("\(try await self.service.takeSnapshot())")), .none) } catch {
                 return .reply(.error(.unavailable, "snapshot failed: \(error)"), .none)
             }
-        case .createHall(let id, let rows):
+        case .createHall(let id, let rows, let parts):
             do {
-                let (hall, lsn) = try registry.createHall(id: id, rows: rows)
+                let (hall, lsn) = try registry.createHall(id: id, rows: rows, parts: parts)
                 return reply(.line(Reply.ok(id, "\(hall.capacity)")), lsn)
             } catch { return refused(error) }
-        case .createSession(let id, let hall, let ttl, let maxTTL, let limit):
+        case .hall(let id):
+            guard let hall = registry.hall(id) else { return refused(.noSuchHall(id)) }
+            return reply(.line(Reply.ok(hall.partTexts.joined(separator: " "))), registry.log.lastLSN)
+        case .halls:
+            return reply(.line(Reply.ok(registry.hallIDs.joined(separator: " "))), registry.log.lastLSN)
+        case .sessions(let hall):
+            if let hall, registry.hall(hall) == nil { return refused(.noSuchHall(hall)) }
+            return reply(.line(Reply.ok(registry.sessionIDs(ofHall: hall).joined(separator: " "))), registry.log.lastLSN)
+        case .createSession(let id, let hall, let ttl, let maxTTL, let limit, let avoidsOrphans):
             do {
                 let config = try SessionConfig(
                     id: id, hallID: hall, ttlSeconds: ttl ?? SessionConfig.ttlSecondsDefault,
-                    maxTTLSeconds: maxTTL ?? max(SessionConfig.maxTTLSecondsDefault, ttl ?? 0), customerSeatsMax: limit)
+                    maxTTLSeconds: maxTTL ?? max(SessionConfig.maxTTLSecondsDefault, ttl ?? 0), customerSeatsMax: limit,
+                    avoidsOrphans: avoidsOrphans)
                 let session = try registry.createSession(config)
                 return reply(.line(Reply.ok(id, "\(session.hall.capacity)")), session.handle)
             } catch { return refused(error) }
@@ -142,9 +151,10 @@ final class Dispatcher: Sendable {
             }
         }
         switch request {
-        case .hold(let customer, let selection, let ttl, let key):
+        case .hold(let customer, let selection, let ttl, let key, let options):
             let outcome = await session.hold(
-                customer: customer, selection: selection, ttlSeconds: ttl, key: key, seatsMax: self.seatsPerHoldMax)
+                customer: customer, selection: selection, ttlSeconds: ttl, key: key, seatsMax: self.seatsPerHoldMax,
+                options: options)
             if case .failure(let error) = outcome.result, error.isConflict { self.conflicts.add(1, ordering: .relaxed) }
             return reply(outcome, Reply.hold)
         case .extend(.id(let hold), let ttl):
@@ -153,15 +163,21 @@ final class Dispatcher: Sendable {
             return reply(await session.confirm(hold, ref: ref), Reply.holdSeats)
         case .release(.id(let hold)):
             return reply(await session.release(hold)) { Reply.ok("\($0)") }
-        case .cancel(.id(let hold), let seats):
-            return reply(await session.cancel(hold, seats: seats), Reply.holdSeats)
+        case .cancel(.id(let hold), let seats, let places):
+            return reply(await session.cancel(hold, seats: seats, places: places), Reply.holdSeats)
         case .extend(.unissued(let token), _), .confirm(.unissued(let token), _), .release(.unissued(let token)),
-            .cancel(.unissued(let token), _):
+            .cancel(.unissued(let token), _, _):
             return reply(await session.noSuchHold(token)) { _ in "" }
         case .avail:
-            return reply(await session.counts()) { Reply.ok("free=\($0.free)", "held=\($0.held)", "sold=\($0.sold)") }
+            return reply(await session.counts(), Reply.counts)
+        case .availPart(let part):
+            return reply(await session.counts(of: part), Reply.counts)
         case .map:
-            return reply(await session.map(), Reply.map)
+            return reply(await session.mapWithAreas(), Reply.map)
+        case .block(let seats, let block):
+            return reply(await session.block(seats, block)) { Reply.ok(session.id, Reply.seats($0)) }
+        case .reserve(let seats, let channel):
+            return reply(await session.reserve(seats, for: channel)) { Reply.ok(session.id, Reply.seats($0)) }
         case .list(let customer):
             return reply(await session.list(customer: customer), Reply.list)
         }

@@ -33,7 +33,7 @@ extension SeatError {
         case .noSuchSeat: .noSuchSeat
         case .noSuchHold: .noSuchHold
         case .taken: .taken
-        case .soldOut: .soldOut
+        case .soldOut, .areasSoldOut: .soldOut
         case .noAdjacent: .noAdjacent
         case .limit: .limit
         case .expired: .expired

@@ -20,12 +20,16 @@ enum Reply {
         return text
     }
 
-    /// Seats separated by spaces, appended without building a string per seat.
-    private static func append(_ seats: [SeatLabel], to text: inout String) {
+    /// Seats separated by spaces, appended without building a string per seat; then GA places (since 1.1).
+    private static func append(_ seats: [SeatLabel], _ places: [AreaPlaces] = [], to text: inout String) {
         for (index, seat) in seats.enumerated() {
             if index > 0 { text.append(" ") }
             text.append(seat.row)
             text.append(String(seat.number))
+        }
+        for (index, place) in places.enumerated() {
+            if index > 0 || !seats.isEmpty { text.append(" ") }
+            text.append(place.description)
         }
     }
 
@@ -37,7 +41,7 @@ enum Reply {
         text.append(" ")
         text.append(String(reply.expiresAtMs))
         text.append(" ")
-        Self.append(reply.seats, to: &text)
+        Self.append(reply.seats, reply.places, to: &text)
         return text
     }
 
@@ -46,24 +50,33 @@ enum Reply {
         text.reserveCapacity(24 + 6 * reply.seats.count)
         text.append(reply.holdID.description)
         text.append(" ")
-        Self.append(reply.seats, to: &text)
+        Self.append(reply.seats, reply.places, to: &text)
         return text
     }
 
-    static func map(_ rows: [(row: String, states: String)]) -> String {
-        Self.ok(rows.map { "\($0.row):\($0.states)" }.joined(separator: " "))
+    /// `OK free=<n> held=<n> sold=<n>`, and since 1.1 ` blocked=<n> reserved=<n>` once the session has any.
+    static func counts(_ counts: SeatCounts) -> String {
+        let v1 = Self.ok("free=\(counts.free)", "held=\(counts.held)", "sold=\(counts.sold)")
+        return counts.setAside ? v1 + " blocked=\(counts.blocked) reserved=\(counts.reserved)" : v1
+    }
+
+    /// `OK <row>:<states>...`, then since 1.1 one `<area>:<free>/<capacity>` per GA area.
+    static func map(_ map: (rows: [(row: String, states: String)], areas: [String])) -> String {
+        Self.ok((map.rows.map { "\($0.row):\($0.states)" } + map.areas).joined(separator: " "))
     }
 
     static func list(_ holds: [CustomerHold]) -> String {
         guard !holds.isEmpty else { return "OK" }
         return Self.ok(holds.map { hold in
-            "\(hold.holdID):\(hold.isSold ? "sold" : "held"):" + hold.seats.map(\.description).joined(separator: ",")
+            "\(hold.holdID):\(hold.isSold ? "sold" : "held"):"
+                + (hold.seats.map(\.description) + hold.places.map(\.description)).joined(separator: ",")
         }.joined(separator: " "))
     }
 
-    /// `EVENT <seq> <type> <session> <hold> <customer> <seat>...`
+    /// `EVENT <seq> <type> <session> <hold> <customer> <item>...`; the admin kinds show `-` for the hold.
     static func event(_ event: ChangeEvent) -> String {
-        "EVENT \(event.seq) \(event.kind.rawValue) \(event.session) \(event.holdID) \(event.customer) "
-            + Self.seats(event.seats)
+        var text = "EVENT \(event.seq) \(event.kind.rawValue) \(event.session) \(event.holdID.map(\.description) ?? "-") \(event.customer) "
+        Self.append(event.seats, event.places, to: &text)
+        return text
     }
 }

@@ -5,7 +5,7 @@ extension Request {
     /// The largest count BEST/ANY may name in a request; the engine's seats-per-hold limit is lower and answers
     /// LIMIT, this bound only keeps absurd numbers out of the parser.
     static let countMax = 1_000_000
-    static let holdOptions: Set<String> = ["ttl", "key"]
+    static let holdOptions: Set<String> = ["ttl", "key", "cat", "flag", "channel", "orphans", "fallback"]
     static let confirmOptions: Set<String> = ["ref"]
     /// The longest auth token, in bytes.
     static let tokenBytesMax = 256
@@ -54,13 +54,40 @@ extension Request {
             let (session, hold) = try Self.sessionAndHold(args)
             return .session(session, .release(hold: hold))
         case "CANCEL":
-            guard args.count >= 2 else { throw .bad("usage: CANCEL <session> <hold> [<seat>...]") }
+            guard args.count >= 2 else { throw .bad("usage: CANCEL <session> <hold> [<seat>|<area>:<n>...]") }
             let (session, hold) = try Self.sessionAndHold(args)
-            let seats = try Self.seats(args.dropFirst(2))
-            return .session(session, .cancel(hold: hold, seats: seats.isEmpty ? nil : seats))
+            let (seats, places) = try Self.items(args.dropFirst(2))
+            return .session(session, .cancel(hold: hold, seats: seats.isEmpty && places.isEmpty ? nil : seats, places: places))
         case "AVAIL":
-            try Self.count(args, 1, "AVAIL <session>")
-            return .session(try Self.id(args.first!, "session"), .avail)
+            guard args.count == 1 || args.count == 2 else { throw .bad("usage: AVAIL <session> [cat=<c>|flag=<f>|<area>]") }
+            let session = try Self.id(args.first!, "session")
+            guard args.count == 2 else { return .session(session, .avail) }
+            let part = args.last!
+            if HallPart.isAreaName(part) { return .session(session, .availPart(.area(String(part)))) }
+            var options = try Options(args.dropFirst(), allowed: ["cat", "flag"])
+            if let category = try options.id("cat") { return .session(session, .availPart(.category(category))) }
+            return .session(session, .availPart(.flag(try options.id("flag")!)))
+        case "BLOCK", "UNBLOCK", "UNRESERVE":
+            guard args.count >= 2 else { throw .bad("usage: \(verb) <session> <seat>...") }
+            let session = try Self.id(args.first!, "session")
+            let seats = try Self.seats(args.dropFirst())
+            if verb == "UNRESERVE" { return .session(session, .reserve(seats: seats, channel: nil)) }
+            return .session(session, .block(seats: seats, verb == "BLOCK"))
+        case "RESERVE":
+            guard args.count >= 3 else { throw .bad("usage: RESERVE <session> <channel> <seat>...") }
+            let session = try Self.id(args.first!, "session")
+            let channel = try Self.id(args.dropFirst().first!, "channel")
+            return .session(session, .reserve(seats: try Self.seats(args.dropFirst(2)), channel: channel))
+        case "HALL":
+            try Self.count(args, 1, "HALL <hall>")
+            return .hall(try Self.id(args.first!, "hall"))
+        case "HALLS":
+            try Self.count(args, 0, "HALLS")
+            return .halls
+        case "SESSIONS":
+            guard args.count <= 1 else { throw .bad("usage: SESSIONS [<hall>]") }
+            guard let hall = args.first else { return .sessions(hall: nil) }
+            return .sessions(hall: try Self.id(hall, "hall"))
         case "MAP":
             try Self.count(args, 1, "MAP <session>")
             return .session(try Self.id(args.first!, "session"), .map)
@@ -80,37 +107,41 @@ extension Request {
         let rest = args.dropFirst()
         switch kind {
         case "HALL":
-            guard rest.count >= 2 else { throw .bad("usage: CREATE HALL <hall> <rowspec>...") }
+            guard rest.count >= 2 else { throw .bad("usage: CREATE HALL <hall> <rowspec>|ga:|cat:|flag:...") }
             let id = try Self.id(rest.first!, "hall")
-            var rows: [RowSpec] = []
-            for text in rest.dropFirst() {
-                do { rows.append(try RowSpec(parsing: text)) } catch { throw .bad(error.message) }
-            }
-            return .createHall(id: id, rows: rows)
+            do {
+                let (rows, parts) = try Hall.parse(Array(rest.dropFirst()))
+                return .createHall(id: id, rows: rows, parts: parts)
+            } catch { throw .bad(error.message) }
         case "SESSION":
             guard rest.count >= 2 else {
-                throw .bad("usage: CREATE SESSION <session> <hall> [ttl=<s>] [maxttl=<s>] [limit=<n>]")
+                throw .bad("usage: CREATE SESSION <session> <hall> [ttl=<s>] [maxttl=<s>] [limit=<n>] [orphans=avoid]")
             }
             let id = try Self.id(rest.first!, "session")
             let hall = try Self.id(rest.dropFirst().first!, "hall")
-            var options = try Options(rest.dropFirst(2), allowed: ["ttl", "maxttl", "limit"])
+            var options = try Options(rest.dropFirst(2), allowed: ["ttl", "maxttl", "limit", "orphans"])
             return .createSession(
                 id: id, hall: hall, ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax),
                 maxTTLSeconds: try options.number("maxttl", max: Limits.ttlSecondsMax),
-                limit: try options.number("limit", max: Limits.hallSeatsMax))
+                limit: try options.number("limit", max: Limits.hallSeatsMax + HallPart.areaCapacityMax * HallPart.perKindMax),
+                avoidsOrphans: try options.orphans() ?? false)
         default:
             throw .bad("usage: CREATE HALL|SESSION ...")
         }
     }
 
     private static func parseHold(_ args: ArraySlice<Substring>) throws(ProtocolError) -> Request {
-        let usage = "usage: HOLD <session> <customer> <seat>...|BEST <n>|ANY <n> [ttl=<s>] [key=<k>]"
+        let usage = "usage: HOLD <session> <customer> <seat>|<area>:<n>...|BEST <n>|ANY <n> [ttl=<s>] [key=<k>] "
+            + "[cat=<c>] [flag=<f>] [channel=<c>] [orphans=avoid] [fallback=split]"
         guard args.count >= 3 else { throw .bad(usage) }
         let session = try Self.id(args.first!, "session")
         let customer = try Self.id(args.dropFirst().first!, "customer")
         let rest = args.dropFirst(2)
         let positional = rest.prefix { !$0.utf8.contains(UInt8(ascii: "=")) }
         var options = try Options(rest.dropFirst(positional.count), allowed: Self.holdOptions)
+        var hold = HoldOptions(category: try options.id("cat"), flag: try options.id("flag"),
+                               channel: try options.id("channel"), avoidOrphans: try options.orphans(),
+                               split: try options.fallback())
         let selection: SeatSelection
         let keyword = positional.first.map(Self.asciiUppercased)
         switch keyword {
@@ -118,14 +149,39 @@ extension Request {
             guard positional.count == 2 else { throw .bad(usage) }
             let count = try Self.number(positional.last!, "seat count", max: Self.countMax)
             selection = keyword == "BEST" ? .best(count) : .any(count)
+            if keyword == "ANY", hold.avoidOrphans != nil || hold.split {
+                throw .bad("orphans= and fallback= apply to BEST")
+            }
         case nil:
             throw .bad(usage)
         default:
-            selection = .explicit(try Self.seats(positional))
+            let (seats, places) = try Self.items(positional)
+            guard hold.category == nil, hold.flag == nil, hold.avoidOrphans == nil, !hold.split else {
+                throw .bad("cat=, flag=, orphans= and fallback= apply to BEST and ANY")
+            }
+            selection = .explicit(seats)
+            hold.places = places
         }
         return .session(session, .hold(customer: customer, selection: selection,
                                        ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax),
-                                       key: try options.id("key")))
+                                       key: try options.id("key"), options: hold))
+    }
+
+    /// Seats and GA places (`<area>:<n>`, since 1.1), each named at most once.
+    private static func items(_ tokens: ArraySlice<Substring>) throws(ProtocolError) -> ([SeatLabel], [AreaPlaces]) {
+        var places: [AreaPlaces] = []
+        var seatTokens: [Substring] = []
+        for token in tokens {
+            if let place = AreaPlaces(token) {
+                guard !places.contains(where: { $0.area == place.area }) else { throw .bad("area \(place.area) is named twice") }
+                places.append(place)
+            } else if token.utf8.contains(UInt8(ascii: ":")) {
+                throw .bad("'\(token.prefix(40))' is not places like pit:2 (an area, then 1 to \(HallPart.areaCapacityMax))")
+            } else {
+                seatTokens.append(token)
+            }
+        }
+        return (try Self.seats(seatTokens[...]), places)
     }
 
     // MARK: Pieces
@@ -242,5 +298,22 @@ struct Options {
     mutating func id(_ name: String) throws(ProtocolError) -> String? {
         guard let value = self.values[name] else { return nil }
         return try Request.id(value, name)
+    }
+
+    /// `orphans=avoid|allow` (since 1.1): true to avoid.
+    mutating func orphans() throws(ProtocolError) -> Bool? {
+        guard let value = self.values["orphans"] else { return nil }
+        switch value {
+        case "avoid": return true
+        case "allow": return false
+        default: throw .bad("orphans must be avoid or allow")
+        }
+    }
+
+    /// `fallback=split` (since 1.1).
+    mutating func fallback() throws(ProtocolError) -> Bool {
+        guard let value = self.values["fallback"] else { return false }
+        guard value == "split" else { throw .bad("fallback must be split") }
+        return true
     }
 }

@@ -1,11 +1,17 @@
 import SeatActors
 
-/// One request of the seatd line protocol, version 1 (`docs/protocol.md`).
+/// One request of the seatd line protocol, version 1.1 (`docs/protocol.md`).
 public enum Request: Sendable, Equatable {
     case ping
     case auth(token: String)
-    case createHall(id: String, rows: [RowSpec])
-    case createSession(id: String, hall: String, ttlSeconds: Int?, maxTTLSeconds: Int?, limit: Int?)
+    case createHall(id: String, rows: [RowSpec], parts: [HallPart] = [])
+    case createSession(id: String, hall: String, ttlSeconds: Int?, maxTTLSeconds: Int?, limit: Int?, avoidsOrphans: Bool = false)
+    /// HALL <hall> (since 1.1): the hall's parts.
+    case hall(String)
+    /// HALLS (since 1.1).
+    case halls
+    /// SESSIONS [<hall>] (since 1.1).
+    case sessions(hall: String?)
     case dropSession(String)
     /// A request that one session's actor answers: the session's id and what it asks.
     case session(String, SessionRequest)
@@ -18,14 +24,20 @@ public enum Request: Sendable, Equatable {
 
 /// What a request asks of one session (`Request.session`).
 public enum SessionRequest: Sendable, Equatable {
-    case hold(customer: String, selection: SeatSelection, ttlSeconds: Int?, key: String?)
+    case hold(customer: String, selection: SeatSelection, ttlSeconds: Int?, key: String?, options: HoldOptions = HoldOptions())
     case extend(hold: HoldRef, ttlSeconds: Int)
     case confirm(hold: HoldRef, ref: String?)
     case release(hold: HoldRef)
-    case cancel(hold: HoldRef, seats: [SeatLabel]?)
+    case cancel(hold: HoldRef, seats: [SeatLabel]?, places: [AreaPlaces] = [])
     case avail
+    /// AVAIL <session> cat=<c>|flag=<f>|<area> (since 1.1).
+    case availPart(SessionState.Part)
     case map
     case list(customer: String)
+    /// BLOCK (true) or UNBLOCK (false) of seats (since 1.1).
+    case block(seats: [SeatLabel], Bool)
+    /// RESERVE for a channel, or UNRESERVE (nil) (since 1.1).
+    case reserve(seats: [SeatLabel], channel: String?)
 }
 
 /// A hold as a request names it. The server chooses hold ids and the protocol gives clients no form for them, so

@@ -28,6 +28,9 @@ extension Request {
         case .auth: CommandFlags(command: .auth, role: .reader)
         case .createHall: CommandFlags(command: .createHall, role: .admin)
         case .createSession: CommandFlags(command: .createSession, role: .admin)
+        case .hall: CommandFlags(command: .hall, role: .reader)
+        case .halls: CommandFlags(command: .halls, role: .reader)
+        case .sessions: CommandFlags(command: .sessions, role: .reader)
         case .dropSession: CommandFlags(command: .dropSession, role: .admin)
         case .session(_, let request): request.flags
         case .watch: CommandFlags(command: .watch, role: .reader)
@@ -61,7 +64,11 @@ extension SessionRequest {
         case .confirm: CommandFlags(command: .confirm, role: .client)
         case .release: CommandFlags(command: .release, role: .client)
         case .cancel: CommandFlags(command: .cancel, role: .client)
-        case .avail: CommandFlags(command: .avail, role: .reader)
+        case .avail, .availPart: CommandFlags(command: .avail, role: .reader)
+        case .block(_, true): CommandFlags(command: .block, role: .admin)
+        case .block(_, false): CommandFlags(command: .unblock, role: .admin)
+        case .reserve(_, .some): CommandFlags(command: .reserve, role: .admin)
+        case .reserve(_, nil): CommandFlags(command: .unreserve, role: .admin)
         case .map: CommandFlags(command: .map, role: .reader)
         case .list: CommandFlags(command: .list, role: .reader)
         }

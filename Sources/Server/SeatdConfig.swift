@@ -16,7 +16,7 @@ struct SeatdConfig: Sendable {
     var allowOpen = false
     var tokens: [AuthToken] = []
     /// `CREATE HALL` arguments of the halls created at start when missing.
-    var halls: [(id: String, rows: [RowSpec])] = []
+    var halls: [(id: String, rows: [RowSpec], parts: [HallPart])] = []
     var limits = ServerSettings()
     var snapshotEveryRecords: UInt64 = 1_000_000
     var snapshotEverySeconds = 300
@@ -116,12 +116,12 @@ struct SeatdConfig: Sendable {
     }
 
     /// Parses `<hall> <rowspec>...` entries with the protocol's CREATE HALL grammar.
-    static func halls(_ entries: [String]) throws -> [(id: String, rows: [RowSpec])] {
+    static func halls(_ entries: [String]) throws -> [(id: String, rows: [RowSpec], parts: [HallPart])] {
         try entries.map { entry in
-            guard case .success(.createHall(let id, let rows)) = Request.parse("CREATE HALL \(entry)"[...]) else {
+            guard case .success(.createHall(let id, let rows, let parts)) = Request.parse("CREATE HALL \(entry)"[...]) else {
                 throw Invalid("halls: expected \"<hall> <row>=<seats>...\" as in CREATE HALL, got \(entry)")
             }
-            return (id, rows)
+            return (id, rows, parts)
         }
     }
 

@@ -147,16 +147,16 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// Creates the halls the configuration declares and the data directory lacks.
-    static func createHalls(_ halls: [(id: String, rows: [RowSpec])], in registry: Registry, logger: Logger) async throws {
-        for (id, rows) in halls {
+    static func createHalls(_ halls: [(id: String, rows: [RowSpec], parts: [HallPart])], in registry: Registry, logger: Logger) async throws {
+        for (id, rows, parts) in halls {
             if let existing = registry.hall(id) {
-                if existing.specs != rows {
+                if existing.specs != rows || existing.parts != ((try? Hall(id: id, specs: rows, parts: parts))?.parts ?? []) {
                     logger.warning("hall \(id) in the configuration differs from the one in the data directory; keeping the stored one")
                 }
                 continue
             }
             do {
-                let (hall, lsn) = try registry.createHall(id: id, rows: rows)
+                let (hall, lsn) = try registry.createHall(id: id, rows: rows, parts: parts)
                 logger.info("created hall from the configuration", metadata: ["hall": "\(id)", "seats": "\(hall.capacity)", "lsn": "\(lsn)"])
             } catch {
                 throw ValidationError("halls: cannot create \(id): \(error.message)")

@@ -6,31 +6,43 @@ import SeatActors
 ///
 /// | kind | record | fields |
 /// |---|---|---|
-/// | 1 | hallCreated | id, row count, each row spec as text (`B=1-10,13-22`) |
+/// | 1 | hallCreated | id, part count, each part as text: row specs (`B=1-10,13-22`), then (1.1) `ga:`, `cat:`, `flag:` |
 /// | 2 | sessionCreated | id, hall id, ttl s, maxttl s, limit (0 = none) |
 /// | 3 | sessionDropped | session handle |
+/// | 4 | sessionCreated with options (1.1) | as 2, then flags (bit 0: orphans=avoid) |
 /// | 10 | held | handle, hold id (8 bytes LE), customer, seats, created ms, ttl ms (expiry - created), key ("" = none) |
 /// | 11 | extended | handle, hold id, expiry ms |
 /// | 12 | confirmed | handle, hold id, ref ("" = none) |
 /// | 13 | released | handle, hold id |
 /// | 14 | expired | handle, hold id |
 /// | 15 | cancelled | handle, hold id, seats |
+/// | 16 | held with places (1.1) | as 10, seats possibly none, then places |
+/// | 17 | cancelled with places (1.1) | handle, hold id, seats possibly none, places |
+/// | 18 | blocked (1.1) | handle, seats |
+/// | 19 | unblocked (1.1) | handle, seats |
+/// | 20 | reserved (1.1) | handle, channel, seats |
+/// | 21 | unreserved (1.1) | handle, seats |
+///
+/// Places are a count, then (area index, places) pairs by area index ascending. A record of v1's shapes is written in
+/// v1's kinds, so a v1 workload writes exactly the bytes it did before 1.1.
 public enum RecordCodec {
     /// Appends the encoding of `record` to `writer`.
     static func encode(_ record: LogRecord, into writer: inout ByteWriter) {
         switch record {
-        case .hallCreated(let id, let rows):
+        case .hallCreated(let id, let rows, let parts):
             writer.u8(1)
             writer.string(id)
-            writer.varint(rows.count)
+            writer.varint(rows.count + parts.count)
             for row in rows { writer.string(row.description) }
+            for part in parts { writer.string(part.description) }
         case .sessionCreated(let config):
-            writer.u8(2)
+            writer.u8(config.hasOptions ? 4 : 2)
             writer.string(config.id)
             writer.string(config.hallID)
             writer.varint(config.ttlSeconds)
             writer.varint(config.maxTTLSeconds)
             writer.varint(config.customerSeatsMax ?? 0)
+            if config.hasOptions { writer.varint(config.avoidsOrphans ? 1 : 0) }
         case .sessionDropped(let handle):
             writer.u8(3)
             writer.varint(handle)
@@ -47,12 +59,13 @@ public enum RecordCodec {
         }
         switch change {
         case .held(let record):
-            head(10, record.holdID)
+            head(record.places.isEmpty ? 10 : 16, record.holdID)
             writer.string(record.customer)
             Self.encode(seats: record.seats, into: &writer)
             writer.varint(UInt64(record.createdAtMs))
             writer.varint(UInt64(record.expiresAtMs - record.createdAtMs))
             writer.string(record.key ?? "")
+            if !record.places.isEmpty { Self.encode(places: record.places, into: &writer) }
         case .extended(let id, let expiresAtMs):
             head(11, id)
             writer.varint(UInt64(expiresAtMs))
@@ -63,9 +76,27 @@ public enum RecordCodec {
             head(13, id)
         case .expired(let id):
             head(14, id)
-        case .cancelled(let id, let seats):
-            head(15, id)
+        case .cancelled(let id, let seats, let places):
+            head(places.isEmpty ? 15 : 17, id)
             Self.encode(seats: seats, into: &writer)
+            if !places.isEmpty { Self.encode(places: places, into: &writer) }
+        case .blocked(let seats), .unblocked(let seats), .unreserved(let seats):
+            writer.u8({ if case .blocked = change { 18 } else if case .unblocked = change { 19 } else { 21 } }())
+            writer.varint(handle)
+            Self.encode(seats: seats, into: &writer)
+        case .reserved(let channel, let seats):
+            writer.u8(20)
+            writer.varint(handle)
+            writer.string(channel)
+            Self.encode(seats: seats, into: &writer)
+        }
+    }
+
+    private static func encode(places: [PlaceCount], into writer: inout ByteWriter) {
+        writer.varint(places.count)
+        for place in places {
+            writer.varint(place.area)
+            writer.varint(place.count)
         }
     }
 
@@ -103,31 +134,40 @@ public enum RecordCodec {
         switch kind {
         case 1:
             let id = try Self.id(&reader)
-            let rowCount = try reader.int(max: Limits.hallSeatsMax)
-            var rows: [RowSpec] = []
-            for _ in 0..<rowCount {
-                let text = try reader.string(maxBytes: 4_096)
-                do { rows.append(try RowSpec(parsing: text[...])) } catch { throw .corrupt("row spec \(text)") }
-            }
-            return .hallCreated(id: id, rows: rows)
-        case 2:
+            let count = try reader.int(max: Limits.hallSeatsMax)
+            var texts: [Substring] = []
+            for _ in 0..<count { texts.append(try reader.string(maxBytes: 1 << 20)[...]) }
+            do {
+                let (rows, parts) = try Hall.parse(texts)
+                return .hallCreated(id: id, rows: rows, parts: parts)
+            } catch { throw .corrupt("hall \(id): \(error.message)") }
+        case 2, 4:
             let id = try Self.id(&reader)
             let hallID = try Self.id(&reader)
             let ttl = try reader.int(max: Limits.ttlSecondsMax)
             let maxTTL = try reader.int(max: Limits.ttlSecondsMax)
             let limit = try reader.int(max: Int(Int32.max))
+            let flags = kind == 4 ? try reader.int(max: 1) : 0
             do {
                 return .sessionCreated(try SessionConfig(
                     id: id, hallID: hallID, ttlSeconds: ttl, maxTTLSeconds: maxTTL,
-                    customerSeatsMax: limit == 0 ? nil : limit))
+                    customerSeatsMax: limit == 0 ? nil : limit, avoidsOrphans: flags & 1 != 0))
             } catch { throw .corrupt("session \(id): \(error)") }
         case 3:
             return .sessionDropped(try reader.varint())
-        case 10...15:
+        case 10...17:
             let handle = try reader.varint()
             let raw = try reader.u64()
             guard raw != 0 else { throw .corrupt("hold id 0") }
             return .change(handle, try Self.decodeChange(kind, HoldID(raw: raw), from: &reader))
+        case 18, 19, 21:
+            let handle = try reader.varint()
+            let seats = try Self.seats(&reader)
+            return .change(handle, kind == 18 ? .blocked(seats: seats) : kind == 19 ? .unblocked(seats: seats) : .unreserved(seats: seats))
+        case 20:
+            let handle = try reader.varint()
+            let channel = try Self.id(&reader)
+            return .change(handle, .reserved(channel: channel, seats: try Self.seats(&reader)))
         default:
             throw .corrupt("unknown record kind \(kind)")
         }
@@ -137,22 +177,38 @@ public enum RecordCodec {
         -> SessionChange
     {
         switch kind {
-        case 10:
+        case 10, 16:
             let customer = try Self.id(&reader)
-            let seats = try Self.seats(&reader)
+            let seats = try Self.seats(&reader, orNone: kind == 16)
             let created = Int64(try reader.int(max: Int(Int64.max / 2)))
             let ttl = Int64(try reader.int(max: Limits.ttlSecondsMax * 1_000))
             let key = try reader.string(maxBytes: Limits.idCharactersMax)
+            let places = kind == 16 ? try Self.places(&reader) : []
             return .held(HeldRecord(holdID: id, customer: customer, seats: seats, createdAtMs: created,
-                                    expiresAtMs: created + ttl, key: key.isEmpty ? nil : key))
+                                    expiresAtMs: created + ttl, key: key.isEmpty ? nil : key, places: places))
         case 11: return .extended(id, expiresAtMs: Int64(try reader.int(max: Int(Int64.max / 2))))
         case 12:
             let ref = try reader.string(maxBytes: Limits.idCharactersMax)
             return .confirmed(id, ref: ref.isEmpty ? nil : ref)
         case 13: return .released(id)
         case 14: return .expired(id)
-        default: return .cancelled(id, seats: try Self.seats(&reader))
+        case 15: return .cancelled(id, seats: try Self.seats(&reader))
+        default: return .cancelled(id, seats: try Self.seats(&reader, orNone: true), places: try Self.places(&reader))
         }
+    }
+
+    private static func places(_ reader: inout ByteReader) throws(WALError) -> [PlaceCount] {
+        let count = try reader.int(max: HallPart.perKindMax)
+        guard count >= 1 else { throw .corrupt("empty place list") }
+        var places: [PlaceCount] = []
+        for _ in 0..<count {
+            let area = try reader.int(max: HallPart.perKindMax - 1)
+            guard places.last.map({ $0.area < area }) ?? true else { throw .corrupt("places not ascending") }
+            let places1 = try reader.int(max: HallPart.areaCapacityMax)
+            guard places1 >= 1 else { throw .corrupt("no places") }
+            places.append(PlaceCount(area: area, count: places1))
+        }
+        return places
     }
 
     private static func id(_ reader: inout ByteReader) throws(WALError) -> String {
@@ -161,9 +217,9 @@ public enum RecordCodec {
         return text
     }
 
-    private static func seats(_ reader: inout ByteReader) throws(WALError) -> [Int32] {
+    private static func seats(_ reader: inout ByteReader, orNone: Bool = false) throws(WALError) -> [Int32] {
         let count = try reader.int(max: Limits.hallSeatsMax)
-        guard count >= 1 else { throw .corrupt("empty seat list") }
+        guard count >= 1 || orNone else { throw .corrupt("empty seat list") }
         var seats: [Int32] = []
         seats.reserveCapacity(count)
         var previous = -1

@@ -23,17 +23,26 @@ public struct SnapshotImage: Sendable {
     }
 }
 
-/// The snapshot payload (format version 1), before compression: halls (id, row specs), then sessions (handle,
-/// settings, last LSN, confirmations, holds, idempotency keys, remembered expired ids). Encoded with the same
-/// varints and strings as log records; every index a session keeps is rebuilt from these facts on load.
+/// The snapshot payload, before compression: halls (id, parts as text), then sessions (handle, settings, last LSN,
+/// confirmations, holds, idempotency keys, remembered expired ids). Encoded with the same varints and strings as
+/// log records; every index a session keeps is rebuilt from these facts on load.
+///
+/// Version 2 (protocol 1.1) adds: hall parts beside the row specs (`ga:`, `cat:`, `flag:`), session flags after
+/// the limit (bit 0: orphans=avoid), places after each hold and each key (a count, then area index and places
+/// pairs), and after the expired ids the blocked seats and the reservations (a count, then channel and seats).
+/// Version 1 files still load.
 enum SnapshotCodec {
+    /// The version written.
+    static let version: UInt16 = 2
+
     static func encode(_ image: SnapshotImage) -> [UInt8] {
         var writer = ByteWriter()
         writer.varint(image.halls.count)
         for hall in image.halls.sorted(by: { $0.id < $1.id }) {
             writer.string(hall.id)
-            writer.varint(hall.specs.count)
-            for spec in hall.specs { writer.string(spec.description) }
+            let texts = hall.partTexts
+            writer.varint(texts.count)
+            for text in texts { writer.string(text) }
         }
         writer.varint(image.sessions.count)
         for session in image.sessions.sorted(by: { $0.handle < $1.handle }) { Self.encode(session, into: &writer) }
@@ -47,6 +56,7 @@ enum SnapshotCodec {
         writer.varint(session.config.ttlSeconds)
         writer.varint(session.config.maxTTLSeconds)
         writer.varint(session.config.customerSeatsMax ?? 0)
+        writer.varint(session.config.avoidsOrphans ? 1 : 0)
         writer.varint(session.lastLSN)
         writer.varint(session.confirmsTotal)
         writer.varint(session.holds.count)
@@ -59,6 +69,7 @@ enum SnapshotCodec {
             writer.u8(hold.isSold ? 1 : 0)
             writer.string(hold.ref ?? "")
             writer.varint(hold.createdLSN)
+            Self.encode(places: hold.places, into: &writer)
         }
         let keys = session.storedKeys
         writer.varint(keys.count)
@@ -67,10 +78,38 @@ enum SnapshotCodec {
             writer.u64(key.holdID.raw)
             writer.varint(UInt64(key.expiresAtMs))
             Self.encode(seats: key.seats, into: &writer)
+            Self.encode(places: key.places, into: &writer)
         }
         let expired = session.expiredHoldIDs
         writer.varint(expired.count)
         for id in expired { writer.u64(id.raw) }
+        Self.encode(seats: session.seats.blockedSeats, into: &writer)
+        let reservations = session.seats.reservations
+        writer.varint(reservations.count)
+        for reservation in reservations {
+            writer.string(reservation.channel)
+            Self.encode(seats: reservation.seats, into: &writer)
+        }
+    }
+
+    private static func encode(places: [PlaceCount], into writer: inout ByteWriter) {
+        writer.varint(places.count)
+        for place in places {
+            writer.varint(place.area)
+            writer.varint(place.count)
+        }
+    }
+
+    private static func places(_ reader: inout ByteReader, hall: Hall) throws(WALError) -> [PlaceCount] {
+        var places: [PlaceCount] = []
+        for _ in 0..<(try reader.int(max: hall.areas.count)) {
+            let area = try reader.int(max: max(hall.areas.count - 1, 0))
+            guard area < hall.areas.count, places.last.map({ $0.area < area }) ?? true else { throw .corrupt("bad places") }
+            let count = try reader.int(max: hall.areas[area].capacity)
+            guard count >= 1 else { throw .corrupt("no places") }
+            places.append(PlaceCount(area: area, count: count))
+        }
+        return places
     }
 
     private static func encode(seats: [Int32], into writer: inout ByteWriter) {
@@ -78,25 +117,31 @@ enum SnapshotCodec {
         for seat in seats { writer.varint(Int(seat)) }
     }
 
-    static func decode(_ bytes: ArraySlice<UInt8>, lsn: LSN) throws(WALError) -> SnapshotImage {
+    static func decode(_ bytes: ArraySlice<UInt8>, lsn: LSN, version: UInt16 = Self.version) throws(WALError) -> SnapshotImage {
         var reader = ByteReader(bytes)
         var halls: [String: Hall] = [:]
         for _ in 0..<(try reader.int(max: 1 << 24)) {
             let id = try reader.string(maxBytes: Limits.idCharactersMax)
-            var specs: [RowSpec] = []
+            var texts: [Substring] = []
             for _ in 0..<(try reader.int(max: Limits.hallSeatsMax)) {
-                let text = try reader.string(maxBytes: 4_096)
-                do { specs.append(try RowSpec(parsing: text[...])) } catch { throw .corrupt("row spec \(text)") }
+                let text = try reader.string(maxBytes: 1 << 20)
+                guard version >= 2 || !HallPart.isPart(text[...]) else { throw .corrupt("hall part \(text) in a v1 snapshot") }
+                texts.append(text[...])
             }
-            do { halls[id] = try Hall(id: id, specs: specs) } catch { throw .corrupt("hall \(id): \(error)") }
+            do {
+                let (rows, parts) = try Hall.parse(texts)
+                halls[id] = try Hall(id: id, specs: rows, parts: parts)
+            } catch { throw .corrupt("hall \(id): \(error)") }
         }
         var sessions: [SessionState] = []
-        for _ in 0..<(try reader.int(max: 1 << 24)) { sessions.append(try Self.decodeSession(&reader, halls: halls)) }
+        for _ in 0..<(try reader.int(max: 1 << 24)) {
+            sessions.append(try Self.decodeSession(&reader, halls: halls, version: version))
+        }
         guard reader.isAtEnd else { throw .corrupt("bytes left after the snapshot") }
         return SnapshotImage(lsn: lsn, halls: Array(halls.values), sessions: sessions)
     }
 
-    private static func decodeSession(_ reader: inout ByteReader, halls: [String: Hall]) throws(WALError)
+    private static func decodeSession(_ reader: inout ByteReader, halls: [String: Hall], version: UInt16) throws(WALError)
         -> SessionState
     {
         let handle = try reader.varint()
@@ -105,10 +150,11 @@ enum SnapshotCodec {
         let ttl = try reader.int(max: Limits.ttlSecondsMax)
         let maxTTL = try reader.int(max: Limits.ttlSecondsMax)
         let limit = try reader.int(max: Int(Int32.max))
+        let flags = version >= 2 ? try reader.int(max: 1) : 0
         let config: SessionConfig
         do {
             config = try SessionConfig(id: id, hallID: hallID, ttlSeconds: ttl, maxTTLSeconds: maxTTL,
-                                       customerSeatsMax: limit == 0 ? nil : limit)
+                                       customerSeatsMax: limit == 0 ? nil : limit, avoidsOrphans: flags & 1 != 0)
         } catch { throw .corrupt("session \(id): \(error)") }
         guard let hall = halls[hallID] else { throw .corrupt("session \(id) of unknown hall \(hallID)") }
         let lastLSN = try reader.varint()
@@ -117,24 +163,27 @@ enum SnapshotCodec {
         for _ in 0..<(try reader.int(max: Limits.hallSeatsMax)) {
             let raw = try reader.u64()
             let customer = try reader.string(maxBytes: Limits.idCharactersMax)
-            let seats = try Self.seats(&reader, capacity: hall.capacity)
+            let seats = try Self.seats(&reader, capacity: hall.seatCount)
             let created = Int64(try reader.int(max: Int(Int64.max / 2)))
             let expires = Int64(try reader.int(max: Int(Int64.max / 2)))
             let sold = try reader.u8() == 1
             let ref = try reader.string(maxBytes: Limits.idCharactersMax)
             let createdLSN = try reader.varint()
+            let places = version >= 2 ? try Self.places(&reader, hall: hall) : []
             guard raw != 0 else { throw .corrupt("hold id 0") }
             holds.append(Hold(id: HoldID(raw: raw), customer: customer, seats: seats, createdAtMs: created,
-                              expiresAtMs: expires, isSold: sold, ref: ref.isEmpty ? nil : ref, createdLSN: createdLSN))
+                              expiresAtMs: expires, isSold: sold, ref: ref.isEmpty ? nil : ref, createdLSN: createdLSN,
+                              places: places))
         }
         var keys: [SessionState.StoredKey] = []
         for _ in 0..<(try reader.int(max: 1 << 30)) {
             let key = try reader.string(maxBytes: Limits.idCharactersMax)
             let raw = try reader.u64()
             let expires = Int64(try reader.int(max: Int(Int64.max / 2)))
-            let seats = try Self.seats(&reader, capacity: hall.capacity)
+            let seats = try Self.seats(&reader, capacity: hall.seatCount)
+            let places = version >= 2 ? try Self.places(&reader, hall: hall) : []
             guard raw != 0 else { throw .corrupt("hold id 0") }
-            keys.append(.init(key: key, holdID: HoldID(raw: raw), expiresAtMs: expires, seats: seats))
+            keys.append(.init(key: key, holdID: HoldID(raw: raw), expiresAtMs: expires, seats: seats, places: places))
         }
         var expired: [HoldID] = []
         for _ in 0..<(try reader.int(max: Limits.expiredHoldsRememberedMax)) {
@@ -142,9 +191,20 @@ enum SnapshotCodec {
             guard raw != 0 else { throw .corrupt("hold id 0") }
             expired.append(HoldID(raw: raw))
         }
+        var blocked: [Int32] = []
+        var reservations: [(channel: String, seats: [Int32])] = []
+        if version >= 2 {
+            blocked = try Self.seats(&reader, capacity: hall.seatCount)
+            for _ in 0..<(try reader.int(max: hall.seatCount)) {
+                let channel = try reader.string(maxBytes: Limits.idCharactersMax)
+                guard Identifier.isValid(channel) else { throw .corrupt("bad channel \(channel)") }
+                reservations.append((channel, try Self.seats(&reader, capacity: hall.seatCount)))
+            }
+        }
         do {
             return try SessionState(restoring: handle, config: config, hall: hall, lastLSN: lastLSN,
-                                    confirmsTotal: confirms, holds: holds, keys: keys, expired: expired)
+                                    confirmsTotal: confirms, holds: holds, keys: keys, expired: expired,
+                                    blocked: blocked, reservations: reservations)
         } catch {
             throw .corrupt("\(error)")
         }
@@ -153,7 +213,7 @@ enum SnapshotCodec {
     private static func seats(_ reader: inout ByteReader, capacity: Int) throws(WALError) -> [Int32] {
         var seats: [Int32] = []
         for _ in 0..<(try reader.int(max: capacity)) {
-            let seat = try reader.int(max: capacity - 1)
+            let seat = try reader.int(max: max(capacity - 1, 0))
             guard seats.last.map({ $0 < Int32(seat) }) ?? true else { throw .corrupt("seats not ascending") }
             seats.append(Int32(seat))
         }

@@ -41,7 +41,7 @@ public struct SnapshotStore: Sendable {
         let stored = compressed ?? payload
         var header = ByteWriter()
         header.bytes.append(contentsOf: Self.magic)
-        header.u16(1)
+        header.u16(SnapshotCodec.version)
         header.u16(compressed == nil ? 0 : 1)
         header.u32(0)
         header.u64(image.lsn)
@@ -78,7 +78,7 @@ public struct SnapshotStore: Sendable {
         let rawCount = try reader.u64()
         let storedCount = try reader.u64()
         let crc = try reader.u32()
-        guard version == 1, headerLSN == lsn, storedCount == UInt64(bytes.count - Self.headerBytes),
+        guard (1...SnapshotCodec.version).contains(version), headerLSN == lsn, storedCount == UInt64(bytes.count - Self.headerBytes),
             rawCount <= 1 << 32
         else { throw .corrupt("bad snapshot header") }
         let stored = bytes[Self.headerBytes...]
@@ -92,7 +92,7 @@ public struct SnapshotStore: Sendable {
         } else {
             payload = stored
         }
-        return try SnapshotCodec.decode(payload, lsn: lsn)
+        return try SnapshotCodec.decode(payload, lsn: lsn, version: version)
     }
 
     /// The newest snapshot that reads back whole, and the names of newer ones that did not.
