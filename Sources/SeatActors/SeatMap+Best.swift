@@ -90,7 +90,7 @@ extension SeatMap {
                     report(distance(first), first, false)
                 } else {
                     let keeps = { (start: Int) in
-                        Self.orphansAdded(by: start, count, segment: segment, end: end, available: available) <= 0
+                        Self.orphansAdded(by: start, count, segment: segment, end: end, available: available) == 0
                     }
                     if keeps(first) {
                         report(distance(first), first, true)
@@ -113,15 +113,15 @@ extension SeatMap {
         }
     }
 
-    /// How many orphans taking `first..<first+count` adds to its segment: one for each neighbour it leaves alone,
-    /// minus one when the block is a single seat that was an orphan itself.
+    /// How many orphans taking `first..<first+count` adds to its segment: one for each neighbour it leaves alone.
+    /// (Taking a single seat that was an orphan removes one, but such a seat has no open neighbour, so it adds none
+    /// either way: only whether the count grows matters.)
     private static func orphansAdded(by first: Int, _ count: Int, segment: Hall.Segment, end: Int, available: Availability) -> Int {
         func isOpen(_ index: Int) -> Bool { index >= segment.firstIndex && index < end && available.isOpen(index) }
         let last = first + count - 1
         var added = 0
         if isOpen(first - 1), !isOpen(first - 2) { added += 1 }
         if isOpen(last + 1), !isOpen(last + 2) { added += 1 }
-        if count == 1, !isOpen(first - 1), !isOpen(first + 1) { added -= 1 }
         return added
     }
 
