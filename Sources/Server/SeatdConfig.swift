@@ -115,13 +115,19 @@ struct SeatdConfig: Sendable {
         }
     }
 
-    /// Parses `<hall> <rowspec>...` entries with the protocol's CREATE HALL grammar.
+    /// Parses `<hall> <part>...` entries with the protocol's CREATE HALL grammar (rows, and since 1.1 `ga:`, `cat:`,
+    /// `flag:` parts), and checks that each makes a hall.
     static func halls(_ entries: [String]) throws -> [(id: String, rows: [RowSpec], parts: [HallPart])] {
         try entries.map { entry in
-            guard case .success(.createHall(let id, let rows, let parts)) = Request.parse("CREATE HALL \(entry)"[...]) else {
+            switch Request.parse("CREATE HALL \(entry)"[...]) {
+            case .success(.createHall(let id, let rows, let parts)):
+                do { _ = try Hall(id: id, specs: rows, parts: parts) } catch { throw Invalid("halls: \(id): \(error.message)") }
+                return (id, rows, parts)
+            case .failure(let error):
+                throw Invalid("halls: expected \"<hall> <row>=<seats>...\" as in CREATE HALL, got \(entry) (\(error.message))")
+            default:
                 throw Invalid("halls: expected \"<hall> <row>=<seats>...\" as in CREATE HALL, got \(entry)")
             }
-            return (id, rows, parts)
         }
     }
 
