@@ -121,7 +121,7 @@ struct SeatdConfig: Sendable {
         try entries.map { entry in
             switch Request.parse("CREATE HALL \(entry)"[...]) {
             case .success(.createHall(let id, let rows, let parts)):
-                do { _ = try Hall(id: id, specs: rows, parts: parts) } catch { throw Invalid("halls: \(id): \(error.message)") }
+                do { _ = try Hall(id: id, specs: rows, parts: parts) } catch { throw Invalid("halls: \(id): \((error as? SeatError)?.message ?? "\(error)")") }
                 return (id, rows, parts)
             case .failure(let error):
                 throw Invalid("halls: expected \"<hall> <row>=<seats>...\" as in CREATE HALL, got \(entry) (\(error.message))")
