@@ -102,6 +102,20 @@ final class CrashLoop: @unchecked Sendable {
     }
 
     static let rows = ["A", "B", "C", "D"].map { (label: $0, count: 8) }
+    /// Places of the hall's GA area `pit`; seats blocked and reserved for channel `box` in every session at the
+    /// start, so the checker sees them kept across every kill.
+    static let places = 12
+    static let blocked = ["A1", "D8"]
+    static let reserved = ["B1", "B2"]
+
+    /// The checker's picture of the hall.
+    static var layout: SeatChecker.Layout {
+        var layout = SeatChecker.Layout(rows: Self.rows)
+        layout.blocked = Set(Self.blocked.compactMap { layout.index($0[...]) })
+        layout.reserved = Set(Self.reserved.compactMap { layout.index($0[...]) })
+        layout.places = Self.places
+        return layout
+    }
     static let ttl = 3_600
 
     let settings: Settings
@@ -149,8 +163,13 @@ final class CrashLoop: @unchecked Sendable {
 
         var server = try await self.start(data: data)
         let admin = try await LineClient.connect(Target(argument: "127.0.0.1:\(server.port)")!, group: group)
-        try await admin.ok("CREATE HALL h " + Self.rows.map { "\($0.label)=\($0.count)" }.joined(separator: " "))
-        for session in self.sessionIDs { try await admin.ok("CREATE SESSION \(session) h ttl=\(Self.ttl)") }
+        try await admin.ok("CREATE HALL h " + Self.rows.map { "\($0.label)=\($0.count)" }.joined(separator: " ")
+                           + " ga:pit=\(Self.places)")
+        for session in self.sessionIDs {
+            try await admin.ok("CREATE SESSION \(session) h ttl=\(Self.ttl)")
+            try await admin.ok("BLOCK \(session) " + Self.blocked.joined(separator: " "))
+            try await admin.ok("RESERVE \(session) box " + Self.reserved.joined(separator: " "))
+        }
         await admin.close()
         await self.coordinator.publish(port: server.port)
 
@@ -337,7 +356,7 @@ final class CrashLoop: @unchecked Sendable {
             default: continue
             }
         }
-        let checker = SeatChecker(layout: SeatChecker.Layout(rows: Self.rows))
+        let checker = SeatChecker(layout: Self.layout)
         let bySession = Dictionary(grouping: self.history, by: \.session)
         for session in self.sessionIDs {
             if let finding = checker.check(session: session, bySession[session] ?? []) {
@@ -461,7 +480,7 @@ final class CrashClient: @unchecked Sendable {
         let tokens = reply.split(separator: " ")
         let ok = tokens.first == "OK"
         switch operation.request {
-        case .hold(let customer, _, let key), .best(let customer, _, let key):
+        case .hold(let customer, _, let key, _, _), .best(let customer, _, let key, _):
             guard ok else { return }
             self.holds.append((operation.session, String(tokens[1]), false))
             self.acknowledged.withLock { $0[key] = (operation.session, customer, reply) }
@@ -504,9 +523,14 @@ final class CrashClient: @unchecked Sendable {
                     let row = self.rows[self.random.below(self.rows.count)]
                     seats.insert("\(row.label)\(1 + self.random.below(row.count))")
                 }
-                request = .hold(customer: customer, seats: seats.sorted(), key: key)
+                // Now and then GA places beside the seats, or only places; now and then as channel `box`.
+                let places = self.random.below(3) == 0 ? 1 + self.random.below(3) : 0
+                let listed = places > 0 && self.random.below(3) == 0 ? [] : seats.sorted()
+                request = .hold(customer: customer, seats: listed, key: key, places: places,
+                                channel: self.random.below(4) == 0)
             } else {
-                request = .best(customer: customer, count: 1 + self.random.below(4), key: key)
+                request = .best(customer: customer, count: 1 + self.random.below(4), key: key,
+                                channel: self.random.below(4) == 0)
             }
         }
         return SeatChecker.Operation(client: self.id, session: session, request: request, start: now(), end: 0,

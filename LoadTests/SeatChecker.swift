@@ -11,11 +11,16 @@ import SeatActors
 /// explored is not explored again. The model state is just each hold's state (held, sold, gone), since a hold's
 /// seats are fixed by its reply.
 struct SeatChecker {
-    /// A hall's rows as MAP shows them: label and seat count (the crash loop's halls have no aisles).
+    /// A hall's rows as MAP shows them: label and seat count (the crash loop's halls have no aisles); since 1.1
+    /// also seats blocked and seats reserved for channel `box` before the run, and a GA area `pit` of that many
+    /// places (0: none).
     struct Layout: Sendable {
         let rows: [(label: String, count: Int)]
         let offsets: [Int]
         let capacity: Int
+        var blocked: Set<Int> = []
+        var reserved: Set<Int> = []
+        var places = 0
 
         init(rows: [(label: String, count: Int)]) {
             self.rows = rows
@@ -48,8 +53,9 @@ struct SeatChecker {
 
     /// What a client asked.
     enum Request: Sendable, Equatable {
-        case hold(customer: String, seats: [String], key: String)
-        case best(customer: String, count: Int, key: String)
+        /// Listed seats and `places` places of area `pit` (0: none); with `channel`, as channel `box`.
+        case hold(customer: String, seats: [String], key: String, places: Int = 0, channel: Bool = false)
+        case best(customer: String, count: Int, key: String, channel: Bool = false)
         case confirm(hold: String)
         case release(hold: String)
         case cancel(hold: String)
@@ -57,9 +63,11 @@ struct SeatChecker {
 
         func line(session: String) -> String {
             switch self {
-            case .hold(let customer, let seats, let key):
-                "HOLD \(session) \(customer) \(seats.joined(separator: " ")) key=\(key)"
-            case .best(let customer, let count, let key): "HOLD \(session) \(customer) BEST \(count) key=\(key)"
+            case .hold(let customer, let seats, let key, let places, let channel):
+                "HOLD \(session) \(customer) \((seats + (places > 0 ? ["pit:\(places)"] : [])).joined(separator: " ")) key=\(key)"
+                    + (channel ? " channel=box" : "")
+            case .best(let customer, let count, let key, let channel):
+                "HOLD \(session) \(customer) BEST \(count) key=\(key)" + (channel ? " channel=box" : "")
             case .confirm(let hold): "CONFIRM \(session) \(hold)"
             case .release(let hold): "RELEASE \(session) \(hold)"
             case .cancel(let hold): "CANCEL \(session) \(hold)"
@@ -99,13 +107,16 @@ struct SeatChecker {
         case held(hold: Int)
         case taken([Int])
         case soldOut
+        /// `ERR SOLD_OUT pit`: too few places.
+        case areaSoldOut
         case noAdjacent
-        case confirmed(hold: Int, seats: [Int])
+        case confirmed(hold: Int, seats: [Int], places: Int)
         case released(hold: Int)
-        case cancelled(hold: Int, seats: [Int])
+        case cancelled(hold: Int, seats: [Int], places: Int)
         case notHeld
         case noSuchHold
-        case map([UInt8])
+        /// The seats' map characters and the area's free places.
+        case map([UInt8], places: Int)
         case unexplained
     }
 
@@ -125,6 +136,17 @@ struct SeatChecker {
         // Holds are numbered by the replies that created them; a reused id is reported here, not searched.
         var holdIndex: [String: Int] = [:]
         var holdSeats: [[Int]] = []
+        var holdPlaces: [Int] = []
+        /// Places of `pit` among reply tokens (`pit:3`), and whether every other token is a seat.
+        func items(_ tokens: ArraySlice<Substring>) -> (seats: [Int], places: Int, whole: Bool) {
+            var seats: [Int] = []
+            var places = 0
+            var whole = true
+            for token in tokens {
+                if token.hasPrefix("pit:"), let count = Int(token.dropFirst(4)) { places += count } else if let seat = self.layout.index(token) { seats.append(seat) } else { whole = false }
+            }
+            return (seats, places, whole)
+        }
         var prepared: [Prepared] = []
         for operation in operations.sorted(by: { $0.start < $1.start }) {
             let tokens = operation.reply.split(separator: " ")
@@ -133,24 +155,27 @@ struct SeatChecker {
             switch operation.request {
             case .hold, .best:
                 if tokens.first == "OK", tokens.count >= 4 {
-                    let seats = tokens.dropFirst(3).compactMap { self.layout.index($0) }
+                    let (seats, places, whole) = items(tokens.dropFirst(3))
                     let id = String(tokens[1])
                     if holdIndex[id] != nil {
                         return Finding(session: session, message: "hold id \(id) was given to two holds (\(operation.reply))")
                     }
                     holdIndex[id] = holdSeats.count
-                    outcome = seats.count == tokens.count - 3 ? .held(hold: holdSeats.count) : .unexplained
+                    outcome = whole ? .held(hold: holdSeats.count) : .unexplained
                     holdSeats.append(seats)
+                    holdPlaces.append(places)
                 } else if tokens.starts(with: ["ERR", "TAKEN"]) {
                     let seats = tokens.dropFirst(2).compactMap { self.layout.index($0) }
                     outcome = seats.count == tokens.count - 2 && !seats.isEmpty ? .taken(seats) : .unexplained
+                } else if tokens == ["ERR", "SOLD_OUT", "pit"] {
+                    outcome = .areaSoldOut
                 } else if tokens.starts(with: ["ERR", "SOLD_OUT"]) {
                     outcome = .soldOut
                 } else if tokens.starts(with: ["ERR", "NO_ADJACENT"]) {
                     outcome = .noAdjacent
                 }
             case .map:
-                if tokens.first == "OK" { outcome = self.parseMap(tokens.dropFirst()).map(Outcome.map) ?? .unexplained }
+                if tokens.first == "OK" { outcome = self.parseMap(tokens.dropFirst()) ?? .unexplained }
             case .confirm(let hold), .release(let hold), .cancel(let hold):
                 target = holdIndex[hold] ?? -1
                 if tokens.starts(with: ["ERR", "NOT_HELD"]) {
@@ -158,11 +183,11 @@ struct SeatChecker {
                 } else if tokens.starts(with: ["ERR", "NO_SUCH_HOLD"]) {
                     outcome = .noSuchHold
                 } else if tokens.first == "OK", tokens.count >= 2, tokens[1] == hold, target >= 0 {
-                    let seats = tokens.dropFirst(2).compactMap { self.layout.index($0) }
+                    let (seats, places, whole) = items(tokens.dropFirst(2))
                     switch operation.request {
-                    case .confirm: outcome = .confirmed(hold: target, seats: seats)
+                    case .confirm: outcome = whole ? .confirmed(hold: target, seats: seats, places: places) : .unexplained
                     case .release: outcome = tokens.count == 2 ? .released(hold: target) : .unexplained
-                    default: outcome = .cancelled(hold: target, seats: seats)
+                    default: outcome = whole ? .cancelled(hold: target, seats: seats, places: places) : .unexplained
                     }
                 }
             }
@@ -175,18 +200,24 @@ struct SeatChecker {
         }
         // A confirm that names an id before the reply creating it was received cannot be ordered after it: the
         // search finds that itself (the hold is absent).
-        return self.search(session: session, prepared, holdSeats: holdSeats)
+        return self.search(session: session, prepared, holdSeats: holdSeats, holdPlaces: holdPlaces)
     }
 
-    private func parseMap(_ rows: ArraySlice<Substring>) -> [UInt8]? {
-        guard rows.count == self.layout.rows.count else { return nil }
+    /// The rows' characters and, with an area, its free places (`pit:<free>/<capacity>` after the rows).
+    private func parseMap(_ tokens: ArraySlice<Substring>) -> Outcome? {
+        guard tokens.count == self.layout.rows.count + (self.layout.places > 0 ? 1 : 0) else { return nil }
         var seats: [UInt8] = []
-        for (row, token) in zip(self.layout.rows, rows) {
+        for (row, token) in zip(self.layout.rows, tokens) {
             let parts = token.split(separator: ":", maxSplits: 1)
             guard parts.count == 2, parts[0] == row.label, parts[1].utf8.count == row.count else { return nil }
             seats.append(contentsOf: parts[1].utf8)
         }
-        return seats
+        guard self.layout.places > 0 else { return .map(seats, places: 0) }
+        let area = tokens.last!
+        guard area.hasPrefix("pit:"), area.hasSuffix("/\(self.layout.places)"),
+            let free = Int(area.dropFirst(4).prefix { $0 != "/" })
+        else { return nil }
+        return .map(seats, places: free)
     }
 
     // MARK: The search
@@ -197,6 +228,8 @@ struct SeatChecker {
     private struct State {
         var holds: [UInt8]
         var owner: [Int32]
+        /// Places of the area held or sold.
+        var placesTaken = 0
         var hash: (UInt64, UInt64) = (0, 0)
 
         /// Two independent 64-bit values for (item, value), so memo keys are 128-bit hashes.
@@ -207,7 +240,7 @@ struct SeatChecker {
         }
 
         /// Sets `hold` to `newState`, moving its seats; returns the state it had (for `undo`).
-        mutating func set(_ hold: Int, to newState: UInt8, seats: [Int]) -> UInt8 {
+        mutating func set(_ hold: Int, to newState: UInt8, seats: [Int], places: Int) -> UInt8 {
             let old = self.holds[hold]
             let out = Self.zobrist(hold, Int(old), salt: 1)
             let into = Self.zobrist(hold, Int(newState), salt: 1)
@@ -216,6 +249,7 @@ struct SeatChecker {
             let occupies = newState == 1 || newState == 2
             if occupies != (old == 1 || old == 2) {
                 for seat in seats { self.owner[seat] = occupies ? Int32(hold) : -1 }
+                self.placesTaken += occupies ? places : -places
             }
             return old
         }
@@ -236,7 +270,7 @@ struct SeatChecker {
         }
     }
 
-    private func search(session: String, _ operations: [Prepared], holdSeats: [[Int]]) -> Finding? {
+    private func search(session: String, _ operations: [Prepared], holdSeats: [[Int]], holdPlaces: [Int]) -> Finding? {
         let count = operations.count
         var done = [Bool](repeating: false, count: count)
         var doneHash: (UInt64, UInt64) = (0, 0)
@@ -285,17 +319,17 @@ struct SeatChecker {
                 flip(undone)
                 doneCount -= 1
                 firstOpen = min(firstOpen, undone)
-                if let undo = frame.undo { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold]) }
+                if let undo = frame.undo { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold], places: holdPlaces[undo.hold]) }
                 continue
             }
             let index = frame.candidates[frame.next]
             stack[stack.count - 1].next += 1
-            guard let change = self.apply(operations[index], to: state, holdSeats: holdSeats) else { continue }
-            let undo = change.map { (hold: $0.hold, old: state.set($0.hold, to: $0.state, seats: holdSeats[$0.hold])) }
+            guard let change = self.apply(operations[index], to: state, holdSeats: holdSeats, holdPlaces: holdPlaces) else { continue }
+            let undo = change.map { (hold: $0.hold, old: state.set($0.hold, to: $0.state, seats: holdSeats[$0.hold], places: holdPlaces[$0.hold])) }
             flip(index)
             guard memo.insert(Memo(done: doneHash, holds: state.hash)).inserted else {
                 flip(index)
-                if let undo { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold]) }
+                if let undo { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold], places: holdPlaces[undo.hold]) }
                 continue
             }
             explored += 1
@@ -324,38 +358,50 @@ struct SeatChecker {
         zip(self.layout.rows, self.layout.offsets).map { row, offset in
             "\(row.label):" + String((offset..<offset + row.count).map { seat -> Character in
                 let owner = state.owner[seat]
-                return owner < 0 ? "." : state.holds[Int(owner)] == 2 ? "x" : "h"
+                if owner < 0 { return self.layout.blocked.contains(seat) ? "b" : self.layout.reserved.contains(seat) ? "r" : "." }
+                return state.holds[Int(owner)] == 2 ? "x" : "h"
             })
-        }.joined(separator: " ")
+        }.joined(separator: " ") + (self.layout.places > 0 ? " pit:\(self.layout.places - state.placesTaken)/\(self.layout.places)" : "")
     }
 
     /// Whether the model explains the operation's reply in `state`: nil if not; otherwise the hold whose state
     /// the operation changes and its new state (nil for an operation that changes nothing).
-    private func apply(_ operation: Prepared, to state: State, holdSeats: [[Int]]) -> (hold: Int, state: UInt8)?? {
-        func free(_ seat: Int) -> Bool { state.owner[seat] < 0 }
+    private func apply(_ operation: Prepared, to state: State, holdSeats: [[Int]], holdPlaces: [Int]) -> (hold: Int, state: UInt8)?? {
+        /// Free and open to the request: not blocked, and not reserved unless it asked as channel `box`.
+        func free(_ seat: Int, channel: Bool = true) -> Bool {
+            state.owner[seat] < 0 && !self.layout.blocked.contains(seat) && (channel || !self.layout.reserved.contains(seat))
+        }
+        let placesFree = self.layout.places - state.placesTaken
         switch (operation.request, operation.outcome) {
-        case (.hold(_, let seats, _), .held(let hold)):
+        case (.hold(_, let seats, _, let places, let channel), .held(let hold)):
             let wanted = seats.compactMap { self.layout.index($0[...]) }.sorted()
-            guard state.holds[hold] == 0, holdSeats[hold] == wanted, wanted.allSatisfy(free) else { return nil }
+            guard state.holds[hold] == 0, holdSeats[hold] == wanted, holdPlaces[hold] == places,
+                wanted.allSatisfy({ free($0, channel: channel) }), places <= placesFree
+            else { return nil }
             return .some((hold, 1))
-        case (.hold(_, let seats, _), .taken(let taken)):
+        case (.hold(_, let seats, _, _, let channel), .taken(let taken)):
             let wanted = Set(seats.compactMap { self.layout.index($0[...]) })
-            guard Set(taken) == wanted.filter({ !free($0) }) else { return nil }
-        case (.best(_, let count, _), .held(let hold)):
+            guard Set(taken) == wanted.filter({ !free($0, channel: channel) }) else { return nil }
+        case (.hold(_, let seats, _, let places, let channel), .areaSoldOut):
+            guard places > placesFree, seats.compactMap({ self.layout.index($0[...]) }).allSatisfy({ free($0, channel: channel) })
+            else { return nil }
+        case (.best(_, let count, _, let channel), .held(let hold)):
             let seats = holdSeats[hold]
-            guard state.holds[hold] == 0, seats.count == count, seats.allSatisfy(free),
+            guard state.holds[hold] == 0, seats.count == count, holdPlaces[hold] == 0,
+                seats.allSatisfy({ free($0, channel: channel) }),
                 let first = seats.first, seats == Array(first..<first + count),
                 self.layout.row(of: first) == self.layout.row(of: first + count - 1)
             else { return nil }
             return .some((hold, 1))
-        case (.best(_, let count, _), .soldOut):
-            guard state.owner.count(where: { $0 < 0 }) < count else { return nil }
-        case (.best(_, let count, _), .noAdjacent):
-            guard state.owner.count(where: { $0 < 0 }) >= count, self.longestFreeRun(state.owner) < count else {
-                return nil
-            }
-        case (.confirm, .confirmed(let hold, let seats)):
-            guard state.holds[hold] == 1 || state.holds[hold] == 2, seats == holdSeats[hold] else { return nil }
+        case (.best(_, let count, _, let channel), .soldOut):
+            guard (0..<self.layout.capacity).count(where: { free($0, channel: channel) }) < count else { return nil }
+        case (.best(_, let count, _, let channel), .noAdjacent):
+            guard (0..<self.layout.capacity).count(where: { free($0, channel: channel) }) >= count,
+                self.longestFreeRun { free($0, channel: channel) } < count
+            else { return nil }
+        case (.confirm, .confirmed(let hold, let seats, let places)):
+            guard state.holds[hold] == 1 || state.holds[hold] == 2, seats == holdSeats[hold], places == holdPlaces[hold]
+            else { return nil }
             return .some((hold, 2))
         case (.confirm, .noSuchHold), (.release, .noSuchHold), (.cancel, .noSuchHold):
             let hold = operation.target
@@ -370,15 +416,19 @@ struct SeatChecker {
             return .some((hold, 3))
         case (.release, .notHeld):
             guard operation.target >= 0, state.holds[operation.target] == 2 else { return nil }
-        case (.cancel, .cancelled(let hold, let seats)):
-            guard state.holds[hold] == 2, seats == holdSeats[hold] else { return nil }
+        case (.cancel, .cancelled(let hold, let seats, let places)):
+            guard state.holds[hold] == 2, seats == holdSeats[hold], places == holdPlaces[hold] else { return nil }
             return .some((hold, 3))
         case (.cancel, .notHeld):
             guard operation.target >= 0, state.holds[operation.target] == 1 else { return nil }
-        case (.map, .map(let seats)):
+        case (.map, .map(let seats, let places)):
+            guard places == placesFree else { return nil }
             for (seat, char) in seats.enumerated() {
                 let owner = state.owner[seat]
-                let expected: UInt8 = owner < 0 ? UInt8(ascii: ".") : state.holds[Int(owner)] == 2 ? UInt8(ascii: "x") : UInt8(ascii: "h")
+                let expected: UInt8 = owner >= 0
+                    ? (state.holds[Int(owner)] == 2 ? UInt8(ascii: "x") : UInt8(ascii: "h"))
+                    : self.layout.blocked.contains(seat) ? UInt8(ascii: "b")
+                    : self.layout.reserved.contains(seat) ? UInt8(ascii: "r") : UInt8(ascii: ".")
                 if char != expected { return nil }
             }
         default:
@@ -387,12 +437,12 @@ struct SeatChecker {
         return .some(nil)
     }
 
-    private func longestFreeRun(_ owner: [Int32]) -> Int {
+    private func longestFreeRun(_ isFree: (Int) -> Bool) -> Int {
         var longest = 0
         for (row, offset) in zip(self.layout.rows, self.layout.offsets) {
             var run = 0
             for seat in offset..<offset + row.count {
-                run = owner[seat] < 0 ? run + 1 : 0
+                run = isFree(seat) ? run + 1 : 0
                 longest = max(longest, run)
             }
         }

@@ -101,7 +101,7 @@ extension SessionState {
     /// Decides a CONFIRM: held -> sold; a booking already confirmed gets the same reply again.
     public func decideConfirm(_ id: HoldID, ref: String?, nowMs: Int64) throws(SeatError) -> ConfirmDecision {
         let hold = try self.liveHold(id, nowMs: nowMs)
-        if hold.isSold { return .repeated(HoldSeats(holdID: id, seats: self.labels(hold.seats))) }
+        if hold.isSold { return .repeated(HoldSeats(holdID: id, seats: self.labels(hold.seats), places: self.labels(hold.places))) }
         return .change(.confirmed(id, ref: ref))
     }
 

@@ -153,6 +153,9 @@ struct VenueTests {
         let id = driver.state.holds.keys.first!
         _ = try driver.confirm(id)
         #expect(driver.state.list(customer: "c").map(\.places) == [[AreaPlaces(area: "pit", count: 3)]])
+        // A CONFIRM sent again answers with the places too (the crash loop found it answering without them).
+        #expect(try driver.state.decideConfirm(id, ref: nil, nowMs: driver.nowMs)
+            == .repeated(HoldSeats(holdID: id, seats: seats("A2"), places: [AreaPlaces(area: "pit", count: 3)])))
         #expect(driver.state.counts == SeatCounts(free: 7, held: 0, sold: 4))
         #expect(try driver.state.counts(of: .category("standing")) == SeatCounts(free: 2, held: 0, sold: 3))
         #expect(try driver.state.counts(of: .area("deck")) == SeatCounts(free: 2, held: 0, sold: 0))
