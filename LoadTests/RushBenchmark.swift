@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
+import SeatActors
 
 /// `seat-load rush`: a premiere on-sale. Buyers arrive at once and fight for one hall until it is sold out.
 struct RushBenchmark: AsyncParsableCommand {
@@ -18,6 +19,11 @@ struct RushBenchmark: AsyncParsableCommand {
             after --max-seconds. Reports the time to sell out, successful holds per second, conflicts and latency,
             then checks that each session's sold seats (MAP) are exactly the union of the confirmed holds, with no
             seat in two of them; a failed check exits non-zero.
+
+            --categories rehearses a premiere with a VIP category (the middle rows), wheelchair places (both ends of the
+            first row) and their buyers: a quarter ask BEST k cat=vip, one in ten ANY 1 flag=wheelchair. --ga <n>
+            adds a standing area of n places that a quarter of the buyers ask for (standing:k); the check then also
+            compares the places AVAIL shows sold with the confirmed holds' places.
             """)
 
     @Option(help: "The server: seatd://host:port or redis://host:port.")
@@ -46,6 +52,10 @@ struct RushBenchmark: AsyncParsableCommand {
     var maxSeconds = 60.0
     @Option(help: "Seed of the buyers' choices.")
     var seed: UInt64 = 1
+    @Flag(help: "A VIP category and wheelchair places, and buyers who ask for them (seatd only).")
+    var categories = false
+    @Option(help: "Places of a standing (GA) area, and buyers who ask for them (seatd only; 0: none).")
+    var ga = 0
     @Option(help: "Event-loop threads of the load generator.")
     var threads = 1
     @Flag(help: "Keep the sessions after the run instead of dropping them.")
@@ -66,6 +76,10 @@ struct RushBenchmark: AsyncParsableCommand {
             throw ValidationError("--confirm and --release are probabilities that add up to at most 1")
         }
         guard self.ttl >= 1, self.maxSeconds > 0 else { throw ValidationError("--ttl must be at least 1, --max-seconds above 0") }
+        guard self.ga >= 0, self.ga <= 1_000_000 else { throw ValidationError("--ga must be 0 to 1000000 places") }
+        guard (!self.categories && self.ga == 0) || self.target.kind == .seatd else {
+            throw ValidationError("--categories and --ga need a seatd target: the Redis script has no hall model")
+        }
     }
 
     func run() async throws {
@@ -75,12 +89,27 @@ struct RushBenchmark: AsyncParsableCommand {
 
     /// Runs the rush; false when a connection failed or the check did not pass.
     func run(on group: MultiThreadedEventLoopGroup) async throws -> Bool {
-        let hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
+        var hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
+        if self.categories {
+            let middle = (self.rows / 2 - max(self.rows / 10, 1))..<(self.rows / 2 + max(self.rows / 10, 1))
+            let vip = middle.clamped(to: 0..<self.rows).map {
+                "\(RowSpec.label(forRowIndex: $0))1-\(RowSpec.label(forRowIndex: $0))\(self.seatsPerRow)"
+            }
+            hall.parts.append("cat:vip=" + vip.joined(separator: ","))
+            hall.parts.append("flag:wheelchair=A1,A\(self.seatsPerRow)")
+        }
+        if self.ga > 0 { hall.parts.append("ga:standing=\(self.ga)") }
+        if !hall.parts.isEmpty {
+            // Another id per shape: an existing hall of the same id is reused as it is.
+            let shape = (self.categories ? "-cat" : "") + (self.ga > 0 ? "-ga\(self.ga)" : "")
+            hall = LoadHall(id: hall.id + shape, rows: hall.rows, seatsPerRow: hall.seatsPerRow, parts: hall.parts)
+        }
         let (admin, sessions) = try await LoadRun.setUp(self.target, token: self.token, hall: hall, prefix: "rush",
                                                         count: self.sessions, options: " ttl=\(self.ttl)", group: group)
 
         let shape = RushFlow.Shape(sessions: sessions, seatsMax: self.maxSeats, ttlSeconds: self.ttl,
-                                   confirm: self.confirm, release: self.release)
+                                   confirm: self.confirm, release: self.release, categories: self.categories,
+                                   area: self.ga > 0 ? "standing" : nil)
         let flows = (0..<self.connections).map { connection in
             stride(from: connection, to: self.buyers, by: self.connections).map { buyer in
                 RushFlow(shape: shape, slot: "b\(buyer)", seed: self.seed &+ UInt64(buyer) &* 0x9E37_79B9)
@@ -119,7 +148,16 @@ struct RushBenchmark: AsyncParsableCommand {
         for (session, reply) in zip(sessions, try await admin.send(sessions.map { "MAP \($0)" })) {
             sold[session] = try RushCheck.soldSeats(map: reply)
         }
-        let report = RushCheck.verify(bookings: ended.flatMap(\.confirmed), sold: sold)
+        var placesSold: [String: [String: Int]]? = nil
+        if self.ga > 0 {
+            placesSold = [:]
+            for (session, reply) in zip(sessions, try await admin.send(sessions.map { "AVAIL \($0) standing" })) {
+                guard let field = reply.split(separator: " ").first(where: { $0.hasPrefix("sold=") }), let count = Int(field.dropFirst(5))
+                else { throw LoadError("AVAIL: \(reply)") }
+                placesSold![session] = ["standing": count]
+            }
+        }
+        let report = RushCheck.verify(bookings: ended.flatMap(\.confirmed), sold: sold, placesSold: placesSold)
         var outcome = RushOutcome(flows: ended, seconds: seconds, soldOut: soldOutNs != nil, report: report)
         outcome.allTakenSeconds = allTakenNs.map { Double($0 - started) / 1e9 }
         say(total.summary(title: "summary (\(String(format: "%.2f", seconds)) s)", seconds: seconds))
@@ -170,7 +208,10 @@ struct RushOutcome {
         for flow in flows {
             self.holds += flow.holds
             self.confirmed += flow.confirmed.count
-            self.confirmedSeats += flow.confirmed.reduce(0) { $0 + $1.seats.count }
+            // Seats, and GA places (`standing:3`) by their count.
+            self.confirmedSeats += flow.confirmed.flatMap(\.seats).reduce(0) { total, item in
+                total + (item.split(separator: ":").last.flatMap { item.contains(":") ? Int($0) : nil } ?? 1)
+            }
             self.released += flow.released
             self.walkedAway += flow.walkedAway
         }
@@ -188,7 +229,7 @@ struct RushOutcome {
             LoadResult.row("  confirmed", "\(self.confirmed)"),
             LoadResult.row("  released", "\(self.released)"),
             LoadResult.row("  walked away", "\(self.walkedAway)"),
-            LoadResult.row("seats confirmed", "\(self.confirmedSeats)"),
+            LoadResult.row("seats and places confirmed", "\(self.confirmedSeats)"),
         ].joined(separator: "\n")
     }
 

@@ -11,6 +11,10 @@ struct RushFlow: LoadFlow {
         var ttlSeconds: Int
         var confirm: Double
         var release: Double
+        /// `--categories`: a quarter of the buyers ask `BEST k cat=vip`, one in ten `ANY 1 flag=wheelchair`.
+        var categories = false
+        /// `--ga`: the standing area's name; a quarter of the buyers ask for `<area>:k` places instead of seats.
+        var area: String? = nil
     }
 
     let shape: Shape
@@ -74,7 +78,12 @@ struct RushFlow: LoadFlow {
         self.session = Int(self.random.next() % UInt64(self.shape.sessions.count))
         let count = 1 + Int(self.random.next() % UInt64(self.shape.seatsMax))
         self.pending = .hold
-        return "HOLD \(self.shape.sessions[self.session]) \(self.slot)-\(self.buyer) BEST \(count) ttl=\(self.shape.ttlSeconds)\n"
+        let head = "HOLD \(self.shape.sessions[self.session]) \(self.slot)-\(self.buyer)"
+        let roll = self.random.next() % 100
+        if let area = self.shape.area, roll < 25 { return "\(head) \(area):\(count) ttl=\(self.shape.ttlSeconds)\n" }
+        if self.shape.categories, roll >= 25, roll < 50 { return "\(head) BEST \(count) cat=vip ttl=\(self.shape.ttlSeconds)\n" }
+        if self.shape.categories, roll >= 50, roll < 60 { return "\(head) ANY 1 flag=wheelchair ttl=\(self.shape.ttlSeconds)\n" }
+        return "\(head) BEST \(count) ttl=\(self.shape.ttlSeconds)\n"
     }
 }
 
@@ -95,11 +104,16 @@ enum RushCheck {
         /// Seats MAP shows sold that no confirmed hold explains.
         var unexplained: [String] = []
         var seatsChecked = 0
+        /// GA places AVAIL shows sold, compared with the confirmed holds' places.
+        var placesChecked = 0
 
         var passed: Bool { self.oversold.isEmpty && self.lost.isEmpty && self.unexplained.isEmpty }
 
         var description: String {
-            guard !self.passed else { return "check: passed, \(self.seatsChecked) sold seats are exactly the confirmed holds' seats" }
+            guard !self.passed else {
+                return "check: passed, \(self.seatsChecked) sold seats are exactly the confirmed holds' seats"
+                    + (self.placesChecked > 0 ? ", \(self.placesChecked) sold places their places" : "")
+            }
             func some(_ seats: [String]) -> String { seats.prefix(8).joined(separator: " ") + (seats.count > 8 ? " ..." : "") }
             return "check: FAILED, \(self.oversold.count) seats sold twice (\(some(self.oversold))), "
                 + "\(self.lost.count) confirmed seats not sold (\(some(self.lost))), "
@@ -108,10 +122,19 @@ enum RushCheck {
     }
 
     /// Checks `bookings` against `sold`: session -> the seats MAP shows sold. Seats are reported as session/seat.
-    static func verify(bookings: [Booking], sold: [String: Set<String>]) -> Report {
+    /// With `placesSold` (session -> area -> places AVAIL shows sold), the confirmed holds' places (`pit:2`) must
+    /// add up to exactly those.
+    static func verify(bookings: [Booking], sold: [String: Set<String>], placesSold: [String: [String: Int]]? = nil) -> Report {
         var owners: [String: Int] = [:]
+        var places: [String: [String: Int]] = [:]
         for booking in bookings {
-            for seat in booking.seats { owners["\(booking.session)/\(seat)", default: 0] += 1 }
+            for item in booking.seats {
+                if let colon = item.firstIndex(of: ":"), let count = Int(item[item.index(after: colon)...]) {
+                    places[booking.session, default: [:]][String(item[..<colon]), default: 0] += count
+                } else {
+                    owners["\(booking.session)/\(item)", default: 0] += 1
+                }
+            }
         }
         var report = Report()
         var soldSeats: Set<String> = []
@@ -122,6 +145,16 @@ enum RushCheck {
         report.oversold = owners.filter { $0.value > 1 }.map(\.key).sorted()
         report.lost = owners.keys.filter { !soldSeats.contains($0) }.sorted()
         report.unexplained = soldSeats.filter { owners[$0] == nil }.sorted()
+        if let placesSold {
+            for (session, areas) in placesSold {
+                for (area, count) in areas {
+                    let confirmed = places[session]?[area] ?? 0
+                    report.placesChecked += count
+                    if confirmed > count { report.oversold.append("\(session)/\(area): \(confirmed) places confirmed, \(count) sold") }
+                    if confirmed < count { report.unexplained.append("\(session)/\(area): \(count) places sold, \(confirmed) confirmed") }
+                }
+            }
+        }
         return report
     }
 
@@ -131,7 +164,8 @@ enum RushCheck {
         guard tokens.first == "OK" else { throw LoadError("MAP: \(reply)") }
         tokens.removeFirst()
         var sold: Set<String> = []
-        for token in tokens {
+        // Rows are `<ROW>:<states>`; GA areas (`pit:3/10`, lowercase) follow and hold no seats.
+        for token in tokens where !(token.first?.isLowercase ?? false) {
             guard let colon = token.firstIndex(of: ":") else { throw LoadError("MAP: \(reply)") }
             let row = token[..<colon]
             for (offset, state) in token[token.index(after: colon)...].enumerated() where state == "x" {

@@ -44,6 +44,10 @@ struct SteadyBenchmark: AsyncParsableCommand {
     var seatsPerHold = 2
     @Option(help: "Probability that a held hold is confirmed (then cancelled) instead of released.")
     var confirm = 0.0
+    @Option(help: "HOLD BEST k with these options (\"\" for none, \"cat=vip orphans=avoid\") instead of k random seats.")
+    var best: String?
+    @Flag(help: "Give the hall a VIP category (every other row), for --best \"cat=vip ...\" (seatd only).")
+    var venue = false
     @Option(help: "Seed of the seat choices: the same seed sends the same requests.")
     var seed: UInt64 = 1
     @Option(help: "Event-loop threads of the load generator.")
@@ -72,18 +76,27 @@ struct SteadyBenchmark: AsyncParsableCommand {
     }
 
     func run(on group: MultiThreadedEventLoopGroup) async throws {
-        let hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
+        var hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
+        if self.venue {
+            let vip = stride(from: 0, to: self.rows, by: 2).map {
+                "\(RowSpec.label(forRowIndex: $0))1-\(RowSpec.label(forRowIndex: $0))\(self.seatsPerRow)"
+            }
+            hall = LoadHall(id: hall.id + "-vip", rows: self.rows, seatsPerRow: self.seatsPerRow,
+                            parts: ["cat:vip=" + vip.joined(separator: ",")])
+        }
         let (admin, sessions) = try await LoadRun.setUp(self.target, token: self.token, hall: hall, prefix: "load",
                                                         count: self.sessions, group: group)
 
-        let shape = SteadyFlow.Shape(sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
+        var shape = SteadyFlow.Shape(sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
                                      confirmRatio: self.confirm)
+        shape.best = self.best
         let now = LoadClock.nowNs
         let measureFrom = now + UInt64(self.warmup * 1e9)
         let progress = LoadProgress(measureFromNs: measureFrom)
         let stopAt = measureFrom + UInt64(self.seconds * 1e9)
         say("steady: \(self.target), \(self.connections) connections x \(self.depth) deep, \(self.sessions) sessions x "
-              + "\(hall.capacity) seats, \(self.seatsPerHold) seats per hold, confirm \(self.confirm), "
+              + "\(hall.capacity) seats, \(self.seatsPerHold) seats per hold"
+              + (self.best.map { " (BEST\($0.isEmpty ? "" : " " + $0))" } ?? "") + ", confirm \(self.confirm), "
               + "\(self.warmup) s warm-up + \(self.seconds) s")
         let flows = (0..<self.connections).map { connection in
             (0..<self.depth).map { flow in

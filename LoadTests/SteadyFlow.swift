@@ -20,9 +20,16 @@ struct LoadHall: Sendable {
     let id: String
     let rows: Int
     let seatsPerRow: Int
+    /// CREATE HALL parts after the rows (`ga:`, `cat:`, `flag:`; seatd only).
+    var parts: [String] = []
 
-    var rowSpecs: String { (0..<self.rows).map { "\(RowSpec.label(forRowIndex: $0))=\(self.seatsPerRow)" }.joined(separator: " ") }
-    var capacity: Int { self.rows * self.seatsPerRow }
+    var rowSpecs: String {
+        ((0..<self.rows).map { "\(RowSpec.label(forRowIndex: $0))=\(self.seatsPerRow)" } + self.parts).joined(separator: " ")
+    }
+    var capacity: Int {
+        self.rows * self.seatsPerRow
+            + self.parts.compactMap { $0.hasPrefix("ga:") ? Int($0.split(separator: "=").last ?? "") : nil }.reduce(0, +)
+    }
     var seats: [String] {
         (0..<self.rows).flatMap { row in (1...self.seatsPerRow).map { "\(RowSpec.label(forRowIndex: row))\($0)" } }
     }
@@ -37,6 +44,8 @@ struct SteadyFlow: LoadFlow {
         var seats: [String]
         var seatsPerHold: Int
         var confirmRatio: Double
+        /// HOLD BEST k with these options (`cat=vip orphans=avoid`, "" for none) instead of k listed seats.
+        var best: String? = nil
     }
 
     let shape: Shape
@@ -87,6 +96,7 @@ struct SteadyFlow: LoadFlow {
         picked.sort()
         self.pending = .hold
         var line = "HOLD \(shape.sessions[self.session]) \(self.customer)"
+        if let best = shape.best { return line + " BEST \(shape.seatsPerHold)" + (best.isEmpty ? "" : " " + best) + "\n" }
         for seat in picked { line += " " + shape.seats[seat] }
         return line + "\n"
     }

@@ -20,8 +20,11 @@ extension SeatMap {
     /// BEST among `available`: with `available.open`, blocks that leave the row no more orphans than before come
     /// first; among those (or among all, when none does) the v1 rule decides.
     func bestBlock(of count: Int, in hall: Hall, from available: Availability) throws(SeatError) -> [Int] {
-        guard available.count >= count else { throw .soldOut(requested: count, free: available.count) }
-        guard let first = Self.bestStart(of: count, in: hall, from: available) else { throw .noAdjacent(count) }
+        guard let first = Self.bestStart(of: count, in: hall, from: available) else {
+            // Found a block: there were enough seats. Not found: which error depends on how many there are.
+            let free = available.count
+            throw free < count ? .soldOut(requested: count, free: free) : .noAdjacent(count)
+        }
         return Array(first..<(first + count))
     }
 
@@ -30,7 +33,10 @@ extension SeatMap {
     /// Worked example, row `A=6` with A3 sold (`..x...`), BEST 4 with fallback=split: no block of 4; the largest is
     /// 3 (A4-A6), taken first; then the best block of 1 among A1, A2 is A2 (nearer the centre): `.hxhhh`.
     func splitBlocks(of count: Int, in hall: Hall, from given: Availability) throws(SeatError) -> [Int] {
-        guard given.count >= count else { throw .soldOut(requested: count, free: given.count) }
+        let free = given.count
+        guard free >= count else { throw .soldOut(requested: count, free: free) }
+        // A block that exists is taken whole, as without the option (and without scanning for the largest one).
+        if let first = Self.bestStart(of: count, in: hall, from: given) { return Array(first..<(first + count)) }
         var available = given
         var chosen: [Int] = []
         while chosen.count < count {
@@ -50,7 +56,7 @@ extension SeatMap {
         var best: Key? = nil
         // orphans=avoid: the best block that leaves no more orphans, and the best of all as the fallback.
         var bestAvoiding: Key? = nil
-        let avoiding = available.open != nil
+        let avoiding = available.avoidingOrphans
         for rowIndex in hall.rowsByDistance {
             let bound = avoiding ? bestAvoiding : best
             if let found = bound, hall.rowDistance4(rowIndex: rowIndex) > found.distance { break }
@@ -81,43 +87,41 @@ extension SeatMap {
             let number = segment.firstNumber + (first - segment.firstIndex)
             return hall.distance4(rowIndex: segment.rowIndex, firstNumber: number, lastNumber: number + count - 1)
         }
-        var runStart = SeatMap.scan(available.words, from: segment.firstIndex, below: end, set: true)
+        var runStart = available.scan(from: segment.firstIndex, below: end, set: true)
         while runStart < end {
-            let runEnd = SeatMap.scan(available.words, from: runStart, below: end, set: false)
+            let runEnd = available.scan(from: runStart, below: end, set: false)
             if runEnd - runStart >= count {
                 let first = Swift.min(Swift.max(idealIndex, runStart), runEnd - count)
-                if available.open == nil {
+                if !available.avoidingOrphans {
                     report(distance(first), first, false)
+                } else if Self.orphansAdded(by: first, count, segment: segment, end: end, available: available) == 0 {
+                    report(distance(first), first, true)
                 } else {
-                    let keeps = { (start: Int) in
-                        Self.orphansAdded(by: start, count, segment: segment, end: end, available: available) == 0
-                    }
-                    if keeps(first) {
-                        report(distance(first), first, true)
-                    } else {
-                        report(distance(first), first, false)
-                        for step in [-1, 1] {
-                            var start = first + step
-                            while start >= runStart, start <= runEnd - count, abs(start - first) <= 4 {
-                                if keeps(start) {
-                                    report(distance(start), start, true)
-                                    break
-                                }
-                                start += step
+                    report(distance(first), first, false)
+                    var step = -1
+                    while step <= 1 {
+                        var start = first + step
+                        while start >= runStart, start <= runEnd - count, abs(start - first) <= 4 {
+                            if Self.orphansAdded(by: start, count, segment: segment, end: end, available: available) == 0 {
+                                report(distance(start), start, true)
+                                break
                             }
+                            start += step
                         }
+                        step += 2
                     }
                 }
             }
-            runStart = SeatMap.scan(available.words, from: runEnd, below: end, set: true)
+            runStart = available.scan(from: runEnd, below: end, set: true)
         }
     }
 
     /// How many orphans taking `first..<first+count` adds to its segment: one for each neighbour it leaves alone.
     /// (Taking a single seat that was an orphan removes one, but such a seat has no open neighbour, so it adds none
     /// either way: only whether the count grows matters.)
+    @inline(__always)
     private static func orphansAdded(by first: Int, _ count: Int, segment: Hall.Segment, end: Int, available: Availability) -> Int {
-        func isOpen(_ index: Int) -> Bool { index >= segment.firstIndex && index < end && available.isOpen(index) }
+        @inline(__always) func isOpen(_ index: Int) -> Bool { index >= segment.firstIndex && index < end && available.isOpen(index) }
         let last = first + count - 1
         var added = 0
         if isOpen(first - 1), !isOpen(first - 2) { added += 1 }
@@ -130,11 +134,11 @@ extension SeatMap {
         var largest = 0
         for segment in hall.segments where segment.seatCount > largest {
             let end = segment.firstIndex + segment.seatCount
-            var runStart = SeatMap.scan(available.words, from: segment.firstIndex, below: end, set: true)
+            var runStart = available.scan(from: segment.firstIndex, below: end, set: true)
             while runStart < end {
-                let runEnd = SeatMap.scan(available.words, from: runStart, below: end, set: false)
+                let runEnd = available.scan(from: runStart, below: end, set: false)
                 largest = max(largest, runEnd - runStart)
-                runStart = SeatMap.scan(available.words, from: runEnd, below: end, set: true)
+                runStart = available.scan(from: runEnd, below: end, set: true)
             }
         }
         return largest
@@ -147,14 +151,12 @@ extension SeatMap {
 
     /// ANY among `available`.
     func anySeats(_ count: Int, in hall: Hall, from available: Availability) throws(SeatError) -> [Int] {
-        guard available.count >= count else { throw .soldOut(requested: count, free: available.count) }
         var chosen: [Int] = []
         chosen.reserveCapacity(count)
-        for index in hall.preferenceOrder
-        where available.words[Int(index) >> 6] & (UInt64(1) << UInt64(index & 63)) != 0 {
+        for index in hall.preferenceOrder where available.isAvailable(Int(index)) {
             chosen.append(Int(index))
-            if chosen.count == count { break }
+            if chosen.count == count { return chosen.sorted() }
         }
-        return chosen.sorted()
+        throw .soldOut(requested: count, free: chosen.count)
     }
 }
