@@ -71,6 +71,7 @@ net-fuzz: release
 # The in-process engine benchmark (no network, no log).
 bench-engine: release
 	.build/release/seat-load engine
+	.build/release/seat-load venue
 
 # The engine on a real log (fsync always) in a temp directory, then a timed recovery of it.
 bench-wal: release
