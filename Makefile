@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test soak crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare clean
+.PHONY: all deps build release run test soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare clean
 
 all: build
 
@@ -58,6 +58,10 @@ fuzz: deps
 DISKFULL_ROUNDS ?= 20
 disk-full-test: release
 	.build/release/seat-load diskfull --rounds $(DISKFULL_ROUNDS)
+
+# Idempotency keys forgotten on time: 1,000,000 keyed holds with keyttl=1, then the keys and the snapshot shrink.
+key-memory-test: deps
+	SEATD_KEY_MEMORY_HOLDS=1000000 $(SWIFT) test --filter KeyMemoryTests
 
 # Power cuts on the simulated disk (alias of soak): SEEDS seeds.
 powercut-test: soak

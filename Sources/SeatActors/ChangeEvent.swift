@@ -3,6 +3,8 @@ public struct ChangeEvent: Sendable, Equatable {
     /// The kinds of change.
     public enum Kind: String, Sendable {
         case held, extended, released, expired, confirmed, cancelled
+        /// Items joined a hold (ADD, since 1.1); the event lists the items added.
+        case added
         /// Seats set aside or returned by an admin (since 1.1): no hold; the customer field is the channel or `-`.
         case blocked, unblocked, reserved, unreserved
     }

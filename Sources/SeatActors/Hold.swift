@@ -86,6 +86,19 @@ public struct CustomerHold: Sendable, Equatable {
     public var places: [AreaPlaces] = []
 }
 
+/// The first successful reply of a change made with an idempotency key, in the form of its verb (since 1.1: keys
+/// on every change). A change sent again with the key gets it back byte for byte, whatever it asks.
+public enum KeyedAnswer: Sendable, Equatable {
+    /// HOLD, ADD: `OK <hold> <expires> <item>...` (ADD: every item of the hold).
+    case hold(HoldReply)
+    /// CONFIRM, CANCEL, SELL, RELEASE of items: `OK <hold> <item>...`.
+    case items(HoldSeats)
+    /// EXTEND: `OK <hold> <expires>`.
+    case extended(Extension)
+    /// RELEASE: `OK <hold>`.
+    case released(HoldID)
+}
+
 /// How HOLD's BEST and ANY choose, and what else a HOLD names beside its seats (since 1.1). The defaults keep v1.
 public struct HoldOptions: Sendable, Equatable {
     /// GA places (`pit:2`), with explicit seats or alone.

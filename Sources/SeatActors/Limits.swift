@@ -18,6 +18,12 @@ public enum Limits {
     public static let expiredPerSweepMax = 1_000
     /// Ids of expired holds a session remembers, so CONFIRM answers EXPIRED rather than NO_SUCH_HOLD.
     public static let expiredHoldsRememberedMax = 100_000
+    /// The longest keyttl a session may set: thirty days.
+    public static let keyTTLSecondsMax = 30 * 24 * 3600
+    /// Idempotency keys one session remembers by default (`limits.keys_per_session`); past it the oldest go.
+    public static let keysPerSessionDefault = 1_000_000
+    /// Keys forgotten by one sweep of one session.
+    public static let keysForgottenPerSweepMax = 100_000
     /// Events buffered for one subscriber before it is cut off.
     public static let eventsBufferedPerSubscriberMax = 10_000
 }

@@ -19,6 +19,13 @@ public struct SessionConfig: Sendable, Equatable {
     public let customerSeatsMax: Int?
     /// BEST avoids leaving orphan seats unless a HOLD says otherwise (`orphans=avoid`, since 1.1).
     public let avoidsOrphans: Bool
+    /// A CONFIRM of a hold that lapsed at most this long ago may still win its items back (`grace=`, since 1.1).
+    public let graceSeconds: Int
+    /// How long an idempotency key is remembered (`keyttl=`, since 1.1).
+    public let keyTTLSeconds: Int
+
+    /// Default key lifetime: a day.
+    public static let keyTTLSecondsDefault = 86_400
 
     /// Default hold lifetime: 15 minutes.
     public static let ttlSecondsDefault = 900
@@ -28,7 +35,8 @@ public struct SessionConfig: Sendable, Equatable {
     /// Validates the settings; throws `.badRequest` for out-of-range values.
     public init(
         id: String, hallID: String, ttlSeconds: Int = ttlSecondsDefault, maxTTLSeconds: Int = maxTTLSecondsDefault,
-        customerSeatsMax: Int? = nil, avoidsOrphans: Bool = false
+        customerSeatsMax: Int? = nil, avoidsOrphans: Bool = false, graceSeconds: Int = 0,
+        keyTTLSeconds: Int = keyTTLSecondsDefault
     ) throws(SeatError) {
         guard (1...Limits.ttlSecondsMax).contains(ttlSeconds) else {
             throw .badRequest("ttl must be 1 to \(Limits.ttlSecondsMax) seconds")
@@ -37,16 +45,26 @@ public struct SessionConfig: Sendable, Equatable {
             throw .badRequest("maxttl must be at least ttl and at most \(Limits.ttlSecondsMax) seconds")
         }
         if let limit = customerSeatsMax, limit < 1 { throw .badRequest("limit must be at least 1") }
+        guard (0...Limits.ttlSecondsMax).contains(graceSeconds) else {
+            throw .badRequest("grace must be 0 to \(Limits.ttlSecondsMax) seconds")
+        }
+        guard (1...Limits.keyTTLSecondsMax).contains(keyTTLSeconds) else {
+            throw .badRequest("keyttl must be 1 to \(Limits.keyTTLSecondsMax) seconds")
+        }
         self.id = id
         self.hallID = hallID
         self.ttlSeconds = ttlSeconds
         self.maxTTLSeconds = maxTTLSeconds
         self.customerSeatsMax = customerSeatsMax
         self.avoidsOrphans = avoidsOrphans
+        self.graceSeconds = graceSeconds
+        self.keyTTLSeconds = keyTTLSeconds
     }
 
     /// True when the settings need the 1.1 form of the record.
-    public var hasOptions: Bool { self.avoidsOrphans }
+    public var hasOptions: Bool {
+        self.avoidsOrphans || self.graceSeconds != 0 || self.keyTTLSeconds != Self.keyTTLSecondsDefault
+    }
 }
 
 /// What a HOLD decided, as logged: enough to redo it without a clock or a random source.
@@ -91,6 +109,19 @@ public enum SessionChange: Sendable, Equatable {
     case reserved(channel: String, seats: [Int32])
     /// Reserved seats returned to everyone.
     case unreserved(seats: [Int32])
+    /// ADD: seats and places joined a live held hold (since 1.1; so are the rest).
+    case added(HoldID, seats: [Int32], places: [PlaceCount])
+    /// RELEASE of some items of a held hold; a hold left with none is forgotten.
+    case releasedItems(HoldID, seats: [Int32], places: [PlaceCount])
+    /// SELL: a hold confirmed in the same change (its expiry is the sale's time).
+    case sold(HeldRecord, ref: String?)
+    /// A CONFIRM within the session's grace of a hold that lapsed: its items, still free, are its owner's again,
+    /// sold. The record holds the hold as it was.
+    case lateConfirmed(HeldRecord, ref: String?)
+    /// A change made with an idempotency key at `atMs`: the key answers the change's reply until it is forgotten.
+    indirect case keyed(key: String, atMs: Int64, SessionChange)
+    /// The `count` oldest keys are forgotten (their lifetime ended, or the session holds too many).
+    case keysForgotten(count: Int)
 }
 
 /// Every change seatd logs.
@@ -108,7 +139,10 @@ extension SessionChange {
     public var seatIndices: [Int32] {
         switch self {
         case .blocked(let seats), .unblocked(let seats), .reserved(_, let seats), .unreserved(let seats): seats
-        case .held, .extended, .confirmed, .released, .expired, .cancelled: []
+        case .keyed(_, _, let change): change.seatIndices
+        case .held, .extended, .confirmed, .released, .expired, .cancelled, .added, .releasedItems, .sold,
+            .lateConfirmed, .keysForgotten:
+            []
         }
     }
 }

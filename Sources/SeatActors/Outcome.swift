@@ -3,6 +3,9 @@
 public struct Outcome<Value: Sendable>: Sendable {
     public let result: Result<Value, SeatError>
     public let lsn: LSN
+    /// Set when the request's idempotency key was used already: the first reply, which the server sends again
+    /// whatever `result` says (a key used by another kind of request has no `Value` to show it as).
+    public var repeated: KeyedAnswer? = nil
 
     public init(_ result: Result<Value, SeatError>, lsn: LSN) {
         self.result = result

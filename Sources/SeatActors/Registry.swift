@@ -15,16 +15,21 @@ public final class Registry: Sendable {
     public let hub: EventHub
     private let clock: any WallClock
     private let ids: any HoldIDSource
+    /// Idempotency keys each session remembers at most.
+    public let keysPerSessionMax: Int
 
     /// A registry over a recovered (or empty) state.
     public init(
         state: RegistryState = RegistryState(), log: any ChangeLog, hub: EventHub = EventHub(),
-        clock: any WallClock = SystemWallClock(), ids: any HoldIDSource = SystemHoldIDSource()
+        clock: any WallClock = SystemWallClock(), ids: any HoldIDSource = SystemHoldIDSource(),
+        keysPerSessionMax: Int = Limits.keysPerSessionDefault
     ) {
         var tables = Tables(halls: state.halls)
         for session in state.sessions.values {
-            tables.sessions[session.id] = Session(state: session, log: log, hub: hub, clock: clock, ids: ids)
+            tables.sessions[session.id] = Session(state: session, log: log, hub: hub, clock: clock, ids: ids,
+                                                  keysMax: keysPerSessionMax)
         }
+        self.keysPerSessionMax = keysPerSessionMax
         self.tables = Mutex(tables)
         self.log = log
         self.hub = hub
@@ -79,7 +84,8 @@ public final class Registry: Sendable {
             guard let hall = tables.halls[config.hallID] else { throw .noSuchHall(config.hallID) }
             let handle = try self.log.append(.sessionCreated(config), publish: nil)
             let state = SessionState(handle: handle, config: config, hall: hall)
-            let session = Session(state: state, log: self.log, hub: self.hub, clock: self.clock, ids: self.ids)
+            let session = Session(state: state, log: self.log, hub: self.hub, clock: self.clock, ids: self.ids,
+                                  keysMax: self.keysPerSessionMax)
             tables.sessions[config.id] = session
             return session
         }

@@ -20,6 +20,45 @@ extension Session {
         return Outcome(result, lsn: self.state.lastLSN)
     }
 
+    /// Runs a change request that may carry an idempotency key: inside `perform`, forgets the keys whose lifetime
+    /// ended, answers a key used already with its first reply (`Outcome.repeated`, and as `Value` when `convert`
+    /// can show it so), or runs `body`, whose `commit` logs the request's change with the key.
+    func performKeyed<Value: Sendable>(
+        key: String?, touching holdID: HoldID? = nil, convert: (KeyedAnswer) -> Value?,
+        _ body: (Int64, _ commit: (SessionChange) throws(SeatError) -> Void) throws(SeatError) -> Value
+    ) -> Outcome<Value> {
+        var repeated: KeyedAnswer? = nil
+        var outcome = self.perform(touching: holdID) { now throws(SeatError) in
+            try self.forgetDueKeys(nowMs: now)
+            if let key, let answer = self.state.answer(forKey: key) {
+                repeated = answer
+                guard let value = convert(answer) else { throw .badRequest("key \(key) was used by another kind of request") }
+                return value
+            }
+            return try body(now) { change throws(SeatError) in
+                guard let key else { return try self.commit(change) }
+                try self.makeRoomForKey()
+                // A HOLD's record carries its key itself (v1's form); every other change is wrapped.
+                if case .held(let record) = change, record.key == key { return try self.commit(change) }
+                try self.commit(.keyed(key: key, atMs: now, change))
+            }
+        }
+        outcome.repeated = repeated
+        return outcome
+    }
+
+    /// Forgets the keys whose `keyttl` has passed (a logged change: replay forgets them at the same point).
+    func forgetDueKeys(nowMs: Int64) throws(SeatError) {
+        let due = self.inPlace { $0.keysDue(nowMs: nowMs, max: Limits.keysForgottenPerSweepMax) }
+        if due > 0 { try self.commit(.keysForgotten(count: due)) }
+    }
+
+    /// Forgets the oldest keys so that one more fits under the session's key limit.
+    private func makeRoomForKey() throws(SeatError) {
+        let over = self.state.keyCount - self.keysMax + 1
+        if over > 0 { try self.commit(.keysForgotten(count: over)) }
+    }
+
     /// Runs a read of the current state.
     func read<Value: Sendable>(_ body: (SessionState) -> Value) -> Outcome<Value> {
         if let droppedLSN { return Outcome(.failure(.noSuchSession(self.id)), lsn: droppedLSN) }
@@ -44,9 +83,10 @@ extension Session {
         self.state.apply(change, lsn: lsn)
     }
 
-    /// The closure that publishes `change`'s event once the log has given it an LSN.
+    /// The closure that publishes `change`'s event once the log has given it an LSN; nil for a change that is no
+    /// event (keys forgotten).
     private func publisher(for change: SessionChange) -> ((LSN) -> Void)? {
-        let event = Session.eventParts(of: change, in: self.state)
+        guard let event = Session.eventParts(of: change, in: self.state) else { return nil }
         let hub = self.hub
         let session = self.id
         let seats = self.inPlace { $0.labels(event.seats) }
@@ -59,7 +99,7 @@ extension Session {
 
     /// What an event of `change` says, read from the state before the change applies.
     static func eventParts(of change: SessionChange, in state: SessionState)
-        -> (kind: ChangeEvent.Kind, holdID: HoldID?, customer: String, seats: [Int32], places: [PlaceCount])
+        -> (kind: ChangeEvent.Kind, holdID: HoldID?, customer: String, seats: [Int32], places: [PlaceCount])?
     {
         func hold(_ kind: ChangeEvent.Kind, _ id: HoldID) -> (ChangeEvent.Kind, HoldID?, String, [Int32], [PlaceCount]) {
             let hold = state.holds[id]!
@@ -76,6 +116,13 @@ extension Session {
         case .unblocked(let seats): return (.unblocked, nil, "-", seats, [])
         case .reserved(let channel, let seats): return (.reserved, nil, channel, seats, [])
         case .unreserved(let seats): return (.unreserved, nil, "-", seats, [])
+        case .added(let id, let seats, let places): return (.added, id, state.holds[id]!.customer, seats, places)
+        case .releasedItems(let id, let seats, let places):
+            return (.released, id, state.holds[id]!.customer, seats, places)
+        case .sold(let record, _), .lateConfirmed(let record, _):
+            return (.confirmed, record.holdID, record.customer, record.seats, record.places)
+        case .keyed(_, _, let inner): return Self.eventParts(of: inner, in: state)
+        case .keysForgotten: return nil
         }
     }
 

@@ -13,9 +13,15 @@ public actor Session {
     let hub: EventHub
     let clock: any WallClock
     let ids: any HoldIDSource
+    /// Idempotency keys the session remembers at most (`limits.keys_per_session`); past it the oldest go.
+    let keysMax: Int
 
     /// Wraps a state (new or recovered).
-    public init(state: SessionState, log: any ChangeLog, hub: EventHub, clock: any WallClock, ids: any HoldIDSource) {
+    public init(
+        state: SessionState, log: any ChangeLog, hub: EventHub, clock: any WallClock, ids: any HoldIDSource,
+        keysMax: Int = Limits.keysPerSessionDefault
+    ) {
+        self.keysMax = max(keysMax, 1)
         self.id = state.id
         self.handle = state.handle
         self.hall = state.hall
@@ -33,7 +39,7 @@ public actor Session {
         customer: String, selection: SeatSelection, ttlSeconds: Int? = nil, key: String? = nil,
         seatsMax: Int = Limits.seatsPerHoldMax, options: HoldOptions = HoldOptions()
     ) -> Outcome<HoldReply> {
-        self.perform { now throws(SeatError) in
+        self.performKeyed(key: key, convert: { if case .hold(let reply) = $0 { reply } else { nil } }) { now, commit throws(SeatError) in
             for lapsed in self.inPlace({ $0.lapsedOwners(of: selection, nowMs: now) }) { try self.commit(.expired(lapsed)) }
             let decision: SessionState.HoldDecision
             do throws(SeatError) {
@@ -49,7 +55,7 @@ public actor Session {
                 return reply
             case .change(let change):
                 guard case .held(let record) = change else { preconditionFailure("HOLD decided \(change)") }
-                try self.commit(change)
+                try commit(change)
                 return HoldReply(holdID: record.holdID, expiresAtMs: record.expiresAtMs,
                                  seats: self.inPlace { $0.labels(record.seats) },
                                  places: self.inPlace { $0.labels(record.places) })
@@ -69,23 +75,71 @@ public actor Session {
         }
     }
 
+    /// ADD (since 1.1): items join a live held hold, all or nothing; its expiry stays. Replies with every item.
+    public func add(
+        _ holdID: HoldID, selection: SeatSelection, key: String? = nil, seatsMax: Int = Limits.seatsPerHoldMax,
+        options: HoldOptions = HoldOptions()
+    ) -> Outcome<HoldReply> {
+        self.performKeyed(key: key, touching: holdID, convert: { if case .hold(let reply) = $0 { reply } else { nil } }) { now, commit throws(SeatError) in
+            for lapsed in self.inPlace({ $0.lapsedOwners(of: selection, nowMs: now) }) where lapsed != holdID {
+                try self.commit(.expired(lapsed))
+            }
+            let change = try self.inPlace { state throws(SeatError) in
+                try state.decideAdd(holdID, selection: selection, seatsMax: seatsMax, nowMs: now, options: options)
+            }
+            try commit(change)
+            return self.inPlace { state in
+                let hold = state.holds[holdID]!
+                return HoldReply(holdID: holdID, expiresAtMs: hold.expiresAtMs, seats: state.labels(hold.seats),
+                                 places: state.labels(hold.places))
+            }
+        }
+    }
+
+    /// SELL (since 1.1): HOLD and CONFIRM in one change (box office, comps). Replies with the new booking's items.
+    public func sell(
+        customer: String, selection: SeatSelection, ref: String? = nil, key: String? = nil,
+        seatsMax: Int = Limits.seatsPerHoldMax, options: HoldOptions = HoldOptions()
+    ) -> Outcome<HoldSeats> {
+        self.performKeyed(key: key, convert: { if case .items(let reply) = $0 { reply } else { nil } }) { now, commit throws(SeatError) in
+            for lapsed in self.inPlace({ $0.lapsedOwners(of: selection, nowMs: now) }) { try self.commit(.expired(lapsed)) }
+            let ids = self.ids
+            let decide = { () throws(SeatError) -> SessionChange in
+                try self.inPlace { state throws(SeatError) in
+                    try state.decideSell(customer: customer, selection: selection, ref: ref, seatsMax: seatsMax, nowMs: now,
+                                         options: options, newHoldID: { Session.holdID(from: ids) })
+                }
+            }
+            let change: SessionChange
+            do throws(SeatError) { change = try decide() } catch {
+                guard error.isShortage, self.state.dueExpiry(nowMs: now) != nil else { throw error }
+                try self.expireDue(nowMs: now, max: Int.max)
+                change = try decide()
+            }
+            guard case .sold(let record, _) = change else { preconditionFailure("SELL decided \(change)") }
+            try commit(change)
+            return self.inPlace { HoldSeats(holdID: record.holdID, seats: $0.labels(record.seats), places: $0.labels(record.places)) }
+        }
+    }
+
     /// EXTEND: new expiry = now + ttl.
-    public func extend(_ holdID: HoldID, ttlSeconds: Int) -> Outcome<Extension> {
-        self.perform(touching: holdID) { now throws(SeatError) in
+    public func extend(_ holdID: HoldID, ttlSeconds: Int, key: String? = nil) -> Outcome<Extension> {
+        self.performKeyed(key: key, touching: holdID, convert: { if case .extended(let reply) = $0 { reply } else { nil } }) { now, commit throws(SeatError) in
             let change = try self.inPlace { state throws(SeatError) in try state.decideExtend(holdID, ttlSeconds: ttlSeconds, nowMs: now) }
-            try self.commit(change)
+            try commit(change)
             return Extension(holdID: holdID, expiresAtMs: self.state.holds[holdID]!.expiresAtMs)
         }
     }
 
-    /// CONFIRM: held -> sold; a repeat gets the same reply.
-    public func confirm(_ holdID: HoldID, ref: String? = nil) -> Outcome<HoldSeats> {
-        self.perform(touching: holdID) { now throws(SeatError) in
+    /// CONFIRM: held -> sold; a repeat gets the same reply. With the session's grace, a hold that lapsed lately is
+    /// sold after all while its items are free.
+    public func confirm(_ holdID: HoldID, ref: String? = nil, key: String? = nil) -> Outcome<HoldSeats> {
+        self.performKeyed(key: key, touching: holdID, convert: { if case .items(let reply) = $0 { reply } else { nil } }) { now, commit throws(SeatError) in
             switch try self.inPlace({ state throws(SeatError) in try state.decideConfirm(holdID, ref: ref, nowMs: now) }) {
             case .repeated(let reply):
                 return reply
             case .change(let change):
-                try self.commit(change)
+                try commit(change)
                 return self.inPlace { HoldSeats(holdID: holdID, seats: $0.labels($0.holds[holdID]!.seats),
                                                 places: $0.labels($0.holds[holdID]!.places)) }
             }
@@ -93,23 +147,41 @@ public actor Session {
     }
 
     /// RELEASE: held -> free; the hold is forgotten.
-    public func release(_ holdID: HoldID) -> Outcome<HoldID> {
-        self.perform(touching: holdID) { now throws(SeatError) in
-            try self.commit(try self.inPlace { state throws(SeatError) in try state.decideRelease(holdID, nowMs: now) })
+    public func release(_ holdID: HoldID, key: String? = nil) -> Outcome<HoldID> {
+        self.performKeyed(key: key, touching: holdID, convert: { if case .released(let id) = $0 { id } else { nil } }) { now, commit throws(SeatError) in
+            try commit(try self.inPlace { state throws(SeatError) in try state.decideRelease(holdID, nowMs: now) })
             return holdID
         }
     }
 
+    /// RELEASE of some items of a held hold (since 1.1); a hold left with none is forgotten. Replies with them.
+    public func release(_ holdID: HoldID, seats: [SeatLabel], places: [AreaPlaces] = [], key: String? = nil)
+        -> Outcome<HoldSeats>
+    {
+        self.performKeyed(key: key, touching: holdID, convert: { if case .items(let reply) = $0 { reply } else { nil } }) { now, commit throws(SeatError) in
+            let change = try self.inPlace { state throws(SeatError) in
+                try state.decideRelease(holdID, seats: seats, places: places, nowMs: now)
+            }
+            guard case .releasedItems(_, let released, let releasedPlaces) = change else {
+                preconditionFailure("RELEASE of items decided \(change)")
+            }
+            try commit(change)
+            return self.inPlace { HoldSeats(holdID: holdID, seats: $0.labels(released), places: $0.labels(releasedPlaces)) }
+        }
+    }
+
     /// CANCEL: sold -> free, the whole booking or the listed seats and places of it.
-    public func cancel(_ holdID: HoldID, seats: [SeatLabel]? = nil, places: [AreaPlaces] = []) -> Outcome<HoldSeats> {
-        self.perform(touching: holdID) { now throws(SeatError) in
+    public func cancel(_ holdID: HoldID, seats: [SeatLabel]? = nil, places: [AreaPlaces] = [], key: String? = nil)
+        -> Outcome<HoldSeats>
+    {
+        self.performKeyed(key: key, touching: holdID, convert: { if case .items(let reply) = $0 { reply } else { nil } }) { now, commit throws(SeatError) in
             let change = try self.inPlace { state throws(SeatError) in
                 try state.decideCancel(holdID, seats: seats, places: places, nowMs: now)
             }
             guard case .cancelled(_, let cancelled, let cancelledPlaces) = change else {
                 preconditionFailure("CANCEL decided \(change)")
             }
-            try self.commit(change)
+            try commit(change)
             return self.inPlace { HoldSeats(holdID: holdID, seats: $0.labels(cancelled), places: $0.labels(cancelledPlaces)) }
         }
     }
@@ -139,10 +211,13 @@ public actor Session {
     }
 
     /// Expires up to `max` lapsed holds; returns how many. The sweeper calls this about every tick.
+    /// Also forgets the keys whose lifetime ended.
     @discardableResult
     public func sweep(max: Int = Limits.expiredPerSweepMax) -> Int {
-        guard !self.dropped else { return 0 }
-        return (try? self.expireDue(nowMs: self.clock.nowMs(), max: max)) ?? 0
+        guard !self.dropped, self.log.refusal == nil else { return 0 }
+        let now = self.clock.nowMs()
+        try? self.forgetDueKeys(nowMs: now)
+        return (try? self.expireDue(nowMs: now, max: max)) ?? 0
     }
 
     // MARK: Reads

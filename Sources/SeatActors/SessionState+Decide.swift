@@ -22,51 +22,94 @@ extension SessionState {
         newHoldID: () -> HoldID
     ) throws(SeatError) -> HoldDecision {
         if let key, let first = self.keys[key] {
+            guard first.form == .hold else { throw .badRequest("key \(key) was used by another kind of request") }
             return .repeated(HoldReply(holdID: first.holdID, expiresAtMs: first.expiresAtMs,
                                        seats: self.labels(first.seats), places: self.labels(first.places)))
         }
+        let ttl = ttlSeconds ?? self.config.ttlSeconds
+        let (seats, places) = try self.choose(
+            customer: customer, selection, options, seatsMax: seatsMax, owned: 0,
+            check: { () throws(SeatError) in
+                guard ttl >= 1, ttl <= self.config.maxTTLSeconds else {
+                    throw .limit("ttl \(ttl) is beyond the session's maxttl \(self.config.maxTTLSeconds)")
+                }
+            })
+        let record = HeldRecord(
+            holdID: self.newID(newHoldID), customer: customer, seats: seats.map { Int32($0) }, createdAtMs: nowMs,
+            expiresAtMs: nowMs + Int64(ttl) * 1_000, key: key, places: places)
+        return .change(.held(record))
+    }
+
+    /// Decides a SELL (since 1.1): HOLD's checks and choice, held and confirmed in one change.
+    public func decideSell(
+        customer: String, selection: SeatSelection, ref: String?, seatsMax: Int = Limits.seatsPerHoldMax,
+        nowMs: Int64, options: HoldOptions = HoldOptions(), newHoldID: () -> HoldID
+    ) throws(SeatError) -> SessionChange {
+        let (seats, places) = try self.choose(customer: customer, selection, options, seatsMax: seatsMax, owned: 0)
+        let record = HeldRecord(holdID: self.newID(newHoldID), customer: customer, seats: seats.map { Int32($0) },
+                                createdAtMs: nowMs, expiresAtMs: nowMs, key: nil, places: places)
+        return .sold(record, ref: ref)
+    }
+
+    /// Decides an ADD to a live held hold (since 1.1): HOLD's checks in HOLD's order, the hold's items counting
+    /// towards the limits. `EXPIRED` for a lapsed hold, `NOT_HELD` for a booking.
+    public func decideAdd(
+        _ id: HoldID, selection: SeatSelection, seatsMax: Int = Limits.seatsPerHoldMax, nowMs: Int64,
+        options: HoldOptions = HoldOptions()
+    ) throws(SeatError) -> SessionChange {
+        let hold = try self.liveHold(id, nowMs: nowMs)
+        guard !hold.isSold else { throw .notHeld("hold \(id) is confirmed") }
+        let (seats, places) = try self.choose(customer: hold.customer, selection, options, seatsMax: seatsMax,
+                                              owned: hold.itemCount)
+        return .added(id, seats: seats.map { Int32($0) }, places: places)
+    }
+
+    /// The checks and the choice of HOLD, SELL and ADD: the options name parts of the hall, seats and areas exist,
+    /// items per hold (with `owned` items of the hold already), `check` (HOLD's ttl), the customer's limit, then
+    /// availability. Returns dense seat indices ascending and places by area.
+    private func choose(
+        customer: String, _ selection: SeatSelection, _ options: HoldOptions, seatsMax: Int, owned: Int,
+        check: () throws(SeatError) -> Void = {}
+    ) throws(SeatError) -> ([Int], [PlaceCount]) {
         let masks = try self.masks(of: options)
         let (explicit, places) = try self.resolveExplicit(selection, places: options.places)
         let items = selection.count + places.reduce(0) { $0 + $1.count }
         guard items >= 1 else { throw .badRequest("a hold needs at least one seat") }
         let seatsMax = min(seatsMax, Limits.seatsPerHoldMax)
-        guard items <= seatsMax else {
+        guard owned + items <= seatsMax else {
             throw .limit("at most \(seatsMax) seats per hold")
         }
-        let ttl = ttlSeconds ?? self.config.ttlSeconds
-        guard ttl >= 1, ttl <= self.config.maxTTLSeconds else {
-            throw .limit("ttl \(ttl) is beyond the session's maxttl \(self.config.maxTTLSeconds)")
-        }
+        try check()
         if let limit = self.config.customerSeatsMax {
             let owned = self.seatsByCustomer[customer] ?? 0
             guard owned + items <= limit else {
                 throw .limit("customer \(customer) has \(owned) of at most \(limit) seats")
             }
         }
-        let seats: [Int]
         switch selection {
         case .explicit:
             let taken = explicit.filter { !self.seats.isAvailable($0, channel: options.channel) }
             guard taken.isEmpty else { throw .taken(taken.map { self.hall.label(of: $0) }) }
             let short = places.filter { self.placesFree($0.area) < $0.count }
             guard short.isEmpty else { throw .areasSoldOut(short.map { self.hall.areas[$0.area].name }) }
-            seats = explicit
+            return (explicit, places)
         case .best(let count):
             let avoid = options.avoidOrphans ?? self.config.avoidsOrphans
             let available = self.seats.availability(channel: options.channel, masks: masks, avoidingOrphans: avoid)
-            seats = options.split
+            return (options.split
                 ? try self.seats.splitBlocks(of: count, in: self.hall, from: available)
-                : try self.seats.bestBlock(of: count, in: self.hall, from: available)
+                : try self.seats.bestBlock(of: count, in: self.hall, from: available), [])
         case .any(let count):
             let available = self.seats.availability(channel: options.channel, masks: masks, avoidingOrphans: false)
-            seats = try self.seats.anySeats(count, in: self.hall, from: available)
+            return (try self.seats.anySeats(count, in: self.hall, from: available), [])
         }
+    }
+
+    /// A hold id no live, lapsed or remembered hold has.
+    private func newID(_ newHoldID: () -> HoldID) -> HoldID {
         var id = newHoldID()
         while self.holds[id] != nil || self.expiredIDs.contains(id) { id = newHoldID() }
-        let record = HeldRecord(
-            holdID: id, customer: customer, seats: seats.map { Int32($0) }, createdAtMs: nowMs,
-            expiresAtMs: nowMs + Int64(ttl) * 1_000, key: key, places: places)
-        return .change(.held(record))
+        return id
     }
 
     /// The seat masks BEST/ANY are restricted to (a category's, a flag's); throws for a name the hall lacks.
@@ -98,18 +141,38 @@ extension SessionState {
         return .extended(id, expiresAtMs: expiresAtMs)
     }
 
-    /// Decides a CONFIRM: held -> sold; a booking already confirmed gets the same reply again.
+    /// Decides a CONFIRM: held -> sold; a booking already confirmed gets the same reply again. Since 1.1, with the
+    /// session's `grace`, a hold that lapsed at most that long ago is sold after all when none of its items has
+    /// been taken since (and its seats are not blocked): a late payment.
     public func decideConfirm(_ id: HoldID, ref: String?, nowMs: Int64) throws(SeatError) -> ConfirmDecision {
+        if let lapsed = self.graceHolds[id], self.holds[id] == nil,
+            nowMs - lapsed.expiresAtMs <= Int64(self.config.graceSeconds) * 1_000,
+            lapsed.seats.allSatisfy({ self.seats.isFree(Int($0)) && !self.seats.isBlocked(Int($0)) }),
+            lapsed.places.allSatisfy({ self.placesFree($0.area) >= $0.count })
+        {
+            return .change(.lateConfirmed(HeldRecord(
+                holdID: id, customer: lapsed.customer, seats: lapsed.seats, createdAtMs: lapsed.createdAtMs,
+                expiresAtMs: lapsed.expiresAtMs, key: nil, places: lapsed.places), ref: ref))
+        }
         let hold = try self.liveHold(id, nowMs: nowMs)
         if hold.isSold { return .repeated(HoldSeats(holdID: id, seats: self.labels(hold.seats), places: self.labels(hold.places))) }
         return .change(.confirmed(id, ref: ref))
     }
 
-    /// Decides a RELEASE: held -> free. A booking needs CANCEL.
-    public func decideRelease(_ id: HoldID, nowMs: Int64) throws(SeatError) -> SessionChange {
+    /// Decides a RELEASE: held -> free, the whole hold or (since 1.1) the listed items of it. A booking needs CANCEL.
+    public func decideRelease(_ id: HoldID, seats labels: [SeatLabel]? = nil, places named: [AreaPlaces] = [], nowMs: Int64)
+        throws(SeatError) -> SessionChange
+    {
         let hold = try self.liveHold(id, nowMs: nowMs)
         guard !hold.isSold else { throw .notHeld("hold \(id) is confirmed: use CANCEL") }
-        return .released(id)
+        guard labels != nil || !named.isEmpty else { return .released(id) }
+        let (indices, places) = try self.resolveExplicit(.explicit(labels ?? []), places: named)
+        var outside = indices.filter { !hold.seats.contains(Int32($0)) }.map { self.hall.label(of: $0).description }
+        for place in places where place.count > (hold.places.first { $0.area == place.area }?.count ?? 0) {
+            outside.append(AreaPlaces(area: self.hall.areas[place.area].name, count: place.count).description)
+        }
+        guard outside.isEmpty else { throw .notHeld("not in hold \(id): " + outside.joined(separator: " ")) }
+        return .releasedItems(id, seats: indices.map { Int32($0) }, places: places)
     }
 
     /// Decides a CANCEL of a whole booking (`seats` nil and no places) or of some of its seats and places.

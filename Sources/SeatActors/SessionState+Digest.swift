@@ -8,7 +8,8 @@ extension SessionState {
                          + "\(hold.isSold) \(hold.ref ?? "-") \(hold.createdLSN)"
                          + (hold.places.isEmpty ? "" : " places \(self.labels(hold.places).map(\.description))"))
         }
-        lines.append("keys \(self.keys.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.holdID)" })")
+        lines.append("keys \(self.keyOrder.map { "\($0)=\(self.keys[$0]!.form)/\(self.keys[$0]!.holdID)@\(self.keys[$0]!.usedAtMs)" })")
+        if !self.graceHolds.isEmpty { lines.append("grace \(self.graceHolds.keys.sorted())") }
         lines.append("expired \(self.expiredOrder.map(\.description))")
         if !self.hall.areas.isEmpty { lines.append("areas \(self.mapAreas()) held \(self.placesHeld) sold \(self.placesSold)") }
         if self.seats.hasSetAside {

@@ -11,22 +11,34 @@ extension SessionState {
         public let expiresAtMs: Int64
         public let seats: [Int32]
         public let places: [PlaceCount]
+        /// The reply's form (`KeyedReply.Form`'s raw value) and when the key was used.
+        public let form: UInt8
+        public let usedAtMs: Int64
 
-        public init(key: String, holdID: HoldID, expiresAtMs: Int64, seats: [Int32], places: [PlaceCount] = []) {
+        public init(key: String, holdID: HoldID, expiresAtMs: Int64, seats: [Int32], places: [PlaceCount] = [],
+                    form: UInt8 = 0, usedAtMs: Int64 = 0) {
             self.key = key
             self.holdID = holdID
             self.expiresAtMs = expiresAtMs
             self.seats = seats
             self.places = places
+            self.form = form
+            self.usedAtMs = usedAtMs
         }
     }
 
-    /// The keys, for a snapshot, in key order.
+    /// The keys, for a snapshot, in the order they were used (the order they are forgotten in).
     public var storedKeys: [StoredKey] {
-        self.keys.sorted { $0.key < $1.key }.map {
-            StoredKey(key: $0.key, holdID: $0.value.holdID, expiresAtMs: $0.value.expiresAtMs, seats: $0.value.seats,
-                      places: $0.value.places)
+        self.keyOrder.map { key in
+            let value = self.keys[key]!
+            return StoredKey(key: key, holdID: value.holdID, expiresAtMs: value.expiresAtMs, seats: value.seats,
+                             places: value.places, form: value.form.rawValue, usedAtMs: value.usedAtMs)
         }
+    }
+
+    /// The lapsed holds kept for a late CONFIRM, oldest expiry first.
+    public var graceHoldsInOrder: [Hold] {
+        self.expiredOrder.compactMap { self.graceHolds[$0] }
     }
 
     /// The remembered expired hold ids, oldest first.
@@ -39,7 +51,7 @@ extension SessionState {
     public init(
         restoring handle: SessionHandle, config: SessionConfig, hall: Hall, lastLSN: LSN, confirmsTotal: Int,
         holds: [Hold], keys: [StoredKey], expired: [HoldID], blocked: [Int32] = [],
-        reservations: [(channel: String, seats: [Int32])] = []
+        reservations: [(channel: String, seats: [Int32])] = [], graceHolds: [Hold] = []
     ) throws(SeatError) {
         self.init(handle: handle, config: config, hall: hall)
         func fail(_ why: String) -> SeatError { .badRequest("session image \(config.id) is not a possible state: \(why)") }
@@ -88,10 +100,16 @@ extension SessionState {
             self.seatsByCustomer[hold.customer, default: 0] += hold.itemCount
             if !hold.isSold { self.expiries.insert(Expiry(expiresAtMs: hold.expiresAtMs, holdID: hold.id)) }
         }
-        for key in keys {
-            self.keys[key.key] = KeyedReply(holdID: key.holdID, expiresAtMs: key.expiresAtMs, seats: key.seats,
-                                            places: key.places)
+        guard Set(keys.map(\.key)).count == keys.count else { throw fail("a key is stored twice") }
+        // Version 1 and 2 images stored keys in key order; forgetting goes by the time they were used.
+        for key in keys.sorted(by: { $0.usedAtMs < $1.usedAtMs }) {
+            guard let form = KeyedReply.Form(rawValue: key.form) else { throw fail("key \(key.key) has no reply form") }
+            self.keys[key.key] = KeyedReply(form: form, holdID: key.holdID, expiresAtMs: key.expiresAtMs, seats: key.seats,
+                                            places: key.places, usedAtMs: key.usedAtMs)
+            self.keyOrder.append(key.key)
         }
+        let remembered = Set(expired)
+        for hold in graceHolds where remembered.contains(hold.id) { self.graceHolds[hold.id] = hold }
         for seat in blocked { self.seats.block(Int(seat)) }
         for reservation in reservations {
             for seat in reservation.seats { self.seats.reserve(Int(seat), for: reservation.channel) }

@@ -15,12 +15,18 @@ public struct SessionState: Sendable {
         }
     }
 
-    /// A HOLD's reply as kept for its idempotency key.
+    /// A change's first reply as kept for its idempotency key: the form of its verb and its facts.
     struct KeyedReply: Sendable, Equatable {
+        /// Which reply: HOLD's, a list of items, EXTEND's or RELEASE's (`KeyedAnswer`).
+        enum Form: UInt8, Sendable { case hold = 0, items = 1, extended = 2, released = 3 }
+
+        var form: Form = .hold
         let holdID: HoldID
         let expiresAtMs: Int64
         let seats: [Int32]
         var places: [PlaceCount] = []
+        /// When the key was used: it is forgotten `keyttl` later.
+        var usedAtMs: Int64 = 0
     }
 
     /// The session's identity in the log.
@@ -43,6 +49,10 @@ public struct SessionState: Sendable {
     public internal(set) var placesSold: [Int]
     /// First reply of each idempotency key.
     var keys: [String: KeyedReply] = [:]
+    /// The keys in the order they were used, oldest first: the order they are forgotten in.
+    var keyOrder: Deque<String> = []
+    /// Holds that lapsed, kept while the session has a grace (`grace=`) so their owner may still confirm them.
+    var graceHolds: [HoldID: Hold] = [:]
     /// Ids of holds that lapsed (the newest `Limits.expiredHoldsRememberedMax`), so they answer EXPIRED.
     var expiredIDs: Set<HoldID> = []
     var expiredOrder: Deque<HoldID> = []
@@ -190,6 +200,33 @@ public struct SessionState: Sendable {
 
     /// True when `id` lapsed and is still remembered.
     public func hasExpired(_ id: HoldID) -> Bool { self.expiredIDs.contains(id) }
+
+    /// Idempotency keys remembered.
+    public var keyCount: Int { self.keys.count }
+
+    /// The first reply of `key`, if the key is remembered.
+    public func answer(forKey key: String) -> KeyedAnswer? {
+        guard let first = self.keys[key] else { return nil }
+        let seats = self.labels(first.seats)
+        let places = self.labels(first.places)
+        switch first.form {
+        case .hold: return .hold(HoldReply(holdID: first.holdID, expiresAtMs: first.expiresAtMs, seats: seats, places: places))
+        case .items: return .items(HoldSeats(holdID: first.holdID, seats: seats, places: places))
+        case .extended: return .extended(Extension(holdID: first.holdID, expiresAtMs: first.expiresAtMs))
+        case .released: return .released(first.holdID)
+        }
+    }
+
+    /// How many of the oldest keys have lived their `keyttl` at `nowMs` (they are forgotten in use order).
+    public func keysDue(nowMs: Int64, max: Int = Int.max) -> Int {
+        let ttlMs = Int64(self.config.keyTTLSeconds) * 1_000
+        var count = 0
+        for key in self.keyOrder {
+            guard count < max, let used = self.keys[key], used.usedAtMs + ttlMs <= nowMs else { break }
+            count += 1
+        }
+        return count
+    }
 
     /// A held hold that has lapsed at `nowMs` and is due for an `expired` change, or nil. Pops stale heap
     /// entries on the way; the due entry itself stays until its `expired` change is applied.

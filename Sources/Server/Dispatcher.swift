@@ -113,12 +113,13 @@ final class Dispatcher: Sendable {
         case .sessions(let hall):
             if let hall, registry.hall(hall) == nil { return refused(.noSuchHall(hall)) }
             return reply(.line(Reply.ok(registry.sessionIDs(ofHall: hall).joined(separator: " "))), registry.log.lastLSN)
-        case .createSession(let id, let hall, let ttl, let maxTTL, let limit, let avoidsOrphans):
+        case .createSession(let id, let hall, let ttl, let maxTTL, let limit, let avoidsOrphans, let grace, let keyTTL):
             do {
                 let config = try SessionConfig(
                     id: id, hallID: hall, ttlSeconds: ttl ?? SessionConfig.ttlSecondsDefault,
                     maxTTLSeconds: maxTTL ?? max(SessionConfig.maxTTLSecondsDefault, ttl ?? 0), customerSeatsMax: limit,
-                    avoidsOrphans: avoidsOrphans)
+                    avoidsOrphans: avoidsOrphans, graceSeconds: grace ?? 0,
+                    keyTTLSeconds: keyTTL ?? SessionConfig.keyTTLSecondsDefault)
                 let session = try registry.createSession(config)
                 return reply(.line(Reply.ok(id, "\(session.hall.capacity)")), session.handle)
             } catch { return refused(error) }
@@ -142,31 +143,44 @@ final class Dispatcher: Sendable {
         return nil
     }
 
-    /// Requests that go to one session's actor.
+    /// Requests that go to one session's actor. A change whose idempotency key was used already answers with the
+    /// key's first reply, whatever the request (`Outcome.repeated`).
     private func execute(_ request: SessionRequest, in session: Session, epoch: Int) async -> Outcome {
         func reply<Value>(_ outcome: SeatActors.Outcome<Value>, _ format: (Value) -> String) -> Outcome {
+            let token = CommitToken(epoch: epoch, lsn: outcome.lsn)
+            if let first = outcome.repeated { return .reply(.line(Reply.answer(first)), token) }
             switch outcome.result {
-            case .success(let value): .reply(.line(format(value)), CommitToken(epoch: epoch, lsn: outcome.lsn))
-            case .failure(let error): .reply(.failure(error), CommitToken(epoch: epoch, lsn: outcome.lsn))
+            case .success(let value): return .reply(.line(format(value)), token)
+            case .failure(let error): return .reply(.failure(error), token)
             }
+        }
+        func counted<Value>(_ outcome: SeatActors.Outcome<Value>) -> SeatActors.Outcome<Value> {
+            if case .failure(let error) = outcome.result, error.isConflict { self.conflicts.add(1, ordering: .relaxed) }
+            return outcome
         }
         switch request {
         case .hold(let customer, let selection, let ttl, let key, let options):
-            let outcome = await session.hold(
+            return reply(counted(await session.hold(
                 customer: customer, selection: selection, ttlSeconds: ttl, key: key, seatsMax: self.seatsPerHoldMax,
-                options: options)
-            if case .failure(let error) = outcome.result, error.isConflict { self.conflicts.add(1, ordering: .relaxed) }
-            return reply(outcome, Reply.hold)
-        case .extend(.id(let hold), let ttl):
-            return reply(await session.extend(hold, ttlSeconds: ttl)) { Reply.ok("\($0.holdID)", "\($0.expiresAtMs)") }
-        case .confirm(.id(let hold), let ref):
-            return reply(await session.confirm(hold, ref: ref), Reply.holdSeats)
-        case .release(.id(let hold)):
-            return reply(await session.release(hold)) { Reply.ok("\($0)") }
-        case .cancel(.id(let hold), let seats, let places):
-            return reply(await session.cancel(hold, seats: seats, places: places), Reply.holdSeats)
-        case .extend(.unissued(let token), _), .confirm(.unissued(let token), _), .release(.unissued(let token)),
-            .cancel(.unissued(let token), _, _):
+                options: options)), Reply.hold)
+        case .add(.id(let hold), let selection, let key, let options):
+            return reply(counted(await session.add(hold, selection: selection, key: key, seatsMax: self.seatsPerHoldMax,
+                                                   options: options)), Reply.hold)
+        case .sell(let customer, let selection, let ref, let key, let options):
+            return reply(counted(await session.sell(customer: customer, selection: selection, ref: ref, key: key,
+                                                    seatsMax: self.seatsPerHoldMax, options: options)), Reply.holdSeats)
+        case .extend(.id(let hold), let ttl, let key):
+            return reply(await session.extend(hold, ttlSeconds: ttl, key: key)) { Reply.ok("\($0.holdID)", "\($0.expiresAtMs)") }
+        case .confirm(.id(let hold), let ref, let key):
+            return reply(await session.confirm(hold, ref: ref, key: key), Reply.holdSeats)
+        case .release(.id(let hold), nil, let places, let key) where places.isEmpty:
+            return reply(await session.release(hold, key: key)) { Reply.ok("\($0)") }
+        case .release(.id(let hold), let seats, let places, let key):
+            return reply(await session.release(hold, seats: seats ?? [], places: places, key: key), Reply.holdSeats)
+        case .cancel(.id(let hold), let seats, let places, let key):
+            return reply(await session.cancel(hold, seats: seats, places: places, key: key), Reply.holdSeats)
+        case .extend(.unissued(let token), _, _), .confirm(.unissued(let token), _, _), .release(.unissued(let token), _, _, _),
+            .cancel(.unissued(let token), _, _, _), .add(.unissued(let token), _, _, _):
             return reply(await session.noSuchHold(token)) { _ in "" }
         case .avail:
             return reply(await session.counts(), Reply.counts)
@@ -174,12 +188,12 @@ final class Dispatcher: Sendable {
             return reply(await session.counts(of: part), Reply.counts)
         case .map:
             return reply(await session.mapWithAreas(), Reply.map)
+        case .list(let customer):
+            return reply(await session.list(customer: customer), Reply.list)
         case .block(let seats, let block):
             return reply(await session.block(seats, block)) { Reply.ok(session.id, Reply.seats($0)) }
         case .reserve(let seats, let channel):
             return reply(await session.reserve(seats, for: channel)) { Reply.ok(session.id, Reply.seats($0)) }
-        case .list(let customer):
-            return reply(await session.list(customer: customer), Reply.list)
         }
     }
 

@@ -54,6 +54,16 @@ enum Reply {
         return text
     }
 
+    /// A key's first reply, in its verb's form.
+    static func answer(_ answer: KeyedAnswer) -> String {
+        switch answer {
+        case .hold(let reply): Self.hold(reply)
+        case .items(let reply): Self.holdSeats(reply)
+        case .extended(let reply): Self.ok("\(reply.holdID)", "\(reply.expiresAtMs)")
+        case .released(let id): Self.ok("\(id)")
+        }
+    }
+
     /// `OK free=<n> held=<n> sold=<n>`, and since 1.1 ` blocked=<n> reserved=<n>` once the session has any.
     static func counts(_ counts: SeatCounts) -> String {
         let v1 = Self.ok("free=\(counts.free)", "held=\(counts.held)", "sold=\(counts.sold)")

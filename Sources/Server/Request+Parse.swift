@@ -6,7 +6,9 @@ extension Request {
     /// LIMIT, this bound only keeps absurd numbers out of the parser.
     static let countMax = 1_000_000
     static let holdOptions: Set<String> = ["ttl", "key", "cat", "flag", "channel", "orphans", "fallback"]
-    static let confirmOptions: Set<String> = ["ref"]
+    static let confirmOptions: Set<String> = ["ref", "key"]
+    static let addOptions: Set<String> = ["key", "cat", "flag", "channel", "orphans", "fallback"]
+    static let sellOptions: Set<String> = ["ref", "key", "cat", "flag", "channel", "orphans", "fallback"]
     /// The longest auth token, in bytes.
     static let tokenBytesMax = 256
 
@@ -41,23 +43,44 @@ extension Request {
             return .dropSession(try Self.id(args.last!, "session"))
         case "HOLD": return try Self.parseHold(args)
         case "EXTEND":
-            try Self.count(args, 3, "EXTEND <session> <hold> <ttl-s>")
+            guard args.count == 3 || args.count == 4 else { throw .bad("usage: EXTEND <session> <hold> <ttl-s> [key=<k>]") }
             let (session, hold) = try Self.sessionAndHold(args)
-            return .session(session, .extend(hold: hold, ttlSeconds: try Self.number(args.last!, "ttl", max: Limits.ttlSecondsMax)))
+            var options = try Options(args.dropFirst(3), allowed: ["key"])
+            let ttl = try Self.number(args.dropFirst(2).first!, "ttl", max: Limits.ttlSecondsMax)
+            return .session(session, .extend(hold: hold, ttlSeconds: ttl, key: try options.id("key")))
         case "CONFIRM":
-            guard args.count == 2 || args.count == 3 else { throw .bad("usage: CONFIRM <session> <hold> [ref=<id>]") }
+            guard args.count >= 2 && args.count <= 4 else { throw .bad("usage: CONFIRM <session> <hold> [ref=<id>] [key=<k>]") }
             let (session, hold) = try Self.sessionAndHold(args)
             var options = try Options(args.dropFirst(2), allowed: Self.confirmOptions)
-            return .session(session, .confirm(hold: hold, ref: try options.id("ref")))
-        case "RELEASE":
-            try Self.count(args, 2, "RELEASE <session> <hold>")
+            return .session(session, .confirm(hold: hold, ref: try options.id("ref"), key: try options.id("key")))
+        case "RELEASE", "CANCEL":
+            guard args.count >= 2 else { throw .bad("usage: \(verb) <session> <hold> [<seat>|<area>:<n>...] [key=<k>]") }
             let (session, hold) = try Self.sessionAndHold(args)
-            return .session(session, .release(hold: hold))
-        case "CANCEL":
-            guard args.count >= 2 else { throw .bad("usage: CANCEL <session> <hold> [<seat>|<area>:<n>...]") }
+            let rest = args.dropFirst(2)
+            let positional = rest.prefix { !$0.utf8.contains(UInt8(ascii: "=")) }
+            var options = try Options(rest.dropFirst(positional.count), allowed: ["key"])
+            let (seats, places) = try Self.items(positional)
+            let whole = seats.isEmpty && places.isEmpty
+            let key = try options.id("key")
+            if verb == "RELEASE" {
+                return .session(session, .release(hold: hold, seats: whole ? nil : seats, places: places, key: key))
+            }
+            return .session(session, .cancel(hold: hold, seats: whole ? nil : seats, places: places, key: key))
+        case "ADD":
+            guard args.count >= 3 else { throw .bad("usage: ADD <session> <hold> <seat>|<area>:<n>...|BEST <n>|ANY <n> [options]") }
             let (session, hold) = try Self.sessionAndHold(args)
-            let (seats, places) = try Self.items(args.dropFirst(2))
-            return .session(session, .cancel(hold: hold, seats: seats.isEmpty && places.isEmpty ? nil : seats, places: places))
+            let (selection, options, choice) = try Self.selection(args.dropFirst(2), allowed: Self.addOptions, usage: "usage: ADD <session> <hold> <seat>|<area>:<n>...|BEST <n>|ANY <n> [options]")
+            var named = choice
+            return .session(session, .add(hold: hold, selection: selection, key: try named.id("key"), options: options))
+        case "SELL":
+            let usage = "usage: SELL <session> <customer> <seat>|<area>:<n>...|BEST <n>|ANY <n> [ref=<id>] [key=<k>] [options]"
+            guard args.count >= 3 else { throw .bad(usage) }
+            let session = try Self.id(args.first!, "session")
+            let customer = try Self.id(args.dropFirst().first!, "customer")
+            let (selection, options, choice) = try Self.selection(args.dropFirst(2), allowed: Self.sellOptions, usage: usage)
+            var named = choice
+            return .session(session, .sell(customer: customer, selection: selection, ref: try named.id("ref"),
+                                           key: try named.id("key"), options: options))
         case "AVAIL":
             guard args.count == 1 || args.count == 2 else { throw .bad("usage: AVAIL <session> [cat=<c>|flag=<f>|<area>]") }
             let session = try Self.id(args.first!, "session")
@@ -115,16 +138,18 @@ extension Request {
             } catch { throw .bad(error.message) }
         case "SESSION":
             guard rest.count >= 2 else {
-                throw .bad("usage: CREATE SESSION <session> <hall> [ttl=<s>] [maxttl=<s>] [limit=<n>] [orphans=avoid]")
+                throw .bad("usage: CREATE SESSION <session> <hall> [ttl=<s>] [maxttl=<s>] [limit=<n>] [orphans=avoid] [grace=<s>] [keyttl=<s>]")
             }
             let id = try Self.id(rest.first!, "session")
             let hall = try Self.id(rest.dropFirst().first!, "hall")
-            var options = try Options(rest.dropFirst(2), allowed: ["ttl", "maxttl", "limit", "orphans"])
+            var options = try Options(rest.dropFirst(2), allowed: ["ttl", "maxttl", "limit", "orphans", "grace", "keyttl"])
             return .createSession(
                 id: id, hall: hall, ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax),
                 maxTTLSeconds: try options.number("maxttl", max: Limits.ttlSecondsMax),
                 limit: try options.number("limit", max: Limits.hallSeatsMax + HallPart.areaCapacityMax * HallPart.perKindMax),
-                avoidsOrphans: try options.orphans() ?? false)
+                avoidsOrphans: try options.orphans() ?? false,
+                graceSeconds: try options.count("grace", max: Limits.ttlSecondsMax),
+                keyTTLSeconds: try options.number("keyttl", max: Limits.keyTTLSecondsMax))
         default:
             throw .bad("usage: CREATE HALL|SESSION ...")
         }
@@ -136,9 +161,19 @@ extension Request {
         guard args.count >= 3 else { throw .bad(usage) }
         let session = try Self.id(args.first!, "session")
         let customer = try Self.id(args.dropFirst().first!, "customer")
-        let rest = args.dropFirst(2)
+        var (selection, hold, options) = try Self.selection(args.dropFirst(2), allowed: Self.holdOptions, usage: usage)
+        return .session(session, .hold(customer: customer, selection: selection,
+                                       ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax),
+                                       key: try options.id("key"), options: hold))
+    }
+
+    /// What HOLD, ADD and SELL choose: listed items, or BEST/ANY with the options that steer them. Returns the
+    /// options left for the verb to read (ttl=, key=, ref=).
+    private static func selection(_ rest: ArraySlice<Substring>, allowed: Set<String>, usage: String)
+        throws(ProtocolError) -> (SeatSelection, HoldOptions, Options)
+    {
         let positional = rest.prefix { !$0.utf8.contains(UInt8(ascii: "=")) }
-        var options = try Options(rest.dropFirst(positional.count), allowed: Self.holdOptions)
+        var options = try Options(rest.dropFirst(positional.count), allowed: allowed)
         var hold = HoldOptions(category: try options.id("cat"), flag: try options.id("flag"),
                                channel: try options.id("channel"), avoidOrphans: try options.orphans(),
                                split: try options.fallback())
@@ -162,9 +197,7 @@ extension Request {
             selection = .explicit(seats)
             hold.places = places
         }
-        return .session(session, .hold(customer: customer, selection: selection,
-                                       ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax),
-                                       key: try options.id("key"), options: hold))
+        return (selection, hold, options)
     }
 
     /// Seats and GA places (`<area>:<n>`, since 1.1), each named at most once.
@@ -292,6 +325,13 @@ struct Options {
 
     mutating func number(_ name: String, max: Int) throws(ProtocolError) -> Int? {
         guard let value = self.values[name] else { return nil }
+        return try Request.number(value, name, max: max)
+    }
+
+    /// A whole number that may be 0 (`grace=0`).
+    mutating func count(_ name: String, max: Int) throws(ProtocolError) -> Int? {
+        guard let value = self.values[name] else { return nil }
+        if value == "0" { return 0 }
         return try Request.number(value, name, max: max)
     }
 

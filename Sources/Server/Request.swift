@@ -5,7 +5,8 @@ public enum Request: Sendable, Equatable {
     case ping
     case auth(token: String)
     case createHall(id: String, rows: [RowSpec], parts: [HallPart] = [])
-    case createSession(id: String, hall: String, ttlSeconds: Int?, maxTTLSeconds: Int?, limit: Int?, avoidsOrphans: Bool = false)
+    case createSession(id: String, hall: String, ttlSeconds: Int?, maxTTLSeconds: Int?, limit: Int?, avoidsOrphans: Bool = false,
+                       graceSeconds: Int? = nil, keyTTLSeconds: Int? = nil)
     /// HALL <hall> (since 1.1): the hall's parts.
     case hall(String)
     /// HALLS (since 1.1).
@@ -25,10 +26,15 @@ public enum Request: Sendable, Equatable {
 /// What a request asks of one session (`Request.session`).
 public enum SessionRequest: Sendable, Equatable {
     case hold(customer: String, selection: SeatSelection, ttlSeconds: Int?, key: String?, options: HoldOptions = HoldOptions())
-    case extend(hold: HoldRef, ttlSeconds: Int)
-    case confirm(hold: HoldRef, ref: String?)
-    case release(hold: HoldRef)
-    case cancel(hold: HoldRef, seats: [SeatLabel]?, places: [AreaPlaces] = [])
+    case extend(hold: HoldRef, ttlSeconds: Int, key: String? = nil)
+    case confirm(hold: HoldRef, ref: String?, key: String? = nil)
+    /// RELEASE of the whole hold (`seats` nil and no places) or, since 1.1, of some of its items.
+    case release(hold: HoldRef, seats: [SeatLabel]? = nil, places: [AreaPlaces] = [], key: String? = nil)
+    case cancel(hold: HoldRef, seats: [SeatLabel]?, places: [AreaPlaces] = [], key: String? = nil)
+    /// ADD (since 1.1): items for a live hold, chosen as HOLD chooses them.
+    case add(hold: HoldRef, selection: SeatSelection, key: String?, options: HoldOptions)
+    /// SELL (since 1.1): HOLD and CONFIRM in one change.
+    case sell(customer: String, selection: SeatSelection, ref: String?, key: String?, options: HoldOptions)
     case avail
     /// AVAIL <session> cat=<c>|flag=<f>|<area> (since 1.1).
     case availPart(SessionState.Part)

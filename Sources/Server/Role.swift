@@ -60,6 +60,8 @@ extension SessionRequest {
     var flags: CommandFlags {
         switch self {
         case .hold: CommandFlags(command: .hold, role: .client)
+        case .add: CommandFlags(command: .add, role: .client)
+        case .sell: CommandFlags(command: .sell, role: .client)
         case .extend: CommandFlags(command: .extend, role: .client)
         case .confirm: CommandFlags(command: .confirm, role: .client)
         case .release: CommandFlags(command: .release, role: .client)

@@ -18,6 +18,8 @@ struct ServerSettings: Sendable {
     var lineBytesMax = 4_096
     /// Seats one HOLD may take (at most the engine's `Limits.seatsPerHoldMax`); more is `ERR LIMIT`.
     var seatsPerHoldMax = 50
+    /// Idempotency keys one session remembers (`limits.keys_per_session`); past it the oldest are forgotten.
+    var keysPerSessionMax = Limits.keysPerSessionDefault
     /// Open connections; one more gets `ERR BUSY` and is closed.
     var connectionsMax = 4_096
     /// Requests read but not yet answered per connection; beyond it the server stops reading (backpressure).

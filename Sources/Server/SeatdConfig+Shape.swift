@@ -28,7 +28,7 @@ extension SeatdConfig {
         "auth": .section(["tokens": .list]),
         "halls": .list,
         "limits": .section([
-            "line_bytes": .scalar, "seats_per_hold": .scalar, "connections": .scalar, "pipeline": .scalar,
+            "line_bytes": .scalar, "seats_per_hold": .scalar, "keys_per_session": .scalar, "connections": .scalar, "pipeline": .scalar,
             "watch_buffer_bytes": .scalar, "idle_timeout_s": .scalar,
         ]),
         "snapshot": .section(["every_records": .scalar, "every_seconds": .scalar]),

@@ -75,6 +75,8 @@ struct SeatdConfig: Sendable {
         self.limits.seatsPerHoldMax = try read.int(
             "limits.seats_per_hold", self.limits.seatsPerHoldMax, 1...Limits.seatsPerHoldMax)
         self.limits.connectionsMax = try read.int("limits.connections", self.limits.connectionsMax, 1...1_000_000)
+        self.limits.keysPerSessionMax = try read.int(
+            "limits.keys_per_session", self.limits.keysPerSessionMax, 1...100_000_000)
         self.limits.pipelineDepthMax = try read.int("limits.pipeline", self.limits.pipelineDepthMax, 1...65_536)
         self.limits.watchBufferBytes = try read.int(
             "limits.watch_buffer_bytes", self.limits.watchBufferBytes, 4_096...1 << 30)

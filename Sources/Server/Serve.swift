@@ -104,6 +104,7 @@ struct Serve: AsyncParsableCommand {
             "auth": "\(config.tokens.isEmpty ? "off" : "\(config.tokens.count) tokens")", "allow_open": "\(config.allowOpen)",
             "halls": "\(config.halls.isEmpty ? "-" : config.halls.map(\.id).joined(separator: ","))",
             "line_bytes": "\(limits.lineBytesMax)", "seats_per_hold": "\(limits.seatsPerHoldMax)",
+            "keys_per_session": "\(limits.keysPerSessionMax)",
             "connections": "\(limits.connectionsMax)", "pipeline": "\(limits.pipelineDepthMax)",
             "watch_buffer_bytes": "\(limits.watchBufferBytes)", "idle_timeout_s": "\(limits.idleTimeoutSeconds)",
             "snapshot_every_records": "\(config.snapshotEveryRecords)",
@@ -118,7 +119,8 @@ struct Serve: AsyncParsableCommand {
         do { lock = try DataDirectoryLock(config.data) } catch { throw ValidationError("\(error)") }
         defer { withExtendedLifetime(lock) {} }
         let service = try LogService(
-            data: config.data, segmentBytes: config.segmentBytes, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs)
+            data: config.data, segmentBytes: config.segmentBytes, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs,
+            keysPerSessionMax: config.limits.keysPerSessionMax)
         for repair in service.opened.recovered.repairs { logger.warning("recovery repaired the log: \(repair)") }
         logger[metadataKey: "data"] = "\(config.data)"
         logger.info("recovered", metadata: [

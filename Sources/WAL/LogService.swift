@@ -42,6 +42,7 @@ public final class LogService: Sendable {
     let hub: EventHub
     let clock: any WallClock
     let ids: any HoldIDSource
+    let keysPerSessionMax: Int
     /// What opening the data directory found.
     public let opened: DataDirectory.Opened
 
@@ -49,7 +50,8 @@ public final class LogService: Sendable {
     public init(
         data: String, storage: any Storage = PosixStorage(), segmentBytes: Int = 64 << 20,
         fsync: FsyncPolicy = .always, hub: EventHub = EventHub(), clock: any WallClock = SystemWallClock(),
-        ids: any HoldIDSource = SystemHoldIDSource(), slowFsyncMs: Int = 500
+        ids: any HoldIDSource = SystemHoldIDSource(), slowFsyncMs: Int = 500,
+        keysPerSessionMax: Int = Limits.keysPerSessionDefault
     ) throws(WALError) {
         let opened = try DataDirectory.open(data, storage: storage)
         var options = LogWriter.Options(directory: DataDirectory.walDirectory(data), segmentBytes: segmentBytes,
@@ -57,8 +59,10 @@ public final class LogService: Sendable {
         options.slowFsyncMs = slowFsyncMs
         let writer = try LogWriter(storage: storage, options: options, lastLSN: opened.recovered.lastLSN,
                                    tail: opened.recovered.tail)
-        let registry = Registry(state: opened.recovered.state, log: writer, hub: hub, clock: clock, ids: ids)
+        let registry = Registry(state: opened.recovered.state, log: writer, hub: hub, clock: clock, ids: ids,
+                                keysPerSessionMax: keysPerSessionMax)
         self.generation = Mutex(Generation(registry: registry, writer: writer))
+        self.keysPerSessionMax = keysPerSessionMax
         self.data = data
         self.storage = storage
         self.options = options
@@ -106,7 +110,7 @@ public final class LogService: Sendable {
         let reason = "the log cannot be written (\(failure)); serving state durable through LSN \(point.lsn)"
         let state = try self.durableState(through: point.lsn)
         let readOnly = Registry(state: state, log: UnavailableLog(durableLSN: point.lsn, reason: reason),
-                                hub: self.hub, clock: self.clock, ids: self.ids)
+                                hub: self.hub, clock: self.clock, ids: self.ids, keysPerSessionMax: self.keysPerSessionMax)
         self.generation.withLock {
             $0.next(registry: readOnly, writer: nil, failedAt: (point.lsn, point.crc, reason), durableEnd: point.lsn,
                     hub: self.hub)
@@ -125,7 +129,8 @@ public final class LogService: Sendable {
             writer.close()
             throw error
         }
-        let registry = Registry(state: state, log: writer, hub: self.hub, clock: self.clock, ids: self.ids)
+        let registry = Registry(state: state, log: writer, hub: self.hub, clock: self.clock, ids: self.ids,
+                                keysPerSessionMax: self.keysPerSessionMax)
         self.generation.withLock {
             $0.next(registry: registry, writer: writer, failedAt: nil, durableEnd: point.lsn, hub: self.hub)
         }

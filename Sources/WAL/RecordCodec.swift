@@ -9,7 +9,7 @@ import SeatActors
 /// | 1 | hallCreated | id, part count, each part as text: row specs (`B=1-10,13-22`), then (1.1) `ga:`, `cat:`, `flag:` |
 /// | 2 | sessionCreated | id, hall id, ttl s, maxttl s, limit (0 = none) |
 /// | 3 | sessionDropped | session handle |
-/// | 4 | sessionCreated with options (1.1) | as 2, then flags (bit 0: orphans=avoid) |
+/// | 4 | sessionCreated with options (1.1) | as 2, then flags (bit 0: orphans=avoid), grace s, keyttl s |
 /// | 10 | held | handle, hold id (8 bytes LE), customer, seats, created ms, ttl ms (expiry - created), key ("" = none) |
 /// | 11 | extended | handle, hold id, expiry ms |
 /// | 12 | confirmed | handle, hold id, ref ("" = none) |
@@ -22,6 +22,12 @@ import SeatActors
 /// | 19 | unblocked (1.1) | handle, seats |
 /// | 20 | reserved (1.1) | handle, channel, seats |
 /// | 21 | unreserved (1.1) | handle, seats |
+/// | 22 | added (1.1) | handle, hold id, seats possibly none, places possibly none |
+/// | 23 | released items (1.1) | handle, hold id, seats possibly none, places possibly none |
+/// | 24 | sold (1.1) | handle, hold id, customer, seats possibly none, created ms, places possibly none, ref |
+/// | 25 | confirmed late (1.1) | handle, hold id, customer, seats possibly none, created ms, expiry ms, places possibly none, ref |
+/// | 26 | keyed (1.1) | handle, key, used ms, then the change's own record (a session change of the same handle, not keyed) |
+/// | 27 | keys forgotten (1.1) | handle, count |
 ///
 /// Places are a count, then (area index, places) pairs by area index ascending. A record of v1's shapes is written in
 /// v1's kinds, so a v1 workload writes exactly the bytes it did before 1.1.
@@ -42,7 +48,11 @@ public enum RecordCodec {
             writer.varint(config.ttlSeconds)
             writer.varint(config.maxTTLSeconds)
             writer.varint(config.customerSeatsMax ?? 0)
-            if config.hasOptions { writer.varint(config.avoidsOrphans ? 1 : 0) }
+            if config.hasOptions {
+                writer.varint(config.avoidsOrphans ? 1 : 0)
+                writer.varint(config.graceSeconds)
+                writer.varint(config.keyTTLSeconds)
+            }
         case .sessionDropped(let handle):
             writer.u8(3)
             writer.varint(handle)
@@ -89,6 +99,35 @@ public enum RecordCodec {
             writer.varint(handle)
             writer.string(channel)
             Self.encode(seats: seats, into: &writer)
+        case .added(let id, let seats, let places), .releasedItems(let id, let seats, let places):
+            head({ if case .added = change { 22 } else { 23 } }(), id)
+            Self.encode(seats: seats, into: &writer)
+            Self.encode(places: places, into: &writer)
+        case .sold(let record, let ref):
+            head(24, record.holdID)
+            writer.string(record.customer)
+            Self.encode(seats: record.seats, into: &writer)
+            writer.varint(UInt64(record.createdAtMs))
+            Self.encode(places: record.places, into: &writer)
+            writer.string(ref ?? "")
+        case .lateConfirmed(let record, let ref):
+            head(25, record.holdID)
+            writer.string(record.customer)
+            Self.encode(seats: record.seats, into: &writer)
+            writer.varint(UInt64(record.createdAtMs))
+            writer.varint(UInt64(record.expiresAtMs))
+            Self.encode(places: record.places, into: &writer)
+            writer.string(ref ?? "")
+        case .keyed(let key, let atMs, let inner):
+            writer.u8(26)
+            writer.varint(handle)
+            writer.string(key)
+            writer.varint(UInt64(atMs))
+            Self.encode(inner, handle: handle, into: &writer)
+        case .keysForgotten(let count):
+            writer.u8(27)
+            writer.varint(handle)
+            writer.varint(count)
         }
     }
 
@@ -148,14 +187,17 @@ public enum RecordCodec {
             let maxTTL = try reader.int(max: Limits.ttlSecondsMax)
             let limit = try reader.int(max: Int(Int32.max))
             let flags = kind == 4 ? try reader.int(max: 1) : 0
+            let grace = kind == 4 ? try reader.int(max: Limits.ttlSecondsMax) : 0
+            let keyTTL = kind == 4 ? try reader.int(max: Limits.keyTTLSecondsMax) : SessionConfig.keyTTLSecondsDefault
             do {
                 return .sessionCreated(try SessionConfig(
                     id: id, hallID: hallID, ttlSeconds: ttl, maxTTLSeconds: maxTTL,
-                    customerSeatsMax: limit == 0 ? nil : limit, avoidsOrphans: flags & 1 != 0))
+                    customerSeatsMax: limit == 0 ? nil : limit, avoidsOrphans: flags & 1 != 0, graceSeconds: grace,
+                    keyTTLSeconds: keyTTL))
             } catch { throw .corrupt("session \(id): \(error)") }
         case 3:
             return .sessionDropped(try reader.varint())
-        case 10...17:
+        case 10...17, 22...25:
             let handle = try reader.varint()
             let raw = try reader.u64()
             guard raw != 0 else { throw .corrupt("hold id 0") }
@@ -168,6 +210,21 @@ public enum RecordCodec {
             let handle = try reader.varint()
             let channel = try Self.id(&reader)
             return .change(handle, .reserved(channel: channel, seats: try Self.seats(&reader)))
+        case 26:
+            let handle = try reader.varint()
+            let key = try Self.id(&reader)
+            let atMs = Int64(try reader.int(max: Int(Int64.max / 2)))
+            var peek = reader
+            guard try peek.u8() != 26 else { throw .corrupt("a keyed record inside a keyed record") }
+            guard case .change(handle, let inner) = try Self.decode(from: &reader) else {
+                throw .corrupt("a keyed record holds no change of session \(handle)")
+            }
+            return .change(handle, .keyed(key: key, atMs: atMs, inner))
+        case 27:
+            let handle = try reader.varint()
+            let count = try reader.int(max: 1 << 40)
+            guard count >= 1 else { throw .corrupt("no keys to forget") }
+            return .change(handle, .keysForgotten(count: count))
         default:
             throw .corrupt("unknown record kind \(kind)")
         }
@@ -193,13 +250,29 @@ public enum RecordCodec {
         case 13: return .released(id)
         case 14: return .expired(id)
         case 15: return .cancelled(id, seats: try Self.seats(&reader))
+        case 22, 23:
+            let seats = try Self.seats(&reader, orNone: true)
+            let places = try Self.places(&reader, orNone: true)
+            guard !seats.isEmpty || !places.isEmpty else { throw .corrupt("no items") }
+            return kind == 22 ? .added(id, seats: seats, places: places) : .releasedItems(id, seats: seats, places: places)
+        case 24, 25:
+            let customer = try Self.id(&reader)
+            let seats = try Self.seats(&reader, orNone: true)
+            let created = Int64(try reader.int(max: Int(Int64.max / 2)))
+            let expires = kind == 25 ? Int64(try reader.int(max: Int(Int64.max / 2))) : created
+            let places = try Self.places(&reader, orNone: true)
+            let ref = try reader.string(maxBytes: Limits.idCharactersMax)
+            guard !seats.isEmpty || !places.isEmpty else { throw .corrupt("no items") }
+            let record = HeldRecord(holdID: id, customer: customer, seats: seats, createdAtMs: created, expiresAtMs: expires,
+                                    key: nil, places: places)
+            return kind == 24 ? .sold(record, ref: ref.isEmpty ? nil : ref) : .lateConfirmed(record, ref: ref.isEmpty ? nil : ref)
         default: return .cancelled(id, seats: try Self.seats(&reader, orNone: true), places: try Self.places(&reader))
         }
     }
 
-    private static func places(_ reader: inout ByteReader) throws(WALError) -> [PlaceCount] {
+    private static func places(_ reader: inout ByteReader, orNone: Bool = false) throws(WALError) -> [PlaceCount] {
         let count = try reader.int(max: HallPart.perKindMax)
-        guard count >= 1 else { throw .corrupt("empty place list") }
+        guard count >= 1 || orNone else { throw .corrupt("empty place list") }
         var places: [PlaceCount] = []
         for _ in 0..<count {
             let area = try reader.int(max: HallPart.perKindMax - 1)

@@ -30,10 +30,12 @@ public struct SnapshotImage: Sendable {
 /// Version 2 (protocol 1.1) adds: hall parts beside the row specs (`ga:`, `cat:`, `flag:`), session flags after
 /// the limit (bit 0: orphans=avoid), places after each hold and each key (a count, then area index and places
 /// pairs), and after the expired ids the blocked seats and the reservations (a count, then channel and seats).
-/// Version 1 files still load.
+/// Version 3 (1.1's checkouts) adds: grace and keyttl after the session flags; each key's reply form and the time
+/// it was used, after its places; after the reservations, the lapsed holds kept for a late CONFIRM (count, then
+/// each as a hold is stored). Versions 1 and 2 still load; their keys count as used at the hold's creation.
 enum SnapshotCodec {
     /// The version written.
-    static let version: UInt16 = 2
+    static let version: UInt16 = 3
 
     static func encode(_ image: SnapshotImage) -> [UInt8] {
         var writer = ByteWriter()
@@ -57,20 +59,12 @@ enum SnapshotCodec {
         writer.varint(session.config.maxTTLSeconds)
         writer.varint(session.config.customerSeatsMax ?? 0)
         writer.varint(session.config.avoidsOrphans ? 1 : 0)
+        writer.varint(session.config.graceSeconds)
+        writer.varint(session.config.keyTTLSeconds)
         writer.varint(session.lastLSN)
         writer.varint(session.confirmsTotal)
         writer.varint(session.holds.count)
-        for hold in session.holds.values.sorted(by: { $0.createdLSN < $1.createdLSN }) {
-            writer.u64(hold.id.raw)
-            writer.string(hold.customer)
-            Self.encode(seats: hold.seats, into: &writer)
-            writer.varint(UInt64(hold.createdAtMs))
-            writer.varint(UInt64(hold.expiresAtMs))
-            writer.u8(hold.isSold ? 1 : 0)
-            writer.string(hold.ref ?? "")
-            writer.varint(hold.createdLSN)
-            Self.encode(places: hold.places, into: &writer)
-        }
+        for hold in session.holds.values.sorted(by: { $0.createdLSN < $1.createdLSN }) { Self.encode(hold, into: &writer) }
         let keys = session.storedKeys
         writer.varint(keys.count)
         for key in keys {
@@ -79,6 +73,8 @@ enum SnapshotCodec {
             writer.varint(UInt64(key.expiresAtMs))
             Self.encode(seats: key.seats, into: &writer)
             Self.encode(places: key.places, into: &writer)
+            writer.u8(key.form)
+            writer.varint(UInt64(key.usedAtMs))
         }
         let expired = session.expiredHoldIDs
         writer.varint(expired.count)
@@ -90,6 +86,36 @@ enum SnapshotCodec {
             writer.string(reservation.channel)
             Self.encode(seats: reservation.seats, into: &writer)
         }
+        let lapsed = session.graceHoldsInOrder
+        writer.varint(lapsed.count)
+        for hold in lapsed { Self.encode(hold, into: &writer) }
+    }
+
+    private static func encode(_ hold: Hold, into writer: inout ByteWriter) {
+        writer.u64(hold.id.raw)
+        writer.string(hold.customer)
+        Self.encode(seats: hold.seats, into: &writer)
+        writer.varint(UInt64(hold.createdAtMs))
+        writer.varint(UInt64(hold.expiresAtMs))
+        writer.u8(hold.isSold ? 1 : 0)
+        writer.string(hold.ref ?? "")
+        writer.varint(hold.createdLSN)
+        Self.encode(places: hold.places, into: &writer)
+    }
+
+    private static func decodeHold(_ reader: inout ByteReader, hall: Hall, version: UInt16) throws(WALError) -> Hold {
+        let raw = try reader.u64()
+        let customer = try reader.string(maxBytes: Limits.idCharactersMax)
+        let seats = try Self.seats(&reader, capacity: hall.seatCount)
+        let created = Int64(try reader.int(max: Int(Int64.max / 2)))
+        let expires = Int64(try reader.int(max: Int(Int64.max / 2)))
+        let sold = try reader.u8() == 1
+        let ref = try reader.string(maxBytes: Limits.idCharactersMax)
+        let createdLSN = try reader.varint()
+        let places = version >= 2 ? try Self.places(&reader, hall: hall) : []
+        guard raw != 0 else { throw .corrupt("hold id 0") }
+        return Hold(id: HoldID(raw: raw), customer: customer, seats: seats, createdAtMs: created, expiresAtMs: expires,
+                    isSold: sold, ref: ref.isEmpty ? nil : ref, createdLSN: createdLSN, places: places)
     }
 
     private static func encode(places: [PlaceCount], into writer: inout ByteWriter) {
@@ -151,29 +177,20 @@ enum SnapshotCodec {
         let maxTTL = try reader.int(max: Limits.ttlSecondsMax)
         let limit = try reader.int(max: Int(Int32.max))
         let flags = version >= 2 ? try reader.int(max: 1) : 0
+        let grace = version >= 3 ? try reader.int(max: Limits.ttlSecondsMax) : 0
+        let keyTTL = version >= 3 ? try reader.int(max: Limits.keyTTLSecondsMax) : SessionConfig.keyTTLSecondsDefault
         let config: SessionConfig
         do {
             config = try SessionConfig(id: id, hallID: hallID, ttlSeconds: ttl, maxTTLSeconds: maxTTL,
-                                       customerSeatsMax: limit == 0 ? nil : limit, avoidsOrphans: flags & 1 != 0)
+                                       customerSeatsMax: limit == 0 ? nil : limit, avoidsOrphans: flags & 1 != 0,
+                                       graceSeconds: grace, keyTTLSeconds: keyTTL)
         } catch { throw .corrupt("session \(id): \(error)") }
         guard let hall = halls[hallID] else { throw .corrupt("session \(id) of unknown hall \(hallID)") }
         let lastLSN = try reader.varint()
         let confirms = try reader.int(max: Int.max)
         var holds: [Hold] = []
         for _ in 0..<(try reader.int(max: Limits.hallSeatsMax)) {
-            let raw = try reader.u64()
-            let customer = try reader.string(maxBytes: Limits.idCharactersMax)
-            let seats = try Self.seats(&reader, capacity: hall.seatCount)
-            let created = Int64(try reader.int(max: Int(Int64.max / 2)))
-            let expires = Int64(try reader.int(max: Int(Int64.max / 2)))
-            let sold = try reader.u8() == 1
-            let ref = try reader.string(maxBytes: Limits.idCharactersMax)
-            let createdLSN = try reader.varint()
-            let places = version >= 2 ? try Self.places(&reader, hall: hall) : []
-            guard raw != 0 else { throw .corrupt("hold id 0") }
-            holds.append(Hold(id: HoldID(raw: raw), customer: customer, seats: seats, createdAtMs: created,
-                              expiresAtMs: expires, isSold: sold, ref: ref.isEmpty ? nil : ref, createdLSN: createdLSN,
-                              places: places))
+            holds.append(try Self.decodeHold(&reader, hall: hall, version: version))
         }
         var keys: [SessionState.StoredKey] = []
         for _ in 0..<(try reader.int(max: 1 << 30)) {
@@ -182,8 +199,12 @@ enum SnapshotCodec {
             let expires = Int64(try reader.int(max: Int(Int64.max / 2)))
             let seats = try Self.seats(&reader, capacity: hall.seatCount)
             let places = version >= 2 ? try Self.places(&reader, hall: hall) : []
-            guard raw != 0 else { throw .corrupt("hold id 0") }
-            keys.append(.init(key: key, holdID: HoldID(raw: raw), expiresAtMs: expires, seats: seats, places: places))
+            let form = version >= 3 ? try reader.u8() : 0
+            // Before version 3 only HOLDs had keys, used when the hold was made: its expiry less the session's ttl.
+            let used = version >= 3 ? Int64(try reader.int(max: Int(Int64.max / 2))) : expires - Int64(ttl) * 1_000
+            guard raw != 0, form <= 3 else { throw .corrupt("hold id 0 or an unknown reply form") }
+            keys.append(.init(key: key, holdID: HoldID(raw: raw), expiresAtMs: expires, seats: seats, places: places,
+                              form: form, usedAtMs: used))
         }
         var expired: [HoldID] = []
         for _ in 0..<(try reader.int(max: Limits.expiredHoldsRememberedMax)) {
@@ -201,10 +222,16 @@ enum SnapshotCodec {
                 reservations.append((channel, try Self.seats(&reader, capacity: hall.seatCount)))
             }
         }
+        var lapsed: [Hold] = []
+        if version >= 3 {
+            for _ in 0..<(try reader.int(max: Limits.expiredHoldsRememberedMax)) {
+                lapsed.append(try Self.decodeHold(&reader, hall: hall, version: version))
+            }
+        }
         do {
             return try SessionState(restoring: handle, config: config, hall: hall, lastLSN: lastLSN,
                                     confirmsTotal: confirms, holds: holds, keys: keys, expired: expired,
-                                    blocked: blocked, reservations: reservations)
+                                    blocked: blocked, reservations: reservations, graceHolds: lapsed)
         } catch {
             throw .corrupt("\(error)")
         }
