@@ -344,7 +344,7 @@ final class CrashLoop: @unchecked Sendable {
         var ids: [String: String] = [:]
         for operation in self.history {
             switch operation.request {
-            case .hold, .best:
+            case .hold, .best, .sell:
                 let tokens = operation.reply.split(separator: " ")
                 guard tokens.first == "OK", tokens.count > 1 else { continue }
                 self.report.holds += 1
@@ -430,8 +430,8 @@ final class CrashClient: @unchecked Sendable {
     let rows: [(label: String, count: Int)]
     let acknowledged: Shared<[String: (session: String, customer: String, reply: String)]>
     private var history: [SeatChecker.Operation] = []
-    /// This client's holds: (session, id, sold).
-    private var holds: [(session: String, id: String, sold: Bool)] = []
+    /// This client's holds: (session, id, sold, pieces: the items each reply gave it).
+    private var holds: [(session: String, id: String, sold: Bool, pieces: [(seats: [String], places: Int)])] = []
     private var keys = 0
 
     init(id: Int, seed: UInt64, sessions: [String], rows: [(label: String, count: Int)],
@@ -479,23 +479,42 @@ final class CrashClient: @unchecked Sendable {
         self.history.append(operation)
         let tokens = reply.split(separator: " ")
         let ok = tokens.first == "OK"
+        /// Seats and `pit` places among reply tokens.
+        func piece(_ items: ArraySlice<Substring>) -> (seats: [String], places: Int) {
+            (items.filter { !$0.hasPrefix("pit:") }.map(String.init),
+             items.filter { $0.hasPrefix("pit:") }.compactMap { Int($0.dropFirst(4)) }.reduce(0, +))
+        }
+        let gone = tokens.starts(with: ["ERR", "NO_SUCH_HOLD"])
         switch operation.request {
         case .hold(let customer, _, let key, _, _), .best(let customer, _, let key, _):
             guard ok else { return }
-            self.holds.append((operation.session, String(tokens[1]), false))
+            self.holds.append((operation.session, String(tokens[1]), false, [piece(tokens.dropFirst(3))]))
             self.acknowledged.withLock { $0[key] = (operation.session, customer, reply) }
-        case .confirm(let hold):
+        case .sell:
+            guard ok else { return }
+            self.holds.append((operation.session, String(tokens[1]), true, [piece(tokens.dropFirst(2))]))
+        case .add(let hold, let seats, let places, _):
+            if ok, let index = self.holds.firstIndex(where: { $0.id == hold }) { self.holds[index].pieces.append((seats, places)) }
+            if gone { self.holds.removeAll { $0.id == hold } }
+        case .releaseItems(let hold, let seats, let places, _):
+            if ok, let index = self.holds.firstIndex(where: { $0.id == hold }) {
+                self.holds[index].pieces.removeAll { $0.seats == seats && $0.places == places }
+                if self.holds[index].pieces.isEmpty { self.holds.remove(at: index) }
+            }
+            if gone { self.holds.removeAll { $0.id == hold } }
+        case .confirm(let hold, _):
             if ok, let index = self.holds.firstIndex(where: { $0.id == hold }) { self.holds[index].sold = true }
-            if tokens.starts(with: ["ERR", "NO_SUCH_HOLD"]) { self.holds.removeAll { $0.id == hold } }
-        case .release(let hold), .cancel(let hold):
-            if ok || tokens.starts(with: ["ERR", "NO_SUCH_HOLD"]) { self.holds.removeAll { $0.id == hold } }
+            if gone { self.holds.removeAll { $0.id == hold } }
+        case .release(let hold, _), .cancel(let hold, _):
+            if ok || gone { self.holds.removeAll { $0.id == hold } }
         case .map:
             return
         }
     }
 
-    /// The next request: mostly holds (listed seats or BEST), confirms and releases of its holds, cancels of its
-    /// bookings, now and then a map.
+    /// The next request: mostly holds (listed seats or BEST) and sales, confirms, releases and additions of its
+    /// holds (whole and by items), cancels of its bookings, now and then a map. Every change has a key, so one sent
+    /// again after a crash answers its first reply.
     private func next() -> SeatChecker.Operation {
         let customer = "c\(self.id)"
         let roll = self.random.below(100)
@@ -503,34 +522,49 @@ final class CrashClient: @unchecked Sendable {
         let sold = self.holds.filter(\.sold)
         let request: SeatChecker.Request
         var session = self.sessions[self.random.below(self.sessions.count)]
+        self.keys += 1
+        let key = "k\(self.id)-\(self.keys)"
+        func seats(_ count: Int) -> [String] {
+            var seats: Set<String> = []
+            while seats.count < count {
+                let row = self.rows[self.random.below(self.rows.count)]
+                seats.insert("\(row.label)\(1 + self.random.below(row.count))")
+            }
+            return seats.sorted()
+        }
         if roll < 5 {
             request = .map
         } else if !held.isEmpty && roll < 50 {
             let hold = held[self.random.below(held.count)]
             session = hold.session
-            request = self.random.below(10) < 6 ? .confirm(hold: hold.id) : .release(hold: hold.id)
+            switch self.random.below(20) {
+            case 0..<9: request = .confirm(hold: hold.id, key: key)
+            case 9..<14: request = .release(hold: hold.id, key: key)
+            case 14..<17 where hold.pieces.count >= 2:
+                let piece = hold.pieces[self.random.below(hold.pieces.count)]
+                request = .releaseItems(hold: hold.id, seats: piece.seats, places: piece.places, key: key)
+            default:
+                let places = self.random.below(3) == 0 ? 1 : 0
+                request = .add(hold: hold.id, seats: places > 0 && self.random.below(2) == 0 ? [] : seats(1),
+                               places: places, key: key)
+            }
         } else if !sold.isEmpty && (roll < 60 || sold.count > 3) {
             let hold = sold[self.random.below(sold.count)]
             session = hold.session
-            request = .cancel(hold: hold.id)
+            request = .cancel(hold: hold.id, key: key)
         } else {
-            self.keys += 1
-            let key = "k\(self.id)-\(self.keys)"
-            if self.random.below(2) == 0 {
-                var seats: Set<String> = []
-                let wanted = 1 + self.random.below(3)
-                while seats.count < wanted {
-                    let row = self.rows[self.random.below(self.rows.count)]
-                    seats.insert("\(row.label)\(1 + self.random.below(row.count))")
-                }
+            switch self.random.below(10) {
+            case 0..<4:
                 // Now and then GA places beside the seats, or only places; now and then as channel `box`.
                 let places = self.random.below(3) == 0 ? 1 + self.random.below(3) : 0
-                let listed = places > 0 && self.random.below(3) == 0 ? [] : seats.sorted()
+                let listed = places > 0 && self.random.below(3) == 0 ? [] : seats(1 + self.random.below(3))
                 request = .hold(customer: customer, seats: listed, key: key, places: places,
                                 channel: self.random.below(4) == 0)
-            } else {
+            case 4..<8:
                 request = .best(customer: customer, count: 1 + self.random.below(4), key: key,
                                 channel: self.random.below(4) == 0)
+            default:
+                request = .sell(customer: customer, seats: seats(1 + self.random.below(2)), key: key)
             }
         }
         return SeatChecker.Operation(client: self.id, session: session, request: request, start: now(), end: 0,

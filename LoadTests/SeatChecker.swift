@@ -8,8 +8,9 @@ import SeatActors
 ///
 /// The search is the Wing-Gong algorithm with the memo of Lowe and of Porcupine: at each step any operation that
 /// began before every remaining one ended may be next; a (set of operations done, model state) pair already
-/// explored is not explored again. The model state is just each hold's state (held, sold, gone), since a hold's
-/// seats are fixed by its reply.
+/// explored is not explored again. The model state is just each piece's state (held, sold, gone): a piece is the
+/// items one reply gave a hold (HOLD, SELL, each ADD), fixed by that reply; CONFIRM, RELEASE and CANCEL move every
+/// piece of their hold at once, a RELEASE of items the piece it names.
 struct SeatChecker {
     /// A hall's rows as MAP shows them: label and seat count (the crash loop's halls have no aisles); since 1.1
     /// also seats blocked and seats reserved for channel `box` before the run, and a GA area `pit` of that many
@@ -56,9 +57,14 @@ struct SeatChecker {
         /// Listed seats and `places` places of area `pit` (0: none); with `channel`, as channel `box`.
         case hold(customer: String, seats: [String], key: String, places: Int = 0, channel: Bool = false)
         case best(customer: String, count: Int, key: String, channel: Bool = false)
-        case confirm(hold: String)
-        case release(hold: String)
-        case cancel(hold: String)
+        /// Since 1.1: ADD of listed seats and places to a hold, RELEASE of some of its items, SELL of listed seats.
+        case add(hold: String, seats: [String], places: Int, key: String)
+        case releaseItems(hold: String, seats: [String], places: Int, key: String)
+        case sell(customer: String, seats: [String], key: String)
+        /// `key` (since 1.1), so that one sent again after a crash answers its first reply.
+        case confirm(hold: String, key: String? = nil)
+        case release(hold: String, key: String? = nil)
+        case cancel(hold: String, key: String? = nil)
         case map
 
         func line(session: String) -> String {
@@ -68,11 +74,20 @@ struct SeatChecker {
                     + (channel ? " channel=box" : "")
             case .best(let customer, let count, let key, let channel):
                 "HOLD \(session) \(customer) BEST \(count) key=\(key)" + (channel ? " channel=box" : "")
-            case .confirm(let hold): "CONFIRM \(session) \(hold)"
-            case .release(let hold): "RELEASE \(session) \(hold)"
-            case .cancel(let hold): "CANCEL \(session) \(hold)"
+            case .add(let hold, let seats, let places, let key):
+                "ADD \(session) \(hold) \(Self.items(seats, places)) key=\(key)"
+            case .releaseItems(let hold, let seats, let places, let key):
+                "RELEASE \(session) \(hold) \(Self.items(seats, places)) key=\(key)"
+            case .sell(let customer, let seats, let key): "SELL \(session) \(customer) \(seats.joined(separator: " ")) key=\(key)"
+            case .confirm(let hold, let key): "CONFIRM \(session) \(hold)" + (key.map { " key=\($0)" } ?? "")
+            case .release(let hold, let key): "RELEASE \(session) \(hold)" + (key.map { " key=\($0)" } ?? "")
+            case .cancel(let hold, let key): "CANCEL \(session) \(hold)" + (key.map { " key=\($0)" } ?? "")
             case .map: "MAP \(session)"
             }
+        }
+
+        static func items(_ seats: [String], _ places: Int) -> String {
+            (seats + (places > 0 ? ["pit:\(places)"] : [])).joined(separator: " ")
         }
     }
 
@@ -110,8 +125,13 @@ struct SeatChecker {
         /// `ERR SOLD_OUT pit`: too few places.
         case areaSoldOut
         case noAdjacent
+        /// An ADD's new piece of `hold` (a piece index), the hold's items after it.
+        case added(piece: Int, seats: [Int], places: Int)
+        /// A SELL's piece, sold at once.
+        case sold(piece: Int)
         case confirmed(hold: Int, seats: [Int], places: Int)
         case released(hold: Int)
+        case releasedItems(hold: Int, seats: [Int], places: Int)
         case cancelled(hold: Int, seats: [Int], places: Int)
         case notHeld
         case noSuchHold
@@ -124,7 +144,8 @@ struct SeatChecker {
         var start: UInt64
         var end: UInt64
         var request: Request
-        /// The hold the request names (confirm, release, cancel), -1 when no reply ever named that id.
+        /// The hold the request names (confirm, release, cancel, add; its first piece), -1 when no reply ever named
+        /// that id.
         var target: Int
         var outcome: Outcome
         var retried: Bool
@@ -137,6 +158,8 @@ struct SeatChecker {
         var holdIndex: [String: Int] = [:]
         var holdSeats: [[Int]] = []
         var holdPlaces: [Int] = []
+        /// The pieces of each hold (by its first piece), in the order their replies were read.
+        var pieces: [Int: [Int]] = [:]
         /// Places of `pit` among reply tokens (`pit:3`), and whether every other token is a seat.
         func items(_ tokens: ArraySlice<Substring>) -> (seats: [Int], places: Int, whole: Bool) {
             var seats: [Int] = []
@@ -161,6 +184,7 @@ struct SeatChecker {
                         return Finding(session: session, message: "hold id \(id) was given to two holds (\(operation.reply))")
                     }
                     holdIndex[id] = holdSeats.count
+                    pieces[holdSeats.count] = [holdSeats.count]
                     outcome = whole ? .held(hold: holdSeats.count) : .unexplained
                     holdSeats.append(seats)
                     holdPlaces.append(places)
@@ -176,7 +200,51 @@ struct SeatChecker {
                 }
             case .map:
                 if tokens.first == "OK" { outcome = self.parseMap(tokens.dropFirst()) ?? .unexplained }
-            case .confirm(let hold), .release(let hold), .cancel(let hold):
+            case .sell:
+                if tokens.first == "OK", tokens.count >= 3 {
+                    let (seats, places, whole) = items(tokens.dropFirst(2))
+                    let id = String(tokens[1])
+                    if holdIndex[id] != nil {
+                        return Finding(session: session, message: "hold id \(id) was given to two holds (\(operation.reply))")
+                    }
+                    holdIndex[id] = holdSeats.count
+                    pieces[holdSeats.count] = [holdSeats.count]
+                    outcome = whole ? .sold(piece: holdSeats.count) : .unexplained
+                    holdSeats.append(seats)
+                    holdPlaces.append(places)
+                } else if tokens.starts(with: ["ERR", "TAKEN"]) {
+                    let seats = tokens.dropFirst(2).compactMap { self.layout.index($0) }
+                    outcome = seats.count == tokens.count - 2 && !seats.isEmpty ? .taken(seats) : .unexplained
+                }
+            case .add(let hold, let seats, let places, _):
+                target = holdIndex[hold] ?? -1
+                if tokens.first == "OK", tokens.count >= 4, tokens[1] == hold, target >= 0 {
+                    let (all, allPlaces, whole) = items(tokens.dropFirst(3))
+                    outcome = whole ? .added(piece: holdSeats.count, seats: all, places: allPlaces) : .unexplained
+                    pieces[target, default: []].append(holdSeats.count)
+                    holdSeats.append(seats.compactMap { self.layout.index($0[...]) }.sorted())
+                    holdPlaces.append(places)
+                } else if tokens.starts(with: ["ERR", "TAKEN"]) {
+                    let seats = tokens.dropFirst(2).compactMap { self.layout.index($0) }
+                    outcome = seats.count == tokens.count - 2 && !seats.isEmpty ? .taken(seats) : .unexplained
+                } else if tokens == ["ERR", "SOLD_OUT", "pit"] {
+                    outcome = .areaSoldOut
+                } else if tokens.starts(with: ["ERR", "NOT_HELD"]) {
+                    outcome = .notHeld
+                } else if tokens.starts(with: ["ERR", "NO_SUCH_HOLD"]) {
+                    outcome = .noSuchHold
+                }
+            case .releaseItems(let hold, _, _, _):
+                target = holdIndex[hold] ?? -1
+                if tokens.first == "OK", tokens.count >= 3, tokens[1] == hold, target >= 0 {
+                    let (seats, places, whole) = items(tokens.dropFirst(2))
+                    outcome = whole ? .releasedItems(hold: target, seats: seats, places: places) : .unexplained
+                } else if tokens.starts(with: ["ERR", "NOT_HELD"]) {
+                    outcome = .notHeld
+                } else if tokens.starts(with: ["ERR", "NO_SUCH_HOLD"]) {
+                    outcome = .noSuchHold
+                }
+            case .confirm(let hold, _), .release(let hold, _), .cancel(let hold, _):
                 target = holdIndex[hold] ?? -1
                 if tokens.starts(with: ["ERR", "NOT_HELD"]) {
                     outcome = .notHeld
@@ -200,7 +268,21 @@ struct SeatChecker {
         }
         // A confirm that names an id before the reply creating it was received cannot be ordered after it: the
         // search finds that itself (the hold is absent).
-        return self.search(session: session, prepared, holdSeats: holdSeats, holdPlaces: holdPlaces)
+        return self.search(session: session, prepared, Pieces(seats: holdSeats, places: holdPlaces, ofHold: pieces))
+    }
+
+    /// The pieces of every hold, fixed by the replies.
+    private struct Pieces {
+        let seats: [[Int]]
+        let places: [Int]
+        /// The pieces of each hold, by its first piece.
+        let ofHold: [Int: [Int]]
+
+        /// The pieces of `hold` in `state`, and their seats (ascending) and places together.
+        func of(_ hold: Int, in states: [UInt8], _ state: UInt8) -> (pieces: [Int], seats: [Int], places: Int) {
+            let found = (self.ofHold[hold] ?? [hold]).filter { states[$0] == state }
+            return (found, found.flatMap { self.seats[$0] }.sorted(), found.reduce(0) { $0 + self.places[$1] })
+        }
     }
 
     /// The rows' characters and, with an area, its free places (`pit:<free>/<capacity>` after the rows).
@@ -270,7 +352,9 @@ struct SeatChecker {
         }
     }
 
-    private func search(session: String, _ operations: [Prepared], holdSeats: [[Int]], holdPlaces: [Int]) -> Finding? {
+    private func search(session: String, _ operations: [Prepared], _ pieces: Pieces) -> Finding? {
+        let holdSeats = pieces.seats
+        let holdPlaces = pieces.places
         let count = operations.count
         var done = [Bool](repeating: false, count: count)
         var doneHash: (UInt64, UInt64) = (0, 0)
@@ -280,7 +364,7 @@ struct SeatChecker {
         var memo = Set<Memo>()
         // Each frame: the candidates at this point, which one is being tried, and how to undo the step that led
         // here (the hold it changed and that hold's state before).
-        var stack: [(candidates: [Int], next: Int, undo: (hold: Int, old: UInt8)?)] = []
+        var stack: [(candidates: [Int], next: Int, undo: [(hold: Int, old: UInt8)])] = []
         var firstOpen = 0
         var explored = 0
         var deepest = 0
@@ -308,7 +392,7 @@ struct SeatChecker {
             return found.filter { operations[$0].start <= minimumEnd }
         }
 
-        stack.append((candidates(), 0, nil))
+        stack.append((candidates(), 0, []))
         while let frame = stack.last {
             if doneCount == count { return nil }
             if frame.next == frame.candidates.count {
@@ -319,17 +403,17 @@ struct SeatChecker {
                 flip(undone)
                 doneCount -= 1
                 firstOpen = min(firstOpen, undone)
-                if let undo = frame.undo { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold], places: holdPlaces[undo.hold]) }
+                for undo in frame.undo.reversed() { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold], places: holdPlaces[undo.hold]) }
                 continue
             }
             let index = frame.candidates[frame.next]
             stack[stack.count - 1].next += 1
-            guard let change = self.apply(operations[index], to: state, holdSeats: holdSeats, holdPlaces: holdPlaces) else { continue }
-            let undo = change.map { (hold: $0.hold, old: state.set($0.hold, to: $0.state, seats: holdSeats[$0.hold], places: holdPlaces[$0.hold])) }
+            guard let changes = self.apply(operations[index], to: state, pieces) else { continue }
+            let undo = changes.map { (hold: $0.hold, old: state.set($0.hold, to: $0.state, seats: holdSeats[$0.hold], places: holdPlaces[$0.hold])) }
             flip(index)
             guard memo.insert(Memo(done: doneHash, holds: state.hash)).inserted else {
                 flip(index)
-                if let undo { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold], places: holdPlaces[undo.hold]) }
+                for undo in undo.reversed() { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold], places: holdPlaces[undo.hold]) }
                 continue
             }
             explored += 1
@@ -364,21 +448,29 @@ struct SeatChecker {
         }.joined(separator: " ") + (self.layout.places > 0 ? " pit:\(self.layout.places - state.placesTaken)/\(self.layout.places)" : "")
     }
 
-    /// Whether the model explains the operation's reply in `state`: nil if not; otherwise the hold whose state
-    /// the operation changes and its new state (nil for an operation that changes nothing).
-    private func apply(_ operation: Prepared, to state: State, holdSeats: [[Int]], holdPlaces: [Int]) -> (hold: Int, state: UInt8)?? {
+    /// Whether the model explains the operation's reply in `state`: nil if not; otherwise the pieces whose states
+    /// the operation changes and their new states (none for an operation that changes nothing).
+    private func apply(_ operation: Prepared, to state: State, _ pieces: Pieces) -> [(hold: Int, state: UInt8)]? {
+        let holdSeats = pieces.seats
+        let holdPlaces = pieces.places
         /// Free and open to the request: not blocked, and not reserved unless it asked as channel `box`.
         func free(_ seat: Int, channel: Bool = true) -> Bool {
             state.owner[seat] < 0 && !self.layout.blocked.contains(seat) && (channel || !self.layout.reserved.contains(seat))
         }
         let placesFree = self.layout.places - state.placesTaken
+        let hold = operation.target
+        let none: (pieces: [Int], seats: [Int], places: Int) = ([], [], 0)
+        let held = hold >= 0 ? pieces.of(hold, in: state.holds, 1) : none
+        let sold = hold >= 0 ? pieces.of(hold, in: state.holds, 2) : none
+        /// No piece of the hold is held or sold: it never was, or it is gone.
+        let gone = held.pieces.isEmpty && sold.pieces.isEmpty
         switch (operation.request, operation.outcome) {
         case (.hold(_, let seats, _, let places, let channel), .held(let hold)):
             let wanted = seats.compactMap { self.layout.index($0[...]) }.sorted()
             guard state.holds[hold] == 0, holdSeats[hold] == wanted, holdPlaces[hold] == places,
                 wanted.allSatisfy({ free($0, channel: channel) }), places <= placesFree
             else { return nil }
-            return .some((hold, 1))
+            return [(hold, 1)]
         case (.hold(_, let seats, _, _, let channel), .taken(let taken)):
             let wanted = Set(seats.compactMap { self.layout.index($0[...]) })
             guard Set(taken) == wanted.filter({ !free($0, channel: channel) }) else { return nil }
@@ -392,35 +484,74 @@ struct SeatChecker {
                 let first = seats.first, seats == Array(first..<first + count),
                 self.layout.row(of: first) == self.layout.row(of: first + count - 1)
             else { return nil }
-            return .some((hold, 1))
+            return [(hold, 1)]
         case (.best(_, let count, _, let channel), .soldOut):
             guard (0..<self.layout.capacity).count(where: { free($0, channel: channel) }) < count else { return nil }
         case (.best(_, let count, _, let channel), .noAdjacent):
             guard (0..<self.layout.capacity).count(where: { free($0, channel: channel) }) >= count,
                 self.longestFreeRun { free($0, channel: channel) } < count
             else { return nil }
-        case (.confirm, .confirmed(let hold, let seats, let places)):
-            guard state.holds[hold] == 1 || state.holds[hold] == 2, seats == holdSeats[hold], places == holdPlaces[hold]
+        case (.sell(_, let seats, _), .sold(let piece)):
+            let wanted = seats.compactMap { self.layout.index($0[...]) }.sorted()
+            guard state.holds[piece] == 0, holdSeats[piece] == wanted, wanted.allSatisfy({ free($0, channel: false) })
             else { return nil }
-            return .some((hold, 2))
+            return [(piece, 2)]
+        case (.sell(_, let seats, _), .taken(let taken)):
+            let wanted = Set(seats.compactMap { self.layout.index($0[...]) })
+            guard Set(taken) == wanted.filter({ !free($0, channel: false) }) else { return nil }
+        case (.add, .added(let piece, let seats, let places)):
+            // The hold is held; the new items are free; the reply lists the hold's items with them.
+            guard state.holds[piece] == 0, !held.pieces.isEmpty, sold.pieces.isEmpty,
+                holdSeats[piece].allSatisfy({ free($0, channel: false) }), holdPlaces[piece] <= placesFree,
+                seats == (held.seats + holdSeats[piece]).sorted(), places == held.places + holdPlaces[piece]
+            else { return nil }
+            return [(piece, 1)]
+        case (.add(_, let seats, _, _), .taken(let taken)):
+            guard !held.pieces.isEmpty else { return nil }
+            let wanted = Set(seats.compactMap { self.layout.index($0[...]) })
+            guard Set(taken) == wanted.filter({ !free($0, channel: false) }) else { return nil }
+        case (.add(_, let seats, let places, _), .areaSoldOut):
+            guard !held.pieces.isEmpty, places > placesFree,
+                seats.compactMap({ self.layout.index($0[...]) }).allSatisfy({ free($0, channel: false) })
+            else { return nil }
+        case (.add, .notHeld):
+            guard !sold.pieces.isEmpty else { return nil }
+        case (.add, .noSuchHold):
+            guard gone else { return nil }
+        case (.releaseItems, .releasedItems(_, let seats, let places)):
+            // One held piece with exactly those items (pieces of places alone with one count are alike).
+            guard let piece = held.pieces.first(where: { holdSeats[$0] == seats && holdPlaces[$0] == places }) else {
+                return nil
+            }
+            return [(piece, 3)]
+        case (.releaseItems, .notHeld):
+            guard !sold.pieces.isEmpty else { return nil }
+        case (.releaseItems, .noSuchHold):
+            guard gone else { return nil }
+        case (.confirm, .confirmed(_, let seats, let places)):
+            // Every held piece is sold; a CONFIRM of a booking repeats its items.
+            guard held.pieces.isEmpty ? !sold.pieces.isEmpty && sold.seats == seats && sold.places == places
+                : sold.pieces.isEmpty && held.seats == seats && held.places == places
+            else { return nil }
+            return held.pieces.map { ($0, 2) }
         case (.confirm, .noSuchHold), (.release, .noSuchHold), (.cancel, .noSuchHold):
-            let hold = operation.target
-            if hold < 0 || state.holds[hold] == 3 { return .some(nil) }
+            if hold < 0 || gone { return [] }
             // A retried RELEASE or CANCEL whose first attempt did it: the effect happens here.
-            switch (operation.request, state.holds[hold], operation.retried) {
-            case (.release, 1, true), (.cancel, 2, true): return .some((hold, 3))
+            switch (operation.request, operation.retried) {
+            case (.release, true) where sold.pieces.isEmpty: return held.pieces.map { ($0, 3) }
+            case (.cancel, true) where held.pieces.isEmpty: return sold.pieces.map { ($0, 3) }
             default: return nil
             }
-        case (.release, .released(let hold)):
-            guard state.holds[hold] == 1 else { return nil }
-            return .some((hold, 3))
+        case (.release, .released):
+            guard !held.pieces.isEmpty, sold.pieces.isEmpty else { return nil }
+            return held.pieces.map { ($0, 3) }
         case (.release, .notHeld):
-            guard operation.target >= 0, state.holds[operation.target] == 2 else { return nil }
-        case (.cancel, .cancelled(let hold, let seats, let places)):
-            guard state.holds[hold] == 2, seats == holdSeats[hold], places == holdPlaces[hold] else { return nil }
-            return .some((hold, 3))
+            guard hold >= 0, !sold.pieces.isEmpty else { return nil }
+        case (.cancel, .cancelled(_, let seats, let places)):
+            guard !sold.pieces.isEmpty, held.pieces.isEmpty, sold.seats == seats, sold.places == places else { return nil }
+            return sold.pieces.map { ($0, 3) }
         case (.cancel, .notHeld):
-            guard operation.target >= 0, state.holds[operation.target] == 1 else { return nil }
+            guard hold >= 0, !held.pieces.isEmpty else { return nil }
         case (.map, .map(let seats, let places)):
             guard places == placesFree else { return nil }
             for (seat, char) in seats.enumerated() {
@@ -434,7 +565,7 @@ struct SeatChecker {
         default:
             return nil
         }
-        return .some(nil)
+        return []
     }
 
     private func longestFreeRun(_ isFree: (Int) -> Bool) -> Int {
