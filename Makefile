@@ -76,6 +76,7 @@ net-fuzz: release
 bench-engine: release
 	.build/release/seat-load engine
 	.build/release/seat-load venue
+	.build/release/seat-load checkout
 
 # The engine on a real log (fsync always) in a temp directory, then a timed recovery of it.
 bench-wal: release

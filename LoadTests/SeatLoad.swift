@@ -17,7 +17,7 @@ struct SeatLoad: AsyncParsableCommand {
             summaries side by side (make bench-compare does all of it). engine and recover measure the engine and
             the log in-process.
             """,
-        subcommands: [RushBenchmark.self, SteadyBenchmark.self, VenueBenchmark.self, OpenBenchmark.self, CompareTable.self, PgbenchReport.self,
+        subcommands: [RushBenchmark.self, SteadyBenchmark.self, VenueBenchmark.self, CheckoutBenchmark.self, OpenBenchmark.self, CompareTable.self, PgbenchReport.self,
                       EngineBenchmark.self, RecoverBenchmark.self, CrashTest.self, NetFuzzTest.self, DiskFullTest.self])
 }
 
