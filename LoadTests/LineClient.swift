@@ -17,8 +17,11 @@ final class LineClient: @unchecked Sendable {
     }
 
     static func connect(_ target: Target, group: any EventLoopGroup) async throws -> LineClient {
+        // A generous connect timeout: on a loaded machine (the test suite, a crash loop beside a benchmark) an
+        // answer can take seconds; a connection that is refused still fails at once.
         let channel = try await ClientBootstrap(group: group)
-            .connect(host: target.host, port: target.port) { channel in
+            .connectTimeout(.seconds(60))
+            .connect(to: try target.address()) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineBasedFrameDecoder()))

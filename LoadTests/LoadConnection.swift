@@ -214,7 +214,7 @@ enum LoadRun {
                         ByteToMessageHandler(LineBasedFrameDecoder()), makeHandler())
                 }
             }
-            .connect(host: target.host, port: target.port).get()
+            .connect(to: try target.address()).get()
     }
 
     /// Prints each second of the measured window a quarter second after it ended (time for every connection to

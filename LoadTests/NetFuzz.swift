@@ -243,7 +243,7 @@ struct NetFuzz {
         try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in channel.eventLoop.makeSucceededVoidFuture() }
-            .connect(host: target.host, port: target.port).get()
+            .connect(to: try target.address()).get()
     }
 
     /// A seed line with random mutations, or random bytes, ending in LF (sometimes CRLF).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NIOCore
 
 /// Where the load goes: `seatd://host:port` (the default scheme when none is given) or `redis://host:port` (a
 /// Redis server running `redis/seats.lua`, the same booking semantics as one script).
@@ -26,4 +27,11 @@ struct Target: ExpressibleByArgument, CustomStringConvertible, Sendable {
     }
 
     var description: String { "\(self.kind.rawValue)://\(self.host):\(self.port)" }
+
+    /// The address to connect to. An IP literal needs no name resolution: NIO resolves names on a Dispatch queue,
+    /// which a busy machine (every thread of the pool working) can leave waiting past the connect timeout.
+    func address() throws -> SocketAddress {
+        if let literal = try? SocketAddress(ipAddress: self.host, port: self.port) { return literal }
+        return try SocketAddress.makeAddressResolvingHost(self.host, port: self.port)
+    }
 }

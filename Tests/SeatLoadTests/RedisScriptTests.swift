@@ -158,7 +158,7 @@ final class RedisServer: Sendable {
         let server = RedisServer(port: port, process: process)
         for _ in 0..<100 {
             if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port).get() {
+                .connectTimeout(.seconds(60)).connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: port)).get() {
                 try? await channel.close()
                 return server
             }
