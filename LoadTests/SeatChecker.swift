@@ -160,6 +160,20 @@ struct SeatChecker {
         var holdPlaces: [Int] = []
         /// The pieces of each hold (by its first piece), in the order their replies were read.
         var pieces: [Int: [Int]] = [:]
+        /// A new hold's first piece (HOLD, SELL); nil when a hold had that id already.
+        func newHold(_ id: Substring, _ seats: [Int], _ places: Int) -> Int? {
+            guard holdIndex[String(id)] == nil else { return nil }
+            holdIndex[String(id)] = holdSeats.count
+            pieces[holdSeats.count] = [holdSeats.count]
+            holdSeats.append(seats)
+            holdPlaces.append(places)
+            return holdSeats.count - 1
+        }
+        /// `ERR TAKEN <seat>...` naming seats of the hall.
+        func taken(_ tokens: [Substring]) -> Outcome {
+            let seats = tokens.dropFirst(2).compactMap { self.layout.index($0) }
+            return seats.count == tokens.count - 2 && !seats.isEmpty ? .taken(seats) : .unexplained
+        }
         /// Places of `pit` among reply tokens (`pit:3`), and whether every other token is a seat.
         func items(_ tokens: ArraySlice<Substring>) -> (seats: [Int], places: Int, whole: Bool) {
             var seats: [Int] = []
@@ -179,18 +193,12 @@ struct SeatChecker {
             case .hold, .best:
                 if tokens.first == "OK", tokens.count >= 4 {
                     let (seats, places, whole) = items(tokens.dropFirst(3))
-                    let id = String(tokens[1])
-                    if holdIndex[id] != nil {
-                        return Finding(session: session, message: "hold id \(id) was given to two holds (\(operation.reply))")
+                    guard let piece = newHold(tokens[1], seats, places) else {
+                        return Finding(session: session, message: "hold id \(tokens[1]) was given to two holds (\(operation.reply))")
                     }
-                    holdIndex[id] = holdSeats.count
-                    pieces[holdSeats.count] = [holdSeats.count]
-                    outcome = whole ? .held(hold: holdSeats.count) : .unexplained
-                    holdSeats.append(seats)
-                    holdPlaces.append(places)
+                    outcome = whole ? .held(hold: piece) : .unexplained
                 } else if tokens.starts(with: ["ERR", "TAKEN"]) {
-                    let seats = tokens.dropFirst(2).compactMap { self.layout.index($0) }
-                    outcome = seats.count == tokens.count - 2 && !seats.isEmpty ? .taken(seats) : .unexplained
+                    outcome = taken(tokens)
                 } else if tokens == ["ERR", "SOLD_OUT", "pit"] {
                     outcome = .areaSoldOut
                 } else if tokens.starts(with: ["ERR", "SOLD_OUT"]) {
@@ -203,18 +211,12 @@ struct SeatChecker {
             case .sell:
                 if tokens.first == "OK", tokens.count >= 3 {
                     let (seats, places, whole) = items(tokens.dropFirst(2))
-                    let id = String(tokens[1])
-                    if holdIndex[id] != nil {
-                        return Finding(session: session, message: "hold id \(id) was given to two holds (\(operation.reply))")
+                    guard let piece = newHold(tokens[1], seats, places) else {
+                        return Finding(session: session, message: "hold id \(tokens[1]) was given to two holds (\(operation.reply))")
                     }
-                    holdIndex[id] = holdSeats.count
-                    pieces[holdSeats.count] = [holdSeats.count]
-                    outcome = whole ? .sold(piece: holdSeats.count) : .unexplained
-                    holdSeats.append(seats)
-                    holdPlaces.append(places)
+                    outcome = whole ? .sold(piece: piece) : .unexplained
                 } else if tokens.starts(with: ["ERR", "TAKEN"]) {
-                    let seats = tokens.dropFirst(2).compactMap { self.layout.index($0) }
-                    outcome = seats.count == tokens.count - 2 && !seats.isEmpty ? .taken(seats) : .unexplained
+                    outcome = taken(tokens)
                 }
             case .add(let hold, let seats, let places, _):
                 target = holdIndex[hold] ?? -1
@@ -225,8 +227,7 @@ struct SeatChecker {
                     holdSeats.append(seats.compactMap { self.layout.index($0[...]) }.sorted())
                     holdPlaces.append(places)
                 } else if tokens.starts(with: ["ERR", "TAKEN"]) {
-                    let seats = tokens.dropFirst(2).compactMap { self.layout.index($0) }
-                    outcome = seats.count == tokens.count - 2 && !seats.isEmpty ? .taken(seats) : .unexplained
+                    outcome = taken(tokens)
                 } else if tokens == ["ERR", "SOLD_OUT", "pit"] {
                     outcome = .areaSoldOut
                 } else if tokens.starts(with: ["ERR", "NOT_HELD"]) {
