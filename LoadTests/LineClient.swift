@@ -29,7 +29,12 @@ final class LineClient: @unchecked Sendable {
                 }
             }
         let client = LineClient(channel: channel)
-        if target.kind == .redis { try await client.loadScript() }
+        // An open channel dropped on a throw traps in NIO ("Deinited NIOAsyncWriter without calling finish()"):
+        // close it before giving up.
+        do { if target.kind == .redis { try await client.loadScript() } } catch {
+            await client.close()
+            throw error
+        }
         return client
     }
 
@@ -74,6 +79,7 @@ final class LineClient: @unchecked Sendable {
     }
 
     func close() async {
+        self.channel.outbound.finish()
         try? await self.channel.channel.close()
     }
 }

@@ -89,6 +89,13 @@ struct NetFuzz {
         "HOLD fz1 cy ANY 4 ttl=5", "CONFIRM fz0 0123456789abcdef ref=pay-1", "RELEASE fz0 0123456789abcdef",
         "CANCEL fz0 0123456789abcdef A1", "EXTEND fz0 0123456789abcdef 60", "AVAIL fz0", "MAP fz1", "LIST fz0 ann",
         "STATS", "WATCH fz0", "WATCH *", "QUIT",
+        // Protocol 1.1: hall parts, places, set-aside seats, filtered BEST, checkouts, keys on every change.
+        "CREATE HALL fzv A=8 B=8 ga:pit=20 cat:vip=A2-A7,pit flag:wc=B1,B8", "HALL fz", "HALLS", "SESSIONS fz",
+        "CREATE SESSION fz2 fz grace=30 keyttl=60 orphans=avoid", "HOLD fz0 dee A3 pit:2 channel=box key=q-2",
+        "HOLD fz1 eve BEST 2 cat=vip flag=wc orphans=avoid fallback=split", "BLOCK fz0 B2 B3", "UNBLOCK fz0 B2",
+        "RESERVE fz1 box C1 C2", "UNRESERVE fz1 C1", "ADD fz0 0123456789abcdef A4 pit:1 key=q-3",
+        "RELEASE fz0 0123456789abcdef A1 pit:1 key=q-4", "SELL fz1 box B2 B3 ref=cash key=q-5",
+        "CONFIRM fz0 0123456789abcdef key=q-6", "AVAIL fz0 cat=vip", "AVAIL fz0 pit",
     ]
 
     let settings: Settings
