@@ -15,9 +15,8 @@ public struct RegistryState: Sendable {
     public mutating func apply(_ record: LogRecord, lsn: LSN) throws(SeatError) {
         switch record {
         case .hallCreated(let id, let rows, let parts):
-            if let hall = self.halls[id], hall.specs == rows, hall.parts == (try Hall(id: id, specs: rows, parts: parts)).parts {
-                return  // already in the snapshot
-            }
+            // The record holds the parts as the hall normalised them, so they compare as they are.
+            if let hall = self.halls[id], hall.specs == rows, hall.parts == parts { return }  // already in the snapshot
             guard self.halls[id] == nil else { throw .exists("hall \(id)") }
             self.halls[id] = try Hall(id: id, specs: rows, parts: parts)
         case .sessionCreated(let config):

@@ -73,32 +73,6 @@ public struct SeatMap: Sendable, Equatable {
         return self.channels.first { $0.value[index >> 6] & bit != 0 }?.key
     }
 
-    /// True when a HOLD with `channel` (nil: none) may take seat `index`: free, not blocked, and unreserved or
-    /// reserved for that channel.
-    @inline(__always)
-    public func isAvailable(_ index: Int, channel: String?) -> Bool {
-        let word = index >> 6
-        let bit = UInt64(1) << UInt64(index & 63)
-        guard (self.occupied[word] | self.blocked[word]) & bit == 0 else { return false }
-        guard self.reserved[word] & bit != 0 else { return true }
-        guard let channel, let mask = self.channels[channel] else { return false }
-        return mask[word] & bit != 0
-    }
-
-    /// Word `word` of the seats a HOLD with `channel` may take (bits past the capacity may be set: callers bound
-    /// their scans by the capacity).
-    @inline(__always)
-    func availableWord(_ word: Int, channel mask: [UInt64]?) -> UInt64 {
-        var free = ~(self.occupied[word] | self.blocked[word])
-        let reserved = self.reserved[word]
-        if reserved != 0 { free &= ~reserved | (mask?[word] ?? 0) }
-        return free
-    }
-
-    /// Word `word` of the seats that are neither occupied nor blocked: what orphans are counted among.
-    @inline(__always)
-    func openWord(_ word: Int) -> UInt64 { ~(self.occupied[word] | self.blocked[word]) }
-
     /// Free -> blocked (a blocked seat stays blocked).
     mutating func block(_ index: Int) {
         precondition(self.isFree(index), "seat \(index) is not free")

@@ -88,7 +88,8 @@ extension SessionState {
         }
         switch selection {
         case .explicit:
-            let taken = explicit.filter { !self.seats.isAvailable($0, channel: options.channel) }
+            let available = self.seats.availability(channel: options.channel, masks: [], avoidingOrphans: false)
+            let taken = explicit.filter { !available.isAvailable($0) }
             guard taken.isEmpty else { throw .taken(taken.map { self.hall.label(of: $0) }) }
             let short = places.filter { self.placesFree($0.area) < $0.count }
             guard short.isEmpty else { throw .areasSoldOut(short.map { self.hall.areas[$0.area].name }) }
