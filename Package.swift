@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "seat-load", targets: ["SeatLoad"]),
         .library(name: "SeatActors", targets: ["SeatActors"]),
         .library(name: "WAL", targets: ["WAL"]),
+        .library(name: "NATS", targets: ["NATS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -50,11 +51,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "NATS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "SeatActors",
                 "WAL",
+                "NATS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -94,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "SeatLoad", "SeatActors", "WAL",
+                "Server", "SeatLoad", "SeatActors", "WAL", "NATS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),

@@ -34,13 +34,13 @@ public final class EventHub: Sendable {
         return subscription
     }
 
-    /// Hands an event to every interested subscriber. Called in LSN order (under the log's lock).
     /// The log generation events are published in now (see `ChangeEvent.epoch`).
     private let epoch = Atomic<Int>(0)
 
     /// Starts a new log generation: events published from now on carry `epoch`.
     public func begin(epoch: Int) { self.epoch.store(epoch, ordering: .releasing) }
 
+    /// Hands an event to every interested subscriber. Called in LSN order (under the log's lock).
     public func publish(_ event: ChangeEvent) {
         var event = event
         event.epoch = self.epoch.load(ordering: .acquiring)
@@ -55,6 +55,16 @@ public final class EventHub: Sendable {
             return overflowed
         }
         for id in overflowed { self.remove(id) }
+    }
+
+    /// Ends every subscriber's stream, marking it failed with `reason` (the log failed: the events a subscriber
+    /// has not had may be of changes that were lost, and it must resume from what is durable).
+    public func endAll(failing reason: String) {
+        let ended = self.subscribers.withLock { subscribers -> [Int] in
+            for subscriber in subscribers.values { subscriber.subscription.markFailed(reason) }
+            return Array(subscribers.keys)
+        }
+        for id in ended { self.remove(id) }
     }
 
     /// Drops a subscriber and ends its stream (outside the lock: ending it calls back into `remove`).
@@ -72,6 +82,7 @@ public final class EventSubscription: Sendable {
     private let id: Int
     private weak let hub: EventHub?
     private let overflowFlag = Atomic<Bool>(false)
+    private let failure = Mutex<String?>(nil)
 
     fileprivate init(id: Int, events: AsyncStream<ChangeEvent>, hub: EventHub) {
         self.id = id
@@ -83,6 +94,11 @@ public final class EventSubscription: Sendable {
     public var overflowed: Bool { self.overflowFlag.load(ordering: .relaxed) }
 
     fileprivate func markOverflowed() { self.overflowFlag.store(true, ordering: .relaxed) }
+
+    /// Why the stream ended when the log failed (`EventHub.endAll`), or nil.
+    public var failed: String? { self.failure.withLock { $0 } }
+
+    fileprivate func markFailed(_ reason: String) { self.failure.withLock { $0 = $0 ?? reason } }
 
     /// Stops the subscription.
     public func cancel() { self.hub?.remove(self.id) }

@@ -24,6 +24,10 @@ public enum Limits {
     public static let keysPerSessionDefault = 1_000_000
     /// Keys forgotten by one sweep of one session.
     public static let keysForgottenPerSweepMax = 100_000
+    /// Events each session retains by default (`events.retain_per_session`), for WATCH `from=` and HISTORY.
+    public static let eventsRetainedDefault = 100_000
+    /// The most events a session may be configured to retain.
+    public static let eventsRetainedMax = 10_000_000
     /// Events buffered for one subscriber before it is cut off.
     public static let eventsBufferedPerSubscriberMax = 10_000
 }

@@ -17,19 +17,23 @@ public final class Registry: Sendable {
     private let ids: any HoldIDSource
     /// Idempotency keys each session remembers at most.
     public let keysPerSessionMax: Int
+    /// Events each session retains (`events.retain_per_session`).
+    public let eventsRetained: Int
 
     /// A registry over a recovered (or empty) state.
     public init(
         state: RegistryState = RegistryState(), log: any ChangeLog, hub: EventHub = EventHub(),
         clock: any WallClock = SystemWallClock(), ids: any HoldIDSource = SystemHoldIDSource(),
-        keysPerSessionMax: Int = Limits.keysPerSessionDefault
+        keysPerSessionMax: Int = Limits.keysPerSessionDefault, eventsRetained: Int = Limits.eventsRetainedDefault
     ) {
         var tables = Tables(halls: state.halls)
-        for session in state.sessions.values {
+        for var session in state.sessions.values {
+            session.retainEvents(eventsRetained)
             tables.sessions[session.id] = Session(state: session, log: log, hub: hub, clock: clock, ids: ids,
                                                   keysMax: keysPerSessionMax)
         }
         self.keysPerSessionMax = keysPerSessionMax
+        self.eventsRetained = eventsRetained
         self.tables = Mutex(tables)
         self.log = log
         self.hub = hub
@@ -71,7 +75,7 @@ public final class Registry: Sendable {
         let hall = try Hall(id: id, specs: rows, parts: parts)
         return try self.tables.withLock { tables throws(SeatError) in
             guard tables.halls[id] == nil else { throw .exists("hall \(id)") }
-            let lsn = try self.log.append(.hallCreated(id: id, rows: rows, parts: hall.parts), publish: nil)
+            let lsn = try self.log.append(.hallCreated(id: id, rows: rows, parts: hall.parts), publish: nil).lsn
             tables.halls[id] = hall
             return (hall, lsn)
         }
@@ -82,8 +86,9 @@ public final class Registry: Sendable {
         try self.tables.withLock { tables throws(SeatError) in
             guard tables.sessions[config.id] == nil else { throw .exists("session \(config.id)") }
             guard let hall = tables.halls[config.hallID] else { throw .noSuchHall(config.hallID) }
-            let handle = try self.log.append(.sessionCreated(config), publish: nil)
-            let state = SessionState(handle: handle, config: config, hall: hall)
+            let handle = try self.log.append(.sessionCreated(config), publish: nil).lsn
+            var state = SessionState(handle: handle, config: config, hall: hall)
+            state.retainEvents(self.eventsRetained)
             let session = Session(state: state, log: self.log, hub: self.hub, clock: self.clock, ids: self.ids,
                                   keysMax: self.keysPerSessionMax)
             tables.sessions[config.id] = session

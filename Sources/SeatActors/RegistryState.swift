@@ -8,11 +8,20 @@ public struct RegistryState: Sendable {
     /// Live session handles by id.
     public internal(set) var handles: [String: SessionHandle] = [:]
 
+    /// Events each session retains: replay trims to it as it goes.
+    public private(set) var eventsRetained = Limits.eventsRetainedDefault
+
     public init() {}
 
-    /// Applies a logged record. Records of sessions dropped before a snapshot are skipped; a session's change
+    /// Sets how many events every session retains, now and for sessions created by later records.
+    public mutating func retainEvents(_ count: Int) {
+        self.eventsRetained = count
+        for handle in self.sessions.keys { self.sessions[handle]!.retainEvents(count) }
+    }
+
+    /// Applies a logged record, appended at `atMs` (the time its batch carries). Records of sessions dropped before a snapshot are skipped; a session's change
     /// at or below the session's own LSN (already in its snapshot image) is skipped too.
-    public mutating func apply(_ record: LogRecord, lsn: LSN) throws(SeatError) {
+    public mutating func apply(_ record: LogRecord, lsn: LSN, atMs: Int64 = 0) throws(SeatError) {
         switch record {
         case .hallCreated(let id, let rows, let parts):
             // The record holds the parts as the hall normalised them, so they compare as they are.
@@ -23,14 +32,16 @@ public struct RegistryState: Sendable {
             guard self.sessions[lsn] == nil else { return }  // already in the snapshot
             guard self.handles[config.id] == nil else { throw .exists("session \(config.id)") }
             guard let hall = self.halls[config.hallID] else { throw .noSuchHall(config.hallID) }
-            self.sessions[lsn] = SessionState(handle: lsn, config: config, hall: hall)
+            var session = SessionState(handle: lsn, config: config, hall: hall)
+            session.retainEvents(self.eventsRetained)
+            self.sessions[lsn] = session
             self.handles[config.id] = lsn
         case .sessionDropped(let handle):
             if let state = self.sessions.removeValue(forKey: handle) { self.handles[state.id] = nil }
         case .change(let handle, let change):
             guard self.sessions[handle] != nil, lsn > self.sessions[handle]!.lastLSN else { return }
             try self.sessions[handle]!.validate(change, lsn: lsn)
-            self.sessions[handle]!.apply(change, lsn: lsn)
+            self.sessions[handle]!.apply(change, lsn: lsn, atMs: atMs)
         }
     }
 

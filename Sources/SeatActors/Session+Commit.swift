@@ -76,53 +76,25 @@ extension Session {
         return expired
     }
 
-    /// Logs `change`, applies it and publishes its event, without suspending.
+    /// Logs `change`, applies it and retains and publishes its event, without suspending. The event is computed
+    /// once, from the state before the change; the log publishes it under its lock, in LSN order.
     func commit(_ change: SessionChange) throws(SeatError) {
-        let publish = self.hub.hasSubscribers ? self.publisher(for: change) : nil
-        let lsn = try self.log.append(.change(self.handle, change), publish: publish)
-        self.state.apply(change, lsn: lsn)
+        let event = self.inPlace { $0.event(of: change) }
+        let appended = try self.log.append(.change(self.handle, change), publish: self.publisher(for: event))
+        self.inPlace { $0.apply(change, lsn: appended.lsn, atMs: appended.atMs, event: event) }
     }
 
-    /// The closure that publishes `change`'s event once the log has given it an LSN; nil for a change that is no
-    /// event (keys forgotten).
-    private func publisher(for change: SessionChange) -> ((LSN) -> Void)? {
-        guard let event = Session.eventParts(of: change, in: self.state) else { return nil }
-        let hub = self.hub
-        let session = self.id
-        let seats = self.inPlace { $0.labels(event.seats) }
-        let places = self.inPlace { $0.labels(event.places) }
-        return { lsn in
-            hub.publish(ChangeEvent(seq: lsn, kind: event.kind, session: session, holdID: event.holdID,
-                                    customer: event.customer, seats: seats, places: places))
-        }
-    }
-
-    /// What an event of `change` says, read from the state before the change applies.
-    static func eventParts(of change: SessionChange, in state: SessionState)
-        -> (kind: ChangeEvent.Kind, holdID: HoldID?, customer: String, seats: [Int32], places: [PlaceCount])?
-    {
-        func hold(_ kind: ChangeEvent.Kind, _ id: HoldID) -> (ChangeEvent.Kind, HoldID?, String, [Int32], [PlaceCount]) {
-            let hold = state.holds[id]!
-            return (kind, id, hold.customer, hold.seats, hold.places)
-        }
-        switch change {
-        case .held(let record): return (.held, record.holdID, record.customer, record.seats, record.places)
-        case .extended(let id, _): return hold(.extended, id)
-        case .confirmed(let id, _): return hold(.confirmed, id)
-        case .released(let id): return hold(.released, id)
-        case .expired(let id): return hold(.expired, id)
-        case .cancelled(let id, let seats, let places): return (.cancelled, id, state.holds[id]!.customer, seats, places)
-        case .blocked(let seats): return (.blocked, nil, "-", seats, [])
-        case .unblocked(let seats): return (.unblocked, nil, "-", seats, [])
-        case .reserved(let channel, let seats): return (.reserved, nil, channel, seats, [])
-        case .unreserved(let seats): return (.unreserved, nil, "-", seats, [])
-        case .added(let id, let seats, let places): return (.added, id, state.holds[id]!.customer, seats, places)
-        case .releasedItems(let id, let seats, let places):
-            return (.released, id, state.holds[id]!.customer, seats, places)
-        case .sold(let record, _), .lateConfirmed(let record, _):
-            return (.confirmed, record.holdID, record.customer, record.seats, record.places)
-        case .keyed(_, _, let inner): return Self.eventParts(of: inner, in: state)
-        case .keysForgotten: return nil
+    /// The closure that publishes `event` once the log has given it an LSN. It runs for every event, and looks for
+    /// subscribers under the log's lock: a subscriber registered under that lock (`withAppendsHeld`) gets every
+    /// event after the LSN it was given.
+    private func publisher(for event: SessionEvent?) -> ((Appended) -> Void)? {
+        guard let event else { return nil }
+        let (hub, session, hall) = (self.hub, self.id, self.hall)
+        return { appended in
+            guard hub.hasSubscribers else { return }
+            var event = event
+            (event.seq, event.atMs) = (appended.lsn, appended.atMs)
+            hub.publish(ChangeEvent(event, session: session, hall: hall))
         }
     }
 

@@ -244,6 +244,36 @@ public actor Session {
     /// LIST: a customer's live holds and bookings, oldest first.
     public func list(customer: String) -> Outcome<[CustomerHold]> { self.read { $0.list(customer: customer) } }
 
+    /// The retained events with `from <= seq <= through`, at most `limit`; nil once the session was dropped.
+    public func history(from: LSN, through: LSN = .max, limit: Int = .max) -> SessionState.HistoryRange? {
+        self.dropped ? nil : self.inPlace { $0.history(from: from, through: through, limit: limit) }
+    }
+
+    /// HISTORY (since 1.1): the retained events of one hold, oldest first (none for nil: a token no hold has).
+    public func history(of hold: HoldID?) -> Outcome<[ChangeEvent]> {
+        self.read { state in state.history.filter { hold != nil && $0.holdID == hold }.map { ChangeEvent($0, session: self.id, hall: self.hall) } }
+    }
+
+    /// HISTORY (since 1.1): the retained events that touched a seat.
+    public func history(ofSeat label: SeatLabel) -> Outcome<[ChangeEvent]> {
+        guard let seat = self.hall.index(of: label) else {
+            return Outcome(.failure(.noSuchSeat([label])), lsn: self.state.lastLSN)
+        }
+        return self.read { state in
+            state.history.filter { $0.touches(seat: Int32(seat)) }.map { ChangeEvent($0, session: self.id, hall: self.hall) }
+        }
+    }
+
+    /// HISTORY (since 1.1): the retained events that took or returned places of a GA area.
+    public func history(ofArea name: String) -> Outcome<[ChangeEvent]> {
+        guard let area = self.hall.area(named: name) else {
+            return Outcome(.failure(.noSuchSeat([], areas: [name])), lsn: self.state.lastLSN)
+        }
+        return self.read { state in
+            state.history.filter { $0.touches(area: area) }.map { ChangeEvent($0, session: self.id, hall: self.hall) }
+        }
+    }
+
     /// A copy of the whole state (tests). Copy-on-write: O(1) here, the copy happens at the next change.
     public func snapshot() -> SessionState { self.state }
 
@@ -256,7 +286,7 @@ public actor Session {
     /// Marks the session dropped and logs it; later requests answer NO_SUCH_SESSION.
     func drop() throws(SeatError) -> LSN {
         guard !self.dropped else { throw .noSuchSession(self.id) }
-        let lsn = try self.log.append(.sessionDropped(self.handle), publish: nil)
+        let lsn = try self.log.append(.sessionDropped(self.handle), publish: nil).lsn
         self.droppedLSN = lsn
         return lsn
     }

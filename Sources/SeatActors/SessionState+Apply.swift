@@ -2,9 +2,20 @@ import HeapModule
 
 /// The only mutation path of a session. Live requests and recovery both come through here.
 extension SessionState {
-    /// Applies a change that was decided (live) or read back from the log (recovery).
-    public mutating func apply(_ change: SessionChange, lsn: LSN) {
+    /// Applies a change that was decided (live) or read back from the log (recovery), appended to the log at
+    /// `atMs`, and retains its event.
+    public mutating func apply(_ change: SessionChange, lsn: LSN, atMs: Int64 = 0) {
+        self.apply(change, lsn: lsn, atMs: atMs, event: self.event(of: change))
+    }
+
+    /// `apply(_:lsn:atMs:)` with the change's event already computed from this state (`event(of:)`): a live
+    /// change computes it once, before the log publishes it.
+    mutating func apply(_ change: SessionChange, lsn: LSN, atMs: Int64, event: SessionEvent?) {
         precondition(lsn > self.lastLSN, "LSN \(lsn) does not follow \(self.lastLSN) in session \(self.id)")
+        if var event {
+            (event.seq, event.atMs) = (lsn, atMs)
+            self.retain(event)
+        }
         self.applyChange(change, lsn: lsn)
         self.lastLSN = lsn
         if self.checksInvariantsNow { self.checkInvariants() }

@@ -58,6 +58,14 @@ public struct SessionState: Sendable {
     var expiredOrder: Deque<HoldID> = []
     /// Pending expiries, soonest first.
     var expiries = Heap<Expiry>()
+    /// The session's retained events, oldest first (since 1.1): at most `eventsRetained`.
+    public internal(set) var history: Deque<SessionEvent> = []
+    /// The seq of the newest event trimmed from the history; 0 while none was.
+    public internal(set) var trimmedThrough: LSN = 0
+    /// Events trimmed from the history over the session's life.
+    public internal(set) var eventsTrimmed = 0
+    /// How many events the history keeps (`events.retain_per_session`; not part of the state's image).
+    public internal(set) var eventsRetained = Limits.eventsRetainedDefault
     /// The LSN of the last change applied.
     public internal(set) var lastLSN: LSN
     /// CONFIRMs applied over the session's life.

@@ -62,8 +62,8 @@ struct Connection {
         case next
         /// `OK BYE` was queued: close after it.
         case quit
-        /// `OK` was queued: stream the session's events (nil: all).
-        case watch(session: String?)
+        /// WATCH: answer it, then stream the session's events (nil: all), from `from` when given.
+        case watch(session: String?, from: LSN?, timing: ReplyQueue.Timing)
         /// Longer than the limit: `ERR LINE_TOO_LONG`, then close.
         case tooLong
     }
@@ -91,15 +91,18 @@ struct Connection {
                         await replies.put(contentsOf: out)
                         await self.tooLong(replies, logger: logger)
                         return subscription
-                    case .watch(let session):
-                        // `OK` goes out before the first event: queue it, then subscribe and stream.
+                    case .watch(let session, let from, let timing):
+                        guard let (events, history, epoch) = await self.subscribe(session, from: from, timing: timing,
+                                                                                  into: &out)
+                        else { continue }
+                        // `OK` goes out before the first event.
                         await replies.put(contentsOf: out)
                         out.removeAll()
-                        let events = self.dispatcher.service.registry.hub.subscribe(
-                            session: session, bufferMax: self.settings.watchEventsMax)
                         subscription = events
-                        logger.debug("watching", metadata: ["session": "\(session ?? "*")"])
-                        group.addTask { await Self.stream(events, into: replies, logger: logger) }
+                        logger.debug("watching", metadata: ["session": "\(session ?? "*")", "from": "\(from ?? 0)"])
+                        group.addTask {
+                            await Self.stream(events, history: history, epoch: epoch, into: replies, logger: logger)
+                        }
                     }
                 }
                 await replies.put(contentsOf: out)
@@ -144,10 +147,34 @@ struct Connection {
         case .quit:
             out.append(.now(.line("OK BYE"), timing: timing))
             return .quit
-        case .watch(let session):
-            out.append(.now(.line("OK"), timing: timing))
-            return .watch(session: session)
+        case .watch(let session, let from):
+            return .watch(session: session, from: from, timing: timing)
         }
+    }
+
+    /// Subscribes a watcher to live events and, with `from`, opens the history that leads up to them: both under
+    /// the log's lock, so that the history ends at the LSN the live events start after. Appends `OK`, or, when the
+    /// history no longer holds every event from `from` on, `ERR TRIMMED <oldest retained seq>` and returns nil.
+    private func subscribe(
+        _ session: String?, from: LSN?, timing: ReplyQueue.Timing, into out: inout [ReplyQueue.Item]
+    ) async -> (EventSubscription, HistoryReader?, Int)? {
+        let (registry, epoch) = self.dispatcher.service.current
+        let (events, through) = registry.log.withAppendsHeld { last in
+            (registry.hub.subscribe(session: session, bufferMax: self.settings.watchEventsMax), last)
+        }
+        var history: HistoryReader? = nil
+        if let from {
+            let sessions = session.map { registry.session($0).map { [$0] } ?? [] } ?? registry.sessions
+            var reader = HistoryReader(sessions: sessions, from: from, through: through)
+            if let oldest = await reader.start().map(\.oldest).max() {
+                events.cancel()
+                out.append(.reply(.error(.trimmed, "\(oldest)"), CommitToken(epoch: epoch, lsn: through), timing: timing))
+                return nil
+            }
+            history = reader
+        }
+        out.append(.now(.line("OK"), timing: timing))
+        return (events, history, epoch)
     }
 
     private static let watchingOnly = Response.error(.badRequest, "a watching connection only takes PING and QUIT")
@@ -159,12 +186,34 @@ struct Connection {
         await replies.put(.close)
     }
 
-    /// Forwards events to a watching connection; a subscriber that fell behind gets `ERR BUSY` and is closed.
-    private static func stream(_ subscription: EventSubscription, into replies: ReplyQueue, logger: Logger) async {
-        for await event in subscription.events {
-            await replies.put(.reply(.line(Reply.event(event)), CommitToken(epoch: event.epoch, lsn: event.seq)))
+    /// Forwards events to a watching connection: first those `history` reads (WATCH `from=`), then the live ones.
+    /// A subscriber that fell behind gets `ERR BUSY` and is closed; one whose history was trimmed while it was read
+    /// gets `ERR TRIMMED`; when the log fails, `ERR UNAVAILABLE`. Each then resumes with `from=`.
+    private static func stream(
+        _ subscription: EventSubscription, history: HistoryReader?, epoch: Int, into replies: ReplyQueue, logger: Logger
+    ) async {
+        if var history {
+            while true {
+                let page = await history.next(max: 256)
+                if let oldest = history.gaps.map(\.oldest).max() {
+                    await replies.put(.now(.error(.trimmed, "\(oldest)")))
+                    await replies.put(.close)
+                    return
+                }
+                if page.isEmpty { break }
+                await replies.put(contentsOf: page.map {
+                    .event(.line(Reply.event($0)), CommitToken(epoch: epoch, lsn: $0.seq))
+                })
+            }
         }
-        if subscription.overflowed {
+        for await event in subscription.events {
+            await replies.put(.event(.line(Reply.event(event)), CommitToken(epoch: event.epoch, lsn: event.seq)))
+        }
+        if let failure = subscription.failed {
+            logger.info("watcher closed: the log failed")
+            await replies.put(.now(.error(.unavailable, failure)))
+            await replies.put(.close)
+        } else if subscription.overflowed {
             logger.info("watcher cut off: events were not read fast enough")
             await replies.put(.now(.error(.busy, "events were not read fast enough")))
             await replies.put(.close)
@@ -185,7 +234,13 @@ struct Connection {
             var through = LSN(0)
             var epoch: Int? = nil
             var oneEpoch = true
-            for case .reply(_, let token, _) in batch where token.lsn > 0 {
+            for item in batch {
+                let token: CommitToken
+                switch item {
+                case .reply(_, let replyToken, _), .event(_, let replyToken): token = replyToken
+                case .close: continue
+                }
+                guard token.lsn > 0 else { continue }
                 through = max(through, token.lsn)
                 if epoch == nil { epoch = token.epoch } else if epoch != token.epoch { oneEpoch = false }
             }
@@ -205,6 +260,12 @@ struct Connection {
                         metrics.record(timing.command, settled,
                                        nanoseconds: DispatchTime.now().uptimeNanoseconds &- timing.startedNs)
                     }
+                case .event(let response, let token):
+                    let lost = durable ? nil : await self.dispatcher.failure(awaiting: token)
+                    buffer.writeString(self.dispatcher.render(lost ?? response))
+                    buffer.writeInteger(UInt8(ascii: "\n"))
+                    replied += 1
+                    if lost != nil { closing = true }
                 case .close:
                     closing = true
                 }

@@ -10,8 +10,8 @@ final class Dispatcher: Sendable {
     enum Outcome: Sendable, Equatable {
         /// A reply to send once the change its token names (every change the request observed) is durable.
         case reply(Response, CommitToken)
-        /// `OK`, then the connection only streams events of the session (nil: all).
-        case watch(session: String?)
+        /// `OK`, then the connection only streams events of the session (nil: all), from `from` when given.
+        case watch(session: String?, from: LSN?)
         /// `OK BYE`, then close.
         case quit
     }
@@ -31,12 +31,15 @@ final class Dispatcher: Sendable {
     /// Seats one HOLD may take (the configured limit).
     let seatsPerHoldMax: Int
     let metrics: ServerMetrics
+    /// Events the NATS publisher lost to a trimmed history, when it is on: STATS then shows `events_dropped`.
+    let eventsDropped: (@Sendable () -> Int)?
 
     init(
         service: LogService, tokens: [(token: String, role: Role)], seatsPerHoldMax: Int = Limits.seatsPerHoldMax,
-        metrics: ServerMetrics = ServerMetrics()
+        metrics: ServerMetrics = ServerMetrics(), eventsDropped: (@Sendable () -> Int)? = nil
     ) {
         self.service = service
+        self.eventsDropped = eventsDropped
         self.metrics = metrics
         self.tokens = tokens.map { (Array($0.token.utf8), $0.role) }
         self.seatsPerHoldMax = seatsPerHoldMax
@@ -90,9 +93,9 @@ final class Dispatcher: Sendable {
             return .reply(.line(Reply.ok(role.rawValue)), .none)
         case .ping: return .reply(.line(Reply.ok("PONG")), .none)
         case .quit: return .quit
-        case .watch(let session):
+        case .watch(let session, let from):
             if let session, registry.session(session) == nil { return refused(.noSuchSession(session)) }
-            return .watch(session: session)
+            return .watch(session: session, from: from)
         case .stats:
             let stats = await self.statistics(of: registry)
             return reply(.stats(stats), stats.lastLSN)
@@ -194,6 +197,14 @@ final class Dispatcher: Sendable {
             return reply(await session.block(seats, block)) { Reply.ok(session.id, Reply.seats($0)) }
         case .reserve(let seats, let channel):
             return reply(await session.reserve(seats, for: channel)) { Reply.ok(session.id, Reply.seats($0)) }
+        case .history(.hold(.id(let hold))):
+            return reply(await session.history(of: hold), Reply.holdHistory)
+        case .history(.hold(.unissued)):
+            return reply(await session.history(of: nil), Reply.holdHistory)
+        case .history(.seat(let seat)):
+            return reply(await session.history(ofSeat: seat), Reply.itemHistory)
+        case .history(.area(let area)):
+            return reply(await session.history(ofArea: area), Reply.itemHistory)
         }
     }
 
@@ -220,13 +231,16 @@ final class Dispatcher: Sendable {
     struct Statistics: Sendable, Equatable {
         var halls = 0, sessions = 0, holdsLive = 0, seatsHeld = 0, seatsSold = 0, confirms = 0, conflicts = 0
         var connections = 0, lastLSN: LSN = 0, durableLSN: LSN = 0, walBytes: UInt64 = 0, uptimeSeconds: Int64 = 0
+        /// Since 1.1, only while NATS publishing is on.
+        var eventsDropped: Int? = nil
 
         var reply: String {
-            Reply.ok(
+            let v1 = Reply.ok(
                 "halls=\(self.halls)", "sessions=\(self.sessions)", "holds_live=\(self.holdsLive)",
                 "seats_held=\(self.seatsHeld)", "seats_sold=\(self.seatsSold)", "confirms_total=\(self.confirms)",
                 "conflicts_total=\(self.conflicts)", "connections=\(self.connections)", "last_lsn=\(self.lastLSN)",
                 "durable_lsn=\(self.durableLSN)", "wal_bytes=\(self.walBytes)", "uptime_s=\(self.uptimeSeconds)")
+            return self.eventsDropped.map { v1 + " events_dropped=\($0)" } ?? v1
         }
     }
 
@@ -251,6 +265,7 @@ final class Dispatcher: Sendable {
         stats.durableLSN = self.durableLSN
         stats.walBytes = writer?.statistics.bytesWritten ?? 0
         stats.uptimeSeconds = self.startedAt.duration(to: .now).components.seconds
+        stats.eventsDropped = self.eventsDropped?()
         return stats
     }
 

@@ -20,6 +20,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case lineTooLong = "LINE_TOO_LONG"
     case busy = "BUSY"
     case unavailable = "UNAVAILABLE"
+    /// WATCH `from=` older than the retained events (since 1.1): the message starts with the oldest retained seq.
+    case trimmed = "TRIMMED"
 }
 
 extension SeatError {

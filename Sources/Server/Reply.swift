@@ -83,6 +83,23 @@ enum Reply {
         }.joined(separator: " "))
     }
 
+    /// HISTORY of a hold (since 1.1): `OK <seq>:<type>:<item>,<item>... ...`, oldest first.
+    static func holdHistory(_ events: [ChangeEvent]) -> String {
+        guard !events.isEmpty else { return "OK" }
+        return Self.ok(events.map { event in
+            "\(event.seq):\(event.kind.rawValue):"
+                + (event.seats.map(\.description) + event.places.map(\.description)).joined(separator: ",")
+        }.joined(separator: " "))
+    }
+
+    /// HISTORY of a seat or area (since 1.1): `OK <seq>:<type>:<hold>:<customer> ...`, oldest first; the admin
+    /// kinds show `-` for the hold.
+    static func itemHistory(_ events: [ChangeEvent]) -> String {
+        guard !events.isEmpty else { return "OK" }
+        return Self.ok(events.map { "\($0.seq):\($0.kind.rawValue):\($0.holdID.map(\.description) ?? "-"):\($0.customer)" }
+            .joined(separator: " "))
+    }
+
     /// `EVENT <seq> <type> <session> <hold> <customer> <item>...`; the admin kinds show `-` for the hold.
     static func event(_ event: ChangeEvent) -> String {
         var text = "EVENT \(event.seq) \(event.kind.rawValue) \(event.session) \(event.holdID.map(\.description) ?? "-") \(event.customer) "

@@ -10,6 +10,10 @@ final class ReplyQueue: Sendable {
     enum Item: Sendable {
         /// A reply to send once the change its token names is durable; `timing` when it answers a request.
         case reply(Response, CommitToken, timing: Timing? = nil)
+        /// An event line for a watcher, sent once its change is durable; if the change was lost (the log failed),
+        /// `ERR UNAVAILABLE` goes instead and the connection closes: a watcher never sees a lost change, and never
+        /// a later event after a gap.
+        case event(Response, CommitToken)
         /// Send what came before, then close the connection.
         case close
 

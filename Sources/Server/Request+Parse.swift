@@ -118,8 +118,24 @@ extension Request {
             try Self.count(args, 2, "LIST <session> <customer>")
             return .session(try Self.id(args.first!, "session"), .list(customer: try Self.id(args.last!, "customer")))
         case "WATCH":
-            try Self.count(args, 1, "WATCH <session>|*")
-            return .watch(session: args.first! == "*" ? nil : try Self.id(args.first!, "session"))
+            guard args.count == 1 || args.count == 2 else { throw .bad("usage: WATCH <session>|* [from=<seq>]") }
+            let session = args.first! == "*" ? nil : try Self.id(args.first!, "session")
+            guard args.count == 2 else { return .watch(session: session) }
+            var options = try Options(args.dropFirst(), allowed: ["from"])
+            let from = try options.number("from", max: 9_999_999_999)!
+            return .watch(session: session, from: LSN(from))
+        case "HISTORY":
+            guard args.count == 2 else { throw .bad("usage: HISTORY <session> <hold>|seat=<seat>|seat=<area>") }
+            let session = try Self.id(args.first!, "session")
+            let target = args.last!
+            guard target.hasPrefix("seat=") else {
+                let token = try Self.id(target, "hold")
+                return .session(session, .history(.hold(HoldID(token[...]).map(HoldRef.id) ?? .unissued(token))))
+            }
+            let item = target.dropFirst(5)
+            if let seat = SeatLabel(item) { return .session(session, .history(.seat(seat))) }
+            guard HallPart.isAreaName(item) else { throw .bad("seat= takes a seat (A1) or a GA area, not \(item.prefix(32))") }
+            return .session(session, .history(.area(String(item))))
         default:
             throw ProtocolError(code: .unknownCommand, message: "unknown command \(verb.prefix(32))")
         }

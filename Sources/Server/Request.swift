@@ -16,8 +16,8 @@ public enum Request: Sendable, Equatable {
     case dropSession(String)
     /// A request that one session's actor answers: the session's id and what it asks.
     case session(String, SessionRequest)
-    /// nil: every session (`WATCH *`).
-    case watch(session: String?)
+    /// nil: every session (`WATCH *`). `from` (since 1.1): first the retained events with seq >= from.
+    case watch(session: String?, from: LSN? = nil)
     case stats
     case snapshot
     case quit
@@ -44,6 +44,15 @@ public enum SessionRequest: Sendable, Equatable {
     case block(seats: [SeatLabel], Bool)
     /// RESERVE for a channel, or UNRESERVE (nil) (since 1.1).
     case reserve(seats: [SeatLabel], channel: String?)
+    /// HISTORY (since 1.1): the retained events of a hold, a seat or a GA area.
+    case history(HistoryTarget)
+}
+
+/// What HISTORY asks about (since 1.1).
+public enum HistoryTarget: Sendable, Equatable {
+    case hold(HoldRef)
+    case seat(SeatLabel)
+    case area(String)
 }
 
 /// A hold as a request names it. The server chooses hold ids and the protocol gives clients no form for them, so

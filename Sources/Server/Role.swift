@@ -73,6 +73,7 @@ extension SessionRequest {
         case .reserve(_, nil): CommandFlags(command: .unreserve, role: .admin)
         case .map: CommandFlags(command: .map, role: .reader)
         case .list: CommandFlags(command: .list, role: .reader)
+        case .history: CommandFlags(command: .history, role: .reader)
         }
     }
 }

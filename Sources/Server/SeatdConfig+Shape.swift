@@ -32,6 +32,10 @@ extension SeatdConfig {
             "watch_buffer_bytes": .scalar, "idle_timeout_s": .scalar,
         ]),
         "snapshot": .section(["every_records": .scalar, "every_seconds": .scalar]),
+        "events": .section([
+            "retain_per_session": .scalar, "nats": .scalar, "nats_subject": .scalar, "nats_stream": .scalar,
+            "nats_in_flight": .scalar,
+        ]),
         "metrics": .section(["host": .scalar, "port": .scalar]),
         "log": .section(["level": .scalar, "slow_fsync_ms": .scalar, "segment_bytes": .scalar]),
     ])

@@ -20,6 +20,10 @@ struct SeatdConfig: Sendable {
     var limits = ServerSettings()
     var snapshotEveryRecords: UInt64 = 1_000_000
     var snapshotEverySeconds = 300
+    /// Events each session retains (`events.retain_per_session`).
+    var eventsRetained = Limits.eventsRetainedDefault
+    /// Where events are published (`events.nats`); nil: off.
+    var nats: NATSSettings? = nil
     /// The Prometheus endpoint; port 0 turns it off.
     var metricsHost = "127.0.0.1"
     var metricsPort = 0
@@ -83,6 +87,28 @@ struct SeatdConfig: Sendable {
         self.limits.idleTimeoutSeconds = try read.int(
             "limits.idle_timeout_s", self.limits.idleTimeoutSeconds, 0...86_400)
 
+        self.eventsRetained = try read.int("events.retain_per_session", self.eventsRetained, 1...Limits.eventsRetainedMax)
+        let url = try read.string("events.nats", "")
+        if !url.isEmpty {
+            guard let (host, port) = NATSSettings.address(url) else {
+                throw Invalid("\(Reader.name("events.nats")): expected nats://<host>[:<port>], got \(url)")
+            }
+            var nats = NATSSettings()
+            (nats.host, nats.port) = (host, port)
+            nats.subject = try read.string("events.nats_subject", nats.subject)
+            guard NATSSettings.isValidSubject(nats.subject) else {
+                throw Invalid("\(Reader.name("events.nats_subject")): expected dot-separated tokens of A-Z a-z 0-9 _ - "
+                              + "or <type> or <session>, starting with a literal one, got \(nats.subject)")
+            }
+            nats.stream = try read.string("events.nats_stream", nats.stream)
+            guard !nats.stream.isEmpty, nats.stream.utf8.count <= 64,
+                nats.stream.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 95 || $0 == 45 })
+            else {
+                throw Invalid("\(Reader.name("events.nats_stream")): expected 1-64 characters of A-Z a-z 0-9 _ -, got \(nats.stream)")
+            }
+            nats.inFlightMax = try read.int("events.nats_in_flight", nats.inFlightMax, 1...1_000_000)
+            self.nats = nats
+        }
         self.snapshotEveryRecords = UInt64(try read.int("snapshot.every_records", 1_000_000, 1...Int.max))
         self.snapshotEverySeconds = try read.int("snapshot.every_seconds", 300, 1...86_400)
         self.metricsHost = try read.string("metrics.host", self.metricsHost)

@@ -111,7 +111,8 @@ struct Serve: AsyncParsableCommand {
             "snapshot_every_seconds": "\(config.snapshotEverySeconds)",
             "metrics_host": "\(config.metricsHost)", "metrics_port": "\(config.metricsPort)",
             "log_level": "\(config.logLevel)", "slow_fsync_ms": "\(config.slowFsyncMs)",
-            "segment_bytes": "\(config.segmentBytes)",
+            "segment_bytes": "\(config.segmentBytes)", "events_retain_per_session": "\(config.eventsRetained)",
+            "events_nats": "\(config.nats.map { "nats://\($0.host):\($0.port) subject=\($0.subject) stream=\($0.stream)" } ?? "off")",
         ])
         let started = ContinuousClock.now
         // Held until the process ends: a second server on this directory refuses to start.
@@ -120,7 +121,7 @@ struct Serve: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let service = try LogService(
             data: config.data, segmentBytes: config.segmentBytes, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs,
-            keysPerSessionMax: config.limits.keysPerSessionMax)
+            keysPerSessionMax: config.limits.keysPerSessionMax, eventsRetained: config.eventsRetained)
         for repair in service.opened.recovered.repairs { logger.warning("recovery repaired the log: \(repair)") }
         logger[metadataKey: "data"] = "\(config.data)"
         logger.info("recovered", metadata: [
@@ -129,8 +130,15 @@ struct Serve: AsyncParsableCommand {
         ])
         try await Self.createHalls(config.halls, in: service.registry, logger: logger)
 
+        var publisher: EventPublisher? = nil
+        var eventsDropped: (@Sendable () -> Int)? = nil
+        if let nats = config.nats {
+            let made = try EventPublisher(service: service, settings: nats, logger: Logger(label: "seatd.nats"))
+            publisher = made
+            eventsDropped = { made.dropped }
+        }
         let dispatcher = Dispatcher(service: service, tokens: config.tokens.map { ($0.secret, $0.role) }, seatsPerHoldMax: config.limits.seatsPerHoldMax,
-                                    metrics: metrics)
+                                    metrics: metrics, eventsDropped: eventsDropped)
         if config.tokens.isEmpty { logger.notice("auth is off: every connection is admin") }
         var services: [any Service] = [
             Maintenance(service: service, config: config, logger: Logger(label: "seatd.log"))
@@ -140,6 +148,7 @@ struct Serve: AsyncParsableCommand {
                 host: config.metricsHost, port: config.metricsPort, registry: prometheus,
                 logger: Logger(label: "seatd.metrics"), refresh: { await dispatcher.refreshGauges() }))
         }
+        if let publisher { services.append(publisher) }
         services.append(SeatServer(settings: config.limits, dispatcher: dispatcher, logger: Logger(label: "seatd.server")))
         var group = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "seatd.lifecycle"))

@@ -10,7 +10,7 @@ final class ServerMetrics: Sendable {
     enum Command: Int, CaseIterable, Sendable {
         case ping, auth, createHall, createSession, dropSession, hold, extend, confirm, release, cancel, avail, map
         case list, watch, stats, snapshot, quit, invalid
-        case block, unblock, reserve, unreserve, hall, halls, sessions, add, sell
+        case block, unblock, reserve, unreserve, hall, halls, sessions, add, sell, history
 
         var label: String {
             switch self {

@@ -4,18 +4,36 @@ import SeatActors
 struct Batch {
     let firstLSN: LSN
     let count: Int
-    /// The raw payload: the encoded records.
+    /// The raw payload: the encoded records (after the time, for a timed batch).
     let payload: ArraySlice<UInt8>
+    /// When the batch's first record was appended, unix ms; 0 for a batch written before 1.1.
+    var atMs: Int64 = 0
 
-    /// The batch's bytes (padded) and its CRC, chained to `previousCRC`.
-    static func encode(firstLSN: LSN, count: Int, payload: [UInt8], previousCRC: UInt32) -> (bytes: [UInt8], crc: UInt32) {
+    /// The batch's bytes (padded) and its CRC, chained to `previousCRC`. `records` are the encoded records; the
+    /// payload stored is `atMs` (u64) and then them.
+    static func encode(firstLSN: LSN, count: Int, atMs: Int64, records: ArraySlice<UInt8>, previousCRC: UInt32)
+        -> (bytes: [UInt8], crc: UInt32)
+    {
+        var timed = ByteWriter()
+        timed.bytes.reserveCapacity(8 + records.count)
+        timed.u64(UInt64(max(atMs, 0)))
+        timed.bytes.append(contentsOf: records)
+        return Self.encode(firstLSN: firstLSN, count: count, payload: timed.bytes, flags: Format.flagTimed,
+                           previousCRC: previousCRC)
+    }
+
+    /// A batch of `payload` as it is stored; `flags` says whether it starts with the time (tests write batches of
+    /// the format before 1.1 with none).
+    static func encode(firstLSN: LSN, count: Int, payload: [UInt8], flags: UInt8 = 0, previousCRC: UInt32)
+        -> (bytes: [UInt8], crc: UInt32)
+    {
         let compressed = payload.count >= Format.compressBytesMin ? LZ4.compress(payload) : nil
         let stored = compressed ?? payload
         var header = ByteWriter()
         header.bytes.reserveCapacity(Format.padded(Format.batchHeaderBytes + stored.count))
         header.u32(Format.batchMagic)
         header.u8(Format.version)
-        header.u8(compressed == nil ? 0 : Format.flagLZ4)
+        header.u8((compressed == nil ? 0 : Format.flagLZ4) | flags)
         header.u16(0)
         header.u64(firstLSN)
         header.u32(UInt32(count))
@@ -59,7 +77,9 @@ struct Batch {
             let chained = try reader.u32()
             let crc = try reader.u32()
             let padding = try reader.u32()
-            guard version == Format.version, flags & ~Format.flagLZ4 == 0, reserved == 0, padding == 0 else {
+            guard version == Format.version, flags & ~(Format.flagLZ4 | Format.flagTimed) == 0, reserved == 0,
+                padding == 0
+            else {
                 return .invalid("bad version, flags or reserved bytes")
             }
             guard count >= 1, count <= rawCount, rawCount <= Format.batchBytesMax,
@@ -74,7 +94,7 @@ struct Batch {
             guard computed == crc else { return .invalid("checksum mismatch") }
             if let expectedLSN, firstLSN != expectedLSN { return .invalid("LSN \(firstLSN), expected \(expectedLSN)") }
             if let previousCRC, chained != previousCRC { return .invalid("broken checksum chain") }
-            let payload: ArraySlice<UInt8>
+            var payload: ArraySlice<UInt8>
             if flags & Format.flagLZ4 != 0 {
                 guard let raw = LZ4.decompress(stored, rawCount: rawCount) else { return .invalid("bad LZ4 block") }
                 payload = raw[...]
@@ -82,13 +102,22 @@ struct Batch {
                 guard storedCount == rawCount else { return .invalid("raw batch with two lengths") }
                 payload = stored
             }
+            var atMs: Int64 = 0
+            if flags & Format.flagTimed != 0 {
+                guard payload.count >= 8 + count else { return .invalid("timed batch too short") }
+                var time = ByteReader(payload.prefix(8))
+                let ms = try time.u64()
+                guard ms <= UInt64(Int64.max) else { return .invalid("bad batch time") }
+                atMs = Int64(ms)
+                payload = payload.dropFirst(8)
+            }
             let bytes = Format.padded(Format.batchHeaderBytes + storedCount)
             // Padding up to the next 8 bytes is zeros; a file that ends inside it still holds the whole batch.
             let paddingEnd = min(offset + bytes, file.count)
             guard file[(payloadStart + storedCount)..<paddingEnd].allSatisfy({ $0 == 0 }) else {
                 return .invalid("bytes after the payload")
             }
-            return .batch(Batch(firstLSN: firstLSN, count: count, payload: payload), crc: crc, bytes: bytes)
+            return .batch(Batch(firstLSN: firstLSN, count: count, payload: payload, atMs: atMs), crc: crc, bytes: bytes)
         } catch {
             return .invalid("\(error)")
         }

@@ -10,7 +10,7 @@
 /// |---|---|---|
 /// | 0 | 8 | magic `SEATWAL\0` |
 /// | 8 | 2 | format version (1) |
-/// | 10 | 6 | reserved, zero |
+/// | 10 | 6 | LSNs skipped before this segment, 48-bit (0 but for the segment a log resumed in after a failure; see below) |
 /// | 16 | 8 | first LSN of the segment |
 /// | 24 | 4 | CRC of the last batch before this segment (0 for the first): the chain runs across segments |
 /// | 28 | 4 | CRC-32C of bytes 0..<28 |
@@ -20,7 +20,7 @@
 /// |---|---|---|
 /// | 0 | 4 | magic `SBAT` |
 /// | 4 | 1 | version (1) |
-/// | 5 | 1 | flags: bit 0 set = payload is one LZ4 block, clear = raw |
+/// | 5 | 1 | flags: bit 0 set = payload is one LZ4 block, clear = raw; bit 1 set = the raw payload starts with the batch's time |
 /// | 6 | 2 | reserved, zero |
 /// | 8 | 8 | LSN of the first record |
 /// | 16 | 4 | record count (>= 1) |
@@ -30,8 +30,16 @@
 /// | 32 | 4 | CRC-32C of bytes 0..<32 and the stored payload |
 /// | 36 | 4 | reserved, zero |
 ///
-/// The payload is the records one after another, encoded as `RecordCodec` describes; the records' LSNs are the
-/// batch's first LSN plus their position. One batch is what one group commit writes: one write, one fdatasync.
+/// The payload is (since 1.1, flag bit 1) the unix ms at which the batch's first record was appended (u64), then
+/// the records one after another, encoded as `RecordCodec` describes; the records' LSNs are the batch's first LSN
+/// plus their position. The time gives replayed events the time they had live. One batch is what one group
+/// commit writes: one write, one fdatasync.
+///
+/// ## Skipped LSNs (since 1.1)
+/// When a write or fsync fails, the changes appended after the durable LSN D are lost, but their LSNs (up to A)
+/// were handed out, and events carry them. The log resumes in a fresh segment whose first LSN is A + 1 and whose
+/// header says it skips A - D LSNs: recovery reads the previous segments through D only (anything after D there
+/// was never durable) and continues at A + 1. So no LSN ever names two changes.
 ///
 /// ## Reading it back (see `Recovery`)
 /// A zero magic where a batch would start is the clean end of the log. A batch that fails any check (magic,
@@ -51,6 +59,7 @@ public enum Format {
     static let segmentHeaderBytes = 32
     static let batchHeaderBytes = 40
     static let flagLZ4: UInt8 = 1
+    static let flagTimed: UInt8 = 2
     /// Batches below this raw size are stored raw: LZ4 buys little there.
     static let compressBytesMin = 64
     /// The largest raw payload of one batch; a busier moment is written as several batches.

@@ -9,19 +9,28 @@ import Synchronization
 /// chained to the last durable batch; once its header is written and fsynced a writable registry takes over.
 /// Whatever the failed segment holds past the durable LSN is superseded by the fresh segment (see `Recovery`).
 public final class LogService: Sendable {
+    /// Where a failed log ended: durable through `lsn` (its last batch's CRC is `crc`), with LSNs assigned through
+    /// `assigned`. The log resumes after `assigned`, so the LSNs of lost changes are never given again.
+    struct FailurePoint {
+        let lsn: LSN
+        let crc: UInt32
+        let assigned: LSN
+        let reason: String
+    }
+
     /// The registry and log changes go to. A new generation starts when the log fails (read-only, on the durable
     /// state) and when it resumes; each has an epoch, and each ended epoch is remembered with the LSN its changes
-    /// are durable through, because the log resumes at that LSN and the lost LSNs after it are given again.
+    /// are durable through: a reply of an ended epoch that waits for a later LSN waits for a lost change.
     private struct Generation {
         var registry: Registry
         var writer: LogWriter?
         /// Set while unavailable: where the durable log ends.
-        var failedAt: (lsn: LSN, crc: UInt32, reason: String)?
+        var failedAt: FailurePoint?
         var epoch = 0
         /// Ended epochs and the last durable LSN of each.
         var ended: [Int: LSN] = [:]
 
-        mutating func next(registry: Registry, writer: LogWriter?, failedAt: (lsn: LSN, crc: UInt32, reason: String)?,
+        mutating func next(registry: Registry, writer: LogWriter?, failedAt: FailurePoint?,
                            durableEnd: LSN, hub: EventHub) {
             self.ended[self.epoch] = durableEnd
             self.epoch += 1
@@ -43,6 +52,7 @@ public final class LogService: Sendable {
     let clock: any WallClock
     let ids: any HoldIDSource
     let keysPerSessionMax: Int
+    let eventsRetained: Int
     /// What opening the data directory found.
     public let opened: DataDirectory.Opened
 
@@ -51,18 +61,19 @@ public final class LogService: Sendable {
         data: String, storage: any Storage = PosixStorage(), segmentBytes: Int = 64 << 20,
         fsync: FsyncPolicy = .always, hub: EventHub = EventHub(), clock: any WallClock = SystemWallClock(),
         ids: any HoldIDSource = SystemHoldIDSource(), slowFsyncMs: Int = 500,
-        keysPerSessionMax: Int = Limits.keysPerSessionDefault
+        keysPerSessionMax: Int = Limits.keysPerSessionDefault, eventsRetained: Int = Limits.eventsRetainedDefault
     ) throws(WALError) {
-        let opened = try DataDirectory.open(data, storage: storage)
+        let opened = try DataDirectory.open(data, storage: storage, eventsRetained: eventsRetained)
         var options = LogWriter.Options(directory: DataDirectory.walDirectory(data), segmentBytes: segmentBytes,
                                         fsync: fsync)
         options.slowFsyncMs = slowFsyncMs
         let writer = try LogWriter(storage: storage, options: options, lastLSN: opened.recovered.lastLSN,
                                    tail: opened.recovered.tail)
         let registry = Registry(state: opened.recovered.state, log: writer, hub: hub, clock: clock, ids: ids,
-                                keysPerSessionMax: keysPerSessionMax)
+                                keysPerSessionMax: keysPerSessionMax, eventsRetained: eventsRetained)
         self.generation = Mutex(Generation(registry: registry, writer: writer))
         self.keysPerSessionMax = keysPerSessionMax
+        self.eventsRetained = eventsRetained
         self.data = data
         self.storage = storage
         self.options = options
@@ -79,8 +90,8 @@ public final class LogService: Sendable {
     public var current: (registry: Registry, epoch: Int) { self.generation.withLock { ($0.registry, $0.epoch) } }
 
     /// Waits until the change `token` names is durable: every reply waits here. A change of an ended generation is
-    /// durable only if it is at or below where that generation's log was durable when it ended: the rest was lost,
-    /// even though the resumed log reuses those LSNs for other changes.
+    /// durable only if it is at or below where that generation's log was durable when it ended: the rest was lost
+    /// (and the resumed log never gives those LSNs again).
     public func durable(_ token: CommitToken) async throws(SeatError) {
         let (lsn, epoch) = (token.lsn, token.epoch)
         guard lsn > 0 else { return }
@@ -102,19 +113,25 @@ public final class LogService: Sendable {
     public var unavailableReason: String? { self.generation.withLock { $0.failedAt?.reason } }
 
     /// If the writer has failed: closes it and serves the durable state read-only. Returns true if it switched.
+    /// Watchers are cut off with the reason: events they were sent are durable, but those still queued for them
+    /// may be of lost changes; they resume with `WATCH from=` from what is durable.
     @discardableResult
     public func handleFailure() throws(WALError) -> Bool {
         guard let writer = self.writer, let failure = writer.failed else { return false }
         let point = writer.durablePoint
+        let assigned = writer.lastLSN
         writer.close()
         let reason = "the log cannot be written (\(failure)); serving state durable through LSN \(point.lsn)"
         let state = try self.durableState(through: point.lsn)
         let readOnly = Registry(state: state, log: UnavailableLog(durableLSN: point.lsn, reason: reason),
-                                hub: self.hub, clock: self.clock, ids: self.ids, keysPerSessionMax: self.keysPerSessionMax)
+                                hub: self.hub, clock: self.clock, ids: self.ids, keysPerSessionMax: self.keysPerSessionMax,
+                                eventsRetained: self.eventsRetained)
         self.generation.withLock {
-            $0.next(registry: readOnly, writer: nil, failedAt: (point.lsn, point.crc, reason), durableEnd: point.lsn,
-                    hub: self.hub)
+            $0.next(registry: readOnly, writer: nil,
+                    failedAt: FailurePoint(lsn: point.lsn, crc: point.crc, assigned: assigned, reason: reason),
+                    durableEnd: point.lsn, hub: self.hub)
         }
+        self.hub.endAll(failing: reason)
         return true
     }
 
@@ -122,15 +139,34 @@ public final class LogService: Sendable {
     @discardableResult
     public func tryResume() throws(WALError) -> Bool {
         guard let point = self.generation.withLock({ $0.failedAt }) else { return false }
-        let writer = try LogWriter(storage: self.storage, options: self.options, lastLSN: point.lsn, tail: nil,
-                                   chainCRC: point.crc, freshSegment: true)
+        // A segment the failed writer started past the durable LSN holds nothing durable; so does one started right
+        // after it whose header the failure tore. They go, so that the fresh segment follows the durable log. (A
+        // whole segment that starts right after it stays: recovery reads nothing from it, and it may be the fresh
+        // segment of an earlier resume, whose header says what that resume skipped.)
+        var removed = false
+        for name in try self.storage.list(self.options.directory) {
+            guard let first = Format.firstLSN(ofSegment: name), first > point.lsn, first <= point.assigned + 1 else { continue }
+            let path = self.options.directory + "/" + name
+            if first == point.lsn + 1 {
+                let file = try self.storage.open(path, create: false)
+                let head = try file.read(at: 0, count: min(Format.segmentHeaderBytes, try file.size()))
+                file.close()
+                if SegmentHeader.decode(head)?.firstLSN == first { continue }
+            }
+            try self.storage.remove(path)
+            removed = true
+        }
+        if removed { try self.storage.syncDirectory(self.options.directory) }
+        // The fresh segment starts after every LSN the failed writer handed out, and says how many it skips.
+        let writer = try LogWriter(storage: self.storage, options: self.options, lastLSN: point.assigned, tail: nil,
+                                   chainCRC: point.crc, freshSegment: true, skipped: UInt64(point.assigned - point.lsn))
         let state: RegistryState
         do { state = try self.durableState(through: point.lsn) } catch {
             writer.close()
             throw error
         }
         let registry = Registry(state: state, log: writer, hub: self.hub, clock: self.clock, ids: self.ids,
-                                keysPerSessionMax: self.keysPerSessionMax)
+                                keysPerSessionMax: self.keysPerSessionMax, eventsRetained: self.eventsRetained)
         self.generation.withLock {
             $0.next(registry: registry, writer: writer, failedAt: nil, durableEnd: point.lsn, hub: self.hub)
         }
@@ -210,7 +246,8 @@ public final class LogService: Sendable {
     }
 
     private func durableState(through lsn: LSN) throws(WALError) -> RegistryState {
-        let opened = try DataDirectory.open(self.data, storage: self.storage, throughLSN: lsn, repair: false)
+        let opened = try DataDirectory.open(self.data, storage: self.storage, throughLSN: lsn, repair: false,
+                                            eventsRetained: self.eventsRetained)
         guard opened.recovered.lastLSN == lsn else {
             throw .corrupt("the log was durable through LSN \(lsn) but reads back through \(opened.recovered.lastLSN)")
         }
@@ -228,9 +265,11 @@ final class UnavailableLog: ChangeLog {
         self.reason = reason
     }
 
-    func append(_ record: LogRecord, publish: ((LSN) -> Void)?) throws(SeatError) -> LSN {
+    func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
         throw .unavailable(self.reason)
     }
+
+    func withAppendsHeld<Value>(_ body: (LSN) -> Value) -> Value { body(self.durableLSN) }
 
     func waitDurable(through lsn: LSN) async throws(SeatError) {
         guard lsn <= self.durableLSN else { throw .unavailable(self.reason) }

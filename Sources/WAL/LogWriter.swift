@@ -38,6 +38,8 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     private var pending = ByteWriter()
     private var pendingEnds: [Int] = []
     private var pendingFirst: LSN = 0
+    /// When the first pending record was appended: the time of the batch (or batches) they are written in.
+    private var pendingMs: Int64 = 0
     private var durable: LSN
     /// The CRC of the batch that ends at `durable`: a fresh segment after a failure chains to it.
     private var durableCRC: UInt32
@@ -62,10 +64,12 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
 
     /// A writer that continues the log after `lastLSN`, appending at `tail`. Without a tail it starts a new
     /// segment at the first batch, chained to `chainCRC`; with `freshSegment` it creates that segment now (written
-    /// and fsynced, or this throws): how the log resumes in a new file after a failed write or fsync.
+    /// and fsynced, or this throws): how the log resumes in a new file after a failed write or fsync. That segment
+    /// says it skips `skipped` LSNs: the log was durable through `lastLSN - skipped`, and the LSNs after it were
+    /// given to changes that were lost (`Format`, skipped LSNs).
     public init(
         storage: any Storage = PosixStorage(), options: Options, lastLSN: LSN, tail: LogTail?, chainCRC: UInt32 = 0,
-        freshSegment: Bool = false
+        freshSegment: Bool = false, skipped: UInt64 = 0
     ) throws(WALError) {
         self.storage = storage
         self.options = options
@@ -78,7 +82,7 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
             self.file = try storage.open(tail.path, create: false)
             self.offset = tail.offset
         } else if freshSegment {
-            try self.roll(firstLSN: lastLSN + 1)
+            try self.roll(firstLSN: lastLSN + 1, skipped: skipped)
         }
         // Named from inside: on Linux a name set before start does not reach the kernel's thread name.
         Thread.detachNewThread { [self] in
@@ -89,7 +93,7 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
 
     // MARK: ChangeLog
 
-    public func append(_ record: LogRecord, publish: ((LSN) -> Void)?) throws(SeatError) -> LSN {
+    public func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
         self.condition.lock()
         defer { self.condition.unlock() }
         if let failure = self.failure { throw .unavailable("the log cannot be written: \(failure)") }
@@ -97,12 +101,26 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         self.assigned += 1
         if self.pendingEnds.isEmpty {
             self.pendingFirst = self.assigned
+            self.pendingMs = Self.nowMs()
             self.condition.signal()
         }
         RecordCodec.encode(record, into: &self.pending)
         self.pendingEnds.append(self.pending.bytes.count)
-        publish?(self.assigned)
-        return self.assigned
+        let appended = Appended(lsn: self.assigned, atMs: self.pendingMs)
+        publish?(appended)
+        return appended
+    }
+
+    public func withAppendsHeld<Value>(_ body: (LSN) -> Value) -> Value {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        return body(self.assigned)
+    }
+
+    private static func nowMs() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1_000 + Int64(spec.tv_nsec) / 1_000_000
     }
 
     public func waitDurable(through lsn: LSN) async throws(SeatError) {
@@ -157,9 +175,9 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     // MARK: The writer thread
 
     private func runWriter() {
-        while let (payload, count, first) = self.nextBatch() {
+        while let (payload, count, first, atMs) = self.nextBatch() {
             do throws(WALError) {
-                try self.write(payload: payload, count: count, firstLSN: first)
+                try self.write(payload: payload, count: count, firstLSN: first, atMs: atMs)
                 self.finish(through: first + LSN(count) - 1, crc: self.lastCRC)
             } catch {
                 self.fail(error)
@@ -174,7 +192,7 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     }
 
     /// Waits for pending records and takes up to one batch of them; nil once stopping with nothing pending.
-    private func nextBatch() -> ([UInt8], Int, LSN)? {
+    private func nextBatch() -> ([UInt8], Int, LSN, Int64)? {
         self.condition.lock()
         defer { self.condition.unlock() }
         // After a failure nothing more is written: a later batch must never become durable after a lost one.
@@ -192,12 +210,13 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
                 self.condition.wait()
             }
         }
-        let limit = min(Format.batchBytesMax, self.options.segmentBytes - Format.segmentHeaderBytes - 64)
+        let limit = min(Format.batchBytesMax - 8, self.options.segmentBytes - Format.segmentHeaderBytes - 64)
         var count = 1
         while count < self.pendingEnds.count && self.pendingEnds[count] <= limit { count += 1 }
         let end = self.pendingEnds[count - 1]
         let payload = Array(self.pending.bytes[0..<end])
         let first = self.pendingFirst
+        let atMs = self.pendingMs
         if count == self.pendingEnds.count {
             self.pending.bytes.removeAll(keepingCapacity: true)
             self.pendingEnds.removeAll(keepingCapacity: true)
@@ -207,11 +226,12 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
             for index in self.pendingEnds.indices { self.pendingEnds[index] -= end }
             self.pendingFirst = first + LSN(count)
         }
-        return (payload, count, first)
+        return (payload, count, first, atMs)
     }
 
-    private func write(payload: [UInt8], count: Int, firstLSN: LSN) throws(WALError) {
-        let (bytes, crc) = Batch.encode(firstLSN: firstLSN, count: count, payload: payload, previousCRC: self.lastCRC)
+    private func write(payload: [UInt8], count: Int, firstLSN: LSN, atMs: Int64) throws(WALError) {
+        let (bytes, crc) = Batch.encode(firstLSN: firstLSN, count: count, atMs: atMs, records: payload[...],
+                                        previousCRC: self.lastCRC)
         if self.file == nil || self.offset + bytes.count > self.options.segmentBytes {
             try self.roll(firstLSN: firstLSN)
         }
@@ -253,8 +273,8 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         }
     }
 
-    /// Closes the current segment (synced) and starts a new one named by `firstLSN`.
-    private func roll(firstLSN: LSN) throws(WALError) {
+    /// Closes the current segment (synced) and starts a new one named by `firstLSN`, skipping `skipped` LSNs.
+    private func roll(firstLSN: LSN, skipped: UInt64 = 0) throws(WALError) {
         if let file = self.file {
             try self.syncNow()
             file.close()
@@ -265,7 +285,7 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         try file.truncate(to: 0)  // a segment left by a failed attempt at this LSN holds nothing durable
         try file.preallocate(size: self.options.segmentBytes)
         Failpoint.segmentRoll.hit()
-        try file.write(SegmentHeader.encode(firstLSN: firstLSN, previousCRC: self.lastCRC), at: 0)
+        try file.write(SegmentHeader.encode(firstLSN: firstLSN, previousCRC: self.lastCRC, skipped: skipped), at: 0)
         try file.sync()
         try self.storage.syncDirectory(self.options.directory)
         self.file = file

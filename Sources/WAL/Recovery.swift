@@ -28,8 +28,9 @@ public struct RecoveredLog: Sendable {
 /// | log ends before the snapshot | the newest segment ends below the snapshot's LSN (`check --fix` cut a range the
 /// snapshot covers) | no tail: the writer starts a new segment after the snapshot's LSN, and later recoveries skip
 /// the old segment as covered |
-/// | superseded tail | batches in an older segment at or after the next segment's first LSN (left by a write that
-/// failed before the log resumed in a fresh segment) | ignored: the next segment holds those LSNs |
+/// | superseded tail | batches in an older segment at or after the next segment's first LSN, less the LSNs that
+/// segment says it skips (left by a write that failed before the log resumed in a fresh segment) | ignored: they
+/// were never durable, and the next segment continues the log |
 ///
 /// Refusals throw `WALError.damaged` with the file, offset and LSN; `seatd check --fix` can then cut the log there.
 public enum Recovery {
@@ -45,12 +46,25 @@ public enum Recovery {
             .sorted { $0.0 < $1.0 }
         var expected: LSN? = nil
         var chainedCRC: UInt32? = nil
+        // A segment's header may say it skips LSNs (the log resumed after a failure, `Format`): the previous
+        // segment is then read only up to where the skip starts. Headers are read for that before replaying.
+        var skips: [Int: UInt64] = [:]
+        for (position, (firstLSN, name)) in segments.enumerated() where position > 0 {
+            let file = try storage.open(directory + "/" + name, create: false)
+            defer { file.close() }
+            let head = try file.read(at: 0, count: min(Format.segmentHeaderBytes, try file.size()))
+            if let header = SegmentHeader.decode(head), header.firstLSN == firstLSN, header.skipped > 0 {
+                skips[position] = header.skipped
+            }
+        }
+        /// Where a segment's LSNs start counting for the one before it: its first LSN less what it skips.
+        func start(_ position: Int) -> LSN { segments[position].0 - LSN(skips[position] ?? 0) }
         // Segments whose successor starts at or below afterLSN + 1 hold nothing to replay: skip them.
-        let skipped = zip(segments, segments.dropFirst()).prefix { $0.1.0 <= afterLSN + 1 }.count
+        let skipped = zip(segments.indices, segments.indices.dropFirst()).prefix { start($0.1) <= afterLSN + 1 }.count
         for (position, (firstLSN, name)) in segments.enumerated() where position >= skipped {
             if let throughLSN, firstLSN > throughLSN, expected != nil { break }
             let isNewest = position == segments.count - 1
-            var stopAt = position + 1 < segments.count ? segments[position + 1].0 : nil
+            var stopAt = position + 1 < segments.count ? start(position + 1) : nil
             if let throughLSN { stopAt = min(stopAt ?? .max, throughLSN + 1) }
             let path = directory + "/" + name
             let file = try storage.open(path, create: false)
@@ -67,13 +81,14 @@ public enum Recovery {
                 }
                 throw .damaged(file: name, offset: 0, lsn: firstLSN, reason: "bad segment header")
             }
-            if let expected, firstLSN != expected {
+            let resumesAt = firstLSN - LSN(header.skipped)
+            if let expected, resumesAt != expected {
                 throw .damaged(file: name, offset: 0, lsn: expected,
-                               reason: "LSN gap: the segment starts at \(firstLSN), expected \(expected) (missing segment?)")
+                               reason: "LSN gap: the segment starts at \(resumesAt), expected \(expected) (missing segment?)")
             }
-            if expected == nil, firstLSN > afterLSN + 1 {
+            if expected == nil, resumesAt > afterLSN + 1 {
                 throw .damaged(file: name, offset: 0, lsn: afterLSN + 1,
-                               reason: "the log starts at LSN \(firstLSN) but replay needs \(afterLSN + 1)")
+                               reason: "the log starts at LSN \(resumesAt) but replay needs \(afterLSN + 1)")
             }
             if let chainedCRC, header.previousCRC != chainedCRC {
                 throw .damaged(file: name, offset: 0, lsn: firstLSN, reason: "checksum chain broken between segments")
@@ -115,7 +130,7 @@ public enum Recovery {
                     throw .damaged(file: name, offset: offset, lsn: next, reason: "undecodable batch: \(error)")
                 }
                 for (index, record) in records.enumerated() where next + LSN(index) > afterLSN {
-                    do { try result.state.apply(record, lsn: next + LSN(index)) } catch {
+                    do { try result.state.apply(record, lsn: next + LSN(index), atMs: batch.atMs) } catch {
                         throw .damaged(file: name, offset: offset, lsn: next + LSN(index),
                                        reason: "record does not apply: \(error)")
                     }

@@ -33,9 +33,12 @@ public struct SnapshotImage: Sendable {
 /// Version 3 (1.1's checkouts) adds: grace and keyttl after the session flags; each key's reply form and the time
 /// it was used, after its places; after the reservations, the lapsed holds kept for a late CONFIRM (count, then
 /// each as a hold is stored). Versions 1 and 2 still load; their keys count as used at the hold's creation.
+/// Version 4 (1.1's events) adds, after the lapsed holds, the session's event history: the seq of the newest event
+/// trimmed, the number trimmed, a count, then each event (seq less the previous one's, unix ms, kind, hold id or 0,
+/// customer, seats, places, and a ref flag and ref). Older images load with an empty history.
 enum SnapshotCodec {
     /// The version written.
-    static let version: UInt16 = 3
+    static let version: UInt16 = 4
 
     static func encode(_ image: SnapshotImage) -> [UInt8] {
         var writer = ByteWriter()
@@ -89,6 +92,54 @@ enum SnapshotCodec {
         let lapsed = session.graceHoldsInOrder
         writer.varint(lapsed.count)
         for hold in lapsed { Self.encode(hold, into: &writer) }
+        writer.varint(session.trimmedThrough)
+        writer.varint(session.eventsTrimmed)
+        writer.varint(session.history.count)
+        var previous = session.trimmedThrough
+        for event in session.history {
+            writer.varint(event.seq - previous)
+            previous = event.seq
+            writer.varint(UInt64(max(event.atMs, 0)))
+            writer.u8(Self.kindCodes[event.kind]!)
+            writer.u64(event.holdID?.raw ?? 0)
+            writer.string(event.customer)
+            Self.encode(seats: event.seats, into: &writer)
+            Self.encode(places: event.places, into: &writer)
+            writer.u8(event.ref == nil ? 0 : 1)
+            if let ref = event.ref { writer.string(ref) }
+        }
+    }
+
+    /// Event kinds as stored: the codes never change, new kinds take new ones.
+    private static let kinds: [ChangeEvent.Kind] = [
+        .held, .extended, .released, .expired, .confirmed, .cancelled, .added, .blocked, .unblocked, .reserved, .unreserved,
+    ]
+    private static let kindCodes: [ChangeEvent.Kind: UInt8] = Dictionary(
+        uniqueKeysWithValues: Self.kinds.enumerated().map { ($1, UInt8($0)) })
+
+    private static func decodeHistory(_ reader: inout ByteReader, into session: inout SessionState) throws(WALError) {
+        let trimmedThrough = try reader.varint()
+        let trimmed = try reader.int(max: Int.max)
+        var events: [SessionEvent] = []
+        var seq = trimmedThrough
+        for _ in 0..<(try reader.int(max: Limits.eventsRetainedMax)) {
+            let delta = try reader.varint()
+            guard delta >= 1, delta <= LSN.max - seq else { throw .corrupt("event seqs not ascending") }
+            seq += delta
+            let atMs = Int64(try reader.int(max: Int(Int64.max / 2)))
+            let code = Int(try reader.u8())
+            guard code < Self.kinds.count else { throw .corrupt("unknown event kind \(code)") }
+            let raw = try reader.u64()
+            let customer = try reader.string(maxBytes: Limits.idCharactersMax)
+            let seats = try Self.seats(&reader, capacity: session.hall.seatCount)
+            let places = try Self.places(&reader, hall: session.hall)
+            let ref = try reader.u8() == 0 ? nil : try reader.string(maxBytes: Limits.idCharactersMax)
+            events.append(SessionEvent(seq: seq, atMs: atMs, kind: Self.kinds[code], holdID: raw == 0 ? nil : HoldID(raw: raw),
+                                       customer: customer, seats: seats, places: places, ref: ref))
+        }
+        do { try session.restoreHistory(events, trimmedThrough: trimmedThrough, eventsTrimmed: trimmed) } catch {
+            throw .corrupt("\(error)")
+        }
     }
 
     private static func encode(_ hold: Hold, into writer: inout ByteWriter) {
@@ -228,13 +279,16 @@ enum SnapshotCodec {
                 lapsed.append(try Self.decodeHold(&reader, hall: hall, version: version))
             }
         }
+        var session: SessionState
         do {
-            return try SessionState(restoring: handle, config: config, hall: hall, lastLSN: lastLSN,
-                                    confirmsTotal: confirms, holds: holds, keys: keys, expired: expired,
-                                    blocked: blocked, reservations: reservations, graceHolds: lapsed)
+            session = try SessionState(restoring: handle, config: config, hall: hall, lastLSN: lastLSN,
+                                       confirmsTotal: confirms, holds: holds, keys: keys, expired: expired,
+                                       blocked: blocked, reservations: reservations, graceHolds: lapsed)
         } catch {
             throw .corrupt("\(error)")
         }
+        if version >= 4 { try Self.decodeHistory(&reader, into: &session) }
+        return session
     }
 
     private static func seats(_ reader: inout ByteReader, capacity: Int) throws(WALError) -> [Int32] {

@@ -76,17 +76,20 @@ public enum DataDirectory {
     public static func snapshotDirectory(_ data: String) -> String { data + "/snapshots" }
 
     /// Loads the newest valid snapshot (falling back to older ones), then replays the log after it (through
-    /// `throughLSN` when given). With `repair` it creates `wal/` when missing and repairs torn tails; without, it
+    /// `throughLSN` when given), each session retaining `eventsRetained` events. With `repair` it creates `wal/` when missing and repairs torn tails; without, it
     /// changes nothing.
     public static func open(
-        _ data: String, storage: any Storage = PosixStorage(), throughLSN: LSN? = nil, repair: Bool = true
+        _ data: String, storage: any Storage = PosixStorage(), throughLSN: LSN? = nil, repair: Bool = true,
+        eventsRetained: Int = Limits.eventsRetainedDefault
     ) throws(WALError) -> Opened {
         // Reading (repair off, as `seatd check` does) never writes, not even a directory.
         if repair { try storage.makeDirectory(Self.walDirectory(data)) }
         let store = SnapshotStore(directory: Self.snapshotDirectory(data), storage: storage)
         let (image, damaged) = try store.loadNewest()
+        var state = image?.state ?? RegistryState()
+        state.retainEvents(eventsRetained)
         let recovered = try Recovery.recover(
-            directory: Self.walDirectory(data), storage: storage, state: image?.state ?? RegistryState(),
+            directory: Self.walDirectory(data), storage: storage, state: state,
             afterLSN: image?.lsn ?? 0, throughLSN: throughLSN, repair: repair)
         return Opened(recovered: recovered, snapshotLSN: image?.lsn, damagedSnapshots: damaged)
     }

@@ -114,14 +114,17 @@ func error<T>(_ body: () throws -> T) -> SeatError? {
 final class RecordingChangeLog: ChangeLog {
     private let records = Mutex<[(LogRecord, LSN)]>([])
 
-    func append(_ record: LogRecord, publish: ((LSN) -> Void)?) throws(SeatError) -> LSN {
+    func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
         self.records.withLock { records in
             let lsn = LSN(records.count + 1)
             records.append((record, lsn))
-            publish?(lsn)
-            return lsn
+            let appended = Appended(lsn: lsn, atMs: 0)
+            publish?(appended)
+            return appended
         }
     }
+
+    func withAppendsHeld<Value>(_ body: (LSN) -> Value) -> Value { self.records.withLock { body(LSN($0.count)) } }
 
     func waitDurable(through lsn: LSN) async throws(SeatError) {}
 

@@ -17,6 +17,9 @@ struct KeyMemoryTests {
         // each of the two million changes.
         let hall = try Hall(id: "h", specs: [RowSpec(label: "A", ranges: [1...9_999]), RowSpec(label: "B", ranges: [1...9_999])])
         var state = SessionState(handle: 1, config: config, hall: hall)
+        // The events the session retains are bounded on their own (`events.retain_per_session`); kept small here
+        // so that the image measures the keys.
+        state.retainEvents(100)
         var lsn: LSN = 1
         var nowMs: Int64 = 1_800_000_000_000
         var ids = SplitMix64(seed: 9)

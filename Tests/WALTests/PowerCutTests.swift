@@ -18,12 +18,14 @@ struct PowerCutTests {
 
         init(_ inner: LogWriter) { self.inner = inner }
 
-        func append(_ record: LogRecord, publish: ((LSN) -> Void)?) throws(SeatError) -> LSN {
-            try self.inner.append(record) { lsn in
-                self.records.withLock { $0.append((record, lsn)) }
-                publish?(lsn)
+        func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
+            try self.inner.append(record) { appended in
+                self.records.withLock { $0.append((record, appended.lsn)) }
+                publish?(appended)
             }
         }
+
+        func withAppendsHeld<Value>(_ body: (LSN) -> Value) -> Value { self.inner.withAppendsHeld(body) }
 
         func waitDurable(through lsn: LSN) async throws(SeatError) { try await self.inner.waitDurable(through: lsn) }
 

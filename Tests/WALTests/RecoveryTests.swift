@@ -140,11 +140,11 @@ struct RecoveryTests {
     func aRecordThatDoesNotApplyRefusesToStart(_ bad: SessionChange) async throws {
         try await withTemporaryDirectory { dir in
             let writer = try LogWriter(options: .init(directory: dir), lastLSN: 0, tail: nil)
-            let hall = try writer.append(.hallCreated(id: "h", rows: [RowSpec(label: "A", ranges: [1...10])]), publish: nil)
-            let session = try writer.append(.sessionCreated(try SessionConfig(id: "s", hallID: "h")), publish: nil)
+            let hall = try writer.append(.hallCreated(id: "h", rows: [RowSpec(label: "A", ranges: [1...10])]), publish: nil).lsn
+            let session = try writer.append(.sessionCreated(try SessionConfig(id: "s", hallID: "h")), publish: nil).lsn
             let first = HeldRecord(holdID: HoldID(raw: 1), customer: "c", seats: [1, 2], createdAtMs: 1, expiresAtMs: 2, key: nil)
             _ = try writer.append(.change(session, .held(first)), publish: nil)
-            let lsn = try writer.append(.change(session, bad), publish: nil)
+            let lsn = try writer.append(.change(session, bad), publish: nil).lsn
             try await writer.waitDurable(through: lsn)
             writer.close()
             #expect(hall == 1)

@@ -1,0 +1,480 @@
+import DequeModule
+import Dispatch
+import Logging
+import Metrics
+import NATS
+import NIOCore
+import SeatActors
+import ServiceLifecycle
+import Synchronization
+import WAL
+
+/// Where and how events go to NATS JetStream (`events.*` in the configuration).
+struct NATSSettings: Sendable, Equatable {
+    var host = "127.0.0.1"
+    var port = 4222
+    /// The subject of an event: `<type>` and `<session>` are filled in (`seatd.<type>.<session>`).
+    var subject = "seatd.<type>.<session>"
+    /// The JetStream stream; created when missing, over the subjects the template can make.
+    var stream = "SEATD"
+    /// Publishes sent and not yet acknowledged, at most.
+    var inFlightMax = 8_192
+
+    /// Parses `nats://host:port` (the port defaults to 4222).
+    static func address(_ url: String) -> (host: String, port: Int)? {
+        guard url.hasPrefix("nats://") else { return nil }
+        let rest = url.dropFirst(7)
+        let parts = rest.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let host = parts.first, !host.isEmpty, !host.contains("/") else { return nil }
+        guard parts.count == 2 else { return (String(host), 4222) }
+        guard let port = Int(parts[1]), (1...65_535).contains(port) else { return nil }
+        return (String(host), port)
+    }
+
+    /// A template is dot-separated tokens, each literal (`A-Z a-z 0-9 _ -`) or `<type>` or `<session>`, and
+    /// starts with a literal, so that the stream's subjects (`<literal prefix>.>`) catch everything it makes.
+    static func isValidSubject(_ template: String) -> Bool {
+        let tokens = template.split(separator: ".", omittingEmptySubsequences: false)
+        guard let first = tokens.first, first != "<type>", first != "<session>" else { return false }
+        return tokens.allSatisfy { token in
+            token == "<type>" || token == "<session>"
+                || (!token.isEmpty && token.utf8.allSatisfy { byte in
+                    (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95 || byte == 45
+                })
+        }
+    }
+
+    /// The stream's subjects: the template's literal tokens up to the first placeholder, then `>`.
+    var streamSubjects: String {
+        let literal = self.subject.split(separator: ".").prefix { $0 != "<type>" && $0 != "<session>" }
+        return literal.joined(separator: ".") + ".>"
+    }
+
+    func subject(of event: ChangeEvent) -> String {
+        self.subject.replacingOccurrences(of: "<type>", with: event.kind.rawValue)
+            .replacingOccurrences(of: "<session>", with: event.session)
+    }
+}
+
+/// Publishes every event to NATS JetStream, at least once and in seq order: each message carries `Nats-Msg-Id`
+/// `<data directory id>-<seq>`, so the stream drops what a retry or a restart sends twice. It reads the sessions'
+/// retained history from the last acknowledged seq on, then follows the live events (`HistoryReader` meets the two
+/// without a gap), waits until each batch is durable before sending it, and keeps up to `inFlightMax` publishes
+/// unacknowledged. The acknowledged position is kept in `<data>/nats-acked` (written durably a few times a
+/// second), so a restart resumes from it; while NATS is down seatd serves as ever and reconnects with backoff.
+/// Events the history trimmed before NATS had them are counted (`events_dropped`) and logged as errors.
+final class EventPublisher: Service, Sendable {
+    /// The publisher's position, shared with STATS and the metrics.
+    struct Position: Sendable, Equatable {
+        /// Every event with a seq at or below it is acknowledged by JetStream.
+        var acked: LSN = 0
+        /// Events acknowledged per session (to count what a trimmed history lost).
+        var ackedBySession: [String: Int] = [:]
+        /// Events that were trimmed from the history before NATS had them.
+        var dropped = 0
+
+        var text: String {
+            var lines = ["acked \(self.acked)", "dropped \(self.dropped)"]
+            for (session, count) in self.ackedBySession.sorted(by: { $0.key < $1.key }) { lines.append("session \(session) \(count)") }
+            return lines.joined(separator: "\n") + "\n"
+        }
+
+        init() {}
+
+        init?(text: String) {
+            for line in text.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                switch (fields.first, fields.count) {
+                case ("acked", 2): guard let value = LSN(fields[1]) else { return nil }; self.acked = value
+                case ("dropped", 2): guard let value = Int(fields[1]) else { return nil }; self.dropped = value
+                case ("session", 3): guard let value = Int(fields[2]) else { return nil }; self.ackedBySession[String(fields[1])] = value
+                default: return nil
+                }
+            }
+        }
+    }
+
+    private let service: LogService
+    private let settings: NATSSettings
+    private let directoryID: String
+    private let statePath: String
+    private let logger: Logger
+    private let position: Mutex<Position>
+    private let metrics = PublisherMetrics()
+
+    init(service: LogService, settings: NATSSettings, logger: Logger) throws {
+        self.service = service
+        self.settings = settings
+        self.logger = logger
+        self.directoryID = try DataDirectory.identity(service.data)
+        self.statePath = service.data + "/nats-acked"
+        var position = Position()
+        if let bytes = try DataDirectory.readFile(self.statePath) {
+            guard let read = Position(text: String(decoding: bytes, as: UTF8.self)) else {
+                throw WALError.corrupt("\(self.statePath) is not the NATS publisher's position")
+            }
+            position = read
+        }
+        self.position = Mutex(position)
+    }
+
+    /// Events trimmed before NATS had them (STATS `events_dropped`).
+    var dropped: Int { self.position.withLock { $0.dropped } }
+
+    /// The last acknowledged seq.
+    var acked: LSN { self.position.withLock { $0.acked } }
+
+    func run() async throws {
+        let keeper = Task { await self.keepPosition() }
+        await cancelWhenGracefulShutdown {
+            var backoffMs = 100
+            while !Task.isCancelled {
+                do {
+                    try await self.publishUntilFailure { backoffMs = 100 }
+                } catch {
+                    guard !Task.isCancelled else { break }
+                    self.logger.warning("NATS publishing stopped; reconnecting", metadata: [
+                        "error": "\(error)", "acked": "\(self.acked)", "retry_ms": "\(backoffMs)",
+                    ])
+                }
+                self.metrics.reconnects.increment()
+                try? await Task.sleep(for: .milliseconds(backoffMs))
+                backoffMs = min(backoffMs * 2, 2_000)
+            }
+        }
+        keeper.cancel()
+        self.savePosition()
+    }
+
+    /// Writes the position when it moved, a few times a second, and sets the lag gauge.
+    private func keepPosition() async {
+        var saved = self.position.withLock { $0 }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            let now = self.position.withLock { $0 }
+            self.metrics.lag.record(Int64(self.service.registry.log.lastLSN) - Int64(now.acked))
+            if now != saved {
+                self.savePosition()
+                saved = now
+            }
+        }
+    }
+
+    private func savePosition() {
+        let text = self.position.withLock { $0.text }
+        do { try DataDirectory.writeFile(self.statePath, Array(text.utf8)) } catch {
+            self.logger.error("cannot save the NATS position", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// One connection's life: connect, make sure the stream exists, catch up from the history, then follow the
+    /// live events. Returns or throws when anything fails; the caller reconnects and resumes from `acked`.
+    private func publishUntilFailure(connected: () -> Void) async throws {
+        let connection = try await NATSConnection.connect(host: self.settings.host, port: self.settings.port, name: "seatd")
+        defer { connection.close() }
+        try await self.ensureStream(connection)
+        connected()
+        let (registry, epoch) = self.service.current
+        let (subscription, through) = registry.log.withAppendsHeld { last in
+            (registry.hub.subscribe(session: nil, bufferMax: self.settings.inFlightMax * 8), last)
+        }
+        defer { subscription.cancel() }
+        let tracker = AckTracker(metrics: self.metrics) { passed in
+            self.position.withLock { position in
+                position.acked = max(position.acked, passed.last!.seq)
+                for entry in passed { position.ackedBySession[entry.session, default: 0] += 1 }
+            }
+        }
+        let from = self.acked + 1
+        var reader = HistoryReader(sessions: registry.sessions, from: from, through: through)
+        var gapsSeen = 0
+        let startGaps = await reader.start()
+        self.record(startGaps, from: from)
+        gapsSeen = startGaps.count
+        self.logger.info("publishing events to NATS", metadata: [
+            "server": "\(self.settings.host):\(self.settings.port)", "stream": "\(self.settings.stream)",
+            "from": "\(from)", "through": "\(through)",
+        ])
+        while true {
+            let page = await reader.next(max: 1_024)
+            if reader.gaps.count > gapsSeen {
+                self.record(Array(reader.gaps[gapsSeen...]), from: from)
+                gapsSeen = reader.gaps.count
+            }
+            if page.isEmpty { break }
+            try await self.send(page, epoch: epoch, on: connection, tracker: tracker)
+        }
+        // Live events, gathered into batches while the last batch is sent.
+        let mailbox = Mailbox<ChangeEvent>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in subscription.events { mailbox.put(event) }
+                mailbox.finish()
+            }
+            group.addTask {
+                while let batch = await mailbox.takeAll() {
+                    try await self.send(batch, epoch: epoch, on: connection, tracker: tracker)
+                }
+                if let failure = subscription.failed { throw NATSPublishError.logFailed(failure) }
+                if subscription.overflowed { throw NATSPublishError.fellBehind }
+            }
+            group.addTask {
+                try? await connection.closeFuture.get()
+                throw NATSPublishError.connection(try await connection.failure.get())
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Sends `events` once they are durable, waiting while too many are unacknowledged.
+    private func send(_ events: [ChangeEvent], epoch: Int, on connection: NATSConnection, tracker: AckTracker) async throws {
+        guard let last = events.last else { return }
+        if let failure = tracker.failure { throw failure }
+        // One wait for the batch: every event in it is at or below the last one's seq.
+        try await self.service.durable(CommitToken(epoch: epoch, lsn: last.seq))
+        var start = 0
+        while start < events.count {
+            try await tracker.waitForRoom(below: self.settings.inFlightMax)
+            let end = min(events.count, start + max(1, self.settings.inFlightMax - tracker.inFlight))
+            let slice = events[start..<end]
+            let requests = slice.map { event in
+                NATSRequest(subject: self.settings.subject(of: event),
+                            headers: [("Nats-Msg-Id", "\(self.directoryID)-\(event.seq)")],
+                            payload: ByteBuffer(string: Self.json(event)))
+            }
+            let sentNs = DispatchTime.now().uptimeNanoseconds
+            let replies = connection.requests(requests)
+            for (event, reply) in zip(slice, replies) { tracker.track(event, reply, sentNs: sentNs) }
+            start = end
+        }
+    }
+
+    /// The payload: `{"seq":..,"type":..,"session":..,"hold":..,"customer":..,"items":[..],"ref":..,"ms":..}`.
+    /// Every field but the kinds is an id of `A-Z a-z 0-9 . _ : -` or a number, so nothing needs escaping.
+    static func json(_ event: ChangeEvent) -> String {
+        var text = #"{"seq":"# + String(event.seq) + #","type":""# + event.kind.rawValue + #"","session":""# + event.session
+        text += event.holdID.map { #"","hold":""# + $0.description + #"""# } ?? #"","hold":null"#
+        text += #","customer":""# + event.customer + #"","items":["#
+        let items = event.seats.map(\.description) + event.places.map(\.description)
+        text += items.map { #"""# + $0 + #"""# }.joined(separator: ",")
+        text += "]" + (event.ref.map { #","ref":""# + $0 + #"""# } ?? #","ref":null"#)
+        text += #","ms":"# + String(event.atMs) + "}"
+        return text
+    }
+
+    /// Creates the stream when JetStream says it has none.
+    private func ensureStream(_ connection: NATSConnection) async throws {
+        let name = self.settings.stream
+        let info = try await connection.request(NATSRequest(subject: "$JS.API.STREAM.INFO.\(name)", payload: ByteBuffer()))
+        if info.status == 503 { throw NATSPublishError.jetStream("JetStream is not enabled on the server (no responders)") }
+        let text = String(buffer: info.payload)
+        guard text.contains(#""error""#) else { return }
+        guard text.contains("10059") || text.contains(#""code":404"#) else { throw NATSPublishError.jetStream(text) }
+        // Duplicates are recognised for ten minutes: a restart or reconnect resends at most what was unacknowledged.
+        let config = #"{"name":""# + name + #"","subjects":[""# + self.settings.streamSubjects
+            + #""],"storage":"file","retention":"limits","duplicate_window":600000000000}"#
+        let created = try await connection.request(
+            NATSRequest(subject: "$JS.API.STREAM.CREATE.\(name)", payload: ByteBuffer(string: config)))
+        let answer = String(buffer: created.payload)
+        if answer.contains(#""error""#) { throw NATSPublishError.jetStream("cannot create stream \(name): \(answer)") }
+        self.logger.notice("created the JetStream stream", metadata: ["stream": "\(name)", "subjects": "\(self.settings.streamSubjects)"])
+    }
+
+    /// Counts and logs events a session trimmed before they were acknowledged.
+    private func record(_ gaps: [HistoryReader.Gap], from: LSN) {
+        for gap in gaps {
+            let lost = self.position.withLock { position -> Int in
+                let lost = max(0, gap.trimmedTotal - (position.ackedBySession[gap.session] ?? 0))
+                position.dropped += lost
+                // Those events will never be acknowledged: count them as passed, so they are not counted again.
+                position.ackedBySession[gap.session, default: 0] += lost
+                return lost
+            }
+            self.metrics.dropped.increment(by: lost)
+            self.logger.error("events were trimmed from the history before NATS had them: they are lost to NATS", metadata: [
+                "session": "\(gap.session)", "events_lost": "\(lost)", "from": "\(from)",
+                "oldest_retained": "\(gap.oldest)", "hint": "raise events.retain_per_session or keep NATS up",
+            ])
+        }
+    }
+}
+
+/// Why one publishing connection ended.
+enum NATSPublishError: Error, CustomStringConvertible {
+    case jetStream(String)
+    case refused(String)
+    case connection(NATSError?)
+    case logFailed(String)
+    case fellBehind
+
+    var description: String {
+        switch self {
+        case .jetStream(let text): "JetStream: \(text)"
+        case .refused(let text): "JetStream refused a publish: \(text)"
+        case .connection(let error): "the NATS connection closed" + (error.map { ": \($0)" } ?? "")
+        case .logFailed(let reason): "the log failed (\(reason)); resuming from what is durable"
+        case .fellBehind: "live events came faster than NATS acknowledged them; resuming from the history"
+        }
+    }
+}
+
+/// The publishes in flight, in seq order. Acknowledgements complete on the connection's event loop; the
+/// acknowledged position only moves past a seq once everything before it is acknowledged too.
+final class AckTracker: Sendable {
+    private struct State {
+        var entries: Deque<(seq: LSN, session: String, done: Bool)> = []
+        var failure: NATSPublishError?
+        var waiter: (limit: Int, continuation: CheckedContinuation<Void, Never>)?
+    }
+
+    private let state = Mutex(State())
+    /// Called with the seqs and sessions the acknowledged position moved past, in order.
+    private let passed: @Sendable ([(seq: LSN, session: String)]) -> Void
+    private let metrics: PublisherMetrics
+
+    init(metrics: PublisherMetrics, passed: @escaping @Sendable ([(seq: LSN, session: String)]) -> Void) {
+        self.passed = passed
+        self.metrics = metrics
+    }
+
+    var inFlight: Int { self.state.withLock { $0.entries.count } }
+    var failure: NATSPublishError? { self.state.withLock { $0.failure } }
+
+    func track(_ event: ChangeEvent, _ reply: EventLoopFuture<NATSMessage>, sentNs: UInt64) {
+        let seq = event.seq
+        self.state.withLock { $0.entries.append((seq, event.session, false)) }
+        reply.whenComplete { result in
+            switch result {
+            case .success(let message):
+                let text = message.payload.readableBytesView
+                if message.status != nil || text.starts(with: Array(#"{"error""#.utf8)) || Self.hasError(text) {
+                    self.fail(.refused(message.status.map { "status \($0)" } ?? String(buffer: message.payload)))
+                } else {
+                    self.metrics.latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds &- sentNs))
+                    self.acknowledge(seq)
+                }
+            case .failure(let error):
+                self.fail(.connection(error as? NATSError))
+            }
+        }
+    }
+
+    private static func hasError(_ bytes: ByteBufferView) -> Bool {
+        let needle = Array(#""error""#.utf8)
+        guard bytes.count >= needle.count else { return false }
+        var index = bytes.startIndex
+        while index <= bytes.endIndex - needle.count {
+            if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    private func acknowledge(_ seq: LSN) {
+        var passed: [(seq: LSN, session: String)] = []
+        let resume: CheckedContinuation<Void, Never>? = self.state.withLock { state in
+            // Acknowledgements come in order almost always: look from the front.
+            guard let index = state.entries.firstIndex(where: { $0.seq == seq }) else { return nil }
+            state.entries[index].done = true
+            while let first = state.entries.first, first.done {
+                passed.append((first.seq, first.session))
+                state.entries.removeFirst()
+            }
+            guard let waiter = state.waiter, state.entries.count < waiter.limit else { return nil }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        if !passed.isEmpty {
+            self.passed(passed)
+            self.metrics.published.increment(by: passed.count)
+        }
+        resume?.resume()
+    }
+
+    private func fail(_ error: NATSPublishError) {
+        let resume = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.failure = state.failure ?? error
+            defer { state.waiter = nil }
+            return state.waiter?.continuation
+        }
+        resume?.resume()
+    }
+
+    /// Returns once fewer than `limit` publishes are in flight; throws the failure if one came.
+    func waitForRoom(below limit: Int) async throws {
+        while true {
+            if let failure = self.failure { throw failure }
+            if self.inFlight < limit { return }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = self.state.withLock { state -> Bool in
+                    if state.failure != nil || state.entries.count < limit { return true }
+                    state.waiter = (limit, continuation)
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        }
+    }
+}
+
+/// A queue one task puts into and another takes everything from at once.
+final class Mailbox<Element: Sendable>: Sendable {
+    private struct State {
+        var items: [Element] = []
+        var finished = false
+        var taker: CheckedContinuation<[Element]?, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func put(_ item: Element) {
+        let handoff: (CheckedContinuation<[Element]?, Never>, [Element])? = self.state.withLock { state in
+            state.items.append(item)
+            guard let taker = state.taker else { return nil }
+            state.taker = nil
+            defer { state.items.removeAll(keepingCapacity: true) }
+            return (taker, state.items)
+        }
+        if let (taker, items) = handoff { taker.resume(returning: items) }
+    }
+
+    func finish() {
+        let taker = self.state.withLock { state -> CheckedContinuation<[Element]?, Never>? in
+            state.finished = true
+            guard state.items.isEmpty else { return nil }
+            defer { state.taker = nil }
+            return state.taker
+        }
+        taker?.resume(returning: nil)
+    }
+
+    /// Everything put so far, waiting for at least one; nil once finished and empty.
+    func takeAll() async -> [Element]? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<[Element]?, Never>) in
+                let ready: [Element]?? = self.state.withLock { state in
+                    if !state.items.isEmpty {
+                        defer { state.items.removeAll(keepingCapacity: true) }
+                        return .some(state.items)
+                    }
+                    if state.finished || Task.isCancelled { return .some(nil) }
+                    state.taker = continuation
+                    return .none
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            self.finish()
+        }
+    }
+}
+
+/// The publisher's metrics (`docs/operations.md`).
+struct PublisherMetrics: Sendable {
+    let published = Counter(label: "seatd_events_published_total")
+    let latency = Metrics.Timer(label: "seatd_event_publish_seconds")
+    let lag = Gauge(label: "seatd_events_lag")
+    let reconnects = Counter(label: "seatd_nats_reconnects_total")
+    let dropped = Counter(label: "seatd_events_dropped_total")
+}
