@@ -200,14 +200,26 @@ final class NATSClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.failEverything()
+        context.fireChannelInactive()
+    }
+
+    /// A channel that never connected is torn down without becoming inactive: its promises fail here.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.failEverything()
+    }
+
+    private func failEverything() {
         self.closed = true
         let error = self.failure ?? NATSError.closed
-        if !self.infoSeen { self.info.fail(error) }
+        if !self.infoSeen {
+            self.infoSeen = true
+            self.info.fail(error)
+        }
         let (pongs, pending) = (self.pongs, self.pending)
         self.pongs.removeAll()
         self.pending.removeAll()
         for promise in pongs { promise.fail(error) }
         for promise in pending.values { promise.fail(error) }
-        context.fireChannelInactive()
     }
 }

@@ -172,6 +172,15 @@ final class EventPublisher: Service, Sendable {
     private func publishUntilFailure(connected: () -> Void) async throws {
         let connection = try await NATSConnection.connect(host: self.settings.host, port: self.settings.port, name: "seatd")
         defer { connection.close() }
+        // Closing the connection fails every wait below (acknowledgements, room in the window, the close watch).
+        try await withTaskCancellationHandler {
+            try await self.publish(on: connection, connected: connected)
+        } onCancel: {
+            connection.close()
+        }
+    }
+
+    private func publish(on connection: NATSConnection, connected: () -> Void) async throws {
         try await self.ensureStream(connection)
         connected()
         let (registry, epoch) = self.service.current

@@ -16,8 +16,8 @@ struct ProcessTests {
         let server: SeatdProcess
         let port: Int
 
-        init(data: String) async throws {
-            self.server = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: data)
+        init(data: String, environment: [String: String] = [:]) async throws {
+            self.server = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: data, environment: environment)
             self.port = try await self.server.port()
         }
 

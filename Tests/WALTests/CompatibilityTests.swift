@@ -50,7 +50,8 @@ struct CompatibilityTests {
             let replayed = try DataDirectory.open(directory, repair: false)
             #expect(replayed.snapshotLSN == nil)
             try self.expectTheTranscriptsState(replayed.recovered.state)
-            #expect(digests(replayed.recovered.state) == digests(opened.recovered.state))
+            // The v1 snapshot holds no event history: the replay from the whole log has a longer one.
+            #expect(digests(replayed.recovered.state, history: false) == digests(opened.recovered.state, history: false))
         }
     }
 
@@ -80,7 +81,9 @@ struct CompatibilityTests {
             // And from the log alone.
             try FileManager.default.removeItem(atPath: directory + "/snapshots")
             try FileManager.default.createDirectory(atPath: directory + "/snapshots", withIntermediateDirectories: false)
-            #expect(digests(try DataDirectory.open(directory, repair: false).recovered.state) == before)
+            // (The whole log also rebuilds the events from before the v1 snapshot, which the live history lacks.)
+            let beforeState = await digests(registry, history: false)
+            #expect(digests(try DataDirectory.open(directory, repair: false).recovered.state, history: false) == beforeState)
         }
     }
 

@@ -65,8 +65,8 @@ struct LogServiceTests {
     }
 }
 
-/// Goal: a reply to a change the failed log lost is never released as OK, even once the resumed log (which starts
-/// again at the durable LSN) makes the same LSN durable for another change. Method: a write fails (ENOSPC) with a
+/// Goal: a reply to a change the failed log lost is never released as OK, even once the resumed log is durable past
+/// that LSN (before 1.1's events the resumed log started again at the durable LSN and gave it to another change). Method: a write fails (ENOSPC) with a
 /// change pending, the service switches and resumes, new changes pass the lost LSN; waiting on the lost change's
 /// (epoch, LSN) must fail, and on the new change's must succeed. Found while building the disk-full run: replies
 /// waited on whichever log was current when they were written out.
@@ -111,5 +111,86 @@ struct LogServiceEpochTests {
             return
         }
         Issue.record("no fault position lost a change")
+    }
+}
+
+/// Goal: one seq names one change for ever. After a failed write the log resumes past every LSN it handed out, so
+/// the LSN (and event seq) of a lost change is never given to another; subscribers are cut off with the failure;
+/// the skip is recorded so that recovery, after a power cut, accepts the gap and replays only durable changes,
+/// with the history of exactly those. Method: `SimulatedStorage` with ENOSPC at each operation in turn, a hub
+/// subscriber that collects every event published (lost ones too), holds before and after the resume. Before the
+/// fix the resumed log reused the lost LSNs and this test saw two events with one seq.
+struct LogServiceSeqTests {
+    final class Collected: @unchecked Sendable {
+        var events: [ChangeEvent] = []
+    }
+
+    @Test func noSeqEverNamesTwoChanges() async throws {
+        var checked = 0
+        for faultAt in 8..<48 {
+            let storage = SimulatedStorage(faultAt: faultAt, fault: .noSpace)
+            let hub = EventHub()
+            let service = try LogService(data: "/d", storage: storage, segmentBytes: 64 << 10, hub: hub, clock: ManualClock(),
+                                         ids: SeededHoldIDSource(seed: UInt64(faultAt)))
+            var (registry, epoch) = service.current
+            _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...40])])
+            _ = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
+            guard (try? await service.durable(CommitToken(epoch: epoch, lsn: registry.log.lastLSN))) != nil else {
+                service.close()
+                continue
+            }
+            let subscription = hub.subscribe(session: nil)
+            let collected = Collected()
+            let reader = Task { for await event in subscription.events { collected.events.append(event) } }
+            var lost: [LSN] = []
+            for step in 0..<30 {
+                let held = await registry.session("s")!.hold(customer: "c\(step)", selection: .any(1))
+                guard case .success = held.result else { break }
+                do { try await service.durable(CommitToken(epoch: epoch, lsn: held.lsn)) } catch {
+                    lost.append(held.lsn)
+                    break
+                }
+            }
+            guard !lost.isEmpty else {
+                reader.cancel()
+                service.close()
+                continue
+            }
+            // Changes the writer took after the failed one are lost too.
+            #expect(try service.handleFailure())
+            await reader.value
+            #expect(subscription.failed != nil, "fault at \(faultAt): a subscriber must be cut off when the log fails")
+            #expect(try service.tryResume())
+            (registry, epoch) = service.current
+            let after = hub.subscribe(session: nil)
+            let collectedAfter = Collected()
+            let readerAfter = Task { for await event in after.events { collectedAfter.events.append(event) } }
+            var newest: LSN = 0
+            for step in 0..<5 {
+                let held = await registry.session("s")!.hold(customer: "late\(step)", selection: .any(1))
+                newest = held.lsn
+                try await service.durable(CommitToken(epoch: epoch, lsn: newest))
+            }
+            after.cancel()
+            await readerAfter.value
+            let seqs = (collected.events + collectedAfter.events).map(\.seq)
+            #expect(Set(seqs).count == seqs.count, "fault at \(faultAt): one seq named two changes: \(seqs)")
+            #expect(collectedAfter.events.allSatisfy { $0.seq > lost.max()! })
+            let durableHistory = await registry.session("s")!.history(from: 1)
+            service.close()
+            // After a power cut recovery accepts the skip, and the history holds only durable changes.
+            let reopened = try DataDirectory.open("/d", storage: storage.afterPowerCut())
+            #expect(reopened.recovered.lastLSN >= newest, "fault at \(faultAt)")
+            let handle = reopened.recovered.state.handles["s"]!
+            let replayed = reopened.recovered.state.sessions[handle]!.history.map(\.seq)
+            #expect(!replayed.contains { lost.contains($0) }, "fault at \(faultAt): a lost change came back")
+            if case .events(let live)? = durableHistory {
+                #expect(replayed == live.map(\.seq), "fault at \(faultAt): replay rebuilt another history")
+            } else {
+                Issue.record("fault at \(faultAt): no history")
+            }
+            checked += 1
+        }
+        #expect(checked > 0, "no fault position lost a change")
     }
 }

@@ -14,13 +14,13 @@ struct PowerCutTests {
     /// A log that remembers every record it accepted, so the recovered state can be checked against the prefix.
     final class TeeLog: ChangeLog {
         let inner: LogWriter
-        let records = Mutex<[(LogRecord, LSN)]>([])
+        let records = Mutex<[(LogRecord, Appended)]>([])
 
         init(_ inner: LogWriter) { self.inner = inner }
 
         func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
             try self.inner.append(record) { appended in
-                self.records.withLock { $0.append((record, appended.lsn)) }
+                self.records.withLock { $0.append((record, appended)) }
                 publish?(appended)
             }
         }
@@ -117,7 +117,9 @@ struct PowerCutTests {
         let lastLSN = recovered.recovered.lastLSN
         #expect(lastLSN >= acknowledged, "seed \(seed): acknowledged through \(acknowledged), recovered \(lastLSN)")
         var prefix = RegistryState()
-        for (record, lsn) in tee.records.withLock({ $0 }) where lsn <= lastLSN { try prefix.apply(record, lsn: lsn) }
+        for (record, appended) in tee.records.withLock({ $0 }) where appended.lsn <= lastLSN {
+            try prefix.apply(record, lsn: appended.lsn, atMs: appended.atMs)
+        }
         #expect(digests(recovered.recovered.state) == digests(prefix), "seed \(seed): recovered state is not the prefix")
         for session in recovered.recovered.state.sessions.values { session.checkInvariants() }
         return storage.faultHappened

@@ -41,14 +41,14 @@ func openLog(_ directory: String, segmentBytes: Int = 64 << 10, clock: ManualClo
 }
 
 /// Digests of every session, by id.
-func digests(_ registry: Registry) async -> [String: String] {
+func digests(_ registry: Registry, history: Bool = true) async -> [String: String] {
     var result: [String: String] = [:]
-    for session in registry.sessions { result[session.id] = await session.snapshot().digest }
+    for session in registry.sessions { result[session.id] = await session.snapshot().digest(history: history) }
     return result
 }
 
-func digests(_ state: RegistryState) -> [String: String] {
-    Dictionary(uniqueKeysWithValues: state.sessions.values.map { ($0.id, $0.digest) })
+func digests(_ state: RegistryState, history: Bool = true) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: state.sessions.values.map { ($0.id, $0.digest(history: history)) })
 }
 
 /// Runs `count` mixed durable operations (one batch each) on session `s` of a 10x20 hall.
