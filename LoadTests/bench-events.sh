@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# What publishing to NATS JetStream costs, one run on this machine (issue 17's speed goal):
+#  1. seat-load steady (50 connections, unpipelined, confirm 0.5) against a release seatd with NATS off, then
+#     against one with NATS on (a fresh data directory each, fsync always); the ratio of their throughputs, and how
+#     many events NATS acknowledged during the second run;
+#  2. the publisher alone: the second seatd's history re-published from the start into a fresh stream (the
+#     catch-up path after an outage), timed until JetStream holds every event: events per second.
+# Needs nats-server (apt-get install nats-server). SECONDS_EACH=10 by default.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${SECONDS_EACH:-10}
+bin=.build/release
+work=$(mktemp -d)
+nats_port=$((42000 + RANDOM % 1000))
+seatd_port=$((43000 + RANDOM % 1000))
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/nats" >"$work/nats.log" 2>&1 & pids+=($!)
+sleep 1
+
+# Starts seatd on a data directory with extra environment; waits until it answers.
+start_seatd() {
+    local data=$1; shift
+    env "$@" "$bin/seatd" --data "$data" --port "$seatd_port" --log-level warning >"$data.log" 2>&1 &
+    seatd_pid=$!
+    pids+=($seatd_pid)
+    for _ in $(seq 100); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1', $seatd_port), 0.2)" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "seatd did not start"; cat "$data.log"; exit 1
+}
+stop_seatd() { kill "$seatd_pid"; wait "$seatd_pid" 2>/dev/null || true; }
+steady() { "$bin/seat-load" steady --target "seatd://127.0.0.1:$seatd_port" --connections 50 --depth 1 \
+    --seconds "$seconds" --confirm 0.5 --keep; }
+rate() { grep -oE '[0-9,]+ req/s' | head -1 | tr -d ', req/s'; }
+stats() { python3 -c "
+import socket, sys
+s = socket.create_connection(('127.0.0.1', $seatd_port)); s.sendall(b'STATS\n'); print(s.recv(4096).decode().strip())"; }
+stream_messages() { python3 - "$nats_port" "$1" <<'PY'
+import asyncio, sys, nats
+async def main():
+    nc = await nats.connect(f"nats://127.0.0.1:{sys.argv[1]}")
+    try:
+        print((await nc.jetstream().stream_info(sys.argv[2])).state.messages)
+    except Exception:
+        print(0)
+    await nc.close()
+asyncio.run(main())
+PY
+}
+
+echo "== steady, NATS off"
+start_seatd "$work/off"
+off=$(steady | tee "$work/off.out" | rate); tail -3 "$work/off.out"
+stop_seatd
+
+echo "== steady, NATS on (stream SEATD)"
+start_seatd "$work/on" SEATD_EVENTS_NATS="nats://127.0.0.1:$nats_port"
+on=$(steady | tee "$work/on.out" | rate); tail -3 "$work/on.out"
+sleep 2
+stats
+published=$(stream_messages SEATD)
+stop_seatd
+
+echo "== the publisher alone: the same history into a fresh stream (SEATD2, subjects again.>)"
+rm -f "$work/on/nats-acked"
+start=$(date +%s.%N)
+start_seatd "$work/on" SEATD_EVENTS_NATS="nats://127.0.0.1:$nats_port" SEATD_EVENTS_NATS_STREAM=SEATD2 \
+    SEATD_EVENTS_NATS_SUBJECT="again.<type>.<session>"
+while [ "$(stream_messages SEATD2)" -lt "$published" ]; do sleep 0.2; done
+end=$(date +%s.%N)
+stop_seatd
+
+python3 - "$off" "$on" "$published" "$start" "$end" <<'PY'
+import sys
+off, on, published, start, end = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+print(f"steady req/s: NATS off {off:,.0f}, NATS on {on:,.0f}: ratio on/off {on / off:.3f} (goal >= 0.85)")
+print(f"events in stream SEATD after the NATS-on run: {published:,}")
+print(f"catch-up: {published:,} events re-published in {end - start:.2f} s (start of seatd included): "
+      f"{published / (end - start):,.0f} events/s (goal >= 50,000)")
+PY
