@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare clean
+.PHONY: all deps build release run test soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-events clean
 
 all: build
 
@@ -99,6 +99,11 @@ bench-server: release
 # PostgreSQL (pgbench with LoadTests/postgres/*.sql, fsync on); installs redis-server and postgresql if missing.
 bench-compare: release
 	bash LoadTests/bench-compare.sh
+
+# What publishing events to NATS JetStream costs: steady throughput with NATS off and on, and the publisher's
+# catch-up rate (LoadTests/bench-events.sh; needs nats-server and the Python package nats-py).
+bench-events: release
+	bash LoadTests/bench-events.sh
 
 clean:
 	rm -rf .build

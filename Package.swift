@@ -92,7 +92,7 @@ let package = Package(
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
             ],
             path: "LoadTests",
-            exclude: ["postgres", "bench-compare.sh"],
+            exclude: ["postgres", "bench-compare.sh", "bench-events.sh"],
             resources: [.copy("redis/seats.lua")],
             swiftSettings: swiftSettings
         ),

@@ -97,6 +97,27 @@ public final class NATSConnection: Sendable {
         return promises.map(\.futureResult)
     }
 
+    /// A batch for up to `capacity` messages, each to be published with a reply inbox of its own (`send`).
+    public func makeBatch(capacity: Int) -> NATSPublishBatch {
+        let first = self.nextToken.wrappingAdd(UInt64(capacity), ordering: .relaxed).oldValue
+        return NATSPublishBatch(inbox: Array((self.inbox + ".").utf8), firstToken: first, capacity: capacity,
+                                allocator: self.channel.allocator)
+    }
+
+    /// Publishes a batch in one write and one flush; returns the reply of each message appended with one, in order.
+    public func send(_ batch: NATSPublishBatch) -> [EventLoopFuture<NATSMessage>] {
+        let loop = self.channel.eventLoop
+        let promises = (0..<batch.replies).map { _ in loop.makePromise(of: NATSMessage.self) }
+        let (channel, handler) = (self.channel, self.handler)
+        loop.execute {
+            for (index, promise) in promises.enumerated() {
+                guard handler.value.await(token: batch.firstToken + UInt64(index), promise) else { return }
+            }
+            channel.writeAndFlush(batch.buffer, promise: nil)
+        }
+        return promises.map(\.futureResult)
+    }
+
     /// One request, failed with `.timeout` if no reply comes within `timeout`.
     public func request(_ request: NATSRequest, timeout: TimeAmount = .seconds(5)) async throws -> NATSMessage {
         let reply = self.requests([request])[0]
@@ -129,6 +150,88 @@ public final class NATSConnection: Sendable {
     public func close() { self.channel.close(promise: nil) }
 
     public var closeFuture: EventLoopFuture<Void> { self.channel.closeFuture }
+}
+
+/// Messages framed as `HPUB <subject> <inbox>.<token> <header bytes> <total bytes>` straight into one buffer, with
+/// no string built per message: what a publisher of many small messages needs. Each `append` writes one message's
+/// subject, header lines (`Name: value\r\n`, without the `NATS/1.0` line) and payload into scratch buffers the
+/// batch reuses.
+public struct NATSPublishBatch: Sendable {
+    public private(set) var buffer: ByteBuffer
+    public private(set) var count = 0
+    /// Messages appended with a reply inbox.
+    public private(set) var replies = 0
+    let firstToken: UInt64
+    let capacity: Int
+    private let inbox: [UInt8]
+    private var subject: ByteBuffer
+    private var headers: ByteBuffer
+    private var payload: ByteBuffer
+
+    /// A batch whose replies go to `<inbox><token>`, tokens from `firstToken` on (`NATSConnection.makeBatch`).
+    public init(inbox: [UInt8], firstToken: UInt64, capacity: Int, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+        self.inbox = inbox
+        self.firstToken = firstToken
+        self.capacity = capacity
+        self.buffer = allocator.buffer(capacity: capacity * 320)
+        self.subject = allocator.buffer(capacity: 64)
+        self.headers = allocator.buffer(capacity: 96)
+        self.payload = allocator.buffer(capacity: 256)
+    }
+
+    /// Appends one message; `write` fills its subject, header lines and payload. Without `reply` it goes without a
+    /// reply inbox (JetStream then sends no acknowledgement for it).
+    public mutating func append(
+        reply: Bool = true,
+        _ write: (_ subject: inout ByteBuffer, _ headers: inout ByteBuffer, _ payload: inout ByteBuffer) -> Void
+    ) {
+        precondition(self.count < self.capacity, "a batch of \(self.capacity) messages is full")
+        self.subject.clear()
+        self.headers.clear()
+        self.payload.clear()
+        write(&self.subject, &self.headers, &self.payload)
+        let headerBytes = Self.statusLine.count + self.headers.readableBytes + 2
+        self.buffer.writeBytes(Self.hpub)
+        self.buffer.writeImmutableBuffer(self.subject)
+        self.buffer.writeInteger(UInt8(ascii: " "))
+        if reply {
+            self.buffer.writeBytes(self.inbox)
+            self.buffer.writeDecimal(self.firstToken + UInt64(self.replies))
+            self.buffer.writeInteger(UInt8(ascii: " "))
+            self.replies += 1
+        }
+        self.buffer.writeDecimal(UInt64(headerBytes))
+        self.buffer.writeInteger(UInt8(ascii: " "))
+        self.buffer.writeDecimal(UInt64(headerBytes + self.payload.readableBytes))
+        self.buffer.writeBytes(Self.crlf)
+        self.buffer.writeBytes(Self.statusLine)
+        self.buffer.writeImmutableBuffer(self.headers)
+        self.buffer.writeBytes(Self.crlf)
+        self.buffer.writeImmutableBuffer(self.payload)
+        self.buffer.writeBytes(Self.crlf)
+        self.count += 1
+    }
+
+    private static let hpub = Array("HPUB ".utf8)
+    private static let statusLine = Array("NATS/1.0\r\n".utf8)
+    private static let crlf: [UInt8] = [13, 10]
+}
+
+extension ByteBuffer {
+    /// Writes `value` in decimal ASCII without building a string.
+    public mutating func writeDecimal(_ value: UInt64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, as bytes in three words
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { bytes in
+            repeat {
+                bytes[23 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            } while rest > 0
+            self.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[(24 - count)..<24]))
+        }
+    }
 }
 
 /// The connection's state, on its event loop.

@@ -44,7 +44,8 @@ public struct NATSServerOpDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    /// One op from the front of `buffer`, consumed; nil (nothing consumed) until it is all there.
+    /// One op from the front of `buffer`, consumed; nil (nothing consumed) until it is all there. Works on the
+    /// bytes: a JetStream publisher reads one `MSG` per message it sends.
     static func decodeOp(_ buffer: inout ByteBuffer) throws -> NATSServerOp? {
         let view = buffer.readableBytesView
         guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
@@ -52,49 +53,46 @@ public struct NATSServerOpDecoder: ByteToMessageDecoder {
             return nil
         }
         let lineLength = newline - view.startIndex + 1
-        var lineBytes = view[view.startIndex..<newline]
-        if lineBytes.last == UInt8(ascii: "\r") { lineBytes = lineBytes.dropLast() }
-        let line = String(decoding: lineBytes, as: UTF8.self)
-        let verbEnd = line.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? line.endIndex
-        let verb = line[..<verbEnd].uppercased()
-        let rest = line[verbEnd...].drop { $0 == " " || $0 == "\t" }
-        switch verb {
-        case "INFO":
-            buffer.moveReaderIndex(forwardBy: lineLength)
-            return .info(String(rest))
-        case "PING":
-            buffer.moveReaderIndex(forwardBy: lineLength)
-            return .ping
-        case "PONG":
-            buffer.moveReaderIndex(forwardBy: lineLength)
-            return .pong
-        case "+OK":
-            buffer.moveReaderIndex(forwardBy: lineLength)
-            return .ok
-        case "-ERR":
-            buffer.moveReaderIndex(forwardBy: lineLength)
-            return .error(rest.trimmingQuotes)
-        case "MSG", "HMSG":
-            let fields = rest.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            let headered = verb == "HMSG"
+        var end = newline
+        if end > view.startIndex, view[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let line = view[view.startIndex..<end]
+        // Fields separated by spaces or tabs; the first is the op.
+        var fields: [Range<Int>] = []
+        var index = line.startIndex
+        while index < line.endIndex, fields.count < 7 {
+            while index < line.endIndex, line[index] == 32 || line[index] == 9 { index += 1 }
+            guard index < line.endIndex else { break }
+            let start = index
+            // INFO's and -ERR's argument is the rest of the line.
+            if fields.count == 1, Self.matches(line[fields[0]], "INFO") || Self.matches(line[fields[0]], "-ERR") {
+                fields.append(start..<line.endIndex)
+                break
+            }
+            while index < line.endIndex, line[index] != 32, line[index] != 9 { index += 1 }
+            fields.append(start..<index)
+        }
+        guard let verb = fields.first.map({ line[$0] }) else { throw NATSError.protocolViolation("empty op line") }
+        func text(_ field: Int) -> String { String(decoding: line[fields[field]], as: UTF8.self) }
+        if Self.matches(verb, "MSG") || Self.matches(verb, "HMSG") {
+            let headered = Self.matches(verb, "HMSG")
             // MSG <subject> <sid> [reply] <bytes>; HMSG <subject> <sid> [reply] <header bytes> <total bytes>
             let counts = headered ? 2 : 1
-            guard fields.count == 2 + counts || fields.count == 3 + counts else {
-                throw NATSError.protocolViolation("bad \(verb) line: \(line.prefix(128))")
+            guard fields.count == 3 + counts || fields.count == 4 + counts,
+                let total = Self.number(line[fields[fields.count - 1]]), total <= Self.payloadBytesMax
+            else {
+                throw NATSError.protocolViolation("bad \(headered ? "HMSG" : "MSG") line: \(String(decoding: line.prefix(128), as: UTF8.self))")
             }
-            guard let total = Int(fields.last!), total >= 0, total <= Self.payloadBytesMax else {
-                throw NATSError.protocolViolation("bad \(verb) size: \(line.prefix(128))")
-            }
-            let headerBytes = headered ? Int(fields[fields.count - 2]) ?? -1 : 0
-            guard headerBytes >= 0, headerBytes <= total else {
-                throw NATSError.protocolViolation("bad \(verb) header size: \(line.prefix(128))")
-            }
+            let headerBytes = headered ? Self.number(line[fields[fields.count - 2]]) ?? -1 : 0
+            guard headerBytes >= 0, headerBytes <= total else { throw NATSError.protocolViolation("bad HMSG header size") }
             guard buffer.readableBytes >= lineLength + total + 2 else { return nil }
+            let subject = text(1)
+            let sid = text(2)
+            let reply = fields.count == 4 + counts ? text(3) : nil
             buffer.moveReaderIndex(forwardBy: lineLength)
-            let headerBlock = buffer.readString(length: headerBytes) ?? ""
+            let headerBlock = headered ? buffer.readString(length: headerBytes) ?? "" : ""
             let payload = buffer.readSlice(length: total - headerBytes)!
-            guard buffer.readBytes(length: 2) == [UInt8(ascii: "\r"), UInt8(ascii: "\n")] else {
-                throw NATSError.protocolViolation("\(verb) payload not followed by CRLF")
+            guard buffer.readInteger(as: UInt16.self) == 0x0D0A else {
+                throw NATSError.protocolViolation("message payload not followed by CRLF")
             }
             var status: Int? = nil
             var headers: [String] = []
@@ -106,12 +104,45 @@ public struct NATSServerOpDecoder: ByteToMessageDecoder {
                 }
                 headers = lines.dropFirst().map(String.init)
             }
-            let reply = fields.count == 3 + counts ? fields[2] : nil
-            return .message(NATSMessage(subject: fields[0], sid: fields[1], replyTo: reply, status: status,
-                                        headers: headers, payload: payload))
-        default:
-            throw NATSError.protocolViolation("unknown op \(verb.prefix(16))")
+            return .message(NATSMessage(subject: subject, sid: sid, replyTo: reply, status: status, headers: headers,
+                                        payload: payload))
         }
+        let op: NATSServerOp
+        if Self.matches(verb, "PING") {
+            op = .ping
+        } else if Self.matches(verb, "PONG") {
+            op = .pong
+        } else if Self.matches(verb, "+OK") {
+            op = .ok
+        } else if Self.matches(verb, "INFO") {
+            op = .info(fields.count > 1 ? text(1) : "")
+        } else if Self.matches(verb, "-ERR") {
+            op = .error(fields.count > 1 ? text(1)[...].trimmingQuotes : "")
+        } else {
+            throw NATSError.protocolViolation("unknown op \(String(decoding: verb.prefix(16), as: UTF8.self))")
+        }
+        buffer.moveReaderIndex(forwardBy: lineLength)
+        return op
+    }
+
+    /// True when `bytes` are `name`, ignoring ASCII case.
+    private static func matches(_ bytes: ByteBufferView.SubSequence, _ name: StaticString) -> Bool {
+        guard bytes.count == name.utf8CodeUnitCount else { return false }
+        return zip(bytes, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)).allSatisfy { pair in
+            let byte = pair.0 >= 97 && pair.0 <= 122 ? pair.0 - 32 : pair.0
+            return byte == pair.1
+        }
+    }
+
+    /// A decimal count, or nil.
+    private static func number(_ bytes: ByteBufferView.SubSequence) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 12 else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= 48, byte <= 57 else { return nil }
+            value = value * 10 + Int(byte - 48)
+        }
+        return value
     }
 }
 

@@ -1,17 +1,38 @@
 import Synchronization
 
-/// Delivers change events to subscribers of one session or of all. Each subscriber has a bounded buffer; one
-/// that falls behind by more is cut off (its stream ends and `overflowed` is set), never waited for.
+/// An event as the log publishes it, under its lock: the session's retained form and the session it is of. It
+/// becomes a `ChangeEvent` (seat labels and all) only where someone reads it, not under the lock.
+public struct PublishedEvent: Sendable {
+    public let event: SessionEvent
+    public let session: Session
+    /// The log generation the change was appended to (set by `EventHub.publish`).
+    public internal(set) var epoch = 0
+
+    public init(_ event: SessionEvent, session: Session) {
+        self.event = event
+        self.session = session
+    }
+
+    public var seq: LSN { self.event.seq }
+
+    /// The event as watchers and consumers see it.
+    public var change: ChangeEvent { ChangeEvent(self.event, session: self.session.id, hall: self.session.hall, epoch: self.epoch) }
+}
+
+/// Delivers change events to subscribers of one session or of all. A stream subscriber (WATCH) has a bounded
+/// buffer; a sink (the NATS publisher) a bounded list it takes in batches, woken once per batch rather than once
+/// per event. One that falls behind by more is cut off (`overflowed`), never waited for.
 public final class EventHub: Sendable {
-    private struct Subscriber {
-        let session: String?
-        let continuation: AsyncStream<ChangeEvent>.Continuation
-        let subscription: EventSubscription
+    private enum Subscriber {
+        case stream(session: String?, AsyncStream<ChangeEvent>.Continuation, EventSubscription)
+        case sink(EventSink)
     }
 
     private let subscribers = Mutex<[Int: Subscriber]>([:])
     private let count = Atomic<Int>(0)
     private let nextID = Atomic<Int>(0)
+    /// The log generation events are published in now (see `ChangeEvent.epoch`).
+    private let epoch = Atomic<Int>(0)
 
     public init() {}
 
@@ -27,29 +48,41 @@ public final class EventHub: Sendable {
             of: ChangeEvent.self, bufferingPolicy: .bufferingOldest(bufferMax))
         let subscription = EventSubscription(id: id, events: stream, hub: self)
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
-        self.subscribers.withLock {
-            $0[id] = Subscriber(session: session, continuation: continuation, subscription: subscription)
-        }
+        self.subscribers.withLock { $0[id] = .stream(session: session, continuation, subscription) }
         self.count.add(1, ordering: .relaxed)
         return subscription
     }
 
-    /// The log generation events are published in now (see `ChangeEvent.epoch`).
-    private let epoch = Atomic<Int>(0)
+    /// Subscribes a sink to every session's events; it holds at most `bufferMax` untaken.
+    public func sink(bufferMax: Int) -> EventSink {
+        let id = self.nextID.wrappingAdd(1, ordering: .relaxed).newValue
+        let sink = EventSink(id: id, bufferMax: bufferMax, hub: self)
+        self.subscribers.withLock { $0[id] = .sink(sink) }
+        self.count.add(1, ordering: .relaxed)
+        return sink
+    }
 
     /// Starts a new log generation: events published from now on carry `epoch`.
     public func begin(epoch: Int) { self.epoch.store(epoch, ordering: .releasing) }
 
     /// Hands an event to every interested subscriber. Called in LSN order (under the log's lock).
-    public func publish(_ event: ChangeEvent) {
+    public func publish(_ event: PublishedEvent) {
         var event = event
         event.epoch = self.epoch.load(ordering: .acquiring)
         let overflowed = self.subscribers.withLock { subscribers -> [Int] in
             var overflowed: [Int] = []
-            for (id, subscriber) in subscribers where subscriber.session == nil || subscriber.session == event.session {
-                if case .dropped = subscriber.continuation.yield(event) {
-                    subscriber.subscription.markOverflowed()
-                    overflowed.append(id)
+            var change: ChangeEvent? = nil
+            for (id, subscriber) in subscribers {
+                switch subscriber {
+                case .stream(let session, let continuation, let subscription):
+                    guard session == nil || session == event.session.id else { continue }
+                    if change == nil { change = event.change }
+                    if case .dropped = continuation.yield(change!) {
+                        subscription.markOverflowed()
+                        overflowed.append(id)
+                    }
+                case .sink(let sink):
+                    if !sink.put(event) { overflowed.append(id) }
                 }
             }
             return overflowed
@@ -57,21 +90,29 @@ public final class EventHub: Sendable {
         for id in overflowed { self.remove(id) }
     }
 
-    /// Ends every subscriber's stream, marking it failed with `reason` (the log failed: the events a subscriber
-    /// has not had may be of changes that were lost, and it must resume from what is durable).
+    /// Ends every subscriber, marking it failed with `reason` (the log failed: the events a subscriber has not had
+    /// may be of changes that were lost, and it must resume from what is durable).
     public func endAll(failing reason: String) {
         let ended = self.subscribers.withLock { subscribers -> [Int] in
-            for subscriber in subscribers.values { subscriber.subscription.markFailed(reason) }
+            for subscriber in subscribers.values {
+                switch subscriber {
+                case .stream(_, _, let subscription): subscription.markFailed(reason)
+                case .sink(let sink): sink.markFailed(reason)
+                }
+            }
             return Array(subscribers.keys)
         }
         for id in ended { self.remove(id) }
     }
 
-    /// Drops a subscriber and ends its stream (outside the lock: ending it calls back into `remove`).
+    /// Drops a subscriber and ends it (outside the lock: ending a stream calls back into `remove`).
     fileprivate func remove(_ id: Int) {
         guard let removed = self.subscribers.withLock({ $0.removeValue(forKey: id) }) else { return }
         self.count.subtract(1, ordering: .relaxed)
-        removed.continuation.finish()
+        switch removed {
+        case .stream(_, let continuation, _): continuation.finish()
+        case .sink(let sink): sink.finish()
+        }
     }
 }
 
@@ -101,5 +142,93 @@ public final class EventSubscription: Sendable {
     fileprivate func markFailed(_ reason: String) { self.failure.withLock { $0 = $0 ?? reason } }
 
     /// Stops the subscription.
+    public func cancel() { self.hub?.remove(self.id) }
+}
+
+/// A subscriber that takes events in batches: `put` (under the log's lock) only appends, and wakes the taker only
+/// when it waits, so a busy taker costs no wake-up per event.
+public final class EventSink: Sendable {
+    private struct State {
+        var events: [PublishedEvent] = []
+        var ended = false
+        var overflowed = false
+        var failure: String?
+        var taker: CheckedContinuation<Void, Never>?
+    }
+
+    private let id: Int
+    private let bufferMax: Int
+    private weak let hub: EventHub?
+    private let state = Mutex(State())
+
+    fileprivate init(id: Int, bufferMax: Int, hub: EventHub) {
+        self.id = id
+        self.bufferMax = max(bufferMax, 1)
+        self.hub = hub
+    }
+
+    /// Appends an event; false when the sink is full (it is then cut off).
+    fileprivate func put(_ event: PublishedEvent) -> Bool {
+        let (accepted, taker) = self.state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard state.events.count < self.bufferMax else {
+                state.overflowed = true
+                return (false, nil)
+            }
+            state.events.append(event)
+            defer { state.taker = nil }
+            return (true, state.taker)
+        }
+        taker?.resume()
+        return accepted
+    }
+
+    fileprivate func markFailed(_ reason: String) { self.state.withLock { $0.failure = $0.failure ?? reason } }
+
+    fileprivate func finish() {
+        let taker = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.ended = true
+            defer { state.taker = nil }
+            return state.taker
+        }
+        taker?.resume()
+    }
+
+    /// Why the sink ended: the log failed (`failed`), or it fell behind (`overflowed`).
+    public var failed: String? { self.state.withLock { $0.failure } }
+    public var overflowed: Bool { self.state.withLock { $0.overflowed } }
+
+    /// Every event put since the last take, waiting for at least one; nil once the sink ended (failed, fell
+    /// behind, cancelled) and is empty, or the task is cancelled.
+    public func takeAll() async -> [PublishedEvent]? {
+        while true {
+            let taken: [PublishedEvent]?? = self.state.withLock { state in
+                if !state.events.isEmpty {
+                    defer { state.events.removeAll(keepingCapacity: true) }
+                    return .some(state.events)
+                }
+                return state.ended ? .some(nil) : .none
+            }
+            if let taken { return taken }
+            if Task.isCancelled { return nil }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let ready = self.state.withLock { state -> Bool in
+                        if !state.events.isEmpty || state.ended || Task.isCancelled { return true }
+                        state.taker = continuation
+                        return false
+                    }
+                    if ready { continuation.resume() }
+                }
+            } onCancel: {
+                let taker = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    defer { state.taker = nil }
+                    return state.taker
+                }
+                taker?.resume()
+            }
+        }
+    }
+
+    /// Stops the sink.
     public func cancel() { self.hub?.remove(self.id) }
 }

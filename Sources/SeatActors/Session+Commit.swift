@@ -89,12 +89,12 @@ extension Session {
     /// event after the LSN it was given.
     private func publisher(for event: SessionEvent?) -> ((Appended) -> Void)? {
         guard let event else { return nil }
-        let (hub, session, hall) = (self.hub, self.id, self.hall)
-        return { appended in
+        let hub = self.hub
+        return { [self] appended in
             guard hub.hasSubscribers else { return }
             var event = event
             (event.seq, event.atMs) = (appended.lsn, appended.atMs)
-            hub.publish(ChangeEvent(event, session: session, hall: hall))
+            hub.publish(PublishedEvent(event, session: self))
         }
     }
 

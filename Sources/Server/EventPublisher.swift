@@ -50,9 +50,34 @@ struct NATSSettings: Sendable, Equatable {
         return literal.joined(separator: ".") + ".>"
     }
 
+    /// A piece of the subject template.
+    enum SubjectPart: Sendable, Equatable {
+        case literal([UInt8]), type, session
+    }
+
+    /// The template as literal bytes and placeholders.
+    var subjectParts: [SubjectPart] {
+        var parts: [SubjectPart] = []
+        var rest = self.subject[...]
+        while !rest.isEmpty {
+            let type = rest.range(of: "<type>")
+            let session = rest.range(of: "<session>")
+            guard let next = [type, session].compactMap({ $0 }).min(by: { $0.lowerBound < $1.lowerBound }) else {
+                parts.append(.literal(Array(rest.utf8)))
+                break
+            }
+            if next.lowerBound > rest.startIndex { parts.append(.literal(Array(rest[..<next.lowerBound].utf8))) }
+            parts.append(next == type ? .type : .session)
+            rest = rest[next.upperBound...]
+        }
+        return parts
+    }
+
+    /// The subject of one event (for tests and logs; publishing writes it straight into the batch).
     func subject(of event: ChangeEvent) -> String {
-        self.subject.replacingOccurrences(of: "<type>", with: event.kind.rawValue)
-            .replacingOccurrences(of: "<session>", with: event.session)
+        var buffer = ByteBuffer()
+        EventPublisher.writeSubject(self.subjectParts, event, into: &buffer)
+        return String(buffer: buffer)
     }
 }
 
@@ -98,6 +123,9 @@ final class EventPublisher: Service, Sendable {
     private let settings: NATSSettings
     private let directoryID: String
     private let statePath: String
+    private let subjectParts: [NATSSettings.SubjectPart]
+    /// `Nats-Msg-Id: <data directory id>-`: each message's header line up to its seq.
+    private let messageIDPrefix: [UInt8]
     private let logger: Logger
     private let position: Mutex<Position>
     private let metrics = PublisherMetrics()
@@ -108,6 +136,8 @@ final class EventPublisher: Service, Sendable {
         self.logger = logger
         self.directoryID = try DataDirectory.identity(service.data)
         self.statePath = service.data + "/nats-acked"
+        self.subjectParts = settings.subjectParts
+        self.messageIDPrefix = Array("Nats-Msg-Id: \(self.directoryID)-".utf8)
         var position = Position()
         if let bytes = try DataDirectory.readFile(self.statePath) {
             guard let read = Position(text: String(decoding: bytes, as: UTF8.self)) else {
@@ -184,10 +214,11 @@ final class EventPublisher: Service, Sendable {
         try await self.ensureStream(connection)
         connected()
         let (registry, epoch) = self.service.current
-        let (subscription, through) = registry.log.withAppendsHeld { last in
-            (registry.hub.subscribe(session: nil, bufferMax: self.settings.inFlightMax * 8), last)
+        // A sink rather than a stream: it takes the live events in batches, with no wake-up per event.
+        let (sink, through) = registry.log.withAppendsHeld { last in
+            (registry.hub.sink(bufferMax: self.settings.inFlightMax * 8), last)
         }
-        defer { subscription.cancel() }
+        defer { sink.cancel() }
         let tracker = AckTracker(metrics: self.metrics) { passed in
             self.position.withLock { position in
                 position.acked = max(position.acked, passed.last!.seq)
@@ -213,19 +244,15 @@ final class EventPublisher: Service, Sendable {
             if page.isEmpty { break }
             try await self.send(page, epoch: epoch, on: connection, tracker: tracker)
         }
-        // Live events, gathered into batches while the last batch is sent.
-        let mailbox = Mailbox<ChangeEvent>()
+        // Live events, gathered in the sink while the last batch is sent.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await event in subscription.events { mailbox.put(event) }
-                mailbox.finish()
-            }
-            group.addTask {
-                while let batch = await mailbox.takeAll() {
-                    try await self.send(batch, epoch: epoch, on: connection, tracker: tracker)
+                while let batch = await sink.takeAll() {
+                    try await self.send(batch.map(\.change), epoch: epoch, on: connection, tracker: tracker)
                 }
-                if let failure = subscription.failed { throw NATSPublishError.logFailed(failure) }
-                if subscription.overflowed { throw NATSPublishError.fellBehind }
+                if let failure = sink.failed { throw NATSPublishError.logFailed(failure) }
+                if sink.overflowed { throw NATSPublishError.fellBehind }
+                throw CancellationError()
             }
             group.addTask {
                 try? await connection.closeFuture.get()
@@ -235,6 +262,9 @@ final class EventPublisher: Service, Sendable {
             group.cancelAll()
         }
     }
+
+    /// The most messages one acknowledgement confirms (a group, see `AckTracker`).
+    static let groupMax = 256
 
     /// Sends `events` once they are durable, waiting while too many are unacknowledged.
     private func send(_ events: [ChangeEvent], epoch: Int, on connection: NATSConnection, tracker: AckTracker) async throws {
@@ -247,29 +277,103 @@ final class EventPublisher: Service, Sendable {
             try await tracker.waitForRoom(below: self.settings.inFlightMax)
             let end = min(events.count, start + max(1, self.settings.inFlightMax - tracker.inFlight))
             let slice = events[start..<end]
-            let requests = slice.map { event in
-                NATSRequest(subject: self.settings.subject(of: event),
-                            headers: [("Nats-Msg-Id", "\(self.directoryID)-\(event.seq)")],
-                            payload: ByteBuffer(string: Self.json(event)))
+            var batch = connection.makeBatch(capacity: slice.count)
+            // Each message acknowledged, or groups whose last message's ack checks them all (see `AckTracker`).
+            let grouped = tracker.checksByStreamSeq
+            for (index, event) in zip(slice.indices, slice) {
+                let reply = !grouped || index == slice.endIndex - 1 || (index - slice.startIndex) % Self.groupMax == Self.groupMax - 1
+                batch.append(reply: reply) { subject, headers, payload in
+                    Self.writeSubject(self.subjectParts, event, into: &subject)
+                    headers.writeBytes(self.messageIDPrefix)
+                    headers.writeDecimal(event.seq)
+                    headers.writeStaticString("\r\n")
+                    Self.writeJSON(event, into: &payload)
+                }
             }
             let sentNs = DispatchTime.now().uptimeNanoseconds
-            let replies = connection.requests(requests)
-            for (event, reply) in zip(slice, replies) { tracker.track(event, reply, sentNs: sentNs) }
+            let replies = connection.send(batch)
+            if grouped {
+                for (group, reply) in zip(stride(from: slice.startIndex, to: slice.endIndex, by: Self.groupMax), replies) {
+                    tracker.track(slice[group..<min(group + Self.groupMax, slice.endIndex)], grouped: true, reply, sentNs: sentNs)
+                }
+            } else {
+                for (index, reply) in zip(slice.indices, replies) {
+                    tracker.track(slice[index...index], grouped: false, reply, sentNs: sentNs)
+                }
+            }
             start = end
         }
     }
 
-    /// The payload: `{"seq":..,"type":..,"session":..,"hold":..,"customer":..,"items":[..],"ref":..,"ms":..}`.
-    /// Every field but the kinds is an id of `A-Z a-z 0-9 . _ : -` or a number, so nothing needs escaping.
+    static func writeSubject(_ parts: [NATSSettings.SubjectPart], _ event: ChangeEvent, into buffer: inout ByteBuffer) {
+        for part in parts {
+            switch part {
+            case .literal(let bytes): buffer.writeBytes(bytes)
+            case .type: buffer.writeString(event.kind.rawValue)
+            case .session: buffer.writeString(event.session)
+            }
+        }
+    }
+
+    /// The payload: `{"seq":..,"type":..,"session":..,"hold":..,"customer":..,"items":[..],"ref":..,"ms":..}`,
+    /// written straight into the buffer. Every field but the kinds is an id of `A-Z a-z 0-9 . _ : -` or a number,
+    /// so nothing needs escaping.
+    static func writeJSON(_ event: ChangeEvent, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"seq":"#)
+        buffer.writeDecimal(event.seq)
+        buffer.writeStaticString(#","type":""#)
+        buffer.writeString(event.kind.rawValue)
+        buffer.writeStaticString(#"","session":""#)
+        buffer.writeString(event.session)
+        if let hold = event.holdID {
+            buffer.writeStaticString(#"","hold":""#)
+            Self.writeHex(hold.raw, into: &buffer)
+            buffer.writeStaticString(#"","customer":""#)
+        } else {
+            buffer.writeStaticString(#"","hold":null,"customer":""#)
+        }
+        buffer.writeString(event.customer)
+        buffer.writeStaticString(#"","items":["#)
+        for (index, seat) in event.seats.enumerated() {
+            buffer.writeStaticString(index == 0 ? #"""# : #",""#)
+            buffer.writeString(seat.row)
+            buffer.writeDecimal(UInt64(seat.number))
+            buffer.writeStaticString(#"""#)
+        }
+        for (index, place) in event.places.enumerated() {
+            buffer.writeStaticString(index == 0 && event.seats.isEmpty ? #"""# : #",""#)
+            buffer.writeString(place.area)
+            buffer.writeStaticString(":")
+            buffer.writeDecimal(UInt64(place.count))
+            buffer.writeStaticString(#"""#)
+        }
+        if let ref = event.ref {
+            buffer.writeStaticString(#"],"ref":""#)
+            buffer.writeString(ref)
+            buffer.writeStaticString(#"","ms":"#)
+        } else {
+            buffer.writeStaticString(#"],"ref":null,"ms":"#)
+        }
+        buffer.writeDecimal(UInt64(max(event.atMs, 0)))
+        buffer.writeStaticString("}")
+    }
+
+    /// The JSON payload as text (for tests).
     static func json(_ event: ChangeEvent) -> String {
-        var text = #"{"seq":"# + String(event.seq) + #","type":""# + event.kind.rawValue + #"","session":""# + event.session
-        text += event.holdID.map { #"","hold":""# + $0.description + #"""# } ?? #"","hold":null"#
-        text += #","customer":""# + event.customer + #"","items":["#
-        let items = event.seats.map(\.description) + event.places.map(\.description)
-        text += items.map { #"""# + $0 + #"""# }.joined(separator: ",")
-        text += "]" + (event.ref.map { #","ref":""# + $0 + #"""# } ?? #","ref":null"#)
-        text += #","ms":"# + String(event.atMs) + "}"
-        return text
+        var buffer = ByteBuffer()
+        Self.writeJSON(event, into: &buffer)
+        return String(buffer: buffer)
+    }
+
+    /// A hold id as its 16 hex digits (`HoldID.description`) without building a string.
+    private static func writeHex(_ raw: UInt64, into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16) { bytes in
+            for index in 0..<16 {
+                let digit = UInt8((raw >> (60 - 4 * UInt64(index))) & 0xF)
+                bytes[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+            }
+            return 16
+        }
     }
 
     /// Creates the stream when JetStream says it has none.
@@ -328,11 +432,36 @@ enum NATSPublishError: Error, CustomStringConvertible {
     }
 }
 
-/// The publishes in flight, in seq order. Acknowledgements complete on the connection's event loop; the
-/// acknowledged position only moves past a seq once everything before it is acknowledged too.
+/// The publishes in flight, in seq order, and how each is confirmed. Acknowledgements complete on the
+/// connection's event loop; the acknowledged position only moves past a seq once everything before it is
+/// acknowledged too.
+///
+/// Two ways to confirm, chosen per group of messages (`checksByStreamSeq`):
+/// - **each message acknowledged**: every publish carries a reply inbox. Used when a connection starts, because
+///   what it sends first may be in the stream already (a resend after a reconnect or a restart; JetStream answers
+///   those `"duplicate":true`).
+/// - **a group checked by the stream's sequence**: only the group's last message carries a reply inbox. JetStream
+///   stores one stream's messages in the order they arrive on a connection, so when the last one's ack says the
+///   stream's sequence is exactly the previous one plus the group's size, and no duplicate, every message of the
+///   group was stored, once. Anything else (a duplicate, a message refused, another publisher on the stream) fails
+///   the connection, and the next one resends from the acknowledged position with each message acknowledged. Used
+///   once an ack of a new message (not a duplicate) has given the stream's sequence. It saves JetStream an ack and
+///   seatd a future per message.
 final class AckTracker: Sendable {
+    private struct Entry {
+        /// The seqs and sessions of the events the entry confirms, oldest first.
+        var events: [(seq: LSN, session: String)]
+        /// True for a group checked by the stream's sequence.
+        var grouped: Bool
+        /// The ack, once it came: the stream's sequence and whether JetStream called it a duplicate.
+        var ack: (streamSeq: UInt64, duplicate: Bool)?
+    }
+
     private struct State {
-        var entries: Deque<(seq: LSN, session: String, done: Bool)> = []
+        var entries: Deque<Entry> = []
+        var inFlight = 0
+        /// The stream's sequence after the last confirmed message, once known.
+        var streamSeq: UInt64?
         var failure: NATSPublishError?
         var waiter: (limit: Int, continuation: CheckedContinuation<Void, Never>)?
     }
@@ -347,50 +476,84 @@ final class AckTracker: Sendable {
         self.metrics = metrics
     }
 
-    var inFlight: Int { self.state.withLock { $0.entries.count } }
+    var inFlight: Int { self.state.withLock { $0.inFlight } }
     var failure: NATSPublishError? { self.state.withLock { $0.failure } }
 
-    func track(_ event: ChangeEvent, _ reply: EventLoopFuture<NATSMessage>, sentNs: UInt64) {
-        let seq = event.seq
-        self.state.withLock { $0.entries.append((seq, event.session, false)) }
+    /// True once groups may be checked by the stream's sequence instead of an ack per message.
+    var checksByStreamSeq: Bool { self.state.withLock { $0.streamSeq != nil } }
+
+    /// Tracks the events of one reply: a single event, or a group whose last message carries the reply.
+    func track(_ events: ArraySlice<ChangeEvent>, grouped: Bool, _ reply: EventLoopFuture<NATSMessage>, sentNs: UInt64) {
+        let entry = Entry(events: events.map { ($0.seq, $0.session) }, grouped: grouped)
+        let id = self.state.withLock { state -> LSN in
+            state.entries.append(entry)
+            state.inFlight += entry.events.count
+            return entry.events.last!.seq
+        }
         reply.whenComplete { result in
             switch result {
             case .success(let message):
-                let text = message.payload.readableBytesView
-                if message.status != nil || text.starts(with: Array(#"{"error""#.utf8)) || Self.hasError(text) {
+                guard message.status == nil, let ack = Self.parseAck(message.payload.readableBytesView) else {
                     self.fail(.refused(message.status.map { "status \($0)" } ?? String(buffer: message.payload)))
-                } else {
-                    self.metrics.latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds &- sentNs))
-                    self.acknowledge(seq)
+                    return
                 }
+                self.metrics.latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds &- sentNs))
+                self.acknowledge(id, ack)
             case .failure(let error):
                 self.fail(.connection(error as? NATSError))
             }
         }
     }
 
-    private static func hasError(_ bytes: ByteBufferView) -> Bool {
-        let needle = Array(#""error""#.utf8)
-        guard bytes.count >= needle.count else { return false }
-        var index = bytes.startIndex
-        while index <= bytes.endIndex - needle.count {
-            if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) { return true }
-            index += 1
+    /// `{"stream":"SEATD","seq":12}` or with `"duplicate":true`: the sequence and the flag; nil for an error reply.
+    static func parseAck(_ bytes: ByteBufferView) -> (streamSeq: UInt64, duplicate: Bool)? {
+        let text = Array(bytes)
+        func find(_ needle: String) -> Int? {
+            let pattern = Array(needle.utf8)
+            guard text.count >= pattern.count else { return nil }
+            for start in 0...(text.count - pattern.count) where text[start] == pattern[0] {
+                if text[start..<(start + pattern.count)].elementsEqual(pattern) { return start + pattern.count }
+            }
+            return nil
         }
-        return false
+        guard find(#""error""#) == nil, var index = find(#""seq":"#) else { return nil }
+        var value: UInt64 = 0
+        var digits = 0
+        while index < text.count, text[index] >= 48, text[index] <= 57 {
+            value = value * 10 + UInt64(text[index] - 48)
+            index += 1
+            digits += 1
+        }
+        guard digits > 0 else { return nil }
+        return (value, find(#""duplicate":true"#) != nil)
     }
 
-    private func acknowledge(_ seq: LSN) {
+    private func acknowledge(_ id: LSN, _ ack: (streamSeq: UInt64, duplicate: Bool)) {
         var passed: [(seq: LSN, session: String)] = []
+        var failure: NATSPublishError? = nil
         let resume: CheckedContinuation<Void, Never>? = self.state.withLock { state in
             // Acknowledgements come in order almost always: look from the front.
-            guard let index = state.entries.firstIndex(where: { $0.seq == seq }) else { return nil }
-            state.entries[index].done = true
-            while let first = state.entries.first, first.done {
-                passed.append((first.seq, first.session))
+            guard let index = state.entries.firstIndex(where: { $0.events.last!.seq == id }) else { return nil }
+            state.entries[index].ack = ack
+            while let first = state.entries.first, let ack = first.ack {
+                if first.grouped {
+                    guard let before = state.streamSeq, !ack.duplicate,
+                        ack.streamSeq == before + UInt64(first.events.count)
+                    else {
+                        failure = .refused("a group of \(first.events.count) did not land as expected (stream sequence "
+                                           + "\(ack.streamSeq), expected \(state.streamSeq.map { $0 + UInt64(first.events.count) } ?? 0))")
+                        break
+                    }
+                    state.streamSeq = ack.streamSeq
+                } else if !ack.duplicate {
+                    // A new message: from here on the stream's sequence is known, and groups can be checked by it.
+                    state.streamSeq = ack.streamSeq
+                }
+                passed += first.events
+                state.inFlight -= first.events.count
                 state.entries.removeFirst()
             }
-            guard let waiter = state.waiter, state.entries.count < waiter.limit else { return nil }
+            guard failure == nil, let waiter = state.waiter, state.inFlight < waiter.limit else { return nil }
             state.waiter = nil
             return waiter.continuation
         }
@@ -399,6 +562,7 @@ final class AckTracker: Sendable {
             self.metrics.published.increment(by: passed.count)
         }
         resume?.resume()
+        if let failure { self.fail(failure) }
     }
 
     private func fail(_ error: NATSPublishError) {
@@ -417,64 +581,12 @@ final class AckTracker: Sendable {
             if self.inFlight < limit { return }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let now = self.state.withLock { state -> Bool in
-                    if state.failure != nil || state.entries.count < limit { return true }
+                    if state.failure != nil || state.inFlight < limit { return true }
                     state.waiter = (limit, continuation)
                     return false
                 }
                 if now { continuation.resume() }
             }
-        }
-    }
-}
-
-/// A queue one task puts into and another takes everything from at once.
-final class Mailbox<Element: Sendable>: Sendable {
-    private struct State {
-        var items: [Element] = []
-        var finished = false
-        var taker: CheckedContinuation<[Element]?, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    func put(_ item: Element) {
-        let handoff: (CheckedContinuation<[Element]?, Never>, [Element])? = self.state.withLock { state in
-            state.items.append(item)
-            guard let taker = state.taker else { return nil }
-            state.taker = nil
-            defer { state.items.removeAll(keepingCapacity: true) }
-            return (taker, state.items)
-        }
-        if let (taker, items) = handoff { taker.resume(returning: items) }
-    }
-
-    func finish() {
-        let taker = self.state.withLock { state -> CheckedContinuation<[Element]?, Never>? in
-            state.finished = true
-            guard state.items.isEmpty else { return nil }
-            defer { state.taker = nil }
-            return state.taker
-        }
-        taker?.resume(returning: nil)
-    }
-
-    /// Everything put so far, waiting for at least one; nil once finished and empty.
-    func takeAll() async -> [Element]? {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<[Element]?, Never>) in
-                let ready: [Element]?? = self.state.withLock { state in
-                    if !state.items.isEmpty {
-                        defer { state.items.removeAll(keepingCapacity: true) }
-                        return .some(state.items)
-                    }
-                    if state.finished || Task.isCancelled { return .some(nil) }
-                    state.taker = continuation
-                    return .none
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        } onCancel: {
-            self.finish()
         }
     }
 }
