@@ -229,6 +229,14 @@ public final class EventSink: Sendable {
         }
     }
 
+    /// Every event put since the last take, without waiting (possibly none).
+    public func takeNow() -> [PublishedEvent] {
+        self.state.withLock { state in
+            defer { state.events.removeAll(keepingCapacity: true) }
+            return state.events
+        }
+    }
+
     /// Stops the sink.
     public func cancel() { self.hub?.remove(self.id) }
 }
