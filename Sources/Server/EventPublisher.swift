@@ -394,9 +394,10 @@ final class EventPublisher: Service, Sendable {
         let text = String(buffer: info.payload)
         guard text.contains(#""error""#) else { return }
         guard text.contains("10059") || text.contains(#""code":404"#) else { throw NATSPublishError.jetStream(text) }
-        // Duplicates are recognised for ten minutes: a restart or reconnect resends at most what was unacknowledged.
+        // Duplicates are recognised for two minutes (JetStream's default; the stream keeps every id of the window in
+        // memory): a reconnect or restart resends at most what was unacknowledged, right away.
         let config = #"{"name":""# + name + #"","subjects":[""# + self.settings.streamSubjects
-            + #""],"storage":"file","retention":"limits","duplicate_window":600000000000}"#
+            + #""],"storage":"file","retention":"limits","duplicate_window":120000000000}"#
         let created = try await connection.request(
             NATSRequest(subject: "$JS.API.STREAM.CREATE.\(name)", payload: ByteBuffer(string: config)))
         let answer = String(buffer: created.payload)
