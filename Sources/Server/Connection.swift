@@ -92,16 +92,16 @@ struct Connection {
                         await self.tooLong(replies, logger: logger)
                         return subscription
                     case .watch(let session, let from, let timing):
-                        guard let (events, history, epoch) = await self.subscribe(session, from: from, timing: timing,
-                                                                                  into: &out)
+                        guard let watch = await self.subscribe(session, from: from, timing: timing, into: &out)
                         else { continue }
                         // `OK` goes out before the first event.
                         await replies.put(contentsOf: out)
                         out.removeAll()
-                        subscription = events
+                        subscription = watch.events
                         logger.debug("watching", metadata: ["session": "\(session ?? "*")", "from": "\(from ?? 0)"])
                         group.addTask {
-                            await Self.stream(events, history: history, epoch: epoch, into: replies, logger: logger)
+                            await Self.stream(watch.events, history: watch.history, epoch: watch.epoch, into: replies,
+                                              logger: logger)
                         }
                     }
                 }
@@ -152,29 +152,18 @@ struct Connection {
         }
     }
 
-    /// Subscribes a watcher to live events and, with `from`, opens the history that leads up to them: both under
-    /// the log's lock, so that the history ends at the LSN the live events start after. Appends `OK`, or, when the
-    /// history no longer holds every event from `from` on, `ERR TRIMMED <oldest retained seq>` and returns nil.
+    /// Starts a watcher (`Dispatcher.watch`): appends `OK`, or the refusal (`ERR TRIMMED`) and returns nil.
     private func subscribe(
         _ session: String?, from: LSN?, timing: ReplyQueue.Timing, into out: inout [ReplyQueue.Item]
-    ) async -> (EventSubscription, HistoryReader?, Int)? {
-        let (registry, epoch) = self.dispatcher.service.current
-        let (events, through) = registry.log.withAppendsHeld { last in
-            (registry.hub.subscribe(session: session, bufferMax: self.settings.watchEventsMax), last)
+    ) async -> Dispatcher.Watch? {
+        switch await self.dispatcher.watch(session: session, from: from, bufferMax: self.settings.watchEventsMax) {
+        case .refused(let response, let token):
+            out.append(.reply(response, token, timing: timing))
+            return nil
+        case .watching(let watch):
+            out.append(.now(.line("OK"), timing: timing))
+            return watch
         }
-        var history: HistoryReader? = nil
-        if let from {
-            let sessions = session.map { registry.session($0).map { [$0] } ?? [] } ?? registry.sessions
-            var reader = HistoryReader(sessions: sessions, from: from, through: through)
-            if let oldest = await reader.start().map(\.oldest).max() {
-                events.cancel()
-                out.append(.reply(.error(.trimmed, "\(oldest)"), CommitToken(epoch: epoch, lsn: through), timing: timing))
-                return nil
-            }
-            history = reader
-        }
-        out.append(.now(.line("OK"), timing: timing))
-        return (events, history, epoch)
     }
 
     private static let watchingOnly = Response.error(.badRequest, "a watching connection only takes PING and QUIT")

@@ -75,6 +75,38 @@ final class Dispatcher: Sendable {
         }
     }
 
+    /// A watcher's live subscription and, with `from=`, the history that leads up to it; `epoch` is the log
+    /// generation both are of.
+    struct Watch: Sendable {
+        let events: EventSubscription
+        let history: HistoryReader?
+        let epoch: Int
+    }
+
+    /// How a WATCH starts: watching, or refused (`ERR TRIMMED`).
+    enum WatchStart: Sendable {
+        case watching(Watch)
+        case refused(Response, CommitToken)
+    }
+
+    /// Subscribes a watcher to live events and, with `from`, opens the history that leads up to them: both under
+    /// the log's lock, so that the history ends at the LSN the live events start after. Refused with
+    /// `ERR TRIMMED <oldest retained seq>` when the history no longer holds every event from `from` on.
+    func watch(session: String?, from: LSN?, bufferMax: Int) async -> WatchStart {
+        let (registry, epoch) = self.service.current
+        let (events, through) = registry.log.withAppendsHeld { last in
+            (registry.hub.subscribe(session: session, bufferMax: bufferMax), last)
+        }
+        guard let from else { return .watching(Watch(events: events, history: nil, epoch: epoch)) }
+        let sessions = session.map { registry.session($0).map { [$0] } ?? [] } ?? registry.sessions
+        var reader = HistoryReader(sessions: sessions, from: from, through: through)
+        if let oldest = await reader.start().map(\.oldest).max() {
+            events.cancel()
+            return .refused(.error(.trimmed, "\(oldest)"), CommitToken(epoch: epoch, lsn: through))
+        }
+        return .watching(Watch(events: events, history: reader, epoch: epoch))
+    }
+
     /// The state of a new connection.
     var newConnection: ConnectionState { ConnectionState(role: self.tokens.isEmpty ? .admin : nil) }
 
