@@ -220,16 +220,19 @@ public struct NATSPublishBatch: Sendable {
 extension ByteBuffer {
     /// Writes `value` in decimal ASCII without building a string.
     public mutating func writeDecimal(_ value: UInt64) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, as bytes in three words
-        var count = 0
+        var digits = 1
         var rest = value
-        withUnsafeMutableBytes(of: &digits) { bytes in
-            repeat {
-                bytes[23 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        self.writeWithUnsafeMutableBytes(minimumWritableBytes: digits) { bytes in
+            var rest = value
+            for index in stride(from: digits - 1, through: 0, by: -1) {
+                bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
                 rest /= 10
-                count += 1
-            } while rest > 0
-            self.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[(24 - count)..<24]))
+            }
+            return digits
         }
     }
 }

@@ -76,7 +76,7 @@ struct NATSSettings: Sendable, Equatable {
     /// The subject of one event (for tests and logs; publishing writes it straight into the batch).
     func subject(of event: ChangeEvent) -> String {
         var buffer = ByteBuffer()
-        EventPublisher.writeSubject(self.subjectParts, event, into: &buffer)
+        event.writeSubject(self.subjectParts, into: &buffer)
         return String(buffer: buffer)
     }
 }
@@ -254,7 +254,7 @@ final class EventPublisher: Service, Sendable {
                         try? await Task.sleep(for: .milliseconds(Self.lingerMs))
                         batch += sink.takeNow()
                     }
-                    try await self.send(batch.map(\.change), epoch: epoch, on: connection, tracker: tracker)
+                    try await self.send(batch, epoch: epoch, on: connection, tracker: tracker)
                 }
                 if let failure = sink.failed { throw NATSPublishError.logFailed(failure) }
                 if sink.overflowed { throw NATSPublishError.fellBehind }
@@ -277,7 +277,9 @@ final class EventPublisher: Service, Sendable {
     static let lingerMs = 20
 
     /// Sends `events` once they are durable, waiting while too many are unacknowledged.
-    private func send(_ events: [ChangeEvent], epoch: Int, on connection: NATSConnection, tracker: AckTracker) async throws {
+    private func send<Event: OutgoingEvent>(
+        _ events: [Event], epoch: Int, on connection: NATSConnection, tracker: AckTracker
+    ) async throws {
         guard let last = events.last else { return }
         if let failure = tracker.failure { throw failure }
         // One wait for the batch: every event in it is at or below the last one's seq.
@@ -293,11 +295,11 @@ final class EventPublisher: Service, Sendable {
             for (index, event) in zip(slice.indices, slice) {
                 let reply = !grouped || index == slice.endIndex - 1 || (index - slice.startIndex) % Self.groupMax == Self.groupMax - 1
                 batch.append(reply: reply) { subject, headers, payload in
-                    Self.writeSubject(self.subjectParts, event, into: &subject)
+                    event.writeSubject(self.subjectParts, into: &subject)
                     headers.writeBytes(self.messageIDPrefix)
                     headers.writeDecimal(event.seq)
                     headers.writeStaticString("\r\n")
-                    Self.writeJSON(event, into: &payload)
+                    event.writeJSON(into: &payload)
                 }
             }
             let sentNs = DispatchTime.now().uptimeNanoseconds
@@ -315,68 +317,15 @@ final class EventPublisher: Service, Sendable {
         }
     }
 
-    static func writeSubject(_ parts: [NATSSettings.SubjectPart], _ event: ChangeEvent, into buffer: inout ByteBuffer) {
-        for part in parts {
-            switch part {
-            case .literal(let bytes): buffer.writeBytes(bytes)
-            case .type: buffer.writeString(event.kind.rawValue)
-            case .session: buffer.writeString(event.session)
-            }
-        }
-    }
-
-    /// The payload: `{"seq":..,"type":..,"session":..,"hold":..,"customer":..,"items":[..],"ref":..,"ms":..}`,
-    /// written straight into the buffer. Every field but the kinds is an id of `A-Z a-z 0-9 . _ : -` or a number,
-    /// so nothing needs escaping.
-    static func writeJSON(_ event: ChangeEvent, into buffer: inout ByteBuffer) {
-        buffer.writeStaticString(#"{"seq":"#)
-        buffer.writeDecimal(event.seq)
-        buffer.writeStaticString(#","type":""#)
-        buffer.writeString(event.kind.rawValue)
-        buffer.writeStaticString(#"","session":""#)
-        buffer.writeString(event.session)
-        if let hold = event.holdID {
-            buffer.writeStaticString(#"","hold":""#)
-            Self.writeHex(hold.raw, into: &buffer)
-            buffer.writeStaticString(#"","customer":""#)
-        } else {
-            buffer.writeStaticString(#"","hold":null,"customer":""#)
-        }
-        buffer.writeString(event.customer)
-        buffer.writeStaticString(#"","items":["#)
-        for (index, seat) in event.seats.enumerated() {
-            buffer.writeStaticString(index == 0 ? #"""# : #",""#)
-            buffer.writeString(seat.row)
-            buffer.writeDecimal(UInt64(seat.number))
-            buffer.writeStaticString(#"""#)
-        }
-        for (index, place) in event.places.enumerated() {
-            buffer.writeStaticString(index == 0 && event.seats.isEmpty ? #"""# : #",""#)
-            buffer.writeString(place.area)
-            buffer.writeStaticString(":")
-            buffer.writeDecimal(UInt64(place.count))
-            buffer.writeStaticString(#"""#)
-        }
-        if let ref = event.ref {
-            buffer.writeStaticString(#"],"ref":""#)
-            buffer.writeString(ref)
-            buffer.writeStaticString(#"","ms":"#)
-        } else {
-            buffer.writeStaticString(#"],"ref":null,"ms":"#)
-        }
-        buffer.writeDecimal(UInt64(max(event.atMs, 0)))
-        buffer.writeStaticString("}")
-    }
-
     /// The JSON payload as text (for tests).
     static func json(_ event: ChangeEvent) -> String {
         var buffer = ByteBuffer()
-        Self.writeJSON(event, into: &buffer)
+        event.writeJSON(into: &buffer)
         return String(buffer: buffer)
     }
 
     /// A hold id as its 16 hex digits (`HoldID.description`) without building a string.
-    private static func writeHex(_ raw: UInt64, into buffer: inout ByteBuffer) {
+    static func writeHex(_ raw: UInt64, into buffer: inout ByteBuffer) {
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16) { bytes in
             for index in 0..<16 {
                 let digit = UInt8((raw >> (60 - 4 * UInt64(index))) & 0xF)
@@ -494,8 +443,10 @@ final class AckTracker: Sendable {
     var checksByStreamSeq: Bool { self.state.withLock { $0.streamSeq != nil } }
 
     /// Tracks the events of one reply: a single event, or a group whose last message carries the reply.
-    func track(_ events: ArraySlice<ChangeEvent>, grouped: Bool, _ reply: EventLoopFuture<NATSMessage>, sentNs: UInt64) {
-        let entry = Entry(events: events.map { ($0.seq, $0.session) }, grouped: grouped)
+    func track<Event: OutgoingEvent>(
+        _ events: ArraySlice<Event>, grouped: Bool, _ reply: EventLoopFuture<NATSMessage>, sentNs: UInt64
+    ) {
+        let entry = Entry(events: events.map { ($0.seq, $0.sessionID) }, grouped: grouped)
         let id = self.state.withLock { state -> LSN in
             state.entries.append(entry)
             state.inFlight += entry.events.count
@@ -609,4 +560,109 @@ struct PublisherMetrics: Sendable {
     let lag = Gauge(label: "seatd_events_lag")
     let reconnects = Counter(label: "seatd_nats_reconnects_total")
     let dropped = Counter(label: "seatd_events_dropped_total")
+}
+
+/// What the publisher sends: an event read from the history (`ChangeEvent`) or a live one as the log published it
+/// (`PublishedEvent`, written straight from the session's form without building seat labels first). Each writes
+/// its subject and its payload, `{"seq":..,"type":..,"session":..,"hold":..,"customer":..,"items":[..],"ref":..,
+/// "ms":..}`, into the batch's buffers. Every field but the kinds is an id of `A-Z a-z 0-9 . _ : -` or a number, so
+/// nothing needs escaping.
+protocol OutgoingEvent: Sendable {
+    var seq: LSN { get }
+    var sessionID: String { get }
+    var kind: ChangeEvent.Kind { get }
+    func writeItems(into buffer: inout ByteBuffer)
+    var holdID: HoldID? { get }
+    var customer: String { get }
+    var ref: String? { get }
+    var atMs: Int64 { get }
+}
+
+extension OutgoingEvent {
+    func writeSubject(_ parts: [NATSSettings.SubjectPart], into buffer: inout ByteBuffer) {
+        for part in parts {
+            switch part {
+            case .literal(let bytes): buffer.writeBytes(bytes)
+            case .type: buffer.writeString(self.kind.rawValue)
+            case .session: buffer.writeString(self.sessionID)
+            }
+        }
+    }
+
+    func writeJSON(into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"seq":"#)
+        buffer.writeDecimal(self.seq)
+        buffer.writeStaticString(#","type":""#)
+        buffer.writeString(self.kind.rawValue)
+        buffer.writeStaticString(#"","session":""#)
+        buffer.writeString(self.sessionID)
+        if let hold = self.holdID {
+            buffer.writeStaticString(#"","hold":""#)
+            EventPublisher.writeHex(hold.raw, into: &buffer)
+            buffer.writeStaticString(#"","customer":""#)
+        } else {
+            buffer.writeStaticString(#"","hold":null,"customer":""#)
+        }
+        buffer.writeString(self.customer)
+        buffer.writeStaticString(#"","items":["#)
+        self.writeItems(into: &buffer)
+        if let ref = self.ref {
+            buffer.writeStaticString(#"],"ref":""#)
+            buffer.writeString(ref)
+            buffer.writeStaticString(#"","ms":"#)
+        } else {
+            buffer.writeStaticString(#"],"ref":null,"ms":"#)
+        }
+        buffer.writeDecimal(UInt64(max(self.atMs, 0)))
+        buffer.writeStaticString("}")
+    }
+
+    /// `"A1","A2","pit:2"`: seats, then places.
+    static func writeItem(_ row: String, _ number: Int, first: Bool, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(first ? #"""# : #",""#)
+        buffer.writeString(row)
+        buffer.writeDecimal(UInt64(number))
+        buffer.writeStaticString(#"""#)
+    }
+
+    static func writePlace(_ area: String, _ count: Int, first: Bool, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(first ? #"""# : #",""#)
+        buffer.writeString(area)
+        buffer.writeStaticString(":")
+        buffer.writeDecimal(UInt64(count))
+        buffer.writeStaticString(#"""#)
+    }
+}
+
+extension ChangeEvent: OutgoingEvent {
+    var sessionID: String { self.session }
+
+    func writeItems(into buffer: inout ByteBuffer) {
+        for (index, seat) in self.seats.enumerated() {
+            Self.writeItem(seat.row, seat.number, first: index == 0, into: &buffer)
+        }
+        for (index, place) in self.places.enumerated() {
+            Self.writePlace(place.area, place.count, first: index == 0 && self.seats.isEmpty, into: &buffer)
+        }
+    }
+}
+
+extension PublishedEvent: OutgoingEvent {
+    var sessionID: String { self.session.id }
+    var kind: ChangeEvent.Kind { self.event.kind }
+    var holdID: HoldID? { self.event.holdID }
+    var customer: String { self.event.customer }
+    var ref: String? { self.event.ref }
+    var atMs: Int64 { self.event.atMs }
+
+    func writeItems(into buffer: inout ByteBuffer) {
+        let hall = self.session.hall
+        for (index, seat) in self.event.seats.enumerated() {
+            let label = hall.label(of: Int(seat))
+            Self.writeItem(label.row, label.number, first: index == 0, into: &buffer)
+        }
+        for (index, place) in self.event.places.enumerated() {
+            Self.writePlace(hall.areas[place.area].name, place.count, first: index == 0 && self.event.seats.isEmpty, into: &buffer)
+        }
+    }
 }
