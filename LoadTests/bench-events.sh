@@ -17,7 +17,9 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/nats" >"$work/nats.log" 2>&1 & pids+=($!)
+# NATS_GOMAXPROCS=1 runs nats-server on one Go processor (it otherwise spins up to two on this 2-core machine).
+env ${NATS_GOMAXPROCS:+GOMAXPROCS=$NATS_GOMAXPROCS} nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/nats" \
+    >"$work/nats.log" 2>&1 & pids+=($!)
 sleep 1
 
 # Starts seatd on a data directory with extra environment; waits until it answers.
