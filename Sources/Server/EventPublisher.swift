@@ -274,7 +274,7 @@ final class EventPublisher: Service, Sendable {
 
     /// How long the live path waits for more events once it has fewer than a group: the price of fewer, larger
     /// writes to NATS is up to this much more publish latency.
-    static let lingerMs = 20
+    static let lingerMs = 50
 
     /// Sends `events` once they are durable, waiting while too many are unacknowledged.
     private func send<Event: OutgoingEvent>(
