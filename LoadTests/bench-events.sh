@@ -19,7 +19,7 @@ trap cleanup EXIT
 
 # NATS_GOMAXPROCS=1 runs nats-server on one Go processor (it otherwise spins up to two on this 2-core machine).
 env ${NATS_GOMAXPROCS:+GOMAXPROCS=$NATS_GOMAXPROCS} nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/nats" \
-    >"$work/nats.log" 2>&1 & pids+=($!)
+    >"$work/nats.log" 2>&1 & nats_pid=$!; pids+=($nats_pid)
 sleep 1
 
 # Starts seatd on a data directory with extra environment; waits until it answers.
@@ -38,6 +38,10 @@ stop_seatd() { kill "$seatd_pid"; wait "$seatd_pid" 2>/dev/null || true; }
 steady() { "$bin/seat-load" steady --target "seatd://127.0.0.1:$seatd_port" --connections 50 --depth 1 \
     --seconds "$seconds" --confirm 0.5 --keep; }
 rate() { awk '/^requests\/s/ {print $2}'; }
+# CPU a process has used, in clock ticks (user + system, /proc/<pid>/stat fields 14 and 15).
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+now() { date +%s.%N; }
 stats() { python3 -c "
 import socket, sys
 s = socket.create_connection(('127.0.0.1', $seatd_port)); s.sendall(b'STATS\n'); print(s.recv(4096).decode().strip())"; }
@@ -60,14 +64,23 @@ pairs=${PAIRS:-3}
 ratios=()
 for pair in $(seq "$pairs"); do
     start_seatd "$work/off$pair"
+    t0=$(now); s0=$(ticks "$seatd_pid")
     off=$(steady | tee "$work/off$pair.out" | rate)
+    t1=$(now); s1=$(ticks "$seatd_pid")
     stop_seatd
     before=$(stream_messages SEATD)
     start_seatd "$work/on$pair" SEATD_EVENTS_NATS="nats://127.0.0.1:$nats_port"
+    t2=$(now); s2=$(ticks "$seatd_pid"); n2=$(ticks "$nats_pid")
     on=$(steady | tee "$work/on$pair.out" | rate)
     sleep 1
+    t3=$(now); s3=$(ticks "$seatd_pid"); n3=$(ticks "$nats_pid")
     published=$(( $(stream_messages SEATD) - before ))
     stop_seatd
+    python3 -c "
+off_s = ($t1 - $t0); on_s = ($t3 - $t2)
+print(f'pair $pair: cores used (warm-up and check included): NATS off seatd {($s1 - $s0) / $hz / off_s:.2f}; '
+      f'NATS on seatd {($s3 - $s2) / $hz / on_s:.2f}, nats-server {($n3 - $n2) / $hz / on_s:.2f} '
+      f'({($n3 - $n2) / $hz / max($published, 1) * 1e6:.1f} us per event)')"
     ratio=$(python3 -c "print(f'{$on / $off:.3f}')")
     ratios+=("$ratio")
     echo "pair $pair: steady req/s NATS off $off, NATS on $on: ratio $ratio ($published events reached the stream)"

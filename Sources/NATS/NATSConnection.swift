@@ -129,18 +129,6 @@ public final class NATSConnection: Sendable {
         }
     }
 
-    /// Completes once the server has read everything written before it (a `PING` and its `PONG`).
-    public func flush() -> EventLoopFuture<Void> {
-        let (channel, handler) = (self.channel, self.handler)
-        return channel.eventLoop.flatSubmit {
-            let pong = handler.value.expectPong()
-            var buffer = channel.allocator.buffer(capacity: 8)
-            NATSClientOp.ping(into: &buffer)
-            channel.writeAndFlush(buffer, promise: nil)
-            return pong
-        }
-    }
-
     /// Why the connection failed, if the server said (`-ERR`) or spoke something else; nil otherwise.
     public var failure: EventLoopFuture<NATSError?> {
         let handler = self.handler

@@ -72,13 +72,6 @@ struct NATSSettings: Sendable, Equatable {
         }
         return parts
     }
-
-    /// The subject of one event (for tests and logs; publishing writes it straight into the batch).
-    func subject(of event: ChangeEvent) -> String {
-        var buffer = ByteBuffer()
-        event.writeSubject(self.subjectParts, into: &buffer)
-        return String(buffer: buffer)
-    }
 }
 
 /// Publishes every event to NATS JetStream, at least once and in seq order: each message carries `Nats-Msg-Id`
@@ -315,13 +308,6 @@ final class EventPublisher: Service, Sendable {
             }
             start = end
         }
-    }
-
-    /// The JSON payload as text (for tests).
-    static func json(_ event: ChangeEvent) -> String {
-        var buffer = ByteBuffer()
-        event.writeJSON(into: &buffer)
-        return String(buffer: buffer)
     }
 
     /// A hold id as its 16 hex digits (`HoldID.description`) without building a string.

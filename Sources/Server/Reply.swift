@@ -78,8 +78,7 @@ enum Reply {
     static func list(_ holds: [CustomerHold]) -> String {
         guard !holds.isEmpty else { return "OK" }
         return Self.ok(holds.map { hold in
-            "\(hold.holdID):\(hold.isSold ? "sold" : "held"):"
-                + (hold.seats.map(\.description) + hold.places.map(\.description)).joined(separator: ",")
+            "\(hold.holdID):\(hold.isSold ? "sold" : "held"):" + Self.commaSeparated(hold.seats, hold.places)
         }.joined(separator: " "))
     }
 
@@ -87,8 +86,7 @@ enum Reply {
     static func holdHistory(_ events: [ChangeEvent]) -> String {
         guard !events.isEmpty else { return "OK" }
         return Self.ok(events.map { event in
-            "\(event.seq):\(event.kind.rawValue):"
-                + (event.seats.map(\.description) + event.places.map(\.description)).joined(separator: ",")
+            "\(event.seq):\(event.kind.rawValue):" + Self.commaSeparated(event.seats, event.places)
         }.joined(separator: " "))
     }
 
@@ -98,6 +96,11 @@ enum Reply {
         guard !events.isEmpty else { return "OK" }
         return Self.ok(events.map { "\($0.seq):\($0.kind.rawValue):\($0.holdID.map(\.description) ?? "-"):\($0.customer)" }
             .joined(separator: " "))
+    }
+
+    /// `A1,A2,pit:2`: the items of one LIST or HISTORY entry, seats first.
+    private static func commaSeparated(_ seats: [SeatLabel], _ places: [AreaPlaces]) -> String {
+        (seats.map(\.description) + places.map(\.description)).joined(separator: ",")
     }
 
     /// `EVENT <seq> <type> <session> <hold> <customer> <item>...`; the admin kinds show `-` for the hold.

@@ -24,9 +24,7 @@ extension DataDirectory {
 
     /// A whole small file, or nil when there is none.
     public static func readFile(_ path: String, storage: any Storage = PosixStorage()) throws(WALError) -> [UInt8]? {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let (directory, name) = Self.split(path)
         guard try storage.list(directory).contains(name) else { return nil }
         let file = try storage.open(path, create: false)
         defer { file.close() }
@@ -35,8 +33,7 @@ extension DataDirectory {
 
     /// Replaces a small file durably: a temp file, fsynced, renamed over it, and the directory fsynced.
     public static func writeFile(_ path: String, _ bytes: [UInt8], storage: any Storage = PosixStorage()) throws(WALError) {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let directory = Self.split(path).directory
         try storage.makeDirectory(directory)
         let temporary = path + ".tmp"
         let file = try storage.open(temporary, create: true)
@@ -51,5 +48,11 @@ extension DataDirectory {
         }
         try storage.rename(temporary, to: path)
         try storage.syncDirectory(directory)
+    }
+
+    /// A path's directory (`.` for a bare name) and file name.
+    private static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        return (String(path[..<slash]), String(path[path.index(after: slash)...]))
     }
 }

@@ -68,7 +68,7 @@ struct NATSProcessTests {
         defer { try? FileManager.default.removeItem(atPath: expectFile) }
         try events.map { "\($0.seq) \($0.kind) \($0.session) \($0.hold) \($0.customer) \($0.items.joined(separator: ","))" }
             .joined(separator: "\n").write(toFile: expectFile, atomically: true, encoding: .utf8)
-        let (status, output) = try NATSServer.run("/usr/bin/env", ["python3", NATSServer.checkScript, "--port", "\(nats.port)",
+        let (status, output) = try runToEnd("/usr/bin/env", ["python3", NATSServer.checkScript, "--port", "\(nats.port)",
                                                                     "--stream", "SEATD", "--expect", expectFile])
         #expect(status == 0, "nats-py check: \(output)")
         #expect(server.kill(SIGTERM) == 0)
@@ -104,7 +104,7 @@ struct NATSServer {
         .first { FileManager.default.isExecutableFile(atPath: $0) }
     static let checkScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("NATS/check_stream.py").path
-    static let hasPythonClient: Bool = (try? Self.run("/usr/bin/env", ["python3", "-c", "import nats"]).status) == 0
+    static let hasPythonClient: Bool = (try? runToEnd("/usr/bin/env", ["python3", "-c", "import nats"]).status) == 0
 
     let process: Process
     let port: Int
@@ -151,19 +151,5 @@ struct NATSServer {
         }
         guard bound else { throw POSIXError(.EADDRINUSE) }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Runs a program to its end; its exit status and what it printed.
-    static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 }

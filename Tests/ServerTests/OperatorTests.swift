@@ -17,18 +17,9 @@ struct OperatorTests {
 
     /// Runs `seatd <arguments>` to its end: exit status and everything it printed.
     static func seatd(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SeatdProcess.defaultBinary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SEATD_") }
-            .merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try runToEnd(SeatdProcess.defaultBinary, arguments,
+                     environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SEATD_") }
+                         .merging(environment) { $1 })
     }
 
     func exchange(_ port: Int, _ lines: [String]) async throws -> [String] {

@@ -126,6 +126,23 @@ struct ShutdownTests {
     }
 }
 
+/// Runs a program to its end (with `environment`, or this process's); its exit status and what it printed.
+func runToEnd(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws
+    -> (status: Int32, output: String)
+{
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
 /// A blocking TCP client on a plain socket: sends, then reads until EOF, telling a reset from a clean close.
 final class LineSocket {
     let fd: Int32

@@ -73,17 +73,9 @@ struct LogServiceTests {
 struct LogServiceEpochTests {
     @Test func aLostChangeStaysLostWhenTheResumedLogReusesItsLSN() async throws {
         for faultAt in 8..<40 {
-            let storage = SimulatedStorage(faultAt: faultAt, fault: .noSpace)
-            let service = try LogService(data: "/d", storage: storage, segmentBytes: 64 << 10, clock: ManualClock(),
-                                         ids: SeededHoldIDSource(seed: UInt64(faultAt)))
-            var (registry, epoch) = service.current
-            _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...40])])
-            _ = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
             // The session must survive the failure; later fault positions lose a hold instead.
-            guard (try? await service.durable(CommitToken(epoch: epoch, lsn: registry.log.lastLSN))) != nil else {
-                service.close()
-                continue
-            }
+            guard let (_, service) = try await serviceWithASession(faultAt: faultAt) else { continue }
+            var (registry, epoch) = service.current
             var lost: (lsn: LSN, epoch: Int)? = nil
             for step in 0..<30 where lost == nil {
                 let held = await registry.session("s")!.hold(customer: "c\(step)", selection: .any(1))
@@ -128,17 +120,9 @@ struct LogServiceSeqTests {
     @Test func noSeqEverNamesTwoChanges() async throws {
         var checked = 0
         for faultAt in 8..<48 {
-            let storage = SimulatedStorage(faultAt: faultAt, fault: .noSpace)
             let hub = EventHub()
-            let service = try LogService(data: "/d", storage: storage, segmentBytes: 64 << 10, hub: hub, clock: ManualClock(),
-                                         ids: SeededHoldIDSource(seed: UInt64(faultAt)))
+            guard let (storage, service) = try await serviceWithASession(faultAt: faultAt, hub: hub) else { continue }
             var (registry, epoch) = service.current
-            _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...40])])
-            _ = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
-            guard (try? await service.durable(CommitToken(epoch: epoch, lsn: registry.log.lastLSN))) != nil else {
-                service.close()
-                continue
-            }
             let subscription = hub.subscribe(session: nil)
             let collected = Collected()
             let reader = Task { for await event in subscription.events { collected.events.append(event) } }
@@ -193,4 +177,20 @@ struct LogServiceSeqTests {
         }
         #expect(checked > 0, "no fault position lost a change")
     }
+}
+
+/// A service on a simulated disk that fails with ENOSPC at operation `faultAt`, with hall `h` (40 seats) and
+/// session `s` durable; nil (and the service closed) when the fault came before they were.
+func serviceWithASession(faultAt: Int, hub: EventHub = EventHub()) async throws -> (SimulatedStorage, LogService)? {
+    let storage = SimulatedStorage(faultAt: faultAt, fault: .noSpace)
+    let service = try LogService(data: "/d", storage: storage, segmentBytes: 64 << 10, hub: hub, clock: ManualClock(),
+                                 ids: SeededHoldIDSource(seed: UInt64(faultAt)))
+    let (registry, epoch) = service.current
+    _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...40])])
+    _ = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
+    guard (try? await service.durable(CommitToken(epoch: epoch, lsn: registry.log.lastLSN))) != nil else {
+        service.close()
+        return nil
+    }
+    return (storage, service)
 }
