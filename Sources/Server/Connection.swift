@@ -223,13 +223,7 @@ struct Connection {
             var through = LSN(0)
             var epoch: Int? = nil
             var oneEpoch = true
-            for item in batch {
-                let token: CommitToken
-                switch item {
-                case .reply(_, let replyToken, _), .event(_, let replyToken): token = replyToken
-                case .close: continue
-                }
-                guard token.lsn > 0 else { continue }
+            for case let token? in batch.lazy.map(\.token) where token.lsn > 0 {
                 through = max(through, token.lsn)
                 if epoch == nil { epoch = token.epoch } else if epoch != token.epoch { oneEpoch = false }
             }

@@ -19,6 +19,14 @@ final class ReplyQueue: Sendable {
 
         /// A reply that reflects no change: it may leave at once.
         static func now(_ response: Response, timing: Timing? = nil) -> Item { .reply(response, .none, timing: timing) }
+
+        /// What a reply or an event waits for; nil for `close`.
+        var token: CommitToken? {
+            switch self {
+            case .reply(_, let token, _), .event(_, let token): token
+            case .close: nil
+            }
+        }
     }
 
     /// The request a reply answers and when it was read, for the latency metric.
