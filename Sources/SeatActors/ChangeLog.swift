@@ -28,6 +28,11 @@ public protocol ChangeLog: AnyObject, Sendable {
     /// Returns once every record through `lsn` is durable; throws `.unavailable` if it never will be.
     func waitDurable(through lsn: LSN) async throws(SeatError)
 
+    /// Calls `done` once every record through `lsn` is durable (with nil), or once it is known that they never
+    /// will be (with the error): at once, on the caller's thread, when that is known already, else on the log's
+    /// own thread, where it must not block. The server's connections wait this way, with no task per wait.
+    func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (SeatError?) -> Void)
+
     /// The last LSN assigned.
     var lastLSN: LSN { get }
 
@@ -38,6 +43,18 @@ public protocol ChangeLog: AnyObject, Sendable {
 
 extension ChangeLog {
     public var refusal: String? { nil }
+
+    /// By a task that waits (logs of tests).
+    public func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (SeatError?) -> Void) {
+        Task {
+            do throws(SeatError) {
+                try await self.waitDurable(through: lsn)
+                done(nil)
+            } catch {
+                done(error)
+            }
+        }
+    }
 }
 
 /// A log that keeps nothing: every record is "durable" at once. For tests and the in-process benchmark.
@@ -66,6 +83,8 @@ public final class InMemoryChangeLog: ChangeLog {
     }
 
     public func waitDurable(through lsn: LSN) async throws(SeatError) {}
+
+    public func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (SeatError?) -> Void) { done(nil) }
 
     public var lastLSN: LSN { self.last.withLock { $0 } }
 }

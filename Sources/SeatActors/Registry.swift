@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// The halls and sessions of a running server. A lookup takes a mutex for one dictionary read: requests to
@@ -19,19 +21,23 @@ public final class Registry: Sendable {
     public let keysPerSessionMax: Int
     /// Events each session retains (`events.retain_per_session`).
     public let eventsRetained: Int
+    /// The loops sessions run on, given out in turn.
+    public let loops: any EventLoopGroup
 
     /// A registry over a recovered (or empty) state.
     public init(
         state: RegistryState = RegistryState(), log: any ChangeLog, hub: EventHub = EventHub(),
         clock: any WallClock = SystemWallClock(), ids: any HoldIDSource = SystemHoldIDSource(),
-        keysPerSessionMax: Int = Limits.keysPerSessionDefault, eventsRetained: Int = Limits.eventsRetainedDefault
+        keysPerSessionMax: Int = Limits.keysPerSessionDefault, eventsRetained: Int = Limits.eventsRetainedDefault,
+        loops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         var tables = Tables(halls: state.halls)
         for var session in state.sessions.values {
             session.retainEvents(eventsRetained)
             tables.sessions[session.id] = Session(state: session, log: log, hub: hub, clock: clock, ids: ids,
-                                                  keysMax: keysPerSessionMax)
+                                                  keysMax: keysPerSessionMax, eventLoop: loops.next())
         }
+        self.loops = loops
         self.keysPerSessionMax = keysPerSessionMax
         self.eventsRetained = eventsRetained
         self.tables = Mutex(tables)
@@ -90,7 +96,7 @@ public final class Registry: Sendable {
             var state = SessionState(handle: handle, config: config, hall: hall)
             state.retainEvents(self.eventsRetained)
             let session = Session(state: state, log: self.log, hub: self.hub, clock: self.clock, ids: self.ids,
-                                  keysMax: self.keysPerSessionMax)
+                                  keysMax: self.keysPerSessionMax, eventLoop: self.loops.next())
             tables.sessions[config.id] = session
             return session
         }

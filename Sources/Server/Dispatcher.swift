@@ -110,31 +110,65 @@ final class Dispatcher: Sendable {
     /// The state of a new connection.
     var newConnection: ConnectionState { ConnectionState(role: self.tokens.isEmpty ? .admin : nil) }
 
+    /// How a request is carried out, as `begin` decides it.
+    enum Step: Sendable {
+        /// Decided already.
+        case done(Outcome)
+        /// A request of one session: `run(_:in:epoch:)` on the session's executor.
+        case session(SessionRequest, Session, epoch: Int)
+        /// A request that waits for other work: `finish(_:)`, in a task.
+        case suspending(Suspending)
+    }
+
+    /// The requests that wait: for every session's figures, for a snapshot, for the session's turn and its record.
+    enum Suspending: Sendable, Equatable {
+        case stats
+        case snapshot
+        case dropSession(String)
+    }
+
+    /// A reply and what it waits for.
+    struct Answer: Sendable {
+        let response: Response
+        let token: CommitToken
+    }
+
+    /// Executes a request as one call: what `begin` decides, then the session's turn or the wait.
     func execute(_ request: Request, state: inout ConnectionState) async -> Outcome {
+        switch self.begin(request, state: &state) {
+        case .done(let outcome): return outcome
+        case .session(let request, let session, let epoch):
+            let answer = await self.run(request, in: session, epoch: epoch)
+            return .reply(answer.response, answer.token)
+        case .suspending(let request):
+            let answer = await self.finish(request)
+            return .reply(answer.response, answer.token)
+        }
+    }
+
+    /// Checks auth and role, and executes at once what needs no session and no wait: everything but session
+    /// requests and STATS, SNAPSHOT and DROP SESSION, which it hands back.
+    func begin(_ request: Request, state: inout ConnectionState) -> Step {
         let (registry, epoch) = self.service.current
         /// A reply that waits for `lsn` of this request's log generation.
-        func reply(_ response: Response, _ lsn: LSN) -> Outcome { .reply(response, CommitToken(epoch: epoch, lsn: lsn)) }
-        if let refusal = self.authorization(of: request, state.role) { return refusal }
+        func reply(_ response: Response, _ lsn: LSN) -> Step { .done(.reply(response, CommitToken(epoch: epoch, lsn: lsn))) }
+        if let refusal = self.authorization(of: request, state.role) { return .done(refusal) }
         // A refusal waits for the log's last LSN read after the refusal was decided: whatever it observed (a hall
         // or session that exists, one that was dropped) is at or below it.
-        func refused(_ error: SeatError) -> Outcome { reply(.failure(error), registry.log.lastLSN) }
+        func refused(_ error: SeatError) -> Step { reply(.failure(error), registry.log.lastLSN) }
         switch request {
         case .auth(let token):
-            guard let role = self.role(of: token) else { return .reply(.error(.noAuth, "invalid token"), .none) }
+            guard let role = self.role(of: token) else { return .done(.reply(.error(.noAuth, "invalid token"), .none)) }
             state.role = role
-            return .reply(.line(Reply.ok(role.rawValue)), .none)
-        case .ping: return .reply(.line(Reply.ok("PONG")), .none)
-        case .quit: return .quit
+            return .done(.reply(.line(Reply.ok(role.rawValue)), .none))
+        case .ping: return .done(.reply(.line(Reply.ok("PONG")), .none))
+        case .quit: return .done(.quit)
         case .watch(let session, let from):
             if let session, registry.session(session) == nil { return refused(.noSuchSession(session)) }
-            return .watch(session: session, from: from)
-        case .stats:
-            let stats = await self.statistics(of: registry)
-            return reply(.stats(stats), stats.lastLSN)
-        case .snapshot:
-            do { return .reply(.line(Reply.ok("\(try await self.service.takeSnapshot())")), .none) } catch {
-                return .reply(.error(.unavailable, "snapshot failed: \(error)"), .none)
-            }
+            return .done(.watch(session: session, from: from))
+        case .stats: return .suspending(.stats)
+        case .snapshot: return .suspending(.snapshot)
+        case .dropSession(let id): return .suspending(.dropSession(id))
         case .createHall(let id, let rows, let parts):
             do {
                 let (hall, lsn) = try registry.createHall(id: id, rows: rows, parts: parts)
@@ -158,11 +192,29 @@ final class Dispatcher: Sendable {
                 let session = try registry.createSession(config)
                 return reply(.line(Reply.ok(id, "\(session.hall.capacity)")), session.handle)
             } catch { return refused(error) }
-        case .dropSession(let id):
-            do { return reply(.line(Reply.ok(id)), try await registry.dropSession(id)) } catch { return refused(error) }
         case .session(let id, let request):
             guard let session = registry.session(id) else { return refused(.noSuchSession(id)) }
-            return await self.execute(request, in: session, epoch: epoch)
+            return .session(request, session, epoch: epoch)
+        }
+    }
+
+    /// The requests `begin` hands back as `.suspending`: they wait for every session (STATS), the snapshot, or the
+    /// session's turn (DROP SESSION).
+    func finish(_ request: Suspending) async -> Answer {
+        let (registry, epoch) = self.service.current
+        func reply(_ response: Response, _ lsn: LSN) -> Answer { Answer(response: response, token: CommitToken(epoch: epoch, lsn: lsn)) }
+        switch request {
+        case .stats:
+            let stats = await self.statistics(of: registry)
+            return reply(.stats(stats), stats.lastLSN)
+        case .snapshot:
+            do { return Answer(response: .line(Reply.ok("\(try await self.service.takeSnapshot())")), token: .none) } catch {
+                return Answer(response: .error(.unavailable, "snapshot failed: \(error)"), token: .none)
+            }
+        case .dropSession(let id):
+            do { return reply(.line(Reply.ok(id)), try await registry.dropSession(id)) } catch {
+                return reply(.failure(error), registry.log.lastLSN)
+            }
         }
     }
 
@@ -178,15 +230,16 @@ final class Dispatcher: Sendable {
         return nil
     }
 
-    /// Requests that go to one session's actor. A change whose idempotency key was used already answers with the
-    /// key's first reply, whatever the request (`Outcome.repeated`).
-    private func execute(_ request: SessionRequest, in session: Session, epoch: Int) async -> Outcome {
-        func reply<Value>(_ outcome: SeatActors.Outcome<Value>, _ format: (Value) -> String) -> Outcome {
+    /// Requests that go to one session, in its turn: called synchronously on its loop (`assumeIsolated`), or awaited.
+    /// A change whose idempotency key was used already answers with the key's first reply, whatever the request
+    /// (`Outcome.repeated`).
+    func run(_ request: SessionRequest, in session: isolated Session, epoch: Int) -> Answer {
+        func reply<Value>(_ outcome: SeatActors.Outcome<Value>, _ format: (Value) -> String) -> Answer {
             let token = CommitToken(epoch: epoch, lsn: outcome.lsn)
-            if let first = outcome.repeated { return .reply(.line(Reply.answer(first)), token) }
+            if let first = outcome.repeated { return Answer(response: .line(Reply.answer(first)), token: token) }
             switch outcome.result {
-            case .success(let value): return .reply(.line(format(value)), token)
-            case .failure(let error): return .reply(.failure(error), token)
+            case .success(let value): return Answer(response: .line(format(value)), token: token)
+            case .failure(let error): return Answer(response: .failure(error), token: token)
             }
         }
         func counted<Value>(_ outcome: SeatActors.Outcome<Value>) -> SeatActors.Outcome<Value> {
@@ -195,48 +248,48 @@ final class Dispatcher: Sendable {
         }
         switch request {
         case .hold(let customer, let selection, let ttl, let key, let options):
-            return reply(counted(await session.hold(
+            return reply(counted(session.hold(
                 customer: customer, selection: selection, ttlSeconds: ttl, key: key, seatsMax: self.seatsPerHoldMax,
                 options: options)), Reply.hold)
         case .add(.id(let hold), let selection, let key, let options):
-            return reply(counted(await session.add(hold, selection: selection, key: key, seatsMax: self.seatsPerHoldMax,
+            return reply(counted(session.add(hold, selection: selection, key: key, seatsMax: self.seatsPerHoldMax,
                                                    options: options)), Reply.hold)
         case .sell(let customer, let selection, let ref, let key, let options):
-            return reply(counted(await session.sell(customer: customer, selection: selection, ref: ref, key: key,
+            return reply(counted(session.sell(customer: customer, selection: selection, ref: ref, key: key,
                                                     seatsMax: self.seatsPerHoldMax, options: options)), Reply.holdSeats)
         case .extend(.id(let hold), let ttl, let key):
-            return reply(await session.extend(hold, ttlSeconds: ttl, key: key)) { Reply.ok("\($0.holdID)", "\($0.expiresAtMs)") }
+            return reply(session.extend(hold, ttlSeconds: ttl, key: key)) { Reply.ok("\($0.holdID)", "\($0.expiresAtMs)") }
         case .confirm(.id(let hold), let ref, let key):
-            return reply(await session.confirm(hold, ref: ref, key: key), Reply.holdSeats)
+            return reply(session.confirm(hold, ref: ref, key: key), Reply.holdSeats)
         case .release(.id(let hold), nil, let places, let key) where places.isEmpty:
-            return reply(await session.release(hold, key: key)) { Reply.ok("\($0)") }
+            return reply(session.release(hold, key: key)) { Reply.ok("\($0)") }
         case .release(.id(let hold), let seats, let places, let key):
-            return reply(await session.release(hold, seats: seats ?? [], places: places, key: key), Reply.holdSeats)
+            return reply(session.release(hold, seats: seats ?? [], places: places, key: key), Reply.holdSeats)
         case .cancel(.id(let hold), let seats, let places, let key):
-            return reply(await session.cancel(hold, seats: seats, places: places, key: key), Reply.holdSeats)
+            return reply(session.cancel(hold, seats: seats, places: places, key: key), Reply.holdSeats)
         case .extend(.unissued(let token), _, _), .confirm(.unissued(let token), _, _), .release(.unissued(let token), _, _, _),
             .cancel(.unissued(let token), _, _, _), .add(.unissued(let token), _, _, _):
-            return reply(await session.noSuchHold(token)) { _ in "" }
+            return reply(session.noSuchHold(token)) { _ in "" }
         case .avail:
-            return reply(await session.counts(), Reply.counts)
+            return reply(session.counts(), Reply.counts)
         case .availPart(let part):
-            return reply(await session.counts(of: part), Reply.counts)
+            return reply(session.counts(of: part), Reply.counts)
         case .map:
-            return reply(await session.mapWithAreas(), Reply.map)
+            return reply(session.mapWithAreas(), Reply.map)
         case .list(let customer):
-            return reply(await session.list(customer: customer), Reply.list)
+            return reply(session.list(customer: customer), Reply.list)
         case .block(let seats, let block):
-            return reply(await session.block(seats, block)) { Reply.ok(session.id, Reply.seats($0)) }
+            return reply(session.block(seats, block)) { Reply.ok(session.id, Reply.seats($0)) }
         case .reserve(let seats, let channel):
-            return reply(await session.reserve(seats, for: channel)) { Reply.ok(session.id, Reply.seats($0)) }
+            return reply(session.reserve(seats, for: channel)) { Reply.ok(session.id, Reply.seats($0)) }
         case .history(.hold(.id(let hold))):
-            return reply(await session.history(of: hold), Reply.holdHistory)
+            return reply(session.history(of: hold), Reply.holdHistory)
         case .history(.hold(.unissued)):
-            return reply(await session.history(of: nil), Reply.holdHistory)
+            return reply(session.history(of: nil), Reply.holdHistory)
         case .history(.seat(let seat)):
-            return reply(await session.history(ofSeat: seat), Reply.itemHistory)
+            return reply(session.history(ofSeat: seat), Reply.itemHistory)
         case .history(.area(let area)):
-            return reply(await session.history(ofArea: area), Reply.itemHistory)
+            return reply(session.history(ofArea: area), Reply.itemHistory)
         }
     }
 

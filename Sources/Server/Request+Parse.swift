@@ -171,9 +171,11 @@ extension Request {
         }
     }
 
+    private static let holdUsage = "usage: HOLD <session> <customer> <seat>|<area>:<n>...|BEST <n>|ANY <n> [ttl=<s>] "
+        + "[key=<k>] [cat=<c>] [flag=<f>] [channel=<c>] [orphans=avoid] [fallback=split]"
+
     private static func parseHold(_ args: ArraySlice<Substring>) throws(ProtocolError) -> Request {
-        let usage = "usage: HOLD <session> <customer> <seat>|<area>:<n>...|BEST <n>|ANY <n> [ttl=<s>] [key=<k>] "
-            + "[cat=<c>] [flag=<f>] [channel=<c>] [orphans=avoid] [fallback=split]"
+        let usage = Self.holdUsage
         guard args.count >= 3 else { throw .bad(usage) }
         let session = try Self.id(args.first!, "session")
         let customer = try Self.id(args.dropFirst().first!, "customer")

@@ -45,8 +45,8 @@ struct ServerSettings: Sendable {
     var watchEventsMax: Int { max(16, self.watchBufferBytes / (136 + 8 * self.seatsPerHoldMax)) }
 }
 
-/// The line-protocol server: one task per connection (a discarding task group, as swift-nio's echo server does).
-/// A service of the service group: on graceful shutdown it stops accepting, stops reading every connection, sends
+/// The line-protocol server: a `ConnectionHandler` per connection, on the event loops the sessions run on. A
+/// service of the service group: on graceful shutdown it stops accepting, stops reading every connection, sends
 /// the replies of what was already read, and returns once every connection has closed.
 final class SeatServer: Service, Sendable {
     let settings: ServerSettings
@@ -58,6 +58,11 @@ final class SeatServer: Service, Sendable {
     let group: any EventLoopGroup
     /// When connections must be closed by, once a graceful shutdown began.
     private let drainDeadline = Mutex<ContinuousClock.Instant?>(nil)
+    /// The open connections, and who waits for the last to close.
+    private let open = Mutex<(channels: [ObjectIdentifier: any Channel], waiter: CheckedContinuation<Void, Never>?)>(([:], nil))
+
+    /// Sent through every connection's pipeline when the drain begins.
+    struct Drain {}
 
     init(
         settings: ServerSettings, dispatcher: Dispatcher, logger: Logger = Logger(label: "seatd.server"),
@@ -72,28 +77,42 @@ final class SeatServer: Service, Sendable {
     }
 
     func run() async throws {
-        let lineBytesMax = self.settings.lineBytesMax
-        let idle = self.settings.idleTimeoutSeconds
-        let sendBuffer = self.settings.socketSendBufferBytes
         let channel = try await Self.listening(on: "\(self.settings.host):\(self.settings.port)", for: "the line protocol") {
-            try await self.bind(lineBytesMax: lineBytesMax, idle: idle, sendBuffer: sendBuffer)
+            try await self.bind()
         }
-        let port = channel.channel.localAddress?.port ?? self.settings.port
+        let port = channel.localAddress?.port ?? self.settings.port
         self.logger.info("listening", metadata: ["host": "\(self.settings.host)", "port": "\(port)"])
         self.onBound(port)
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await channel.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        let executor = EventLoopExecutor(connection.channel.eventLoop)
-                        group.addTask(executorPreference: executor) { await Connection(server: self).run(connection) }
-                    }
-                }
-            }
+        await withGracefulShutdownHandler {
+            try? await channel.closeFuture.get()
         } onGracefulShutdown: {
             self.beginDrain()
             self.logger.info("stopped accepting connections")
-            channel.channel.close(promise: nil)
+            channel.close(promise: nil)
+            let channels = self.open.withLock { Array($0.channels.values) }
+            for connection in channels { connection.pipeline.fireUserInboundEventTriggered(Drain()) }
+        }
+        // Every connection answers what it read, then closes.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = self.open.withLock { open -> Bool in
+                if open.channels.isEmpty { return true }
+                open.waiter = continuation
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func track(_ channel: any Channel) {
+        self.open.withLock { $0.channels[ObjectIdentifier(channel)] = channel }
+        channel.closeFuture.whenComplete { _ in
+            let waiter = self.open.withLock { open -> CheckedContinuation<Void, Never>? in
+                open.channels[ObjectIdentifier(channel)] = nil
+                guard open.channels.isEmpty else { return nil }
+                defer { open.waiter = nil }
+                return open.waiter
+            }
+            waiter?.resume()
         }
     }
 
@@ -110,16 +129,18 @@ final class SeatServer: Service, Sendable {
         }
     }
 
-    private func bind(lineBytesMax: Int, idle: Int, sendBuffer: Int?) async throws
-        -> NIOAsyncChannel<NIOAsyncChannel<[ByteBuffer], ByteBuffer>, Never>
-    {
-        try await ServerBootstrap(group: self.group)
+    private func bind() async throws -> any Channel {
+        let lineBytesMax = self.settings.lineBytesMax
+        let idle = self.settings.idleTimeoutSeconds
+        let sendBuffer = self.settings.socketSendBufferBytes
+        return try await ServerBootstrap(group: self.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1_024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(host: self.settings.host, port: self.settings.port) { channel in
+            .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    self.track(channel)
                     if let sendBuffer {
                         try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: SocketOptionValue(sendBuffer))
                     }
@@ -127,11 +148,14 @@ final class SeatServer: Service, Sendable {
                         try channel.pipeline.syncOperations.addHandlers(
                             IdleStateHandler(allTimeout: .seconds(Int64(idle))), IdleCloser())
                     }
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(LineBatchDecoder(), maximumBufferSize: lineBytesMax + 2))
-                    return try NIOAsyncChannel<[ByteBuffer], ByteBuffer>(wrappingChannelSynchronously: channel)
+                    var logger = self.logger
+                    logger[metadataKey: "connection"] = "\(channel.remoteAddress?.description ?? "?")"
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(LineBatchDecoder(), maximumBufferSize: lineBytesMax + 2),
+                        ConnectionHandler(server: self, logger: logger))
                 }
             }
+            .bind(host: self.settings.host, port: self.settings.port).get()
     }
 
     /// Starts the shutdown drain (the first call sets its deadline; connections call it too, as their shutdown

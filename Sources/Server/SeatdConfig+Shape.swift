@@ -24,7 +24,7 @@ extension SeatdConfig {
 
     /// Every key of `config/seatd.yaml`.
     static let fileShape = Shape.section([
-        "host": .scalar, "port": .scalar, "allow_open": .scalar, "data": .scalar, "fsync": .scalar,
+        "host": .scalar, "port": .scalar, "allow_open": .scalar, "data": .scalar, "fsync": .scalar, "threads": .scalar,
         "auth": .section(["tokens": .list]),
         "halls": .list,
         "limits": .section([

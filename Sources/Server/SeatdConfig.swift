@@ -32,6 +32,8 @@ struct SeatdConfig: Sendable {
     var slowFsyncMs = 500
     /// Size of one log segment file.
     var segmentBytes = 64 << 20
+    /// Event loops (`threads`): each serves its connections and runs its share of the sessions; 0 is one per core.
+    var threads = 0
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -70,6 +72,7 @@ struct SeatdConfig: Sendable {
         }
         self.fsync = policy
         self.allowOpen = try read.bool("allow_open", false)
+        self.threads = try read.int("threads", self.threads, 0...256)
         self.tokens = try Self.tokens(config.stringArray(forKey: "auth.tokens") ?? [])
         self.halls = try Self.halls(file?.stringArray(forKey: "halls") ?? [])
 

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Prometheus
 import SeatActors
 import ServiceLifecycle
@@ -110,7 +112,7 @@ struct Serve: AsyncParsableCommand {
             "snapshot_every_records": "\(config.snapshotEveryRecords)",
             "snapshot_every_seconds": "\(config.snapshotEverySeconds)",
             "metrics_host": "\(config.metricsHost)", "metrics_port": "\(config.metricsPort)",
-            "log_level": "\(config.logLevel)", "slow_fsync_ms": "\(config.slowFsyncMs)",
+            "log_level": "\(config.logLevel)", "threads": "\(config.threads)", "slow_fsync_ms": "\(config.slowFsyncMs)",
             "segment_bytes": "\(config.segmentBytes)", "events_retain_per_session": "\(config.eventsRetained)",
             "events_nats": "\(config.nats.map { "nats://\($0.host):\($0.port) subject=\($0.subject) stream=\($0.stream)" } ?? "off")",
         ])
@@ -119,9 +121,11 @@ struct Serve: AsyncParsableCommand {
         let lock: DataDirectoryLock
         do { lock = try DataDirectoryLock(config.data) } catch { throw ValidationError("\(error)") }
         defer { withExtendedLifetime(lock) {} }
+        // Connections and sessions share these loops: a request to a session of its connection's loop runs there.
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: config.threads == 0 ? System.coreCount : config.threads)
         let service = try LogService(
             data: config.data, segmentBytes: config.segmentBytes, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs,
-            keysPerSessionMax: config.limits.keysPerSessionMax, eventsRetained: config.eventsRetained)
+            keysPerSessionMax: config.limits.keysPerSessionMax, eventsRetained: config.eventsRetained, loops: loops)
         for repair in service.opened.recovered.repairs { logger.warning("recovery repaired the log: \(repair)") }
         logger[metadataKey: "data"] = "\(config.data)"
         logger.info("recovered", metadata: [
@@ -149,7 +153,8 @@ struct Serve: AsyncParsableCommand {
                 logger: Logger(label: "seatd.metrics"), refresh: { await dispatcher.refreshGauges() }))
         }
         if let publisher { services.append(publisher) }
-        services.append(SeatServer(settings: config.limits, dispatcher: dispatcher, logger: Logger(label: "seatd.server")))
+        services.append(SeatServer(settings: config.limits, dispatcher: dispatcher, logger: Logger(label: "seatd.server"),
+                                   group: loops))
         var group = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "seatd.lifecycle"))
         group.maximumGracefulShutdownDuration = .seconds(4)

@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import SeatActors
 import Synchronization
 
@@ -53,6 +55,8 @@ public final class LogService: Sendable {
     let ids: any HoldIDSource
     let keysPerSessionMax: Int
     let eventsRetained: Int
+    /// The loops the sessions run on.
+    let loops: any EventLoopGroup
     /// What opening the data directory found.
     public let opened: DataDirectory.Opened
 
@@ -61,7 +65,8 @@ public final class LogService: Sendable {
         data: String, storage: any Storage = PosixStorage(), segmentBytes: Int = 64 << 20,
         fsync: FsyncPolicy = .always, hub: EventHub = EventHub(), clock: any WallClock = SystemWallClock(),
         ids: any HoldIDSource = SystemHoldIDSource(), slowFsyncMs: Int = 500,
-        keysPerSessionMax: Int = Limits.keysPerSessionDefault, eventsRetained: Int = Limits.eventsRetainedDefault
+        keysPerSessionMax: Int = Limits.keysPerSessionDefault, eventsRetained: Int = Limits.eventsRetainedDefault,
+        loops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws(WALError) {
         let opened = try DataDirectory.open(data, storage: storage, eventsRetained: eventsRetained)
         var options = LogWriter.Options(directory: DataDirectory.walDirectory(data), segmentBytes: segmentBytes,
@@ -70,7 +75,8 @@ public final class LogService: Sendable {
         let writer = try LogWriter(storage: storage, options: options, lastLSN: opened.recovered.lastLSN,
                                    tail: opened.recovered.tail)
         let registry = Registry(state: opened.recovered.state, log: writer, hub: hub, clock: clock, ids: ids,
-                                keysPerSessionMax: keysPerSessionMax, eventsRetained: eventsRetained)
+                                keysPerSessionMax: keysPerSessionMax, eventsRetained: eventsRetained, loops: loops)
+        self.loops = loops
         self.generation = Mutex(Generation(registry: registry, writer: writer))
         self.keysPerSessionMax = keysPerSessionMax
         self.eventsRetained = eventsRetained
@@ -106,6 +112,44 @@ public final class LogService: Sendable {
         try await log.waitDurable(through: lsn)
     }
 
+    /// Where a reply stands: free to leave, never to leave (its change was lost), or waiting on `log`.
+    public enum Durability {
+        case durable
+        case lost(SeatError)
+        case waiting(any ChangeLog, through: LSN)
+    }
+
+    /// Whether the change `token` names is durable now, without waiting: the same decision as `durable(_:)`.
+    public func durability(of token: CommitToken) -> Durability {
+        guard token.lsn > 0 else { return .durable }
+        let (current, writer, failedAt, end) = self.generation.withLock {
+            ($0.epoch, $0.writer, $0.failedAt, $0.ended[token.epoch])
+        }
+        guard token.epoch == current else {
+            guard let end, token.lsn <= end else {
+                return .lost(.unavailable("the log failed before this change was durable; it was not applied"))
+            }
+            return .durable
+        }
+        guard let writer else {
+            // Read-only on the durable state.
+            guard let failedAt, token.lsn > failedAt.lsn else { return .durable }
+            return .lost(.unavailable(failedAt.reason))
+        }
+        if writer.durableLSN >= token.lsn { return .durable }
+        return .waiting(writer, through: token.lsn)
+    }
+
+    /// Calls `done` once the change `token` names is durable (nil) or lost (the error), as `durable(_:)` decides:
+    /// at once when that is known, else on the log's thread.
+    public func whenDurable(_ token: CommitToken, _ done: @escaping @Sendable (SeatError?) -> Void) {
+        switch self.durability(of: token) {
+        case .durable: done(nil)
+        case .lost(let error): done(error)
+        case .waiting(let log, let lsn): log.whenDurable(through: lsn, done)
+        }
+    }
+
     /// The writer, nil while the log is unavailable.
     public var writer: LogWriter? { self.generation.withLock { $0.writer } }
 
@@ -125,7 +169,7 @@ public final class LogService: Sendable {
         let state = try self.durableState(through: point.lsn)
         let readOnly = Registry(state: state, log: UnavailableLog(durableLSN: point.lsn, reason: reason),
                                 hub: self.hub, clock: self.clock, ids: self.ids, keysPerSessionMax: self.keysPerSessionMax,
-                                eventsRetained: self.eventsRetained)
+                                eventsRetained: self.eventsRetained, loops: self.loops)
         self.generation.withLock {
             $0.next(registry: readOnly, writer: nil,
                     failedAt: FailurePoint(lsn: point.lsn, crc: point.crc, assigned: assigned, reason: reason),
@@ -166,7 +210,8 @@ public final class LogService: Sendable {
             throw error
         }
         let registry = Registry(state: state, log: writer, hub: self.hub, clock: self.clock, ids: self.ids,
-                                keysPerSessionMax: self.keysPerSessionMax, eventsRetained: self.eventsRetained)
+                                keysPerSessionMax: self.keysPerSessionMax, eventsRetained: self.eventsRetained,
+                                loops: self.loops)
         self.generation.withLock {
             $0.next(registry: registry, writer: writer, failedAt: nil, durableEnd: point.lsn, hub: self.hub)
         }
@@ -273,6 +318,10 @@ final class UnavailableLog: ChangeLog {
 
     func waitDurable(through lsn: LSN) async throws(SeatError) {
         guard lsn <= self.durableLSN else { throw .unavailable(self.reason) }
+    }
+
+    func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (SeatError?) -> Void) {
+        done(lsn <= self.durableLSN ? nil : .unavailable(self.reason))
     }
 
     var lastLSN: LSN { self.durableLSN }

@@ -4,8 +4,8 @@ import Metrics
 import SeatActors
 import Synchronization
 
-/// The log's writer: a `ChangeLog` whose `append` encodes the record into a pending buffer under a lock (it never
-/// suspends), and one thread that performs group commit.
+/// The log's writer: a `ChangeLog` whose `append` encodes the record, then copies it into a pending buffer under a
+/// lock (it never suspends), and one thread that performs group commit.
 ///
 /// Group commit: the writer thread takes everything pending (up to one batch's size), writes it as one batch with
 /// one `pwrite`, calls `fdatasync` once (policy `always`), then advances the durable LSN and wakes every reply
@@ -44,7 +44,8 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     /// The CRC of the batch that ends at `durable`: a fresh segment after a failure chains to it.
     private var durableCRC: UInt32
     private var failure: WALError?
-    private var waiters: [(lsn: LSN, continuation: CheckedContinuation<Void, any Error>)] = []
+    /// Who waits for durability: each is called once, off the lock, when the durable LSN reaches `lsn` or the log fails.
+    private var waiters: [(lsn: LSN, done: @Sendable (SeatError?) -> Void)] = []
     private var stopping = false
     private var stopped = false
     private var stats = LogStats()
@@ -94,6 +95,10 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     // MARK: ChangeLog
 
     public func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
+        // Encoded in the caller's turn; under the lock the bytes are only copied and given an LSN.
+        var encoded = ByteWriter()
+        encoded.bytes.reserveCapacity(64)
+        RecordCodec.encode(record, into: &encoded)
         self.condition.lock()
         defer { self.condition.unlock() }
         if let failure = self.failure { throw .unavailable("the log cannot be written: \(failure)") }
@@ -104,7 +109,7 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
             self.pendingMs = Self.nowMs()
             self.condition.signal()
         }
-        RecordCodec.encode(record, into: &self.pending)
+        self.pending.bytes.append(contentsOf: encoded.bytes)
         self.pendingEnds.append(self.pending.bytes.count)
         let appended = Appended(lsn: self.assigned, atMs: self.pendingMs)
         publish?(appended)
@@ -125,22 +130,23 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
 
     public func waitDurable(through lsn: LSN) async throws(SeatError) {
         if self.condition.withLock({ self.durable >= lsn }) { return }
-        do {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                self.condition.lock()
-                if self.durable >= lsn {
-                    self.condition.unlock()
-                    continuation.resume()
-                } else if let failure = self.failure {
-                    self.condition.unlock()
-                    continuation.resume(throwing: SeatError.unavailable("the log cannot be written: \(failure)"))
-                } else {
-                    self.waiters.append((lsn, continuation))
-                    self.condition.unlock()
-                }
-            }
-        } catch {
-            throw (error as? SeatError) ?? .unavailable("\(error)")
+        let failure: SeatError? = await withCheckedContinuation { continuation in
+            self.whenDurable(through: lsn) { continuation.resume(returning: $0) }
+        }
+        if let failure { throw failure }
+    }
+
+    public func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (SeatError?) -> Void) {
+        self.condition.lock()
+        if self.durable >= lsn {
+            self.condition.unlock()
+            done(nil)
+        } else if let failure = self.failure {
+            self.condition.unlock()
+            done(.unavailable("the log cannot be written: \(failure)"))
+        } else {
+            self.waiters.append((lsn, done))
+            self.condition.unlock()
         }
     }
 
@@ -294,33 +300,31 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     }
 
     private func finish(through lsn: LSN, crc: UInt32) {
-        let ready: [CheckedContinuation<Void, any Error>] = self.condition.withLock {
+        let ready: [@Sendable (SeatError?) -> Void] = self.condition.withLock {
             self.durable = lsn
             self.durableCRC = crc
             self.stats.batches += 1
             self.stats.records += UInt64(lsn - self.stats.lastRecordLSN)
             self.stats.lastRecordLSN = lsn
-            var ready: [CheckedContinuation<Void, any Error>] = []
+            var ready: [@Sendable (SeatError?) -> Void] = []
             self.waiters.removeAll { waiter in
                 guard waiter.lsn <= lsn else { return false }
-                ready.append(waiter.continuation)
+                ready.append(waiter.done)
                 return true
             }
             return ready
         }
-        for continuation in ready { continuation.resume() }
+        for done in ready { done(nil) }
     }
 
     private func fail(_ error: WALError) {
-        let waiting: [CheckedContinuation<Void, any Error>] = self.condition.withLock {
+        let waiting: [@Sendable (SeatError?) -> Void] = self.condition.withLock {
             self.failure = error
             self.hasFailed.store(true, ordering: .releasing)
             defer { self.waiters.removeAll() }
-            return self.waiters.map(\.continuation)
+            return self.waiters.map(\.done)
         }
-        for continuation in waiting {
-            continuation.resume(throwing: SeatError.unavailable("the log cannot be written: \(error)"))
-        }
+        for done in waiting { done(.unavailable("the log cannot be written: \(error)")) }
     }
 }
 

@@ -47,8 +47,8 @@ struct EndToEndTests {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-e2e-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
         let service = try setup.storage.map {
-            try LogService(data: "/d", storage: $0, segmentBytes: 64 << 10, clock: setup.clock)
-        } ?? LogService(data: data, segmentBytes: 1 << 20, clock: setup.clock)
+            try LogService(data: "/d", storage: $0, segmentBytes: 64 << 10, clock: setup.clock, loops: setup.group)
+        } ?? LogService(data: data, segmentBytes: 1 << 20, clock: setup.clock, loops: setup.group)
         defer { service.close() }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = SeatServer(

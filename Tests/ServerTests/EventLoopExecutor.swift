@@ -1,8 +1,7 @@
 import NIOCore
 
-/// Runs a task's jobs on a channel's event loop. A connection's tasks prefer it, so reading, executing (default
-/// actors run on the preferred executor of the task that calls them when they are free) and writing stay on the
-/// loop thread that does the I/O, instead of hopping to the global executor and back for every request.
+/// Runs a task's jobs on an event loop: tests whose clients must not wait on the cooperative pool, which other
+/// CPU-bound tests can starve, prefer it.
 final class EventLoopExecutor: TaskExecutor {
     let eventLoop: any EventLoop
 
