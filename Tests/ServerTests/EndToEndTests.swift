@@ -130,6 +130,49 @@ struct EndToEndTests {
         }
     }
 
+    /// Sessions are spread over two loops, so one connection's requests run partly on its own loop and partly
+    /// on the other, sent there in a batch per read. Replies still come in request order, a request to one
+    /// session runs after the earlier ones to it, and DROP SESSION runs after every request before it.
+    @Test func pipelinedRequestsToSessionsOfTwoLoopsAnswerInOrder() async throws {
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var setup = Setup()
+        setup.group = loops
+        try await self.withRunningServer(setup) { server in
+            try await self.withClient(server.port) { lines, out in
+                var text = "CREATE HALL h A=50\n"
+                for session in 0..<4 { text += "CREATE SESSION s\(session) h\n" }
+                var expected = ["OK h 50", "OK s0 50", "OK s1 50", "OK s2 50", "OK s3 50"]
+                for seat in 1...50 {
+                    for session in 0..<4 {
+                        text += "HOLD s\(session) c\(session) A\(seat)\n"
+                        expected.append("HOLD s\(session) A\(seat)")
+                    }
+                    if seat % 10 == 0 {
+                        text += "AVAIL s\(seat / 10 % 4)\nPING\n"
+                        expected += ["OK free=\(50 - seat) held=\(seat) sold=0", "OK PONG"]
+                    }
+                }
+                text += "HOLD s1 c9 A1\nDROP SESSION s1\nAVAIL s1\nAVAIL s2\n"
+                expected += ["ERR TAKEN A1", "OK s1", "ERR NO_SUCH_SESSION no session s1", "OK free=0 held=50 sold=0"]
+                try await Self.send(out, text)
+                for want in expected {
+                    let reply = try #require(try await Self.line(&lines))
+                    if want.hasPrefix("HOLD ") {
+                        let seat = want.split(separator: " ")[2]
+                        #expect(reply.hasPrefix("OK ") && reply.hasSuffix(" \(seat)"), "\(want): \(reply)")
+                    } else {
+                        #expect(reply == want)
+                    }
+                }
+            }
+            // Both loops ran sessions.
+            let sessionLoops = Set(["s0", "s2", "s3"].compactMap { server.service.registry.session($0) }
+                .map { ObjectIdentifier($0.eventLoop) })
+            #expect(sessionLoops.count == 2)
+        }
+        try await loops.shutdownGracefully()
+    }
+
     @Test func watchersSeeEveryChangeWithRisingSeq() async throws {
         try await self.withServer { port in
             try await self.withClient(port) { lines, out in
