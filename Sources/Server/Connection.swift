@@ -115,6 +115,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.context = context
     }
 
+    /// The context holds the handler: letting it go ends the cycle.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         let open = self.dispatcher.connections.wrappingAdd(1, ordering: .relaxed).newValue
         self.dispatcher.metrics.connections.record(open)
