@@ -10,16 +10,29 @@ out=.build/fuzz
 mkdir -p "$out"
 flags=(-sanitize=fuzzer,address -parse-as-library -g -Onone -I "$debug/Modules" -module-cache-path "$out/module-cache")
 # Object files of modules (some file names have spaces): into the array `objects`.
-collect() { objects=(); for module in "$@"; do for file in "$debug/$module.build/"*.o; do objects+=("$file"); done; done; }
+collect() {
+    objects=()
+    for module in "$@"; do
+        while IFS= read -r -d '' file; do objects+=("$file"); done < <(find "$debug/$module.build" -name '*.o' -print0)
+    done
+}
 
-collect SeatActors HeapModule DequeModule InternalCollectionsUtilities ContainersPreview
+# SeatActors runs sessions on NIO's event loops: NIO's modules, its C shims and their module maps come along.
+nio=(NIOCore NIOPosix NIOConcurrencyHelpers _NIODataStructures _NIOBase64 Atomics _AtomicsShims CNIOLinux CNIOPosix
+     CNIODarwin CNIOWindows CNIOWASI CNIOFreeBSD CNIOOpenBSD CNIOAtomics)
+for map in "$debug"/C*.build/module.modulemap; do flags+=(-Xcc "-fmodule-map-file=$map"); done
+for map in $(find .build/checkouts/swift-atomics/Sources/_AtomicsShims .build/checkouts/swift-nio/Sources/CNIOWindows \
+        -name module.modulemap); do
+    flags+=(-Xcc "-fmodule-map-file=$map")
+done
+collect SeatActors HeapModule DequeModule InternalCollectionsUtilities ContainersPreview "${nio[@]}"
 swiftc "${flags[@]}" -module-name RequestFuzz -o "$out/request-fuzz" \
     Tests/Fuzz/RequestFuzz.swift Sources/Server/Request.swift Sources/Server/Request+Parse.swift \
     Sources/Server/ErrorCode.swift \
     "${objects[@]}" 2>&1 | grep -v "ld.gold: warning" || true
 test -x "$out/request-fuzz"
 
-collect WAL SeatActors HeapModule DequeModule InternalCollectionsUtilities ContainersPreview Logging Metrics CoreMetrics
+collect WAL SeatActors HeapModule DequeModule InternalCollectionsUtilities ContainersPreview Logging Metrics CoreMetrics "${nio[@]}"
 swiftc "${flags[@]}" -module-name LogFuzz -o "$out/log-fuzz" -Xcc -fmodule-map-file=Sources/CLZ4/module.modulemap \
     Tests/Fuzz/LogFuzz.swift Tests/Fuzz/Bytes.swift \
     "${objects[@]}" -llz4 2>&1 | grep -v "ld.gold: warning" || true
