@@ -95,6 +95,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var passAgain = false
     private var lastWrite: EventLoopFuture<Void>?
     private var closer: Scheduled<Void>?
+    /// Set once WATCH was answered `OK`: the connection then takes only PING and QUIT.
+    private var watching = false
     /// While watching: the subscription, and the stream task waiting for room.
     private var subscription: EventSubscription?
     private var roomWaiter: CheckedContinuation<Bool, Never>?
@@ -254,7 +256,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let started = DispatchTime.now().uptimeNanoseconds
         let text = String(buffer: line)
         guard let parsed = Request.parse(text[...]) else { return }
-        let watching = self.subscription != nil
+        let watching = self.watching
         let request: Request
         switch parsed {
         case .failure(let error):
@@ -471,9 +473,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     /// Closes once nothing is left to do after EOF or a drain.
     private func finishIfDone() {
-        guard let context, self.inputClosed, !self.closing, self.inputs.isEmpty, self.slots.isEmpty,
-            self.outstanding == 0, self.subscription == nil || self.draining
-        else { return }
+        guard let context, self.inputClosed, !self.closing, self.inputs.isEmpty, self.outstanding == 0 else { return }
+        // EOF or the drain, with every line read executed: a watcher's stream ends here too.
+        if let subscription {
+            subscription.cancel()
+            self.subscription = nil
+        }
+        guard self.slots.isEmpty else { return }
         if self.draining {
             self.halfClose()
         } else {
@@ -526,6 +532,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             }
             self.fill(slot, .reply(.line("OK"), .none, timing))
             self.subscription = watch.events
+            self.watching = true
             self.logger.debug("watching", metadata: ["session": "\(session ?? "*")", "from": "\(from ?? 0)"])
             let outlet = WatchOutlet(handler: NIOLoopBound(self, eventLoop: self.context!.eventLoop))
             Self.startStream(watch, into: outlet, logger: self.logger)

@@ -218,6 +218,17 @@ struct EndToEndTests {
                 #expect(try await Self.line(&lines) == "OK PONG")
                 #expect(try await Self.line(&lines) == "OK BYE")
             }
+            // EOF ends a watch too: the lines before it are answered, then the connection closes.
+            let client = try await self.connect(port)
+            try await client.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "WATCH *\nHOLD s\nPING\n"))
+                try await client.channel.close(mode: .output)
+                var lines = inbound.makeAsyncIterator()
+                #expect(try await Self.line(&lines) == "OK")
+                #expect(try await Self.line(&lines) == "ERR BAD_REQUEST a watching connection only takes PING and QUIT")
+                #expect(try await Self.line(&lines) == "OK PONG")
+                #expect(try await Self.line(&lines) == nil)
+            }
         }
     }
 
