@@ -86,9 +86,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var closed = false
     /// A durability callback is registered.
     private var awaitingDurable = false
-    /// A log that reported it will never be durable again (it failed), and why: replies waiting on it are lost.
-    /// Held, so that no other log can take its identity.
-    private var failedLog: (log: any ChangeLog, error: SeatError)?
     /// A read was held back by backpressure.
     private var heldRead = false
     private var passing = false
@@ -401,22 +398,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
                         known = token
                     case .lost(let error):
                         lost = error
-                    case .waiting(let log, _) where self.failedLog?.log === log:
-                        lost = self.failedLog!.error
-                    case .waiting(let log, let lsn):
-                        self.awaitDurable(log, lsn, on: context.eventLoop)
+                    case .waiting(let writer, let lsn):
+                        self.awaitDurable(writer, lsn, on: context.eventLoop)
                         break loop
                     }
                 }
-                if case .reply(_, _, let timing) = slot {
-                    response = lost.map(Response.failure) ?? answer
-                    if let timing {
-                        metrics.record(timing.command, response,
-                                       nanoseconds: DispatchTime.now().uptimeNanoseconds &- timing.startedNs)
-                    }
-                } else {
-                    response = lost.map(Response.failure) ?? answer
-                    if lost != nil { close = true }
+                response = lost.map(Response.failure) ?? answer
+                if case .reply(_, _, let timing?) = slot {
+                    metrics.record(timing.command, response,
+                                   nanoseconds: DispatchTime.now().uptimeNanoseconds &- timing.startedNs)
+                } else if case .event = slot, lost != nil {
+                    close = true
                 }
             }
             self.slots.removeFirst()
@@ -455,16 +447,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
         return last
     }
 
-    private func awaitDurable(_ log: any ChangeLog, _ lsn: LSN, on loop: any EventLoop) {
+    /// Registers one callback for the writer to reach `lsn` or fail; the next pass asks `durability(of:)` again,
+    /// which then says durable or lost.
+    private func awaitDurable(_ writer: LogWriter, _ lsn: LSN, on loop: any EventLoop) {
         guard !self.awaitingDurable else { return }
         self.awaitingDurable = true
         let handler = NIOLoopBound(self, eventLoop: loop)
-        log.whenDurable(through: lsn) { failure in
+        writer.whenDurable(through: lsn) { _ in
             loop.execute {
-                let handler = handler.value
-                handler.awaitingDurable = false
-                if let failure { handler.failedLog = (log, failure) }
-                handler.pass()
+                handler.value.awaitingDurable = false
+                handler.value.pass()
             }
         }
     }

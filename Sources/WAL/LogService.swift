@@ -112,11 +112,11 @@ public final class LogService: Sendable {
         try await log.waitDurable(through: lsn)
     }
 
-    /// Where a reply stands: free to leave, never to leave (its change was lost), or waiting on `log`.
+    /// Where a reply stands: free to leave, never to leave (its change was lost), or waiting on `writer`.
     public enum Durability {
         case durable
         case lost(SeatError)
-        case waiting(any ChangeLog, through: LSN)
+        case waiting(LogWriter, through: LSN)
     }
 
     /// Whether the change `token` names is durable now, without waiting: the same decision as `durable(_:)`.
@@ -136,17 +136,10 @@ public final class LogService: Sendable {
             guard let failedAt, token.lsn > failedAt.lsn else { return .durable }
             return .lost(.unavailable(failedAt.reason))
         }
-        if writer.durableLSN >= token.lsn { return .durable }
-        return .waiting(writer, through: token.lsn)
-    }
-
-    /// Calls `done` once the change `token` names is durable (nil) or lost (the error), as `durable(_:)` decides:
-    /// at once when that is known, else on the log's thread.
-    public func whenDurable(_ token: CommitToken, _ done: @escaping @Sendable (SeatError?) -> Void) {
-        switch self.durability(of: token) {
-        case .durable: done(nil)
-        case .lost(let error): done(error)
-        case .waiting(let log, let lsn): log.whenDurable(through: lsn, done)
+        switch writer.durability(through: token.lsn) {
+        case .success(true): return .durable
+        case .success(false): return .waiting(writer, through: token.lsn)
+        case .failure(let error): return .lost(error)
         }
     }
 

@@ -155,6 +155,16 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     /// The last LSN known durable.
     public var durableLSN: LSN { self.condition.withLock { self.durable } }
 
+    /// Whether every record through `lsn` is durable (true), not yet (false), or never will be (the log failed
+    /// first): read together, so that a batch made durable just before a failure counts as durable.
+    public func durability(through lsn: LSN) -> Result<Bool, SeatError> {
+        self.condition.withLock {
+            if self.durable >= lsn { return .success(true) }
+            if let failure = self.failure { return .failure(.unavailable("the log cannot be written: \(failure)")) }
+            return .success(false)
+        }
+    }
+
     /// The last durable LSN and the CRC of the batch that ends there.
     public var durablePoint: (lsn: LSN, crc: UInt32) { self.condition.withLock { (self.durable, self.durableCRC) } }
 
