@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "seat-load", targets: ["SeatLoad"]),
         .library(name: "SeatActors", targets: ["SeatActors"]),
         .library(name: "WAL", targets: ["WAL"]),
+        .library(name: "Store", targets: ["Store"]),
         .library(name: "NATS", targets: ["NATS"]),
     ],
     dependencies: [
@@ -34,8 +35,6 @@ let package = Package(
             dependencies: [
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -47,10 +46,18 @@ let package = Package(
         .target(
             name: "WAL",
             dependencies: [
-                "SeatActors", "CLZ4",
-                .product(name: "NIOCore", package: "swift-nio"),
+                "CLZ4",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Store",
+            dependencies: [
+                "SeatActors", "WAL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -67,6 +74,7 @@ let package = Package(
             dependencies: [
                 "SeatActors",
                 "WAL",
+                "Store",
                 "NATS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -88,6 +96,7 @@ let package = Package(
             dependencies: [
                 "SeatActors",
                 "WAL",
+                "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -107,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "SeatLoad", "SeatActors", "WAL", "NATS",
+                "Server", "SeatLoad", "SeatActors", "WAL", "Store", "NATS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -120,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "SeatLoadTests",
             dependencies: [
-                "SeatLoad", "SeatActors", "WAL",
+                "SeatLoad", "SeatActors", "WAL", "Store",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -128,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WALTests",
-            dependencies: ["WAL", "SeatActors"],
+            dependencies: ["WAL", "Store", "SeatActors"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import SeatActors
 import Synchronization
+import Store
 import WAL
 
 /// `seat-load crash`: the crash loop. Starts the real seatd, drives concurrent clients (listed holds, BEST,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Histogram
 import SeatActors
+import Store
 import WAL
 
 /// `seat-load engine`: the seat engine in-process, no network, many tasks over many sessions.
@@ -43,8 +44,8 @@ struct EngineBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let ids: any HoldIDSource = self.seededIDs ? SeededHoldIDSource(seed: self.seed) : SystemHoldIDSource()
-        let durability = try self.makeLog()
-        let registry = Registry(log: durability.log, ids: ids)
+        let service = try self.makeService(ids: ids)
+        let registry = service?.registry ?? Registry(log: InMemoryChangeLog(), ids: ids)
         let specs = (0..<self.rows).map { RowSpec(label: RowSpec.label(forRowIndex: $0), ranges: [1...self.seatsPerRow]) }
         _ = try registry.createHall(id: "bench", rows: specs)
         var sessions: [Session] = []
@@ -57,7 +58,7 @@ struct EngineBenchmark: AsyncParsableCommand {
         let results = await withTaskGroup(of: Worker.Result.self) { group in
             for task in 0..<self.tasks {
                 let worker = Worker(sessions: sessions, labels: labels, seed: self.seed &+ UInt64(task) &* 7919,
-                                    log: durability.writer)
+                                    service: service)
                 group.addTask { await worker.run(until: deadline) }
             }
             var all: [Worker.Result] = []
@@ -87,27 +88,25 @@ struct EngineBenchmark: AsyncParsableCommand {
             let ns = histogram.valueAtPercentile(percentile)
             print(String(format: "p%-5g %8.2f us", percentile, Double(ns) / 1_000))
         }
-        if let writer = durability.writer, let data = self.data {
-            try self.reportLog(writer, directory: data + "/wal", seconds: seconds)
+        if let service, let data = self.data {
+            try self.reportLog(service, directory: data + "/wal", seconds: seconds)
         }
     }
 
-    func makeLog() throws -> (log: any ChangeLog, writer: LogWriter?) {
-        guard let data = self.data else { return (InMemoryChangeLog(), nil) }
+    /// With `--data`: the store over that (fresh) data directory, whose registry the benchmark drives.
+    func makeService(ids: any HoldIDSource) throws -> LogService? {
+        guard let data = self.data else { return nil }
         guard let policy = FsyncPolicy(self.fsync) else { throw ValidationError("bad --fsync \(self.fsync)") }
         let directory = data + "/wal"
         guard try PosixStorage().list(directory).isEmpty else {
             throw ValidationError("\(directory) is not empty: give a fresh --data directory")
         }
-        let writer = try LogWriter(
-            options: .init(directory: directory, segmentBytes: self.segmentMiB << 20, fsync: policy), lastLSN: 0,
-            tail: nil)
-        return (writer, writer)
+        return try LogService(data: data, segmentBytes: self.segmentMiB << 20, fsync: policy, ids: ids)
     }
 
-    func reportLog(_ writer: LogWriter, directory: String, seconds: Double) throws {
-        writer.close()
-        let stats = writer.statistics
+    func reportLog(_ service: LogService, directory: String, seconds: Double) throws {
+        service.close()
+        let stats = service.logStatistics ?? LogStats()
         print("log (fsync \(self.fsync)): \(stats.records) records in \(stats.batches) batches, \(stats.fsyncs) fsyncs")
         print(String(format: "%.0f durable records/s, %.1f records per fsync, %.0f fsyncs/s, mean fsync %.0f us",
                      Double(stats.records) / seconds, Double(stats.records) / Double(max(stats.fsyncs, 1)),
@@ -137,7 +136,7 @@ struct Worker: Sendable {
     let labels: [SeatLabel]
     let seed: UInt64
     /// When set, every operation waits until its change is durable, as a server reply would.
-    let log: LogWriter?
+    let service: LogService?
 
     func run(until deadline: ContinuousClock.Instant) async -> Result {
         var random = SplitMix64(seed: self.seed)
@@ -170,7 +169,13 @@ struct Worker: Sendable {
         _ outcome: Outcome<Value>, since start: ContinuousClock.Instant, into result: inout Result
     ) async -> Value? {
         var failure: SeatError? = nil
-        do throws(SeatError) { try await self.log?.waitDurable(through: outcome.lsn) } catch { failure = error }
+        if let service = self.service {
+            do throws(SeatError) {
+                try await service.durable(CommitToken(epoch: service.current.epoch, lsn: outcome.lsn))
+            } catch {
+                failure = error
+            }
+        }
         switch (outcome.result, failure) {
         case (.success(let value), nil):
             result.record(since: start, seats: 2, clock: ContinuousClock())

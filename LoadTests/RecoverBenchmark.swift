@@ -1,5 +1,6 @@
 import ArgumentParser
 import SeatActors
+import Store
 import WAL
 
 /// `seat-load recover`: times opening a data directory as seatd's start would (newest snapshot, then the log).

@@ -13,7 +13,8 @@ public struct Appended: Sendable, Equatable {
 }
 
 /// Where changes go to become durable. `append` never suspends: a session actor decides, appends and applies
-/// with no `await` in between, so no other request can interleave. Replies wait on `waitDurable`.
+/// with no `await` in between, so no other request can interleave. Whether a change is durable yet is not the
+/// domain's question: the server's `Store` decides it (`LogService.durability(of:)`), and replies wait there.
 public protocol ChangeLog: AnyObject, Sendable {
     /// Assigns `record` the next LSN and queues it for durable storage. `publish`, when given, runs under the
     /// log's lock with the LSN and time before the next record is appended, so events leave in LSN order (and a
@@ -25,14 +26,6 @@ public protocol ChangeLog: AnyObject, Sendable {
     /// before the next LSN's `publish` runs.
     func withAppendsHeld<Value>(_ body: (LSN) -> Value) -> Value
 
-    /// Returns once every record through `lsn` is durable; throws `.unavailable` if it never will be.
-    func waitDurable(through lsn: LSN) async throws(SeatError)
-
-    /// Calls `done` once every record through `lsn` is durable (with nil), or once it is known that they never
-    /// will be (with the error): at once, on the caller's thread, when that is known already, else on the log's
-    /// own thread, where it must not block. The server's connections wait this way, with no task per wait.
-    func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (SeatError?) -> Void)
-
     /// The last LSN assigned.
     var lastLSN: LSN { get }
 
@@ -43,18 +36,6 @@ public protocol ChangeLog: AnyObject, Sendable {
 
 extension ChangeLog {
     public var refusal: String? { nil }
-
-    /// By a task that waits (logs of tests).
-    public func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (SeatError?) -> Void) {
-        Task {
-            do throws(SeatError) {
-                try await self.waitDurable(through: lsn)
-                done(nil)
-            } catch {
-                done(error)
-            }
-        }
-    }
 }
 
 /// A log that keeps nothing: every record is "durable" at once. For tests and the in-process benchmark.
@@ -81,10 +62,6 @@ public final class InMemoryChangeLog: ChangeLog {
     public func withAppendsHeld<Value>(_ body: (LSN) -> Value) -> Value {
         self.last.withLock { body($0) }
     }
-
-    public func waitDurable(through lsn: LSN) async throws(SeatError) {}
-
-    public func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (SeatError?) -> Void) { done(nil) }
 
     public var lastLSN: LSN { self.last.withLock { $0 } }
 }

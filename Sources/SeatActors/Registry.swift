@@ -1,5 +1,3 @@
-import NIOCore
-import NIOPosix
 import Synchronization
 
 /// The halls and sessions of a running server. A lookup takes a mutex for one dictionary read: requests to
@@ -21,23 +19,23 @@ public final class Registry: Sendable {
     public let keysPerSessionMax: Int
     /// Events each session retains (`events.retain_per_session`).
     public let eventsRetained: Int
-    /// The loops sessions run on, given out in turn.
-    public let loops: any EventLoopGroup
+    /// Gives each new session the executor its turns run on (the server: its event loops in turn).
+    public let executors: @Sendable () -> any SessionExecutor
 
     /// A registry over a recovered (or empty) state.
     public init(
         state: RegistryState = RegistryState(), log: any ChangeLog, hub: EventHub = EventHub(),
         clock: any WallClock = SystemWallClock(), ids: any HoldIDSource = SystemHoldIDSource(),
         keysPerSessionMax: Int = Limits.keysPerSessionDefault, eventsRetained: Int = Limits.eventsRetainedDefault,
-        loops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        executors: @escaping @Sendable () -> any SessionExecutor = { QueueExecutor() }
     ) {
         var tables = Tables(halls: state.halls)
         for var session in state.sessions.values {
             session.retainEvents(eventsRetained)
             tables.sessions[session.id] = Session(state: session, log: log, hub: hub, clock: clock, ids: ids,
-                                                  keysMax: keysPerSessionMax, eventLoop: loops.next())
+                                                  keysMax: keysPerSessionMax, executor: executors())
         }
-        self.loops = loops
+        self.executors = executors
         self.keysPerSessionMax = keysPerSessionMax
         self.eventsRetained = eventsRetained
         self.tables = Mutex(tables)
@@ -96,7 +94,7 @@ public final class Registry: Sendable {
             var state = SessionState(handle: handle, config: config, hall: hall)
             state.retainEvents(self.eventsRetained)
             let session = Session(state: state, log: self.log, hub: self.hub, clock: self.clock, ids: self.ids,
-                                  keysMax: self.keysPerSessionMax, eventLoop: self.loops.next())
+                                  keysMax: self.keysPerSessionMax, executor: self.executors())
             tables.sessions[config.id] = session
             return session
         }

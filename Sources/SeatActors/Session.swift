@@ -1,16 +1,13 @@
-import NIOCore
-import NIOPosix
-
 /// One session (a showing of a hall) as an actor: the thin shell around `SessionState` that owns the clock, the
 /// id source and the log. Each method finishes without suspending: decide, append to the log (no await), apply,
 /// publish. Replies wait for durability outside the actor, so the actor never idles on a disk.
 ///
-/// The actor runs on one event loop (its executor): the server's connections on that loop call it synchronously
-/// (`assumeIsolated`), with no thread switch between reading a request and executing it.
+/// The actor runs on the `SessionExecutor` it is given (in the server, an event loop): the server's connections on
+/// that loop call it synchronously (`assumeIsolated`), with no thread switch between reading a request and
+/// executing it.
 public actor Session {
-    /// The loop the session's turns run on.
-    public nonisolated let eventLoop: any EventLoop
-    private nonisolated let executor: any SerialExecutor
+    /// Where the session's turns run.
+    public nonisolated let executor: any SessionExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { self.executor.asUnownedSerialExecutor() }
     public nonisolated let id: String
     public nonisolated let handle: SessionHandle
@@ -29,10 +26,9 @@ public actor Session {
     /// Wraps a state (new or recovered).
     public init(
         state: SessionState, log: any ChangeLog, hub: EventHub, clock: any WallClock, ids: any HoldIDSource,
-        keysMax: Int = Limits.keysPerSessionDefault, eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        keysMax: Int = Limits.keysPerSessionDefault, executor: any SessionExecutor = QueueExecutor()
     ) {
-        self.eventLoop = eventLoop
-        self.executor = eventLoop.executor
+        self.executor = executor
         self.keysMax = max(keysMax, 1)
         self.id = state.id
         self.handle = state.handle

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SeatActors
+import Store
 import WAL
 
 #if canImport(Glibc)

@@ -3,6 +3,7 @@ import Dispatch
 import Logging
 import NIOCore
 import SeatActors
+import Store
 import WAL
 
 /// One client connection: a channel handler that runs on the connection's event loop from read to reply.
@@ -53,9 +54,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case watch(session: String?, from: LSN?)
     }
 
-    /// Requests for the sessions of one other loop, gathered during one pass.
+    /// Requests for the sessions of one other executor (another loop), gathered during one pass.
     private struct RemoteBatch {
-        let loop: any EventLoop
+        let executor: any SessionExecutor
         var items: [(slot: Int, request: SessionRequest, session: Session, epoch: Int, timing: Timing)] = []
     }
 
@@ -64,6 +65,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let settings: ServerSettings
     private let logger: Logger
     private var context: ChannelHandlerContext?
+    /// The session executor of this connection's loop: requests to its sessions run in place.
+    private var home: LoopSessionExecutor?
     private var state: Dispatcher.ConnectionState
 
     /// Lines read and not yet executed.
@@ -112,6 +115,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.home = self.server.executors?.executor(of: context.eventLoop)
     }
 
     /// The context holds the handler: letting it go ends the cycle.
@@ -279,7 +283,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .suspending(let request):
             self.defer(.suspending(request), timing: timing)
         case .session(let request, let session, let epoch):
-            if session.eventLoop === loop {
+            if let home = self.home, session.executor === home {
                 let dispatcher = self.dispatcher
                 let outcome = session.assumeIsolated { dispatcher.run(request, in: $0, epoch: epoch) }
                 self.slots.append(.reply(outcome.response, outcome.token, timing))
@@ -288,10 +292,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 self.slots.append(.pending)
                 self.outstanding += 1
                 let item = (slot: slot, request: request, session: session, epoch: epoch, timing: timing)
-                if let index = self.remote.firstIndex(where: { $0.loop === session.eventLoop }) {
+                if let index = self.remote.firstIndex(where: { $0.executor === session.executor }) {
                     self.remote[index].items.append(item)
                 } else {
-                    self.remote.append(RemoteBatch(loop: session.eventLoop, items: [item]))
+                    self.remote.append(RemoteBatch(executor: session.executor, items: [item]))
                 }
             }
         }
@@ -312,7 +316,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let handler = NIOLoopBound(self, eventLoop: loop)
         for batch in batches {
             let items = batch.items
-            batch.loop.execute {
+            batch.executor.execute {
                 let answers = items.map { item in
                     (item.slot, item.session.assumeIsolated { dispatcher.run(item.request, in: $0, epoch: item.epoch) },
                      item.timing)
@@ -398,8 +402,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
                         known = token
                     case .lost(let error):
                         lost = error
-                    case .waiting(let writer, let lsn):
-                        self.awaitDurable(writer, lsn, on: context.eventLoop)
+                    case .waiting(let ticket):
+                        self.awaitDurable(ticket, on: context.eventLoop)
                         break loop
                     }
                 }
@@ -447,13 +451,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         return last
     }
 
-    /// Registers one callback for the writer to reach `lsn` or fail; the next pass asks `durability(of:)` again,
-    /// which then says durable or lost.
-    private func awaitDurable(_ writer: LogWriter, _ lsn: LSN, on loop: any EventLoop) {
+    /// Registers one callback for the change `ticket` waits for to be decided; the next pass asks
+    /// `durability(of:)` again, which then says durable or lost.
+    private func awaitDurable(_ ticket: DurabilityTicket, on loop: any EventLoop) {
         guard !self.awaitingDurable else { return }
         self.awaitingDurable = true
         let handler = NIOLoopBound(self, eventLoop: loop)
-        writer.whenDurable(through: lsn) { _ in
+        ticket.whenDecided {
             loop.execute {
                 handler.value.awaitingDurable = false
                 handler.value.pass()

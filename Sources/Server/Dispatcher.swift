@@ -1,5 +1,6 @@
 import SeatActors
 import Synchronization
+import Store
 import WAL
 
 /// Executes requests against the registry: checks auth and role from the command table, runs the request and
@@ -63,7 +64,7 @@ final class Dispatcher: Sendable {
     }
 
     /// The last LSN known durable in the current generation.
-    var durableLSN: LSN { self.service.writer?.durableLSN ?? self.service.registry.log.lastLSN }
+    var durableLSN: LSN { self.service.durableLSN }
 
     /// Waits until the change `token` names is durable; nil then, or the error reply if it never will be.
     func failure(awaiting token: CommitToken) async -> Response? {
@@ -178,10 +179,10 @@ final class Dispatcher: Sendable {
             guard let hall = registry.hall(id) else { return refused(.noSuchHall(id)) }
             return reply(.line(Reply.ok(hall.partTexts.joined(separator: " "))), registry.log.lastLSN)
         case .halls:
-            return reply(.line(Reply.ok(registry.hallIDs.joined(separator: " "))), registry.log.lastLSN)
+            return reply(.line(Reply.ok(list: registry.hallIDs)), registry.log.lastLSN)
         case .sessions(let hall):
             if let hall, registry.hall(hall) == nil { return refused(.noSuchHall(hall)) }
-            return reply(.line(Reply.ok(registry.sessionIDs(ofHall: hall).joined(separator: " "))), registry.log.lastLSN)
+            return reply(.line(Reply.ok(list: registry.sessionIDs(ofHall: hall))), registry.log.lastLSN)
         case .createSession(let id, let hall, let ttl, let maxTTL, let limit, let avoidsOrphans, let grace, let keyTTL):
             do {
                 let config = try SessionConfig(
@@ -343,12 +344,11 @@ final class Dispatcher: Sendable {
             stats.confirms += state.confirmsTotal
         }
         (stats.halls, stats.sessions) = registry.counts
-        let writer = self.service.writer
         stats.conflicts = self.conflicts.load(ordering: .relaxed)
         stats.connections = self.connections.load(ordering: .relaxed)
         stats.lastLSN = registry.log.lastLSN
         stats.durableLSN = self.durableLSN
-        stats.walBytes = writer?.statistics.bytesWritten ?? 0
+        stats.walBytes = self.service.logStatistics?.bytesWritten ?? 0
         stats.uptimeSeconds = self.startedAt.duration(to: .now).components.seconds
         stats.eventsDropped = self.eventsDropped?()
         return stats

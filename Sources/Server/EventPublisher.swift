@@ -7,6 +7,7 @@ import NIOCore
 import SeatActors
 import ServiceLifecycle
 import Synchronization
+import Store
 import WAL
 
 /// Where and how events go to NATS JetStream (`events.*` in the configuration).

@@ -6,6 +6,11 @@ enum Reply {
         fields.isEmpty ? "OK" : "OK " + fields.joined(separator: " ")
     }
 
+    /// `OK <item>...`: `OK` alone when there are none (HALLS, SESSIONS).
+    static func ok(list items: [String]) -> String {
+        items.isEmpty ? "OK" : "OK " + items.joined(separator: " ")
+    }
+
     static func error(_ code: ErrorCode, _ message: String) -> String {
         "ERR \(code.rawValue) \(message)"
     }

@@ -56,6 +56,8 @@ final class SeatServer: Service, Sendable {
     let onBound: @Sendable (Int) -> Void
     /// The event loops of the listening socket and its connections.
     let group: any EventLoopGroup
+    /// The session executors of those loops (nil when the sessions run elsewhere, as in some tests).
+    let executors: LoopExecutors?
     /// When connections must be closed by, once a graceful shutdown began.
     private let drainDeadline = Mutex<ContinuousClock.Instant?>(nil)
     /// The open connections, and who waits for the last to close.
@@ -66,10 +68,11 @@ final class SeatServer: Service, Sendable {
 
     init(
         settings: ServerSettings, dispatcher: Dispatcher, logger: Logger = Logger(label: "seatd.server"),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, executors: LoopExecutors? = nil,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.group = group
+        self.executors = executors
         self.settings = settings
         self.dispatcher = dispatcher
         self.logger = logger

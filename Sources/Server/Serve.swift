@@ -7,6 +7,7 @@ import NIOPosix
 import Prometheus
 import SeatActors
 import ServiceLifecycle
+import Store
 import WAL
 
 /// `seatd [serve]`: reads the configuration, recovers the data directory, creates the configured halls, then
@@ -123,16 +124,18 @@ struct Serve: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         // Connections and sessions share these loops: a request to a session of its connection's loop runs there.
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: config.threads == 0 ? System.coreCount : config.threads)
+        let executors = LoopExecutors(loops)
         let service = try LogService(
             data: config.data, segmentBytes: config.segmentBytes, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs,
-            keysPerSessionMax: config.limits.keysPerSessionMax, eventsRetained: config.eventsRetained, loops: loops)
+            keysPerSessionMax: config.limits.keysPerSessionMax, eventsRetained: config.eventsRetained,
+            executors: executors.next)
         for repair in service.opened.recovered.repairs { logger.warning("recovery repaired the log: \(repair)") }
         logger[metadataKey: "data"] = "\(config.data)"
         logger.info("recovered", metadata: [
             "lsn": "\(service.opened.recovered.lastLSN)", "fsync": "\(config.fsync)",
             "took": "\(started.duration(to: .now))",
         ])
-        try await Self.createHalls(config.halls, in: service.registry, logger: logger)
+        try await Self.createHalls(config.halls, in: service, logger: logger)
 
         var publisher: EventPublisher? = nil
         var eventsDropped: (@Sendable () -> Int)? = nil
@@ -145,7 +148,8 @@ struct Serve: AsyncParsableCommand {
                                     metrics: metrics, eventsDropped: eventsDropped)
         if config.tokens.isEmpty { logger.notice("auth is off: every connection is admin") }
         var services: [any Service] = [
-            Maintenance(service: service, config: config, logger: Logger(label: "seatd.log"))
+            Maintenance(service: service, snapshotEveryRecords: config.snapshotEveryRecords,
+                        snapshotEverySeconds: config.snapshotEverySeconds, logger: Logger(label: "seatd.log"))
         ]
         if config.metricsPort > 0 {
             services.append(MetricsServer(
@@ -154,7 +158,7 @@ struct Serve: AsyncParsableCommand {
         }
         if let publisher { services.append(publisher) }
         services.append(SeatServer(settings: config.limits, dispatcher: dispatcher, logger: Logger(label: "seatd.server"),
-                                   group: loops))
+                                   group: loops, executors: executors))
         var group = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "seatd.lifecycle"))
         group.maximumGracefulShutdownDuration = .seconds(4)
@@ -163,7 +167,10 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// Creates the halls the configuration declares and the data directory lacks.
-    static func createHalls(_ halls: [(id: String, rows: [RowSpec], parts: [HallPart])], in registry: Registry, logger: Logger) async throws {
+    static func createHalls(
+        _ halls: [(id: String, rows: [RowSpec], parts: [HallPart])], in service: LogService, logger: Logger
+    ) async throws {
+        let registry = service.registry
         for (id, rows, parts) in halls {
             if let existing = registry.hall(id) {
                 if existing.specs != rows || existing.parts != ((try? Hall(id: id, specs: rows, parts: parts))?.parts ?? []) {
@@ -178,64 +185,6 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("halls: cannot create \(id): \(error.message)")
             }
         }
-        try await registry.log.waitDurable(through: registry.log.lastLSN)
-    }
-}
-
-/// The log's background work as one service: lapsed holds swept every 250 ms, snapshots on schedule, a failed
-/// writer supervised and resumed. Shut down last: it then takes a snapshot (so the next start replays little)
-/// and closes the log, which writes and syncs everything appended.
-struct Maintenance: Service {
-    let service: LogService
-    let config: SeatdConfig
-    let logger: Logger
-
-    func run() async throws {
-        let service = self.service
-        let logger = self.logger
-        let records = self.config.snapshotEveryRecords
-        let seconds = self.config.snapshotEverySeconds
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                group.addTask {
-                    while !Task.isCancelled {
-                        _ = await service.registry.sweep()
-                        try? await Task.sleep(for: .milliseconds(250))
-                    }
-                }
-                group.addTask { await service.supervise { logger.warning("\($0)") } }
-                group.addTask { await Self.snapshots(service, everyRecords: records, everySeconds: seconds, logger: logger) }
-            }
-        }
-        do {
-            let lsn = try await service.takeSnapshot()
-            logger.info("snapshot at shutdown", metadata: ["lsn": "\(lsn)"])
-        } catch {
-            logger.warning("no snapshot at shutdown: \(error)")
-        }
-        await service.shutDown()
-    }
-
-    static func snapshots(_ service: LogService, everyRecords: UInt64, everySeconds: Int, logger: Logger) async {
-        var last = service.registry.log.lastLSN
-        var lastTime = ContinuousClock.now
-        while !Task.isCancelled {
-            // A cheap check (two loads): often, so a server that is restarted often still takes its snapshots
-            // (the crash loop found a log growing without bound when seatd never lived a whole second).
-            try? await Task.sleep(for: .milliseconds(100))
-            let current = service.registry.log.lastLSN
-            let due = current - min(last, current) >= everyRecords
-                || (current > last && lastTime.duration(to: .now) >= .seconds(everySeconds))
-            guard due else { continue }
-            do {
-                let lsn = try await service.takeSnapshot()
-                logger.info("snapshot", metadata: ["lsn": "\(lsn)"])
-            } catch {
-                logger.warning("snapshot failed: \(error)")
-                continue
-            }
-            last = current
-            lastTime = .now
-        }
+        try await service.sync()
     }
 }

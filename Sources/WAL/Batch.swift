@@ -1,5 +1,3 @@
-import SeatActors
-
 /// One batch of records as written to a segment: see `Format` for the layout.
 struct Batch {
     let firstLSN: LSN

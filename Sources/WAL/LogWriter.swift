@@ -1,11 +1,11 @@
 import Foundation
 import Logging
 import Metrics
-import SeatActors
 import Synchronization
 
-/// The log's writer: a `ChangeLog` whose `append` encodes the record, then copies it into a pending buffer under a
-/// lock (it never suspends), and one thread that performs group commit.
+/// The log's writer: `append` copies an encoded record into a pending buffer under a lock and gives it the next LSN
+/// (it never suspends), and one thread performs group commit. It knows records only as bytes: the `Store` encodes
+/// them (and decides, with `durability(through:)`, when a change is durable).
 ///
 /// Group commit: the writer thread takes everything pending (up to one batch's size), writes it as one batch with
 /// one `pwrite`, calls `fdatasync` once (policy `always`), then advances the durable LSN and wakes every reply
@@ -14,7 +14,7 @@ import Synchronization
 /// with `appendfsync always`). A write or fsync error is final for this writer: the fsync is never retried on
 /// the same file (after a failed fsync the kernel may have dropped the dirty pages), every waiter gets
 /// `.unavailable`, and so does every later append.
-public final class LogWriter: ChangeLog, @unchecked Sendable {
+public final class LogWriter: @unchecked Sendable {
     /// Settings of the log.
     public struct Options: Sendable {
         public var directory: String
@@ -45,7 +45,7 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     private var durableCRC: UInt32
     private var failure: WALError?
     /// Who waits for durability: each is called once, off the lock, when the durable LSN reaches `lsn` or the log fails.
-    private var waiters: [(lsn: LSN, done: @Sendable (SeatError?) -> Void)] = []
+    private var waiters: [(lsn: LSN, done: @Sendable (WALError?) -> Void)] = []
     private var stopping = false
     private var stopped = false
     private var stats = LogStats()
@@ -92,16 +92,17 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         }
     }
 
-    // MARK: ChangeLog
+    // MARK: Appending
 
-    public func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
-        // Encoded in the caller's turn; under the lock the bytes are only copied and given an LSN.
-        var encoded = ByteWriter()
-        encoded.bytes.reserveCapacity(64)
-        RecordCodec.encode(record, into: &encoded)
+    /// Gives the record `encoded` the next LSN and queues it for the next batch. `publish`, when given, runs under
+    /// the lock with the LSN and the batch's time (unix ms) before the next record is appended. Throws
+    /// `.unavailable` once the log failed or is closing.
+    public func append(
+        _ encoded: [UInt8], publish: ((_ lsn: LSN, _ atMs: Int64) -> Void)?
+    ) throws(WALError) -> (lsn: LSN, atMs: Int64) {
         self.condition.lock()
         defer { self.condition.unlock() }
-        if let failure = self.failure { throw .unavailable("the log cannot be written: \(failure)") }
+        if let failure = self.failure { throw Self.unwritable(failure) }
         guard !self.stopping else { throw .unavailable("the log is closing") }
         self.assigned += 1
         if self.pendingEnds.isEmpty {
@@ -109,11 +110,15 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
             self.pendingMs = Self.nowMs()
             self.condition.signal()
         }
-        self.pending.bytes.append(contentsOf: encoded.bytes)
+        self.pending.bytes.append(contentsOf: encoded)
         self.pendingEnds.append(self.pending.bytes.count)
-        let appended = Appended(lsn: self.assigned, atMs: self.pendingMs)
-        publish?(appended)
-        return appended
+        publish?(self.assigned, self.pendingMs)
+        return (self.assigned, self.pendingMs)
+    }
+
+    /// What every append and waiter gets once the writer failed with `failure`.
+    private static func unwritable(_ failure: WALError) -> WALError {
+        .unavailable("the log cannot be written: \(failure)")
     }
 
     public func withAppendsHeld<Value>(_ body: (LSN) -> Value) -> Value {
@@ -128,28 +133,33 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
         return Int64(spec.tv_sec) * 1_000 + Int64(spec.tv_nsec) / 1_000_000
     }
 
-    public func waitDurable(through lsn: LSN) async throws(SeatError) {
+    /// Returns once every record through `lsn` is durable; throws `.unavailable` if it never will be.
+    public func waitDurable(through lsn: LSN) async throws(WALError) {
         if self.condition.withLock({ self.durable >= lsn }) { return }
-        let failure: SeatError? = await withCheckedContinuation { continuation in
+        let failure: WALError? = await withCheckedContinuation { continuation in
             self.whenDurable(through: lsn) { continuation.resume(returning: $0) }
         }
         if let failure { throw failure }
     }
 
-    public func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (SeatError?) -> Void) {
+    /// Calls `done` once every record through `lsn` is durable (with nil), or once it is known that they never will
+    /// be (with the error): at once, on the caller's thread, when that is known already, else on the writer's own
+    /// thread, where it must not block.
+    public func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (WALError?) -> Void) {
         self.condition.lock()
         if self.durable >= lsn {
             self.condition.unlock()
             done(nil)
         } else if let failure = self.failure {
             self.condition.unlock()
-            done(.unavailable("the log cannot be written: \(failure)"))
+            done(Self.unwritable(failure))
         } else {
             self.waiters.append((lsn, done))
             self.condition.unlock()
         }
     }
 
+    /// The last LSN assigned.
     public var lastLSN: LSN { self.condition.withLock { self.assigned } }
 
     /// The last LSN known durable.
@@ -157,10 +167,10 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
 
     /// Whether every record through `lsn` is durable (true), not yet (false), or never will be (the log failed
     /// first): read together, so that a batch made durable just before a failure counts as durable.
-    public func durability(through lsn: LSN) -> Result<Bool, SeatError> {
+    public func durability(through lsn: LSN) -> Result<Bool, WALError> {
         self.condition.withLock {
             if self.durable >= lsn { return .success(true) }
-            if let failure = self.failure { return .failure(.unavailable("the log cannot be written: \(failure)")) }
+            if let failure = self.failure { return .failure(Self.unwritable(failure)) }
             return .success(false)
         }
     }
@@ -171,6 +181,7 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     /// The failure that stopped the log, if any.
     public var failed: WALError? { self.condition.withLock { self.failure } }
 
+    /// Why the log takes no changes, or nil: read without the lock until the writer has failed.
     public var refusal: String? {
         guard self.hasFailed.load(ordering: .acquiring) else { return nil }
         return self.failed.map { "the log cannot be written: \($0)" }
@@ -310,13 +321,13 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     }
 
     private func finish(through lsn: LSN, crc: UInt32) {
-        let ready: [@Sendable (SeatError?) -> Void] = self.condition.withLock {
+        let ready: [@Sendable (WALError?) -> Void] = self.condition.withLock {
             self.durable = lsn
             self.durableCRC = crc
             self.stats.batches += 1
             self.stats.records += UInt64(lsn - self.stats.lastRecordLSN)
             self.stats.lastRecordLSN = lsn
-            var ready: [@Sendable (SeatError?) -> Void] = []
+            var ready: [@Sendable (WALError?) -> Void] = []
             self.waiters.removeAll { waiter in
                 guard waiter.lsn <= lsn else { return false }
                 ready.append(waiter.done)
@@ -328,17 +339,16 @@ public final class LogWriter: ChangeLog, @unchecked Sendable {
     }
 
     private func fail(_ error: WALError) {
-        let waiting: [@Sendable (SeatError?) -> Void] = self.condition.withLock {
+        let waiting: [@Sendable (WALError?) -> Void] = self.condition.withLock {
             self.failure = error
             self.hasFailed.store(true, ordering: .releasing)
             defer { self.waiters.removeAll() }
             return self.waiters.map(\.done)
         }
-        for done in waiting { done(.unavailable("the log cannot be written: \(error)")) }
+        for done in waiting { done(Self.unwritable(error)) }
     }
 }
 
-/// What the writer has done since it started.
 /// The writer's metrics (no-ops unless the process bootstrapped a metrics backend).
 private struct WriterMetrics {
     let fsync = Metrics.Timer(label: "seatd_fsync_seconds")
@@ -346,7 +356,10 @@ private struct WriterMetrics {
     let bytes = Counter(label: "seatd_wal_bytes_total")
 }
 
+/// What the writer has done since it started.
 public struct LogStats: Sendable, Equatable {
+    public init() {}
+
     public var batches: UInt64 = 0
     public var records: UInt64 = 0
     public var fsyncs: UInt64 = 0

@@ -1,9 +1,22 @@
-import SeatActors
+/// What recovery replays the log into: the `Store` decodes each batch's records and applies them to its state.
+public protocol RecordSink {
+    /// Replays the `count` records encoded in `payload` (one batch, written at `atMs`), the first of which has LSN
+    /// `firstLSN`, skipping those at or below `afterLSN`. Returns how many it applied.
+    mutating func replay(
+        _ payload: ArraySlice<UInt8>, count: Int, firstLSN: LSN, atMs: Int64, after afterLSN: LSN
+    ) throws(ReplayError) -> Int
+}
 
-/// What recovery rebuilt from the log.
+/// Why a batch that passed its checksum could not be replayed: recovery reports it as damage at that batch.
+public enum ReplayError: Error, Sendable {
+    /// The batch's records do not decode.
+    case undecodable(String)
+    /// The record of LSN `lsn` decodes but does not apply to the state before it.
+    case doesNotApply(lsn: LSN, String)
+}
+
+/// What recovery found in the log.
 public struct RecoveredLog: Sendable {
-    /// Halls and sessions after every valid record.
-    public var state: RegistryState
     /// The last LSN in the log (or the snapshot's, when the log holds nothing after it).
     public var lastLSN: LSN
     /// Where the writer continues; nil when there is no segment yet, or when the log ends before the snapshot it
@@ -34,14 +47,14 @@ public struct RecoveredLog: Sendable {
 ///
 /// Refusals throw `WALError.damaged` with the file, offset and LSN; `seatd check --fix` can then cut the log there.
 public enum Recovery {
-    /// Replays `directory`'s segments onto `state`, skipping records at or below `afterLSN` (a snapshot's) and,
+    /// Replays `directory`'s segments into `sink`, skipping records at or below `afterLSN` (a snapshot's) and,
     /// with `throughLSN`, stopping after that LSN (the durable prefix of a log whose writer failed).
     /// With `repair`, torn tails are zeroed on disk so the writer can continue after them.
-    public static func recover(
-        directory: String, storage: any Storage = PosixStorage(), state: RegistryState = RegistryState(),
+    public static func recover<Sink: RecordSink>(
+        directory: String, storage: any Storage = PosixStorage(), into sink: inout Sink,
         afterLSN: LSN = 0, throughLSN: LSN? = nil, repair: Bool = true
     ) throws(WALError) -> RecoveredLog {
-        var result = RecoveredLog(state: state, lastLSN: afterLSN)
+        var result = RecoveredLog(lastLSN: afterLSN)
         let segments = try storage.list(directory).compactMap { name in Format.firstLSN(ofSegment: name).map { ($0, name) } }
             .sorted { $0.0 < $1.0 }
         var expected: LSN? = nil
@@ -94,7 +107,8 @@ public enum Recovery {
                 throw .damaged(file: name, offset: 0, lsn: firstLSN, reason: "checksum chain broken between segments")
             }
             let end = try Self.replay(bytes, name: name, firstLSN: firstLSN, previousCRC: header.previousCRC,
-                                      isNewest: isNewest, afterLSN: afterLSN, stopAt: stopAt, into: &result)
+                                      isNewest: isNewest, afterLSN: afterLSN, stopAt: stopAt, into: &result,
+                                      sink: &sink)
             if end.torn {
                 result.repairs.append("\(name): torn tail at offset \(end.offset) (after LSN \(end.next - 1)) "
                                       + (repair ? "truncated" : "would be truncated"))
@@ -114,9 +128,9 @@ public enum Recovery {
     }
 
     /// Replays one segment's batches; returns where it ended and whether that end is a torn tail.
-    private static func replay(
+    private static func replay<Sink: RecordSink>(
         _ bytes: [UInt8], name: String, firstLSN: LSN, previousCRC: UInt32, isNewest: Bool, afterLSN: LSN,
-        stopAt: LSN?, into result: inout RecoveredLog
+        stopAt: LSN?, into result: inout RecoveredLog, sink: inout Sink
     ) throws(WALError) -> (offset: Int, next: LSN, crc: UInt32, torn: Bool) {
         var offset = Format.segmentHeaderBytes
         var next = firstLSN
@@ -125,16 +139,18 @@ public enum Recovery {
             if let stopAt, next >= stopAt { return (offset, next, crc, false) }
             switch Batch.read(bytes, at: offset, expectedLSN: next, previousCRC: crc) {
             case .batch(let batch, let batchCRC, let size):
-                let records: [LogRecord]
-                do { records = try RecordCodec.decodeAll(batch.payload, count: batch.count) } catch {
-                    throw .damaged(file: name, offset: offset, lsn: next, reason: "undecodable batch: \(error)")
-                }
-                for (index, record) in records.enumerated() where next + LSN(index) > afterLSN {
-                    do { try result.state.apply(record, lsn: next + LSN(index), atMs: batch.atMs) } catch {
-                        throw .damaged(file: name, offset: offset, lsn: next + LSN(index),
-                                       reason: "record does not apply: \(error)")
+                do throws(ReplayError) {
+                    result.records += try sink.replay(batch.payload, count: batch.count, firstLSN: next,
+                                                      atMs: batch.atMs, after: afterLSN)
+                } catch {
+                    switch error {
+                    case .undecodable(let reason):
+                        throw WALError.damaged(file: name, offset: offset, lsn: next,
+                                               reason: "undecodable batch: \(reason)")
+                    case .doesNotApply(let lsn, let reason):
+                        throw WALError.damaged(file: name, offset: offset, lsn: lsn,
+                                               reason: "record does not apply: \(reason)")
                     }
-                    result.records += 1
                 }
                 next += LSN(batch.count)
                 crc = batchCRC
@@ -171,7 +187,7 @@ public enum Recovery {
 
 extension StorageFile {
     /// Overwrites `start..<end` with zeros and syncs: what recovery and `check --fix` do to a cut-off tail.
-    func zero(from start: Int, to end: Int) throws(WALError) {
+    public func zero(from start: Int, to end: Int) throws(WALError) {
         let chunk = [UInt8](repeating: 0, count: 64 << 10)
         var offset = start
         while offset < end {

@@ -1,5 +1,3 @@
-import SeatActors
-
 /// Segment headers: see `Format`.
 enum SegmentHeader {
     /// The LSNs a segment may skip: 48 bits.

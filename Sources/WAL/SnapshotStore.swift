@@ -1,10 +1,8 @@
-import SeatActors
-
 /// Snapshot files in `<data>/snapshots/`, named by their LSN (`<20 digits>.snap`).
 ///
 /// File layout: a 48-byte header (magic `SEATSNP\0`, version u16, flags u16 (bit 0: LZ4), reserved u32,
 /// LSN u64, raw length u64, stored length u64, CRC-32C of the header's first 40 bytes and the stored payload u32,
-/// reserved u32), then the payload (`SnapshotCodec`). Written as a temp file, fsynced, renamed, and the directory
+/// reserved u32), then the payload (the `Store`'s `SnapshotCodec`; this type knows it only as bytes). Written as a temp file, fsynced, renamed, and the directory
 /// fsynced, so a snapshot is either whole or absent.
 public struct SnapshotStore: Sendable {
     static let magic: [UInt8] = Array("SEATSNP".utf8) + [0]
@@ -32,24 +30,24 @@ public struct SnapshotStore: Sendable {
         return self.directory + "/" + String(repeating: "0", count: 20 - digits.count) + digits + ".snap"
     }
 
-    /// Writes a snapshot durably (temp file, fsync, rename, directory fsync); returns its path.
+    /// Writes the snapshot at `lsn`, its payload encoded in format `version`, durably (temp file, fsync, rename,
+    /// directory fsync); returns its path.
     @discardableResult
-    public func write(_ image: SnapshotImage) throws(WALError) -> String {
+    public func write(lsn: LSN, version: UInt16, payload: [UInt8]) throws(WALError) -> String {
         try self.storage.makeDirectory(self.directory)
-        let payload = SnapshotCodec.encode(image)
         let compressed = LZ4.compress(payload)
         let stored = compressed ?? payload
         var header = ByteWriter()
         header.bytes.append(contentsOf: Self.magic)
-        header.u16(SnapshotCodec.version)
+        header.u16(version)
         header.u16(compressed == nil ? 0 : 1)
         header.u32(0)
-        header.u64(image.lsn)
+        header.u64(lsn)
         header.u64(UInt64(payload.count))
         header.u64(UInt64(stored.count))
         header.u32(CRC32C.checksum(stored, continuing: CRC32C.checksum(header.bytes)))
         header.u32(0)
-        let final = self.path(image.lsn)
+        let final = self.path(lsn)
         let temporary = final + ".tmp"
         let file = try self.storage.open(temporary, create: true)
         defer { file.close() }
@@ -64,8 +62,11 @@ public struct SnapshotStore: Sendable {
         return final
     }
 
-    /// Reads the snapshot at `lsn`, checking its checksum.
-    public func read(_ lsn: LSN) throws(WALError) -> SnapshotImage {
+    /// Reads the snapshot at `lsn`, checking its header and checksum; returns its format version (one of
+    /// `versions`) and its payload.
+    public func read(
+        _ lsn: LSN, versions: ClosedRange<UInt16>
+    ) throws(WALError) -> (version: UInt16, payload: ArraySlice<UInt8>) {
         let file = try self.storage.open(self.path(lsn), create: false)
         defer { file.close() }
         let bytes = try file.read(at: 0, count: try file.size())
@@ -78,7 +79,7 @@ public struct SnapshotStore: Sendable {
         let rawCount = try reader.u64()
         let storedCount = try reader.u64()
         let crc = try reader.u32()
-        guard (1...SnapshotCodec.version).contains(version), headerLSN == lsn, storedCount == UInt64(bytes.count - Self.headerBytes),
+        guard versions.contains(version), headerLSN == lsn, storedCount == UInt64(bytes.count - Self.headerBytes),
             rawCount <= 1 << 32
         else { throw .corrupt("bad snapshot header") }
         let stored = bytes[Self.headerBytes...]
@@ -92,15 +93,17 @@ public struct SnapshotStore: Sendable {
         } else {
             payload = stored
         }
-        return try SnapshotCodec.decode(payload, lsn: lsn, version: version)
+        return (version, payload)
     }
 
-    /// The newest snapshot that reads back whole, and the names of newer ones that did not.
-    public func loadNewest() throws(WALError) -> (image: SnapshotImage?, damaged: [String]) {
+    /// The newest snapshot that `read` reads back whole, and the names of newer ones that it did not.
+    public func loadNewest<Image>(
+        _ read: (LSN) throws(WALError) -> Image
+    ) throws(WALError) -> (image: Image?, damaged: [String]) {
         var damaged: [String] = []
         for lsn in try self.lsns().reversed() {
-            do {
-                return (try self.read(lsn), damaged)
+            do throws(WALError) {
+                return (try read(lsn), damaged)
             } catch {
                 damaged.append("\(self.path(lsn)): \(error)")
             }

@@ -10,7 +10,6 @@ public enum WALError: Error, Equatable, Sendable {
     case unavailable(String)
 }
 
-import SeatActors
 
 extension WALError: CustomStringConvertible {
     public var description: String {

@@ -5,6 +5,7 @@
 // `WALError`, never a trap, and a recovered log must replay to the same state a second time.
 
 import Foundation
+@testable import Store
 @testable import WAL
 import SeatActors
 

@@ -4,6 +4,7 @@
 // empty log after it) must end in a state or an error, never a trap or an unbounded allocation.
 
 import Foundation
+@testable import Store
 @testable import WAL
 import SeatActors
 

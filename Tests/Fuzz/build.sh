@@ -17,22 +17,18 @@ collect() {
     done
 }
 
-# SeatActors runs sessions on NIO's event loops: NIO's modules, its C shims and their module maps come along.
-nio=(NIOCore NIOPosix NIOConcurrencyHelpers _NIODataStructures _NIOBase64 Atomics _AtomicsShims CNIOLinux CNIOPosix
-     CNIODarwin CNIOWindows CNIOWASI CNIOFreeBSD CNIOOpenBSD CNIOAtomics)
-for map in "$debug"/C*.build/module.modulemap; do flags+=(-Xcc "-fmodule-map-file=$map"); done
-for map in $(find .build/checkouts/swift-atomics/Sources/_AtomicsShims .build/checkouts/swift-nio/Sources/CNIOWindows \
-        -name module.modulemap); do
-    flags+=(-Xcc "-fmodule-map-file=$map")
-done
-collect SeatActors HeapModule DequeModule InternalCollectionsUtilities ContainersPreview "${nio[@]}"
+# The domain (SeatActors) needs only swift-collections; the decoders live in Store, over WAL, and Store's
+# maintenance service brings swift-service-lifecycle and swift-log. No NIO.
+collections=(HeapModule DequeModule OrderedCollections InternalCollectionsUtilities ContainersPreview)
+lifecycle=(ServiceLifecycle UnixSignals ConcurrencyHelpers AsyncAlgorithms Logging Metrics CoreMetrics)
+collect SeatActors "${collections[@]}"
 swiftc "${flags[@]}" -module-name RequestFuzz -o "$out/request-fuzz" \
     Tests/Fuzz/RequestFuzz.swift Sources/Server/Request.swift Sources/Server/Request+Parse.swift \
     Sources/Server/ErrorCode.swift \
     "${objects[@]}" 2>&1 | grep -v "ld.gold: warning" || true
 test -x "$out/request-fuzz"
 
-collect WAL SeatActors HeapModule DequeModule InternalCollectionsUtilities ContainersPreview Logging Metrics CoreMetrics "${nio[@]}"
+collect Store WAL SeatActors "${collections[@]}" "${lifecycle[@]}"
 swiftc "${flags[@]}" -module-name LogFuzz -o "$out/log-fuzz" -Xcc -fmodule-map-file=Sources/CLZ4/module.modulemap \
     Tests/Fuzz/LogFuzz.swift Tests/Fuzz/Bytes.swift \
     "${objects[@]}" -llz4 2>&1 | grep -v "ld.gold: warning" || true

@@ -1,4 +1,5 @@
 import Testing
+import Store
 import WAL
 
 @testable import SeatLoad

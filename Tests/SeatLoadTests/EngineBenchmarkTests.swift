@@ -16,7 +16,7 @@ struct EngineBenchmarkTests {
         let deadline = ContinuousClock.now + .milliseconds(300)
         var results: [Worker.Result] = []
         for task in 0..<tasks {
-            results.append(await Worker(sessions: sessions, labels: labels, seed: UInt64(task + 1), log: nil)
+            results.append(await Worker(sessions: sessions, labels: labels, seed: UInt64(task + 1), service: nil)
                 .run(until: deadline))
         }
         return results

@@ -1,5 +1,6 @@
 import SeatActors
 import Testing
+import Store
 import WAL
 
 @testable import Server
@@ -31,6 +32,29 @@ struct ContractTests {
         }
         _ = await client.send("DROP SESSION s")
         #expect(await client.send("CONFIRM s abc") == "ERR NO_SUCH_SESSION no session s")
+    }
+
+    /// Every reply that lists items answers `OK` alone, with no trailing space, when the list is empty
+    /// (`OK <hall>...` means `OK` for none), and the same reply lists the items once there are some.
+    @Test func everyListReplyWithNoItemsIsOKAlone() async throws {
+        let client = DispatcherTests.Client(try self.tests.make())
+        #expect(await client.send("HALLS") == "OK")
+        #expect(await client.send("SESSIONS") == "OK")
+        _ = await client.send("CREATE HALL h A=5")
+        _ = await client.send("CREATE HALL g A=5")
+        #expect(await client.send("HALLS") == "OK g h")
+        #expect(await client.send("SESSIONS") == "OK")
+        #expect(await client.send("SESSIONS h") == "OK")
+        _ = await client.send("CREATE SESSION s h")
+        #expect(await client.send("SESSIONS g") == "OK")
+        #expect(await client.send("SESSIONS h") == "OK s")
+        #expect(await client.send("SESSIONS") == "OK s")
+        #expect(await client.send("LIST s nobody") == "OK")
+        #expect(await client.send("HISTORY s seat=A1") == "OK")
+        #expect(await client.send("HISTORY s 00000000000000ff") == "OK")
+        _ = await client.send("DROP SESSION s")
+        #expect(await client.send("SESSIONS h") == "OK")
+        #expect(await client.send("SESSIONS") == "OK")
     }
 
     /// STATS in the same pipelined batch as changes: its durable_lsn covers its last_lsn and every change it counts.

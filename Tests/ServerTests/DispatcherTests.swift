@@ -1,5 +1,6 @@
 import SeatActors
 import Testing
+import Store
 import WAL
 
 @testable import Server

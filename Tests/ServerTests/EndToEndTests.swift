@@ -6,6 +6,7 @@ import NIOPosix
 import SeatActors
 import ServiceLifecycle
 import Testing
+import Store
 import WAL
 
 @testable import Server
@@ -46,15 +47,17 @@ struct EndToEndTests {
     func withRunningServer(_ setup: Setup = Setup(), _ body: @Sendable (Running) async throws -> Void) async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-e2e-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
+        let executors = LoopExecutors(setup.group)
         let service = try setup.storage.map {
-            try LogService(data: "/d", storage: $0, segmentBytes: 64 << 10, clock: setup.clock, loops: setup.group)
-        } ?? LogService(data: data, segmentBytes: 1 << 20, clock: setup.clock, loops: setup.group)
+            try LogService(data: "/d", storage: $0, segmentBytes: 64 << 10, clock: setup.clock,
+                           executors: executors.next)
+        } ?? LogService(data: data, segmentBytes: 1 << 20, clock: setup.clock, executors: executors.next)
         defer { service.close() }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = SeatServer(
             settings: setup.settings,
             dispatcher: Dispatcher(service: service, tokens: setup.tokens, seatsPerHoldMax: setup.settings.seatsPerHoldMax),
-            logger: Self.quiet, group: setup.group, onBound: { continuation.yield($0) })
+            logger: Self.quiet, group: setup.group, executors: executors, onBound: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: Self.quiet)
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
@@ -167,7 +170,7 @@ struct EndToEndTests {
             }
             // Both loops ran sessions.
             let sessionLoops = Set(["s0", "s2", "s3"].compactMap { server.service.registry.session($0) }
-                .map { ObjectIdentifier($0.eventLoop) })
+                .map { ObjectIdentifier($0.executor) })
             #expect(sessionLoops.count == 2)
         }
         try await loops.shutdownGracefully()

@@ -1,6 +1,7 @@
 import Foundation
 import SeatActors
 import Testing
+@testable import Store
 @testable import WAL
 
 @testable import SeatLoad

@@ -7,6 +7,7 @@ import Prometheus
 import SeatActors
 import ServiceLifecycle
 import Testing
+import Store
 import WAL
 
 @testable import Server

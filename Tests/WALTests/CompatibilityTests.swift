@@ -2,6 +2,7 @@ import Foundation
 import SeatActors
 import Testing
 
+@testable import Store
 @testable import WAL
 
 /// Goal: a data directory written by the release before protocol 1.1 still loads, with every fact it held, and

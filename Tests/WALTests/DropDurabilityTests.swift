@@ -1,6 +1,7 @@
 import SeatActors
 import Testing
 
+@testable import Store
 @testable import WAL
 
 /// Goal: a reply about absence waits for durability too. A request that reached a session actor just after the
@@ -17,7 +18,7 @@ struct DropDurabilityTests {
         let registry = service.registry
         _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...5])])
         let session = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
-        try await registry.log.waitDurable(through: registry.log.lastLSN)
+        try await service.sync()
         storage.shut()
         let dropLSN = try await registry.dropSession("s")
         // A request that looked the session up before the drop removed it from the registry.
@@ -29,7 +30,7 @@ struct DropDurabilityTests {
         let recovered = try DataDirectory.open("/d", storage: disk.afterPowerCut(), repair: false)
         #expect(recovered.recovered.state.handles["s"] != nil)
         storage.reopen()
-        try await registry.log.waitDurable(through: dropLSN)
+        try await service.durable(CommitToken(epoch: service.current.epoch, lsn: dropLSN))
         service.close()
     }
 }

@@ -1,6 +1,7 @@
 import SeatActors
 import Testing
 
+@testable import Store
 @testable import WAL
 
 /// Goal: every fsync policy writes a change before acknowledging it, so a killed process (whose written bytes the
@@ -10,7 +11,7 @@ struct FsyncPolicyTests {
     func run(_ policy: FsyncPolicy) async throws -> (SimulatedStorage, LogWriter, [String: String]) {
         let storage = SimulatedStorage()
         let writer = try LogWriter(storage: storage, options: .init(directory: "/w", segmentBytes: 64 << 10, fsync: policy), lastLSN: 0, tail: nil)
-        let registry = Registry(log: writer, clock: ManualClock(), ids: SeededHoldIDSource(seed: 1))
+        let registry = Registry(log: WriterLog(writer), clock: ManualClock(), ids: SeededHoldIDSource(seed: 1))
         _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...50])])
         let session = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
         for _ in 0..<20 {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 
+@testable import Store
 @testable import WAL
 
 /// A storage whose file syncs block while a gate is shut, so a test can hold a write back from durability (and then

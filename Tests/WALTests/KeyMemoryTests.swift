@@ -2,6 +2,7 @@ import Foundation
 import SeatActors
 import Testing
 
+@testable import Store
 @testable import WAL
 
 /// Goal: keys do not grow a session without bound. A session takes 1,000,000 keyed holds (each released at once)

@@ -1,6 +1,7 @@
 import SeatActors
 import Testing
 
+@testable import Store
 @testable import WAL
 
 /// Goal: after a failed write or fsync the service refuses changes with UNAVAILABLE, keeps answering reads from
@@ -19,11 +20,11 @@ struct LogServiceTests {
         var failures = 0
         var holds: [HoldID] = []
         for step in 0..<160 {
-            let registry = service.registry
+            let (registry, epoch) = service.current
             if step == 0 {
                 _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...40])])
                 _ = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
-                try await service.writer!.waitDurable(through: registry.log.lastLSN)
+                try await service.sync()
                 continue
             }
             guard let session = registry.session("s") else { Issue.record("seed \(seed): session lost"); return }
@@ -37,7 +38,7 @@ struct LogServiceTests {
                 outcome = (try? held.result.get()).map { _ in held.lsn }
             }
             let lsn = registry.log.lastLSN
-            if outcome != nil, (try? await registry.log.waitDurable(through: lsn)) != nil {
+            if outcome != nil, (try? await service.durable(CommitToken(epoch: epoch, lsn: lsn))) != nil {
                 acknowledged = max(acknowledged, lsn)
             }
             if try service.handleFailure() {
@@ -97,7 +98,7 @@ struct LogServiceEpochTests {
                 try await service.durable(CommitToken(epoch: epoch, lsn: newest))
             }
             // The resumed log is durable past the lost LSN: the current log alone would call it durable.
-            try await registry.log.waitDurable(through: lost.lsn)
+            try await service.writer!.waitDurable(through: lost.lsn)
             await #expect(throws: SeatError.self) { try await service.durable(CommitToken(epoch: lost.epoch, lsn: lost.lsn)) }
             service.close()
             return

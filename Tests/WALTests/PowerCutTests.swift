@@ -3,6 +3,7 @@ import SeatActors
 import Synchronization
 import Testing
 
+@testable import Store
 @testable import WAL
 
 /// Goal: whatever the disk does (EIO, ENOSPC, a power cut at any operation, a torn last write), what comes back
@@ -13,10 +14,10 @@ import Testing
 struct PowerCutTests {
     /// A log that remembers every record it accepted, so the recovered state can be checked against the prefix.
     final class TeeLog: ChangeLog {
-        let inner: LogWriter
+        let inner: WriterLog
         let records = Mutex<[(LogRecord, Appended)]>([])
 
-        init(_ inner: LogWriter) { self.inner = inner }
+        init(_ writer: LogWriter) { self.inner = WriterLog(writer) }
 
         func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
             try self.inner.append(record) { appended in
@@ -26,8 +27,6 @@ struct PowerCutTests {
         }
 
         func withAppendsHeld<Value>(_ body: (LSN) -> Value) -> Value { self.inner.withAppendsHeld(body) }
-
-        func waitDurable(through lsn: LSN) async throws(SeatError) { try await self.inner.waitDurable(through: lsn) }
 
         var lastLSN: LSN { self.inner.lastLSN }
     }
@@ -63,7 +62,8 @@ struct PowerCutTests {
         let tee = TeeLog(writer)
         let registry = Registry(state: opened.recovered.state, log: tee, clock: clock, ids: SeededHoldIDSource(seed: seed))
         let snapshotter = Snapshotter(
-            registry: registry, writer: writer,
+            registry: registry,
+            durable: durable(writer),
             store: SnapshotStore(directory: DataDirectory.snapshotDirectory(data), storage: storage),
             walDirectory: DataDirectory.walDirectory(data), storage: storage)
         var acknowledged: LSN = 0

@@ -1,6 +1,7 @@
 import SeatActors
 import Testing
 
+@testable import Store
 @testable import WAL
 
 /// Goal: every record kind survives encoding and decoding exactly, alone and in batches, raw and LZ4; bad bytes

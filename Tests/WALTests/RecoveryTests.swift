@@ -2,6 +2,7 @@ import Foundation
 import SeatActors
 import Testing
 
+@testable import Store
 @testable import WAL
 
 /// Goal: what the log acknowledged comes back after a restart, a torn tail is cut exactly at the last whole
@@ -140,11 +141,12 @@ struct RecoveryTests {
     func aRecordThatDoesNotApplyRefusesToStart(_ bad: SessionChange) async throws {
         try await withTemporaryDirectory { dir in
             let writer = try LogWriter(options: .init(directory: dir), lastLSN: 0, tail: nil)
-            let hall = try writer.append(.hallCreated(id: "h", rows: [RowSpec(label: "A", ranges: [1...10])]), publish: nil).lsn
-            let session = try writer.append(.sessionCreated(try SessionConfig(id: "s", hallID: "h")), publish: nil).lsn
+            let log = WriterLog(writer)
+            let hall = try log.append(.hallCreated(id: "h", rows: [RowSpec(label: "A", ranges: [1...10])]), publish: nil).lsn
+            let session = try log.append(.sessionCreated(try SessionConfig(id: "s", hallID: "h")), publish: nil).lsn
             let first = HeldRecord(holdID: HoldID(raw: 1), customer: "c", seats: [1, 2], createdAtMs: 1, expiresAtMs: 2, key: nil)
-            _ = try writer.append(.change(session, .held(first)), publish: nil)
-            let lsn = try writer.append(.change(session, bad), publish: nil).lsn
+            _ = try log.append(.change(session, .held(first)), publish: nil)
+            let lsn = try log.append(.change(session, bad), publish: nil).lsn
             try await writer.waitDurable(through: lsn)
             writer.close()
             #expect(hall == 1)
@@ -207,7 +209,7 @@ struct RecoveryTests {
             let storage = GatedStorage(PosixStorage(), only: ".wal")
             let writer = try LogWriter(storage: storage, options: .init(directory: dir, segmentBytes: 64 << 10),
                                        lastLSN: 0, tail: nil)
-            let registry = Registry(log: writer, clock: ManualClock(), ids: SeededHoldIDSource(seed: 11))
+            let registry = Registry(log: WriterLog(writer), clock: ManualClock(), ids: SeededHoldIDSource(seed: 11))
             _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...500])])
             let session = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
             try await writer.waitDurable(through: registry.log.lastLSN)

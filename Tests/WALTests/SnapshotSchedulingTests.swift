@@ -3,6 +3,7 @@ import SeatActors
 import Synchronization
 import Testing
 
+@testable import Store
 @testable import WAL
 
 /// Goal: snapshots are taken one at a time, whoever asks (the SNAPSHOT command, the schedule, shutdown), and their

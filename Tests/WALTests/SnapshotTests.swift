@@ -2,6 +2,7 @@ import Foundation
 import SeatActors
 import Testing
 
+@testable import Store
 @testable import WAL
 
 /// Goal: snapshot + log rebuild exactly the live state, also when the snapshot was taken while changes were being
@@ -20,10 +21,11 @@ struct SnapshotTests {
         let writer = try LogWriter(
             options: .init(directory: DataDirectory.walDirectory(data), segmentBytes: 64 << 10),
             lastLSN: opened.recovered.lastLSN, tail: opened.recovered.tail)
-        let registry = Registry(state: opened.recovered.state, log: writer, clock: clock,
+        let registry = Registry(state: opened.recovered.state, log: WriterLog(writer), clock: clock,
                                 ids: SeededHoldIDSource(seed: UInt64(opened.recovered.lastLSN) + 1))
         let snapshotter = Snapshotter(
-            registry: registry, writer: writer, store: SnapshotStore(directory: DataDirectory.snapshotDirectory(data)),
+            registry: registry, durable: durable(writer),
+            store: SnapshotStore(directory: DataDirectory.snapshotDirectory(data)),
             walDirectory: DataDirectory.walDirectory(data))
         return Opened(registry: registry, writer: writer, snapshotter: snapshotter, opened: opened)
     }

@@ -2,6 +2,7 @@ import Foundation
 import SeatActors
 import Testing
 
+@testable import Store
 @testable import WAL
 
 /// A fresh temporary directory, removed when `body` returns.
@@ -36,8 +37,15 @@ func openLog(_ directory: String, segmentBytes: Int = 64 << 10, clock: ManualClo
     let writer = try LogWriter(
         options: .init(directory: directory, segmentBytes: segmentBytes), lastLSN: recovered.lastLSN,
         tail: recovered.tail)
-    let registry = Registry(state: recovered.state, log: writer, clock: clock, ids: SeededHoldIDSource(seed: 11))
+    let registry = Registry(state: recovered.state, log: WriterLog(writer), clock: clock, ids: SeededHoldIDSource(seed: 11))
     return (registry, writer)
+}
+
+/// Waits on `writer` alone, as a snapshotter of a test without a `LogService` does.
+func durable(_ writer: LogWriter) -> @Sendable (LSN) async throws(SeatError) -> Void {
+    { (lsn: LSN) async throws(SeatError) in
+        do throws(WALError) { try await writer.waitDurable(through: lsn) } catch { throw error.seatError }
+    }
 }
 
 /// Digests of every session, by id.

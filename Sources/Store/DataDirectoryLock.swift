@@ -1,3 +1,4 @@
+import WAL
 import Foundation
 
 #if canImport(Glibc)

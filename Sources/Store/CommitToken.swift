@@ -1,8 +1,8 @@
-import SeatActors
+import WAL
 
 /// What a reply waits for before it may leave: every change it reflects, which is durability through `lsn` in log
 /// generation `epoch` (the log resumes at its durable LSN after a failure, so an LSN alone does not name a change
-/// for ever). `LogService.durable(_:)` is the one place that waits on it.
+/// for ever). `LogService.durability(of:)` is the one place that decides it.
 public struct CommitToken: Sendable, Equatable {
     public let epoch: Int
     public let lsn: LSN

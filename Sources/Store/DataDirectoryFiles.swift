@@ -1,4 +1,5 @@
 import SeatActors
+import WAL
 
 /// Small files of the data directory beside the log and the snapshots: its identity, and state other parts keep
 /// (the NATS publisher's acknowledged position).

@@ -1,4 +1,5 @@
 import SeatActors
+import WAL
 
 /// The binary encoding of log records (format version 1). A record carries no LSN: a batch stores its first LSN
 /// and records follow in order. Integers are LEB128 varints unless noted; strings are a varint length then UTF-8;

@@ -1,7 +1,6 @@
-import NIOCore
-import NIOPosix
 import SeatActors
 import Synchronization
+import WAL
 
 /// The data directory in service: the current log writer and the registry over it, carried through failures.
 ///
@@ -10,6 +9,10 @@ import Synchronization
 /// registry: reads go on, changes get `UNAVAILABLE`. `tryResume` opens a fresh segment after the durable LSN,
 /// chained to the last durable batch; once its header is written and fsynced a writable registry takes over.
 /// Whatever the failed segment holds past the durable LSN is superseded by the fresh segment (see `Recovery`).
+///
+/// It is the one place that decides whether a change is durable: `durability(of:)`. Every wait for durability (a
+/// connection's replies, the event publisher, snapshots, start-up, tests) goes through it, so a further condition
+/// for "durable" (a standby's acknowledgement) is added there and nowhere else.
 public final class LogService: Sendable {
     /// Where a failed log ended: durable through `lsn` (its last batch's CRC is `crc`), with LSNs assigned through
     /// `assigned`. The log resumes after `assigned`, so the LSNs of lost changes are never given again.
@@ -25,6 +28,7 @@ public final class LogService: Sendable {
     /// are durable through: a reply of an ended epoch that waits for a later LSN waits for a lost change.
     private struct Generation {
         var registry: Registry
+        /// Nil while the log is unavailable (the registry is read-only).
         var writer: LogWriter?
         /// Set while unavailable: where the durable log ends.
         var failedAt: FailurePoint?
@@ -55,8 +59,8 @@ public final class LogService: Sendable {
     let ids: any HoldIDSource
     let keysPerSessionMax: Int
     let eventsRetained: Int
-    /// The loops the sessions run on.
-    let loops: any EventLoopGroup
+    /// Gives each session the executor its turns run on.
+    let executors: @Sendable () -> any SessionExecutor
     /// What opening the data directory found.
     public let opened: DataDirectory.Opened
 
@@ -66,7 +70,7 @@ public final class LogService: Sendable {
         fsync: FsyncPolicy = .always, hub: EventHub = EventHub(), clock: any WallClock = SystemWallClock(),
         ids: any HoldIDSource = SystemHoldIDSource(), slowFsyncMs: Int = 500,
         keysPerSessionMax: Int = Limits.keysPerSessionDefault, eventsRetained: Int = Limits.eventsRetainedDefault,
-        loops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        executors: @escaping @Sendable () -> any SessionExecutor = { QueueExecutor() }
     ) throws(WALError) {
         let opened = try DataDirectory.open(data, storage: storage, eventsRetained: eventsRetained)
         var options = LogWriter.Options(directory: DataDirectory.walDirectory(data), segmentBytes: segmentBytes,
@@ -74,9 +78,10 @@ public final class LogService: Sendable {
         options.slowFsyncMs = slowFsyncMs
         let writer = try LogWriter(storage: storage, options: options, lastLSN: opened.recovered.lastLSN,
                                    tail: opened.recovered.tail)
-        let registry = Registry(state: opened.recovered.state, log: writer, hub: hub, clock: clock, ids: ids,
-                                keysPerSessionMax: keysPerSessionMax, eventsRetained: eventsRetained, loops: loops)
-        self.loops = loops
+        let registry = Registry(state: opened.recovered.state, log: WriterLog(writer), hub: hub, clock: clock, ids: ids,
+                                keysPerSessionMax: keysPerSessionMax, eventsRetained: eventsRetained,
+                                executors: executors)
+        self.executors = executors
         self.generation = Mutex(Generation(registry: registry, writer: writer))
         self.keysPerSessionMax = keysPerSessionMax
         self.eventsRetained = eventsRetained
@@ -95,31 +100,9 @@ public final class LogService: Sendable {
     /// The registry requests go to now, and its epoch (a reply's `CommitToken` carries it).
     public var current: (registry: Registry, epoch: Int) { self.generation.withLock { ($0.registry, $0.epoch) } }
 
-    /// Waits until the change `token` names is durable: every reply waits here. A change of an ended generation is
-    /// durable only if it is at or below where that generation's log was durable when it ended: the rest was lost
-    /// (and the resumed log never gives those LSNs again).
-    public func durable(_ token: CommitToken) async throws(SeatError) {
-        let (lsn, epoch) = (token.lsn, token.epoch)
-        guard lsn > 0 else { return }
-        let (current, log, end) = self.generation.withLock { ($0.epoch, $0.registry.log, $0.ended[epoch]) }
-        guard epoch == current else {
-            guard let end, lsn <= end else {
-                throw .unavailable("the log failed before this change was durable; it was not applied")
-            }
-            return
-        }
-        // If the generation ends while this waits, its writer's own wait fails or succeeds correctly.
-        try await log.waitDurable(through: lsn)
-    }
-
-    /// Where a reply stands: free to leave, never to leave (its change was lost), or waiting on `writer`.
-    public enum Durability {
-        case durable
-        case lost(SeatError)
-        case waiting(LogWriter, through: LSN)
-    }
-
-    /// Whether the change `token` names is durable now, without waiting: the same decision as `durable(_:)`.
+    /// Whether the change `token` names is durable now, without waiting: the one durability decision. A change of
+    /// an ended generation is durable only if it is at or below where that generation's log was durable when it
+    /// ended: the rest was lost (and the resumed log never gives those LSNs again).
     public func durability(of token: CommitToken) -> Durability {
         guard token.lsn > 0 else { return .durable }
         let (current, writer, failedAt, end) = self.generation.withLock {
@@ -138,13 +121,40 @@ public final class LogService: Sendable {
         }
         switch writer.durability(through: token.lsn) {
         case .success(true): return .durable
-        case .success(false): return .waiting(writer, through: token.lsn)
-        case .failure(let error): return .lost(error)
+        case .success(false): return .waiting(DurabilityTicket(writer: writer, lsn: token.lsn))
+        case .failure(let error): return .lost(error.seatError)
         }
     }
 
+    /// Waits until the change `token` names is durable (`durability(of:)`, asked again each time its ticket is
+    /// decided); throws `.unavailable` if it never will be.
+    public func durable(_ token: CommitToken) async throws(SeatError) {
+        while true {
+            switch self.durability(of: token) {
+            case .durable: return
+            case .lost(let error): throw error
+            case .waiting(let ticket): await ticket.decided()
+            }
+        }
+    }
+
+    /// Waits until every change made so far is durable (start-up, shutdown, tests).
+    public func sync() async throws(SeatError) {
+        let (registry, epoch) = self.current
+        try await self.durable(CommitToken(epoch: epoch, lsn: registry.log.lastLSN))
+    }
+
+    /// The last LSN known durable in the current generation.
+    public var durableLSN: LSN {
+        let (writer, registry) = self.generation.withLock { ($0.writer, $0.registry) }
+        return writer?.durableLSN ?? registry.log.lastLSN
+    }
+
+    /// The counters of the current generation's writer (nil while the log is unavailable).
+    public var logStatistics: LogStats? { self.writer?.statistics }
+
     /// The writer, nil while the log is unavailable.
-    public var writer: LogWriter? { self.generation.withLock { $0.writer } }
+    var writer: LogWriter? { self.generation.withLock { $0.writer } }
 
     /// Why changes are refused, nil while the log takes them.
     public var unavailableReason: String? { self.generation.withLock { $0.failedAt?.reason } }
@@ -162,7 +172,7 @@ public final class LogService: Sendable {
         let state = try self.durableState(through: point.lsn)
         let readOnly = Registry(state: state, log: UnavailableLog(durableLSN: point.lsn, reason: reason),
                                 hub: self.hub, clock: self.clock, ids: self.ids, keysPerSessionMax: self.keysPerSessionMax,
-                                eventsRetained: self.eventsRetained, loops: self.loops)
+                                eventsRetained: self.eventsRetained, executors: self.executors)
         self.generation.withLock {
             $0.next(registry: readOnly, writer: nil,
                     failedAt: FailurePoint(lsn: point.lsn, crc: point.crc, assigned: assigned, reason: reason),
@@ -176,35 +186,16 @@ public final class LogService: Sendable {
     @discardableResult
     public func tryResume() throws(WALError) -> Bool {
         guard let point = self.generation.withLock({ $0.failedAt }) else { return false }
-        // A segment the failed writer started past the durable LSN holds nothing durable; so does one started right
-        // after it whose header the failure tore. They go, so that the fresh segment follows the durable log. (A
-        // whole segment that starts right after it stays: recovery reads nothing from it, and it may be the fresh
-        // segment of an earlier resume, whose header says what that resume skipped.)
-        var removed = false
-        for name in try self.storage.list(self.options.directory) {
-            guard let first = Format.firstLSN(ofSegment: name), first > point.lsn, first <= point.assigned + 1 else { continue }
-            let path = self.options.directory + "/" + name
-            if first == point.lsn + 1 {
-                let file = try self.storage.open(path, create: false)
-                let head = try file.read(at: 0, count: min(Format.segmentHeaderBytes, try file.size()))
-                file.close()
-                if SegmentHeader.decode(head)?.firstLSN == first { continue }
-            }
-            try self.storage.remove(path)
-            removed = true
-        }
-        if removed { try self.storage.syncDirectory(self.options.directory) }
-        // The fresh segment starts after every LSN the failed writer handed out, and says how many it skips.
-        let writer = try LogWriter(storage: self.storage, options: self.options, lastLSN: point.assigned, tail: nil,
-                                   chainCRC: point.crc, freshSegment: true, skipped: UInt64(point.assigned - point.lsn))
+        let writer = try LogWriter.resuming(storage: self.storage, options: self.options, durableLSN: point.lsn,
+                                            durableCRC: point.crc, assignedLSN: point.assigned)
         let state: RegistryState
         do { state = try self.durableState(through: point.lsn) } catch {
             writer.close()
             throw error
         }
-        let registry = Registry(state: state, log: writer, hub: self.hub, clock: self.clock, ids: self.ids,
-                                keysPerSessionMax: self.keysPerSessionMax, eventsRetained: self.eventsRetained,
-                                loops: self.loops)
+        let registry = Registry(state: state, log: WriterLog(writer), hub: self.hub, clock: self.clock,
+                                ids: self.ids, keysPerSessionMax: self.keysPerSessionMax,
+                                eventsRetained: self.eventsRetained, executors: self.executors)
         self.generation.withLock {
             $0.next(registry: registry, writer: writer, failedAt: nil, durableEnd: point.lsn, hub: self.hub)
         }
@@ -239,10 +230,13 @@ public final class LogService: Sendable {
     }
 
     private func snapshotNow() async throws(WALError) -> LSN {
-        let (registry, writer) = self.generation.withLock { ($0.registry, $0.writer) }
-        guard let writer else { throw .unavailable(self.unavailableReason ?? "log unavailable") }
+        let (registry, writable, epoch) = self.generation.withLock { ($0.registry, $0.writer != nil, $0.epoch) }
+        guard writable else { throw .unavailable(self.unavailableReason ?? "log unavailable") }
         return try await Snapshotter(
-            registry: registry, writer: writer,
+            registry: registry,
+            durable: { (lsn: LSN) async throws(SeatError) in
+                try await self.durable(CommitToken(epoch: epoch, lsn: lsn))
+            },
             store: SnapshotStore(directory: DataDirectory.snapshotDirectory(self.data), storage: self.storage),
             walDirectory: self.options.directory, storage: self.storage
         ).take()
@@ -291,33 +285,4 @@ public final class LogService: Sendable {
         }
         return opened.recovered.state
     }
-}
-
-/// The log of a read-only registry: every change is refused; replies about the durable state go out at once.
-final class UnavailableLog: ChangeLog {
-    let durableLSN: LSN
-    let reason: String
-
-    init(durableLSN: LSN, reason: String) {
-        self.durableLSN = durableLSN
-        self.reason = reason
-    }
-
-    func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
-        throw .unavailable(self.reason)
-    }
-
-    func withAppendsHeld<Value>(_ body: (LSN) -> Value) -> Value { body(self.durableLSN) }
-
-    func waitDurable(through lsn: LSN) async throws(SeatError) {
-        guard lsn <= self.durableLSN else { throw .unavailable(self.reason) }
-    }
-
-    func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (SeatError?) -> Void) {
-        done(lsn <= self.durableLSN ? nil : .unavailable(self.reason))
-    }
-
-    var lastLSN: LSN { self.durableLSN }
-
-    var refusal: String? { self.reason }
 }

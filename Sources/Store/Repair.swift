@@ -1,4 +1,4 @@
-import SeatActors
+import WAL
 
 /// `seatd check --fix`: cuts the log at the first damage recovery refuses, after backing the log up.
 public enum Repair {

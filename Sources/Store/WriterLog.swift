@@ -1,0 +1,45 @@
+import SeatActors
+import WAL
+
+/// The `ChangeLog` of a writable generation: encodes each record (`RecordCodec`) in the caller's turn, then hands
+/// the bytes to the generation's `LogWriter`, which gives them an LSN under its lock.
+final class WriterLog: ChangeLog {
+    let writer: LogWriter
+
+    init(_ writer: LogWriter) {
+        self.writer = writer
+    }
+
+    func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
+        // Encoded before the writer's lock: under it the bytes are only copied and given an LSN.
+        var encoded = ByteWriter()
+        encoded.bytes.reserveCapacity(64)
+        RecordCodec.encode(record, into: &encoded)
+        do {
+            let (lsn, atMs) = try self.writer.append(encoded.bytes, publish: publish.map { publish in
+                { lsn, atMs in publish(Appended(lsn: lsn, atMs: atMs)) }
+            })
+            return Appended(lsn: lsn, atMs: atMs)
+        } catch {
+            throw error.seatError
+        }
+    }
+
+    func withAppendsHeld<Value>(_ body: (LSN) -> Value) -> Value {
+        self.writer.withAppendsHeld(body)
+    }
+
+    var lastLSN: LSN { self.writer.lastLSN }
+
+    var refusal: String? { self.writer.refusal }
+}
+
+extension WALError {
+    /// The error a request gets for this failure of the log: `UNAVAILABLE`, with the log's own reason.
+    var seatError: SeatError {
+        switch self {
+        case .unavailable(let reason): .unavailable(reason)
+        case .corrupt, .damaged, .io: .unavailable("\(self)")
+        }
+    }
+}
