@@ -46,12 +46,6 @@ final class Dispatcher: Sendable {
         self.seatsPerHoldMax = seatsPerHoldMax
     }
 
-    /// Waits until the change `token` names is durable, then returns the reply to send: `response` rendered, or
-    /// `ERR UNAVAILABLE` when the changes it reflects will never be durable.
-    func settle(_ response: Response, _ token: CommitToken) async -> Response {
-        await self.failure(awaiting: token) ?? response
-    }
-
     /// The line of a reply that may be released now (its token is durable).
     func render(_ response: Response) -> String {
         switch response {
@@ -65,16 +59,6 @@ final class Dispatcher: Sendable {
 
     /// The last LSN known durable in the current generation.
     var durableLSN: LSN { self.service.durableLSN }
-
-    /// Waits until the change `token` names is durable; nil then, or the error reply if it never will be.
-    func failure(awaiting token: CommitToken) async -> Response? {
-        do {
-            try await self.service.durable(token)
-            return nil
-        } catch {
-            return .failure(error)
-        }
-    }
 
     /// A watcher's live subscription and, with `from=`, the history that leads up to it; `epoch` is the log
     /// generation both are of.
@@ -132,19 +116,6 @@ final class Dispatcher: Sendable {
     struct Answer: Sendable {
         let response: Response
         let token: CommitToken
-    }
-
-    /// Executes a request as one call: what `begin` decides, then the session's turn or the wait.
-    func execute(_ request: Request, state: inout ConnectionState) async -> Outcome {
-        switch self.begin(request, state: &state) {
-        case .done(let outcome): return outcome
-        case .session(let request, let session, let epoch):
-            let answer = await self.run(request, in: session, epoch: epoch)
-            return .reply(answer.response, answer.token)
-        case .suspending(let request):
-            let answer = await self.finish(request)
-            return .reply(answer.response, answer.token)
-        }
     }
 
     /// Checks auth and role, and executes at once what needs no session and no wait: everything but session

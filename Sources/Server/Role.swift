@@ -13,19 +13,24 @@ public enum Role: String, Sendable, Comparable {
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
 }
 
-/// One row of the command table (Redis's command flags): the command's metric label and the least role that may
-/// send it.
+/// One row of the command table (Redis's command flags): the command's metric label, the least role that may
+/// send it, whether a connection may send it before AUTH (when auth is on), and whether a watching connection
+/// takes it.
 struct CommandFlags: Sendable {
     let command: ServerMetrics.Command
     let role: Role
+    /// Allowed before AUTH when auth is on.
+    var beforeAuth = false
+    /// Allowed on a watching connection (every other line there is BAD_REQUEST).
+    var whileWatching = false
 }
 
 extension Request {
     /// The command table: one exhaustive switch, so a new command that is missing here does not compile.
     var flags: CommandFlags {
         switch self {
-        case .ping: CommandFlags(command: .ping, role: .reader)
-        case .auth: CommandFlags(command: .auth, role: .reader)
+        case .ping: CommandFlags(command: .ping, role: .reader, whileWatching: true)
+        case .auth: CommandFlags(command: .auth, role: .reader, beforeAuth: true)
         case .createHall: CommandFlags(command: .createHall, role: .admin)
         case .createSession: CommandFlags(command: .createSession, role: .admin)
         case .hall: CommandFlags(command: .hall, role: .reader)
@@ -36,7 +41,7 @@ extension Request {
         case .watch: CommandFlags(command: .watch, role: .reader)
         case .stats: CommandFlags(command: .stats, role: .reader)
         case .snapshot: CommandFlags(command: .snapshot, role: .admin)
-        case .quit: CommandFlags(command: .quit, role: .reader)
+        case .quit: CommandFlags(command: .quit, role: .reader, beforeAuth: true, whileWatching: true)
         }
     }
 
@@ -47,12 +52,10 @@ extension Request {
     var command: ServerMetrics.Command { self.flags.command }
 
     /// True for the commands a connection may send before AUTH when auth is on.
-    var allowedUnauthenticated: Bool {
-        switch self {
-        case .auth, .quit: true
-        default: false
-        }
-    }
+    var allowedUnauthenticated: Bool { self.flags.beforeAuth }
+
+    /// True for the commands a watching connection takes.
+    var allowedWhileWatching: Bool { self.flags.whileWatching }
 }
 
 extension SessionRequest {
