@@ -91,12 +91,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SeatdTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "SeatLoad",
             dependencies: [
                 "SeatActors",
                 "WAL",
                 "Store",
+                "SeatdTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -116,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "SeatLoad", "SeatActors", "WAL", "Store", "NATS",
+                "Server", "SeatdTestSupport", "SeatActors", "WAL", "Store", "NATS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -129,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "SeatLoadTests",
             dependencies: [
-                "SeatLoad", "SeatActors", "WAL", "Store",
+                "SeatLoad", "SeatdTestSupport", "SeatActors", "WAL", "Store",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -137,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WALTests",
-            dependencies: ["WAL", "Store", "SeatActors"],
+            dependencies: ["WAL", "Store", "SeatActors", "SeatdTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

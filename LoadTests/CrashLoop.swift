@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SeatActors
-import Synchronization
+import SeatdTestSupport
 import Store
 import WAL
 
@@ -139,7 +139,7 @@ final class CrashLoop: @unchecked Sendable {
     var sessionIDs: [String] { (0..<self.settings.sessions).map { "s\($0)" } }
 
     func run() async throws -> Report {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-crash-\(UUID().uuidString)").path
+        let data = TemporaryDirectory.path("crash")
         self.report.data = data
         // Small segments and frequent snapshots, so rolls, snapshots and segment deletes happen in every cycle.
         self.environment = [
@@ -366,17 +366,6 @@ final class CrashLoop: @unchecked Sendable {
                 self.report.checkedSessions += 1
             }
         }
-    }
-}
-
-/// A value shared between tasks under a lock.
-final class Shared<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-
-    init(_ value: Value) { self.mutex = Mutex(value) }
-
-    func withLock<Result>(_ body: (inout sending Value) -> sending Result) -> sending Result {
-        self.mutex.withLock(body)
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
+import SeatdTestSupport
 
 /// `seat-load diskfull`: the real seatd on a small tmpfs that is then filled up. Changes must get
 /// `ERR UNAVAILABLE` (never a wrong OK), reads must go on, nothing acknowledged may be lost, and seatd must take
@@ -44,7 +45,7 @@ struct DiskFull {
 
     func run() async throws -> Report {
         var report = Report()
-        let mount = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-diskfull-\(UUID().uuidString)").path
+        let mount = TemporaryDirectory.path("diskfull")
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: mount) }
         guard Self.shell("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount) == 0 else {

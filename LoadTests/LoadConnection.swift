@@ -2,6 +2,7 @@ import Dispatch
 import NIOCore
 import NIOExtras
 import NIOPosix
+import SeatdTestSupport
 import Synchronization
 
 /// A closed-loop client of the load: one request in flight at a time, each the answer to the previous reply.

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SeatActors
+import SeatdTestSupport
 
 /// `seat-load netfuzz`: throws random and mutated lines, connections cut mid-line and floods of connections at a
 /// live seatd, while one well-behaved client (the probe) books and releases seats on a session of its own and
@@ -34,7 +35,7 @@ struct NetFuzzTest: AsyncParsableCommand {
         if let given = self.target {
             target = given
         } else {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-netfuzz-\(UUID().uuidString)").path
+            let directory = TemporaryDirectory.path("netfuzz")
             let process = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: directory,
                                            environment: NetFuzz.serverEnvironment)
             let port = try await process.port()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
+import SeatdTestSupport
 
 /// `seat-load open`: a fixed arrival rate, for latency under load without coordinated omission.
 struct OpenBenchmark: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import NIOCore
+import SeatdTestSupport
 
 /// One connection of the open scenario: requests leave on a fixed schedule (`intervalNs` apart from `startNs`),
 /// whatever the replies do, and each one's latency runs from when it was due, not from when it could be sent, so

@@ -4,6 +4,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import SeatActors
+import SeatdTestSupport
 
 /// `seat-load steady`: closed-loop load over the wire protocol. C connections each keep D requests in flight
 /// (D independent flows pipelined on one connection); each flow holds k random seats of a random session and then

@@ -1,3 +1,4 @@
+import SeatdTestSupport
 import Testing
 
 @testable import SeatLoad

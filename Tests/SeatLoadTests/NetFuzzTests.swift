@@ -1,4 +1,5 @@
 import Foundation
+import SeatdTestSupport
 import Testing
 
 @testable import SeatLoad
@@ -8,7 +9,7 @@ import Testing
 /// under `seat-load netfuzz` for a few seconds (`make net-fuzz` runs it longer).
 @Suite struct NetFuzzTests {
     @Test func aLiveServerKeepsAnsweringAWellFormedClientUnderFuzzing() async throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-netfuzz-\(UUID().uuidString)").path
+        let data = TemporaryDirectory.path("netfuzz")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let server = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: data, environment: NetFuzz.serverEnvironment)
         let port = try await server.port()

@@ -1,4 +1,5 @@
 import Foundation
+import SeatdTestSupport
 import Testing
 
 @testable import SeatLoad
@@ -8,7 +9,7 @@ import Testing
 /// `seat-load steady` against the real `seatd`, both processes, for 2.5 measured seconds; its output parsed.
 struct ProgressLineTests {
     @Test func perSecondLinesAddUpToTheTotal() async throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-progress-\(UUID().uuidString)").path
+        let data = TemporaryDirectory.path("progress")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let server = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: data)
         let port = try await server.port()

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SeatActors
+import SeatdTestSupport
 import Testing
 
 @testable import SeatLoad

@@ -1,5 +1,6 @@
 import Foundation
 import SeatActors
+import SeatdTestSupport
 import Testing
 
 @testable import Server
@@ -10,7 +11,7 @@ import Testing
 /// a grace of an hour, so the late payment does not depend on how slow the machine is.
 struct CheckoutProcessTests {
     @Test func keysOfEveryVerbAndALateConfirmSurviveKillNine() async throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-checkout-\(UUID().uuidString)").path
+        let data = TemporaryDirectory.path("checkout")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let tests = ProcessTests()
         var server = try await ProcessTests.Seatd(data: data)

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import NIOCore
-import NIOExtras
 import NIOPosix
 import SeatActors
+import SeatdTestSupport
 import ServiceLifecycle
 import Testing
 import Store
@@ -45,7 +45,7 @@ struct EndToEndTests {
     /// Runs `body` against a fresh server in a service group, then shuts it down gracefully (if `body` did not)
     /// and waits for it to stop.
     func withRunningServer(_ setup: Setup = Setup(), _ body: @Sendable (Running) async throws -> Void) async throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-e2e-\(UUID().uuidString)").path
+        let data = TemporaryDirectory.path("e2e")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let executors = LoopExecutors(setup.group)
         let service = try setup.storage.map {
@@ -76,13 +76,8 @@ struct EndToEndTests {
         _ port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (inout Lines, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> Void
     ) async throws {
-        let channel = try await ClientBootstrap(group: group)
-            .connectTimeout(.seconds(60)).connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: port)) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
+        let address = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        let channel = try await LineClient.openChannel(to: address, group: group)
         try await channel.executeThenClose { inbound, outbound in
             var lines = inbound.makeAsyncIterator()
             try await body(&lines, outbound)

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import SeatActors
+import SeatdTestSupport
 import Synchronization
 import Testing
 
@@ -97,7 +98,7 @@ struct EventsProcessTests {
     }
 
     @Test func aResumingWatcherSeesEveryEventOnceAcrossDisconnectsAndKillNine() async throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-events-\(UUID().uuidString)").path
+        let data = TemporaryDirectory.path("events")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let tests = ProcessTests()
         var server = try await ProcessTests.Seatd(data: data)
@@ -137,7 +138,7 @@ struct EventsProcessTests {
     }
 
     @Test func aFromOlderThanTheRetentionIsTrimmedAlsoAfterARestart() async throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-trimmed-\(UUID().uuidString)").path
+        let data = TemporaryDirectory.path("trimmed")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let tests = ProcessTests()
         let environment = ["SEATD_EVENTS_RETAIN_PER_SESSION": "5", "SEATD_SNAPSHOT_EVERY_RECORDS": "7"]

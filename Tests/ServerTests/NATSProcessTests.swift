@@ -2,6 +2,7 @@ import Foundation
 import NATS
 import NIOCore
 import SeatActors
+import SeatdTestSupport
 import Testing
 
 @testable import Server
@@ -16,7 +17,7 @@ import Testing
                 "nats-server or the Python package nats-py is missing (apt-get install nats-server; pip install nats-py); skipped"))
 struct NATSProcessTests {
     @Test func everyEventReachesJetStreamOnceInOrderAcrossKillNineAndANATSRestart() async throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-nats-\(UUID().uuidString)").path
+        let data = TemporaryDirectory.path("nats")
         defer { try? FileManager.default.removeItem(atPath: data) }
         var nats = try await NATSServer()
         defer { nats.stop() }

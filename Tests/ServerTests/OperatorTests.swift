@@ -1,10 +1,10 @@
 import Foundation
 import SeatActors
+import SeatdTestSupport
 import Testing
 @testable import Store
 @testable import WAL
 
-@testable import SeatLoad
 @testable import Server
 
 /// Goal: what an operator does with only the docs is safe: `check --fix` leaves a directory that starts and keeps
@@ -12,10 +12,6 @@ import Testing
 /// an unknown key) stops seatd instead of being ignored; tokens never reach a log line; `check` never writes.
 /// Method: the real binaries on temp data directories, and the config loader on temp files.
 struct OperatorTests {
-    static func temporary(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("seatd-\(name)-\(UUID().uuidString)").path
-    }
-
     /// Runs `seatd <arguments>` to its end: exit status and everything it printed.
     static func seatd(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
         try runToEnd(SeatdProcess.defaultBinary, arguments,
@@ -49,7 +45,7 @@ struct OperatorTests {
     /// change acknowledged after the fix is there, and the directory starts again after another kill.
     @Test(arguments: [true, false])
     func aFixedDirectoryStartsAndKeepsWhatWasAcknowledgedAfterTheFix(damageBeforeSnapshot: Bool) async throws {
-        let data = Self.temporary("fix")
+        let data = TemporaryDirectory.path("fix")
         defer { try? FileManager.default.removeItem(atPath: data) }
         var server = try await ProcessTests.Seatd(data: data)
         _ = try await self.exchange(server.port, ["CREATE HALL h A=50 B=50 C=50", "CREATE SESSION s h"])
@@ -84,7 +80,7 @@ struct OperatorTests {
     }
 
     @Test func aSecondServerOnTheSameDataDirectoryRefusesToStart() async throws {
-        let data = Self.temporary("lock")
+        let data = TemporaryDirectory.path("lock")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let first = try await ProcessTests.Seatd(data: data)
         _ = try await self.exchange(first.port, ["CREATE HALL h A=5"])
@@ -99,11 +95,11 @@ struct OperatorTests {
     }
 
     @Test func checkNeverWritesAndRefusesAMissingOrEmptyDirectory() throws {
-        let missing = Self.temporary("missing")
+        let missing = TemporaryDirectory.path("missing")
         let (status, output) = try Self.seatd(["check", "--data", missing])
         #expect(status != 0 && output.contains("no data directory"), "\(output)")
         #expect(!FileManager.default.fileExists(atPath: missing))
-        let empty = Self.temporary("empty")
+        let empty = TemporaryDirectory.path("empty")
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: empty) }
         let (emptyStatus, emptyOutput) = try Self.seatd(["check", "--data", empty])
@@ -112,7 +108,7 @@ struct OperatorTests {
     }
 
     @Test func tokensNeverAppearInTheLogAtAnyLevel() async throws {
-        let data = Self.temporary("tokens")
+        let data = TemporaryDirectory.path("tokens")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let server = try SeatdProcess(
             binary: SeatdProcess.defaultBinary, data: data,
@@ -133,7 +129,7 @@ struct OperatorTests {
     }
 
     @Test func aPortInUseNamesTheAddressAndTheListener() async throws {
-        let data = Self.temporary("port")
+        let data = TemporaryDirectory.path("port")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let first = try await ProcessTests.Seatd(data: data)
         let (status, output) = try Self.seatd(["--data", data + "-2", "--port", "\(first.port)"])
@@ -177,7 +173,7 @@ struct ConfigShapeTests {
     ]
 
     func load(_ text: String) async throws -> SeatdConfig {
-        let path = OperatorTests.temporary("config") + ".yaml"
+        let path = TemporaryDirectory.path("config") + ".yaml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         return try await SeatdConfig.load(file: path, environment: [:])

@@ -1,17 +1,17 @@
 import Foundation
 import SeatActors
 import NIOCore
+import SeatdTestSupport
 import Testing
 
 @testable import Server
-@testable import SeatLoad
 
 /// Goal: the real `seatd` binary keeps every acknowledged change across `kill -9` and SIGTERM: confirmed seats stay
 /// sold, holds keep their absolute expiry (an idempotency key returns the first reply byte for byte), a hold that
 /// lapsed while the server was down answers EXPIRED, and SIGTERM exits 0. Method: start the built binary on a temp
 /// data directory and port 0, talk to it over TCP, kill it, start it again.
 struct ProcessTests {
-    /// The built binary on `data` and port 0 (`SeatdProcess` of seat-load: the same launcher the fault runs use).
+    /// The built binary on `data` and port 0 (`SeatdProcess` of SeatdTestSupport: the same launcher the fault runs use).
     final class Seatd {
         let server: SeatdProcess
         let port: Int
@@ -34,7 +34,7 @@ struct ProcessTests {
     }
 
     @Test func acknowledgedChangesSurviveKillAndTerm() async throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-proc-\(UUID().uuidString)").path
+        let data = TemporaryDirectory.path("proc")
         defer { try? FileManager.default.removeItem(atPath: data) }
         var server = try await Seatd(data: data)
         _ = try await self.exchange(server.port, ["CREATE HALL h A=10 B=10", "CREATE SESSION s h"])
@@ -89,7 +89,7 @@ struct ProcessTests {
 /// third sends PING and QUIT and reads only after the process exited.
 struct ShutdownTests {
     @Test func sigtermAnswersWhatWasReadToASlowReaderAndExitsWithinFiveSeconds() async throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-stop-\(UUID().uuidString)").path
+        let data = TemporaryDirectory.path("stop")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let server = try await ProcessTests.Seatd(data: data)
         let rows = (0..<30).map { "\(RowSpec.label(forRowIndex: $0))=1000" }.joined(separator: " ")

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import Prometheus
 import SeatActors
+import SeatdTestSupport
 import ServiceLifecycle
 import Testing
 import Store
@@ -304,7 +305,7 @@ extension EndToEndTests {
     @Test func metricsAreServedAsPrometheusText() async throws {
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory(registry: registry)
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-metrics-\(UUID().uuidString)").path
+        let data = TemporaryDirectory.path("metrics")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let service = try LogService(data: data)
         defer { service.close() }

@@ -1,5 +1,6 @@
 import Foundation
 import SeatActors
+import SeatdTestSupport
 import Testing
 
 @testable import Store

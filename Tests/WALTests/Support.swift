@@ -5,14 +5,6 @@ import Testing
 @testable import Store
 @testable import WAL
 
-/// A fresh temporary directory, removed when `body` returns.
-func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try await body(path)
-}
-
 func segmentPaths(_ directory: String) throws -> [String] {
     try PosixStorage().list(directory).filter { $0.hasSuffix(".wal") }.map { directory + "/" + $0 }
 }

@@ -1,23 +1,26 @@
 import Foundation
 
-/// The real `seatd` binary run as a child process on a data directory and port 0, for the crash loop and the
-/// fault runs: started, killed with any signal, started again. Its output is kept (the last 64 KiB) for reports.
-final class SeatdProcess: Sendable {
-    let process: Process
+/// The real `seatd` binary run as a child process on a data directory and port 0, for the process tests, the crash
+/// loop and the fault runs: started, killed with any signal, started again. Its output is kept (the last 64 KiB)
+/// for reports.
+public final class SeatdProcess: Sendable {
+    public let process: Process
     private let output = Shared("")
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    /// seatd did not start listening: it exited first, or took too long; with what it printed.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// The `seatd` next to this executable (`.build/<config>/seatd` for `.build/<config>/seat-load` and for the
     /// test bundle).
-    static var defaultBinary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seatd").path
+    public static var defaultBinary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("seatd").path
     }
 
-    /// Launches seatd; `start` then waits for it to listen.
-    init(binary: String, data: String, environment: [String: String] = [:], arguments: [String] = []) throws {
+    /// Launches seatd; `port()` or `listening(within:)` then waits for it to listen.
+    public init(binary: String, data: String, environment: [String: String] = [:], arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--data", data, "--port", "0"] + arguments
@@ -44,13 +47,13 @@ final class SeatdProcess: Sendable {
     }
 
     /// What seatd printed (the last 64 KiB at most).
-    var printed: String { self.output.withLock { $0 } }
+    public var printed: String { self.output.withLock { $0 } }
 
-    var isRunning: Bool { self.process.isRunning }
+    public var isRunning: Bool { self.process.isRunning }
 
     /// Waits until seatd listens and returns its port, or nil if it exited first (a failpoint during recovery).
     /// Throws when it neither listens nor exits within `seconds`.
-    func listening(within seconds: Double = 120) async throws -> Int? {
+    public func listening(within seconds: Double = 120) async throws -> Int? {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             let text = self.printed
@@ -68,23 +71,24 @@ final class SeatdProcess: Sendable {
     }
 
     /// The port seatd listens on; throws, with what it printed, if it exited instead.
-    func port() async throws -> Int {
+    public func port() async throws -> Int {
         guard let port = try await self.listening() else {
-            throw Failure(description: "seatd exited while starting (status \(self.process.terminationStatus)); it printed:\n\(self.printed)")
+            let status = self.process.terminationStatus
+            throw Failure(description: "seatd exited while starting (status \(status)); it printed:\n\(self.printed)")
         }
         return port
     }
 
     /// Sends `signal` and waits for the process to end; returns its exit status (or the signal that ended it).
     @discardableResult
-    func kill(_ signal: Int32) -> Int32 {
+    public func kill(_ signal: Int32) -> Int32 {
         if self.process.isRunning { Foundation.kill(self.process.processIdentifier, signal) }
         self.process.waitUntilExit()
         return self.process.terminationStatus
     }
 
     /// Waits up to `seconds` for the process to end by itself; true if it did.
-    func exited(within seconds: Double) async -> Bool {
+    public func exited(within seconds: Double) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while self.process.isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
