@@ -50,6 +50,21 @@
 /// ## Snapshots
 /// Snapshots (`<data>/snapshots/`) hold every hall and session image with the LSN each image reflects; replay
 /// starts after the oldest of them and skips, per session, records its image already contains.
+///
+/// ## The NATS publisher's position (`<data>/nats-acked`, since 1.1)
+/// Where the NATS publisher (`EventPublisher.Position` in the server) resumes after a restart. Text, UTF-8, one
+/// line per fact, each ending in `\n`, fields separated by one space, numbers in decimal:
+/// | line | meaning |
+/// |---|---|
+/// | `acked <seq>` | every event with a seq at or below it is in the JetStream stream |
+/// | `dropped <count>` | events the sessions' history trimmed before NATS had them (STATS `events_dropped`) |
+/// | `session <id> <count>` | events of that session acknowledged or counted in `dropped` (so none counts twice) |
+///
+/// It is written as `acked`, `dropped`, then one `session` line per session sorted by id, and read in any order;
+/// a missing line is 0. Any other line, or a field that is not a number, makes the file unreadable: seatd refuses
+/// to start. No file is the start (nothing acknowledged). It is replaced as the data directory's small files are
+/// (`DataDirectory.writeFile`: a temp file, fsynced, renamed over it, the directory fsynced), a few times a second
+/// while the position moves, on the blocking I/O thread.
 public enum Format {
     /// `SEATWAL\0`.
     static let segmentMagic: [UInt8] = Array("SEATWAL".utf8) + [0]
