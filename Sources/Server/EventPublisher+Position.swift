@@ -1,4 +1,5 @@
 import SeatActors
+import Store
 import WAL
 
 extension EventPublisher {
