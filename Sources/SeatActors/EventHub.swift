@@ -1,11 +1,11 @@
 import Synchronization
 
-/// An event as the log publishes it, under its lock: the session's retained form and the session it is of. It
-/// becomes a `ChangeEvent` (seat labels and all) only where someone reads it, not under the lock.
+/// An event as the log posts it, under its lock: the session's retained form and the session it is of. It becomes a
+/// `ChangeEvent` (seat labels and all) only where someone reads it, never under the lock.
 public struct PublishedEvent: Sendable {
     public let event: SessionEvent
     public let session: Session
-    /// The log generation the change was appended to (set by `EventHub.publish`).
+    /// The log generation the change was appended to (set by `EventHub.post`).
     public internal(set) var epoch = 0
 
     public init(_ event: SessionEvent, session: Session) {
@@ -22,13 +22,37 @@ public struct PublishedEvent: Sendable {
 /// Delivers change events to subscribers of one session or of all. A stream subscriber (WATCH) has a bounded
 /// buffer; a sink (the NATS publisher) a bounded list it takes in batches, woken once per batch rather than once
 /// per event. One that falls behind by more is cut off (`overflowed`), never waited for.
+///
+/// The log's lock is held only to post: `post` (called under it, in LSN order) puts the event in an outbox, and
+/// `deliver` (called by the appender once the lock is released) hands the outbox to the subscribers. One caller
+/// delivers at a time and takes the outbox in order, so subscribers see LSN order; a caller that finds another
+/// delivering leaves its events to it. A subscriber gets only the events of its generation after the LSN it
+/// subscribed at (`withAppendsHeld`), however late an earlier event is delivered.
 public final class EventHub: Sendable {
     private enum Subscriber {
         case stream(session: String?, AsyncStream<ChangeEvent>.Continuation, EventSubscription)
         case sink(EventSink)
     }
 
-    private let subscribers = Mutex<[Int: Subscriber]>([:])
+    /// A subscriber and what it gets: events of generation `epoch` after LSN `after`.
+    private struct Entry {
+        let subscriber: Subscriber
+        let epoch: Int
+        let after: LSN
+
+        func wants(_ event: PublishedEvent) -> Bool { event.epoch == self.epoch && event.seq > self.after }
+    }
+
+    /// Events posted and not yet delivered, and whether someone is delivering.
+    private struct Outbox {
+        var events: [PublishedEvent] = []
+        var delivering = false
+    }
+
+    private let subscribers = Mutex<[Int: Entry]>([:])
+    private let outbox = Mutex(Outbox())
+    /// Events in the outbox: read without its lock, so an append with nothing to deliver takes no lock.
+    private let posted = Atomic<Int>(0)
     private let count = Atomic<Int>(0)
     private let nextID = Atomic<Int>(0)
     /// The log generation events are published in now (see `ChangeEvent.epoch`).
@@ -39,50 +63,85 @@ public final class EventHub: Sendable {
     /// True when anyone listens: publishers build events only then.
     public var hasSubscribers: Bool { self.count.load(ordering: .relaxed) > 0 }
 
-    /// Subscribes to one session's events, or every session's with `session` nil.
-    public func subscribe(session: String?, bufferMax: Int = Limits.eventsBufferedPerSubscriberMax)
-        -> EventSubscription
-    {
+    /// Subscribes to one session's events, or every session's with `session` nil: those after LSN `after` (the
+    /// log's last LSN, read under its lock with `withAppendsHeld`; 0, for tests: whatever is delivered from now).
+    public func subscribe(
+        session: String?, after: LSN = 0, bufferMax: Int = Limits.eventsBufferedPerSubscriberMax
+    ) -> EventSubscription {
         let id = self.nextID.wrappingAdd(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream.makeStream(
             of: ChangeEvent.self, bufferingPolicy: .bufferingOldest(bufferMax))
         let subscription = EventSubscription(id: id, events: stream, hub: self)
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
-        self.subscribers.withLock { $0[id] = .stream(session: session, continuation, subscription) }
-        self.count.add(1, ordering: .relaxed)
+        self.add(id, .stream(session: session, continuation, subscription), after: after)
         return subscription
     }
 
-    /// Subscribes a sink to every session's events; it holds at most `bufferMax` untaken.
-    public func sink(bufferMax: Int) -> EventSink {
+    /// Subscribes a sink to every session's events after LSN `after` (as for `subscribe`); it holds at most
+    /// `bufferMax` untaken.
+    public func sink(after: LSN = 0, bufferMax: Int) -> EventSink {
         let id = self.nextID.wrappingAdd(1, ordering: .relaxed).newValue
         let sink = EventSink(id: id, bufferMax: bufferMax, hub: self)
-        self.subscribers.withLock { $0[id] = .sink(sink) }
-        self.count.add(1, ordering: .relaxed)
+        self.add(id, .sink(sink), after: after)
         return sink
     }
 
-    /// Starts a new log generation: events published from now on carry `epoch`.
+    private func add(_ id: Int, _ subscriber: Subscriber, after: LSN) {
+        let entry = Entry(subscriber: subscriber, epoch: self.epoch.load(ordering: .acquiring), after: after)
+        self.subscribers.withLock { $0[id] = entry }
+        self.count.add(1, ordering: .relaxed)
+    }
+
+    /// Starts a new log generation: events posted from now on carry `epoch`.
     public func begin(epoch: Int) { self.epoch.store(epoch, ordering: .releasing) }
 
-    /// Hands an event to every interested subscriber. Called in LSN order (under the log's lock).
-    public func publish(_ event: PublishedEvent) {
+    /// Queues an event for delivery. Called in LSN order, under the log's lock: it only appends.
+    public func post(_ event: PublishedEvent) {
         var event = event
         event.epoch = self.epoch.load(ordering: .acquiring)
-        let overflowed = self.subscribers.withLock { subscribers -> [Int] in
-            var overflowed: [Int] = []
-            var change: ChangeEvent? = nil
-            for (id, subscriber) in subscribers {
-                switch subscriber {
-                case .stream(let session, let continuation, let subscription):
-                    guard session == nil || session == event.session.id else { continue }
-                    if change == nil { change = event.change }
-                    if case .dropped = continuation.yield(change!) {
-                        subscription.markOverflowed()
-                        overflowed.append(id)
+        self.outbox.withLock { $0.events.append(event) }
+        self.posted.add(1, ordering: .releasing)
+    }
+
+    /// Hands every posted event to its subscribers, in order, outside the log's lock (see the type's comment).
+    public func deliver() {
+        guard self.posted.load(ordering: .acquiring) > 0 else { return }
+        var batch = self.outbox.withLock { outbox -> [PublishedEvent] in
+            guard !outbox.delivering else { return [] }
+            outbox.delivering = !outbox.events.isEmpty
+            defer { outbox.events.removeAll(keepingCapacity: true) }
+            return outbox.events
+        }
+        while !batch.isEmpty {
+            self.posted.subtract(batch.count, ordering: .relaxed)
+            self.fanOut(batch)
+            // Events posted while this delivered are this caller's to deliver: the others left them.
+            batch = self.outbox.withLock { outbox -> [PublishedEvent] in
+                outbox.delivering = !outbox.events.isEmpty
+                defer { outbox.events.removeAll(keepingCapacity: true) }
+                return outbox.events
+            }
+        }
+    }
+
+    private func fanOut(_ events: [PublishedEvent]) {
+        let overflowed = self.subscribers.withLock { subscribers -> Set<Int> in
+            // A subscriber cut off by one event of the batch gets none after it: never a later event after a gap.
+            var overflowed: Set<Int> = []
+            for event in events {
+                var change: ChangeEvent? = nil
+                for (id, entry) in subscribers where entry.wants(event) && !overflowed.contains(id) {
+                    switch entry.subscriber {
+                    case .stream(let session, let continuation, let subscription):
+                        guard session == nil || session == event.session.id else { continue }
+                        if change == nil { change = event.change }
+                        if case .dropped = continuation.yield(change!) {
+                            subscription.markOverflowed()
+                            overflowed.insert(id)
+                        }
+                    case .sink(let sink):
+                        if !sink.put(event) { overflowed.insert(id) }
                     }
-                case .sink(let sink):
-                    if !sink.put(event) { overflowed.append(id) }
                 }
             }
             return overflowed
@@ -94,8 +153,8 @@ public final class EventHub: Sendable {
     /// may be of changes that were lost, and it must resume from what is durable).
     public func endAll(failing reason: String) {
         let ended = self.subscribers.withLock { subscribers -> [Int] in
-            for subscriber in subscribers.values {
-                switch subscriber {
+            for entry in subscribers.values {
+                switch entry.subscriber {
                 case .stream(_, _, let subscription): subscription.markFailed(reason)
                 case .sink(let sink): sink.markFailed(reason)
                 }
@@ -109,7 +168,7 @@ public final class EventHub: Sendable {
     fileprivate func remove(_ id: Int) {
         guard let removed = self.subscribers.withLock({ $0.removeValue(forKey: id) }) else { return }
         self.count.subtract(1, ordering: .relaxed)
-        switch removed {
+        switch removed.subscriber {
         case .stream(_, let continuation, _): continuation.finish()
         case .sink(let sink): sink.finish()
         }
@@ -145,8 +204,8 @@ public final class EventSubscription: Sendable {
     public func cancel() { self.hub?.remove(self.id) }
 }
 
-/// A subscriber that takes events in batches: `put` (under the log's lock) only appends, and wakes the taker only
-/// when it waits, so a busy taker costs no wake-up per event.
+/// A subscriber that takes events in batches: `put` only appends, and wakes the taker only when it waits, so a busy
+/// taker costs no wake-up per event.
 public final class EventSink: Sendable {
     private struct State {
         var events: [PublishedEvent] = []

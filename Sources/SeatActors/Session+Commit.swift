@@ -77,24 +77,26 @@ extension Session {
     }
 
     /// Logs `change`, applies it and retains and publishes its event, without suspending. The event is computed
-    /// once, from the state before the change; the log publishes it under its lock, in LSN order.
+    /// once, from the state before the change; the log posts it under its lock, in LSN order, and it is handed to
+    /// subscribers once the lock is released.
     func commit(_ change: SessionChange) throws(SeatError) {
         let event = self.inPlace { $0.event(of: change) }
-        let appended = try self.log.append(.change(self.handle, change), publish: self.publisher(for: event))
+        let appended = try self.log.append(.change(self.handle, change), publish: self.poster(for: event))
+        self.hub.deliver()
         self.inPlace { $0.apply(change, lsn: appended.lsn, atMs: appended.atMs, event: event) }
     }
 
-    /// The closure that publishes `event` once the log has given it an LSN. It runs for every event, and looks for
-    /// subscribers under the log's lock: a subscriber registered under that lock (`withAppendsHeld`) gets every
-    /// event after the LSN it was given.
-    private func publisher(for event: SessionEvent?) -> ((Appended) -> Void)? {
+    /// The closure that posts `event` once the log has given it an LSN, under the log's lock. It runs for every
+    /// event, and posts only while anyone listens; a subscriber registered under that lock (`withAppendsHeld`)
+    /// gets every event after the LSN it was given.
+    private func poster(for event: SessionEvent?) -> ((Appended) -> Void)? {
         guard let event else { return nil }
         let hub = self.hub
         return { [self] appended in
             guard hub.hasSubscribers else { return }
             var event = event
             (event.seq, event.atMs) = (appended.lsn, appended.atMs)
-            hub.publish(PublishedEvent(event, session: self))
+            hub.post(PublishedEvent(event, session: self))
         }
     }
 

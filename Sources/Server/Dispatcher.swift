@@ -80,7 +80,7 @@ final class Dispatcher: Sendable {
     func watch(session: String?, from: LSN?, bufferMax: Int) async -> WatchStart {
         let (registry, epoch) = self.service.current
         let (events, through) = registry.log.withAppendsHeld { last in
-            (registry.hub.subscribe(session: session, bufferMax: bufferMax), last)
+            (registry.hub.subscribe(session: session, after: last, bufferMax: bufferMax), last)
         }
         guard let from else { return .watching(Watch(events: events, history: nil, epoch: epoch)) }
         let sessions = session.map { registry.session($0).map { [$0] } ?? [] } ?? registry.sessions

@@ -119,7 +119,7 @@ final class EventPublisher: Service, Sendable {
         let (registry, epoch) = self.service.current
         // A sink rather than a stream: it takes the live events in batches, with no wake-up per event.
         let (sink, through) = registry.log.withAppendsHeld { last in
-            (registry.hub.sink(bufferMax: self.settings.inFlightMax * 8), last)
+            (registry.hub.sink(after: last, bufferMax: self.settings.inFlightMax * 8), last)
         }
         defer { sink.cancel() }
         let tracker = AckTracker(metrics: self.metrics) { passed in self.moveAcked(past: passed) }

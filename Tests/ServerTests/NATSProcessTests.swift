@@ -111,25 +111,49 @@ struct NATSServer {
     let port: Int
     let store: String
 
+    /// Starts nats-server with JetStream on `port` (or a free one) and waits until it answers. A free port is
+    /// only free when it was looked at: if another test's server took it first, nats-server exits, and (for a port
+    /// this picked) it starts again on another.
     init(port: Int? = nil, store: String? = nil) async throws {
-        self.port = try port ?? Self.freePort()
         self.store = store ?? FileManager.default.temporaryDirectory.appendingPathComponent("nats-\(UUID().uuidString)").path
-        self.process = Process()
-        self.process.executableURL = URL(fileURLWithPath: Self.path!)
-        self.process.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(self.port)", "-sd", self.store]
-        self.process.standardOutput = FileHandle.nullDevice
-        self.process.standardError = FileHandle.nullDevice
-        try self.process.run()
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if let connection = try? await NATSConnection.connect(host: "127.0.0.1", port: self.port, name: "probe") {
-                connection.close()
+        for _ in 0..<5 {
+            let chosen = try port ?? Self.freePort()
+            let process = try Self.start(port: chosen, store: self.store)
+            if try await Self.answers(process, port: chosen) {
+                (self.process, self.port) = (process, chosen)
                 return
+            }
+            process.terminate()
+            if port != nil { break }
+        }
+        throw NATSError.timeout("nats-server did not start")
+    }
+
+    private static func start(port: Int, store: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.path!)
+        process.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", store]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// True once the server answers on `port`; false if it exited first (the port was taken) or did not answer
+    /// within 30 s.
+    private static func answers(_ process: Process, port: Int) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline, process.isRunning {
+            if let connection = try? await NATSConnection.connect(host: "127.0.0.1", port: port, name: "probe") {
+                connection.close()
+                // A server that finds the port taken exits at once: still running a moment later, it is the
+                // one that answered.
+                try await Task.sleep(for: .milliseconds(300))
+                return process.isRunning
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        self.process.terminate()
-        throw NATSError.timeout("nats-server did not start on port \(self.port)")
+        return false
     }
 
     func stop() {
