@@ -6,12 +6,10 @@ CONFIG ?= config/seatd.yaml
 
 all: build
 
-# liblz4-dev provides the LZ4 headers the WAL links against; install it when missing (root on Debian).
+# What the build and the tests need (liblz4-dev, pkg-config, redis-server, nats-server, nats-py), installed when
+# missing if run as root on Debian: scripts/install-deps.sh.
 deps:
-	@if ! [ -f /usr/include/lz4.h ]; then \
-		echo "installing liblz4-dev"; \
-		apt-get update -qq && apt-get install -y -qq liblz4-dev; \
-	fi
+	@bash scripts/install-deps.sh
 
 build: deps
 	$(SWIFT) build

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what seatd's build and tests need and the machine lacks, when run as root on Debian (make deps, and so
+# make test and make run, call it; so does .ci/run on a fresh machine):
+#   liblz4-dev, pkg-config   the LZ4 headers the log links against
+#   redis-server             the Redis script's tests and the reference benchmark
+#   nats-server, nats-py     the JetStream publishing tests (checked by a client seatd did not write)
+# Anything already there is left alone. Not root, or not Debian: it says what is missing and goes on (the tests
+# that need a missing server then skip and say so).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=()
+[ -f /usr/include/lz4.h ] || packages+=(liblz4-dev)
+command -v pkg-config >/dev/null || packages+=(pkg-config)
+command -v redis-server >/dev/null || packages+=(redis-server)
+command -v nats-server >/dev/null || packages+=(nats-server)
+python3 -c "import nats" 2>/dev/null || python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
+can_install() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+if [ ${#packages[@]} -gt 0 ]; then
+    if can_install; then
+        echo "installing ${packages[*]}"
+        apt-get update -qq
+        apt-get install -y -qq "${packages[@]}" >/dev/null
+    else
+        echo "missing (install as root with apt-get): ${packages[*]}" >&2
+    fi
+fi
+if ! python3 -c "import nats" 2>/dev/null; then
+    if python3 -m pip --version >/dev/null 2>&1; then
+        echo "installing the Python package nats-py"
+        python3 -m pip install --quiet nats-py 2>/dev/null \
+            || python3 -m pip install --quiet --break-system-packages nats-py
+    else
+        echo "missing: the Python package nats-py (python3 -m pip install nats-py)" >&2
+    fi
+fi
