@@ -125,6 +125,7 @@ struct EngineBenchmark: AsyncParsableCommand {
 
 /// One benchmark task with its own random source and histogram.
 struct Worker: Sendable {
+    /// What a worker counted: operations, seats, refusals by error and latencies.
     struct Result: Sendable {
         var operations = 0
         var seatOperations = 0
@@ -166,7 +167,7 @@ struct Worker: Sendable {
     /// Waits until the operation's change is durable (with a log), then counts it: a success (its latency and
     /// seats), or a refusal by error kind. Only successes count as work.
     private func finish<Value>(
-        _ outcome: Outcome<Value>, since start: ContinuousClock.Instant, into result: inout Result
+        _ outcome: SessionAnswer<Value>, since start: ContinuousClock.Instant, into result: inout Result
     ) async -> Value? {
         var failure: SeatError? = nil
         if let service = self.service {

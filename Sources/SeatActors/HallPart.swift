@@ -34,7 +34,8 @@ public enum HallPart: Hashable, Sendable, CustomStringConvertible {
         switch prefix {
         case "ga":
             guard Self.isAreaName(name) else {
-                throw .badRequest("area name '\(name.prefix(32))' must be a lowercase letter then up to 31 of a-z 0-9 _ -")
+                throw .badRequest(
+                    "area name '\(name.prefix(32))' must be a lowercase letter then up to 31 of a-z 0-9 _ -")
             }
             guard let capacity = Self.count(value), capacity <= Self.areaCapacityMax else {
                 throw .badRequest("area \(name): capacity must be a whole number from 1 to \(Self.areaCapacityMax)")
@@ -42,7 +43,8 @@ public enum HallPart: Hashable, Sendable, CustomStringConvertible {
             self = .area(String(name), capacity: capacity)
         case "cat", "flag":
             guard Identifier.isValid(name) else {
-                throw .badRequest("\(prefix) name must be 1-\(Limits.idCharactersMax) characters of A-Z a-z 0-9 . _ : -")
+                throw .badRequest(
+                    "\(prefix) name must be 1-\(Limits.idCharactersMax) characters of A-Z a-z 0-9 . _ : -")
             }
             var targets: [HallTarget] = []
             for item in value.split(separator: ",", omittingEmptySubsequences: false) {
@@ -84,67 +86,5 @@ public enum HallPart: Hashable, Sendable, CustomStringConvertible {
             text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
         else { return nil }
         return Int(text)
-    }
-}
-
-/// What a category or flag names: one seat, a same-row range of seats (`B5-B15`, the row's seats with numbers in
-/// that span; both ends must be seats), or a GA area (categories only).
-public enum HallTarget: Hashable, Sendable, CustomStringConvertible {
-    case seats(SeatLabel, through: SeatLabel)
-    case area(String)
-
-    public init(parsing text: Substring) throws(SeatError) {
-        if HallPart.isAreaName(text) {
-            self = .area(String(text))
-            return
-        }
-        let ends = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard ends.count <= 2, let first = SeatLabel(ends[0]), let last = ends.count == 2 ? SeatLabel(ends[1]) : first
-        else { throw .badRequest("'\(text.prefix(32))' is not a seat (A1), a same-row range (A1-A9) or an area") }
-        guard first.row == last.row, first.number <= last.number else {
-            throw .badRequest("range \(text) must run forward within one row")
-        }
-        self = .seats(first, through: last)
-    }
-
-    public var description: String {
-        switch self {
-        case .seats(let first, let last): first == last ? "\(first)" : "\(first)-\(last)"
-        case .area(let name): name
-        }
-    }
-}
-
-/// Places of a GA area as requests, replies and events name them: `pit:4`.
-public struct AreaPlaces: Hashable, Sendable, CustomStringConvertible {
-    public let area: String
-    public let count: Int
-
-    public init(area: String, count: Int) {
-        self.area = area
-        self.count = count
-    }
-
-    /// Parses `<area>:<n>` (n >= 1); nil when the text is not of that form.
-    public init?(_ text: Substring) {
-        guard let colon = text.firstIndex(of: ":"), HallPart.isAreaName(text[..<colon]),
-            let count = HallPart.count(text[text.index(after: colon)...])
-        else { return nil }
-        self.area = String(text[..<colon])
-        self.count = count
-    }
-
-    public var description: String { "\(self.area):\(self.count)" }
-}
-
-/// Places of one area as the engine keeps them: the area's index in the hall and a count >= 1. A hold's places
-/// are sorted by area index, one entry per area.
-public struct PlaceCount: Hashable, Sendable {
-    public let area: Int
-    public let count: Int
-
-    public init(area: Int, count: Int) {
-        self.area = area
-        self.count = count
     }
 }

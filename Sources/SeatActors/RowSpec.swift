@@ -50,12 +50,24 @@ public struct RowSpec: Hashable, Sendable, CustomStringConvertible {
     /// Seats in the row.
     public var seatCount: Int { self.ranges.reduce(0) { $0 + $1.count } }
 
+    /// The label of the row at `index` in the order A, B, ..., Z, AA, AB, ... (for generated halls).
+    public static func label(forRowIndex index: Int) -> String {
+        var index = index
+        var label = ""
+        repeat {
+            label = String(UnicodeScalar(UInt8(65 + index % 26))) + label
+            index = index / 26 - 1
+        } while index >= 0
+        return label
+    }
+
     private static func parseRange(_ part: Substring, label: Substring) throws(SeatError) -> ClosedRange<Int> {
         let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
         guard bounds.count == 2, let low = SeatLabel.parseNumber(bounds[0]),
             let high = SeatLabel.parseNumber(bounds[1])
         else {
-            throw .badRequest("row \(label): '\(part)' is not a range <a>-<b> of seat numbers 1-\(Limits.seatNumberMax)")
+            throw .badRequest(
+                "row \(label): '\(part)' is not a range <a>-<b> of seat numbers 1-\(Limits.seatNumberMax)")
         }
         guard low <= high else { throw .badRequest("row \(label): range \(part) is empty") }
         return low...high

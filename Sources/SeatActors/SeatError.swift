@@ -28,6 +28,9 @@ public enum SeatError: Error, Equatable, Sendable {
     case notHeld(String)
     /// The log cannot take changes now.
     case unavailable(String)
+    /// Log or snapshot data that does not describe a possible state (a record that does not apply, a session image
+    /// with a seat in two holds): recovery refuses it, so it never answers a request.
+    case damaged(String)
 
     /// True for SOLD_OUT and NO_ADJACENT: too few free seats.
     public var isShortage: Bool {
@@ -40,7 +43,7 @@ public enum SeatError: Error, Equatable, Sendable {
     /// The human-readable part of the error reply.
     public var message: String {
         switch self {
-        case .badRequest(let text), .limit(let text), .notHeld(let text), .unavailable(let text):
+        case .badRequest(let text), .limit(let text), .notHeld(let text), .unavailable(let text), .damaged(let text):
             text
         case .exists(let id): "\(id) exists"
         case .noSuchHall(let id): "no hall \(id)"

@@ -3,9 +3,11 @@ extension Session {
     /// Runs a change request: expires due holds (bounded) and the touched hold if it lapsed, then `body`.
     func perform<Value: Sendable>(
         touching holdID: HoldID? = nil, _ body: (Int64) throws(SeatError) -> Value
-    ) -> Outcome<Value> {
-        if let droppedLSN { return Outcome(.failure(.noSuchSession(self.id)), lsn: droppedLSN) }
-        if let refusal = self.log.refusal { return Outcome(.failure(.unavailable(refusal)), lsn: self.state.lastLSN) }
+    ) -> SessionAnswer<Value> {
+        if let droppedLSN { return SessionAnswer(.failure(.noSuchSession(self.id)), lsn: droppedLSN) }
+        if let refusal = self.log.refusal {
+            return SessionAnswer(.failure(.unavailable(refusal)), lsn: self.state.lastLSN)
+        }
         let now = self.clock.nowMs()
         let result: Result<Value, SeatError>
         do {
@@ -17,22 +19,24 @@ extension Session {
         } catch {
             result = .failure(error)
         }
-        return Outcome(result, lsn: self.state.lastLSN)
+        return SessionAnswer(result, lsn: self.state.lastLSN)
     }
 
     /// Runs a change request that may carry an idempotency key: inside `perform`, forgets the keys whose lifetime
-    /// ended, answers a key used already with its first reply (`Outcome.repeated`, and as `Value` when `convert`
+    /// ended, answers a key used already with its first reply (`SessionAnswer.repeated`, and as `Value` when `convert`
     /// can show it so), or runs `body`, whose `commit` logs the request's change with the key.
     func performKeyed<Value: Sendable>(
         key: String?, touching holdID: HoldID? = nil, convert: (KeyedAnswer) -> Value?,
         _ body: (Int64, _ commit: (SessionChange) throws(SeatError) -> Void) throws(SeatError) -> Value
-    ) -> Outcome<Value> {
+    ) -> SessionAnswer<Value> {
         var repeated: KeyedAnswer? = nil
         var outcome = self.perform(touching: holdID) { now throws(SeatError) in
             try self.forgetDueKeys(nowMs: now)
             if let key, let answer = self.state.answer(forKey: key) {
                 repeated = answer
-                guard let value = convert(answer) else { throw .badRequest("key \(key) was used by another kind of request") }
+                guard let value = convert(answer) else {
+                    throw .badRequest("key \(key) was used by another kind of request")
+                }
                 return value
             }
             return try body(now) { change throws(SeatError) in
@@ -60,9 +64,9 @@ extension Session {
     }
 
     /// Runs a read of the current state.
-    func read<Value: Sendable>(_ body: (SessionState) -> Value) -> Outcome<Value> {
-        if let droppedLSN { return Outcome(.failure(.noSuchSession(self.id)), lsn: droppedLSN) }
-        return Outcome(.success(body(self.state)), lsn: self.state.lastLSN)
+    func read<Value: Sendable>(_ body: (SessionState) -> Value) -> SessionAnswer<Value> {
+        if let droppedLSN { return SessionAnswer(.failure(.noSuchSession(self.id)), lsn: droppedLSN) }
+        return SessionAnswer(.success(body(self.state)), lsn: self.state.lastLSN)
     }
 
     /// Expires up to `max` lapsed holds, each as its own logged change.

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Where a session's turns run: a serial executor that can also run a plain closure in its turn.
 ///
 /// The server gives each session one of its event loops (`Registry`'s executor factory hands them out in turn), so
@@ -8,27 +6,4 @@ import Dispatch
 public protocol SessionExecutor: SerialExecutor, AnyObject {
     /// Runs `work` on this executor, in order with the turns and closures queued before it.
     func execute(_ work: @escaping @Sendable () -> Void)
-}
-
-/// A `SessionExecutor` on a serial dispatch queue of its own: for tests, tools and the in-process benchmarks.
-public final class QueueExecutor: SessionExecutor {
-    private let queue: DispatchQueue
-
-    public init(label: String = "seatd.session") {
-        self.queue = DispatchQueue(label: label)
-    }
-
-    public func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = self.asUnownedSerialExecutor()
-        self.queue.async { job.runSynchronously(on: executor) }
-    }
-
-    public func execute(_ work: @escaping @Sendable () -> Void) {
-        self.queue.async(execute: work)
-    }
-
-    public func checkIsolated() {
-        dispatchPrecondition(condition: .onQueue(self.queue))
-    }
 }

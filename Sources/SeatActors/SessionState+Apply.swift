@@ -66,7 +66,7 @@ extension SessionState {
         case .keyed(let key, let atMs, let inner):
             precondition(self.keys[key] == nil, "idempotency key \(key) used twice")
             self.applyChange(inner, lsn: lsn)
-            self.keys[key] = self.keyedReply(of: inner, atMs: atMs)
+            self.keys[key] = self.keyedReply(of: inner, key: key, atMs: atMs)
             self.keyOrder.append(key)
         case .keysForgotten(let count):
             precondition(count <= self.keyOrder.count, "forgetting \(count) of \(self.keyOrder.count) keys")
@@ -75,14 +75,14 @@ extension SessionState {
     }
 
     /// What a key keeps of the change it was used with (read after the change applied).
-    private func keyedReply(of change: SessionChange, atMs: Int64) -> KeyedReply {
+    private func keyedReply(of change: SessionChange, key: String, atMs: Int64) -> KeyedReply {
         func items(_ id: HoldID, _ seats: [Int32], _ places: [PlaceCount]) -> KeyedReply {
-            KeyedReply(form: .items, holdID: id, expiresAtMs: 0, seats: seats, places: places, usedAtMs: atMs)
+            KeyedReply(key: key, form: .items, holdID: id, seats: seats, places: places, usedAtMs: atMs)
         }
         func whole(_ form: KeyedReply.Form, _ id: HoldID) -> KeyedReply {
             let hold = self.holds[id]!
-            return KeyedReply(form: form, holdID: id, expiresAtMs: form == .hold ? hold.expiresAtMs : 0, seats: hold.seats,
-                              places: hold.places, usedAtMs: atMs)
+            return KeyedReply(key: key, form: form, holdID: id, expiresAtMs: form == .hold ? hold.expiresAtMs : 0,
+                              seats: hold.seats, places: hold.places, usedAtMs: atMs)
         }
         switch change {
         case .held(let record): return whole(.hold, record.holdID)
@@ -90,9 +90,9 @@ extension SessionState {
         case .confirmed(let id, _): return whole(.items, id)
         case .sold(let record, _), .lateConfirmed(let record, _): return whole(.items, record.holdID)
         case .extended(let id, let expiresAtMs):
-            return KeyedReply(form: .extended, holdID: id, expiresAtMs: expiresAtMs, seats: [], usedAtMs: atMs)
+            return KeyedReply(key: key, form: .extended, holdID: id, expiresAtMs: expiresAtMs, usedAtMs: atMs)
         case .released(let id), .expired(let id):
-            return KeyedReply(form: .released, holdID: id, expiresAtMs: 0, seats: [], usedAtMs: atMs)
+            return KeyedReply(key: key, form: .released, holdID: id, usedAtMs: atMs)
         case .releasedItems(let id, let seats, let places), .cancelled(let id, let seats, let places):
             return items(id, seats, places)
         case .blocked, .unblocked, .reserved, .unreserved, .keyed, .keysForgotten:
@@ -149,82 +149,8 @@ extension SessionState {
         for place in a { counts[place.area, default: 0] += place.count }
         for place in b { counts[place.area, default: 0] += sign * place.count }
         precondition(counts.values.allSatisfy { $0 >= 0 }, "more places taken than held")
-        return counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { PlaceCount(area: $0.key, count: $0.value) }
-    }
-
-    /// Throws unless `change` applies to this state: what `apply` otherwise asserts. Recovery checks every record
-    /// read back from the log with it, so a checksummed record that does not fit (a bug that wrote it, or a
-    /// crafted file) refuses to start, naming its LSN, instead of trapping (found by `make fuzz`, log-fuzz).
-    public func validate(_ change: SessionChange, lsn: LSN) throws(SeatError) {
-        func fail(_ why: String) -> SeatError { .badRequest("record at LSN \(lsn) does not apply to session \(self.id): \(why)") }
-        func checkSeats(_ seats: [Int32], places: [PlaceCount] = [], orNone: Bool = false) throws(SeatError) {
-            guard !seats.isEmpty || !places.isEmpty, zip(seats, seats.dropFirst()).allSatisfy({ $0 < $1 }),
-                seats.allSatisfy({ $0 >= 0 && Int($0) < self.seats.capacity })
-            else { throw fail("seats \(seats) are not ascending seats of the hall") }
-            guard zip(places, places.dropFirst()).allSatisfy({ $0.area < $1.area }),
-                places.allSatisfy({ $0.area >= 0 && $0.area < self.hall.areas.count && $0.count >= 1 })
-            else { throw fail("places \(places) are not places of the hall's areas") }
-        }
-        guard lsn > self.lastLSN else { throw fail("it does not follow LSN \(self.lastLSN)") }
-        switch change {
-        case .held(let record):
-            try checkSeats(record.seats, places: record.places)
-            guard self.holds[record.holdID] == nil else { throw fail("hold id \(record.holdID) is in use") }
-            guard record.seats.allSatisfy({ self.seats.isFree(Int($0)) && !self.seats.isBlocked(Int($0)) }) else {
-                throw fail("a seat is not free")
-            }
-            guard record.places.allSatisfy({ self.placesFree($0.area) >= $0.count }) else {
-                throw fail("an area has too few free places")
-            }
-            if let key = record.key, self.keys[key] != nil { throw fail("idempotency key \(key) is in use") }
-        case .extended(let id, _), .confirmed(let id, _), .released(let id), .expired(let id):
-            guard self.holds[id]?.isSold == false else { throw fail("hold \(id) is not held") }
-        case .cancelled(let id, let seats, let places):
-            try checkSeats(seats, places: places)
-            guard let hold = self.holds[id], hold.isSold else { throw fail("hold \(id) is not sold") }
-            guard seats.allSatisfy(hold.seats.contains) else { throw fail("a seat is not in booking \(id)") }
-            guard places.allSatisfy({ place in place.count <= (hold.places.first { $0.area == place.area }?.count ?? 0) })
-            else { throw fail("places are not in booking \(id)") }
-        case .blocked(let seats):
-            try checkSeats(seats)
-            guard seats.allSatisfy({ self.seats.isFree(Int($0)) }) else { throw fail("a blocked seat is not free") }
-        case .reserved(let channel, let seats):
-            try checkSeats(seats)
-            guard Identifier.isValid(channel) else { throw fail("channel \(channel) is not an id") }
-            guard seats.allSatisfy({ self.seats.isFree(Int($0)) }) else { throw fail("a reserved seat is not free") }
-        case .unblocked(let seats), .unreserved(let seats):
-            try checkSeats(seats)
-        case .added(let id, let seats, let places):
-            try checkSeats(seats, places: places)
-            guard self.holds[id]?.isSold == false else { throw fail("hold \(id) is not held") }
-            guard seats.allSatisfy({ self.seats.isFree(Int($0)) && !self.seats.isBlocked(Int($0)) }) else { throw fail("a seat is not free") }
-            guard places.allSatisfy({ self.placesFree($0.area) >= $0.count }) else { throw fail("an area has too few free places") }
-        case .releasedItems(let id, let seats, let places):
-            try checkSeats(seats, places: places)
-            guard let hold = self.holds[id], !hold.isSold else { throw fail("hold \(id) is not held") }
-            guard seats.allSatisfy(hold.seats.contains) else { throw fail("a seat is not in hold \(id)") }
-            guard places.allSatisfy({ place in place.count <= (hold.places.first { $0.area == place.area }?.count ?? 0) })
-            else { throw fail("places are not in hold \(id)") }
-        case .sold(let record, _), .lateConfirmed(let record, _):
-            try checkSeats(record.seats, places: record.places)
-            guard self.holds[record.holdID] == nil, record.key == nil else { throw fail("hold id \(record.holdID) is in use") }
-            guard record.seats.allSatisfy({ self.seats.isFree(Int($0)) && !self.seats.isBlocked(Int($0)) }) else {
-                throw fail("a seat is not free")
-            }
-            guard record.places.allSatisfy({ self.placesFree($0.area) >= $0.count }) else {
-                throw fail("an area has too few free places")
-            }
-        case .keyed(let key, _, let inner):
-            guard self.keys[key] == nil else { throw fail("idempotency key \(key) is in use") }
-            switch inner {
-            case .held, .added, .confirmed, .sold, .lateConfirmed, .extended, .released, .releasedItems, .cancelled:
-                try self.validate(inner, lsn: lsn)
-            default:
-                throw fail("\(inner) takes no key")
-            }
-        case .keysForgotten(let count):
-            guard count >= 1, count <= self.keyOrder.count else { throw fail("\(count) keys to forget of \(self.keyOrder.count)") }
-        }
+        return counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+            .map { PlaceCount(area: $0.key, count: $0.value) }
     }
 
     private mutating func applyHeld(_ record: HeldRecord, lsn: LSN) {
@@ -242,8 +168,8 @@ extension SessionState {
         self.seatsByCustomer[record.customer, default: 0] += hold.itemCount
         if let key = record.key {
             precondition(self.keys[key] == nil, "idempotency key \(key) used twice")
-            self.keys[key] = KeyedReply(holdID: record.holdID, expiresAtMs: record.expiresAtMs, seats: record.seats,
-                                        places: record.places, usedAtMs: record.createdAtMs)
+            self.keys[key] = KeyedReply(key: key, form: .hold, holdID: record.holdID, expiresAtMs: record.expiresAtMs,
+                                        seats: record.seats, places: record.places, usedAtMs: record.createdAtMs)
             self.keyOrder.append(key)
         }
         self.scheduleExpiry(Expiry(expiresAtMs: record.expiresAtMs, holdID: record.holdID))
@@ -267,7 +193,9 @@ extension SessionState {
         for place in hold.places {
             let cancelled = places.first { $0.area == place.area }?.count ?? 0
             precondition(cancelled <= place.count, "cancel of places not in booking \(id)")
-            if place.count > cancelled { remainingPlaces.append(PlaceCount(area: place.area, count: place.count - cancelled)) }
+            if place.count > cancelled {
+                remainingPlaces.append(PlaceCount(area: place.area, count: place.count - cancelled))
+            }
         }
         if remaining.isEmpty && remainingPlaces.isEmpty {
             self.forget(id)
@@ -285,7 +213,11 @@ extension SessionState {
         let hold = self.holds.removeValue(forKey: id)!
         for seat in hold.seats { self.seats.free(Int(seat)) }
         for place in hold.places {
-            if hold.isSold { self.placesSold[place.area] -= place.count } else { self.placesHeld[place.area] -= place.count }
+            if hold.isSold {
+                self.placesSold[place.area] -= place.count
+            } else {
+                self.placesHeld[place.area] -= place.count
+            }
         }
         self.holdsByCustomer[hold.customer]!.remove(id)
         if self.holdsByCustomer[hold.customer]!.isEmpty { self.holdsByCustomer[hold.customer] = nil }

@@ -12,13 +12,11 @@ extension SessionState {
         var placesHeld = [Int](repeating: 0, count: self.hall.areas.count)
         var placesSold = placesHeld
         for (id, hold) in self.holds {
-            precondition(!hold.seats.isEmpty || !hold.places.isEmpty, "hold \(id) has no seats")
-            precondition(zip(hold.places, hold.places.dropFirst()).allSatisfy { $0.area < $1.area }, "hold \(id) places unsorted")
+            let fault = self.hall.itemsFault(seats: hold.seats, places: hold.places)
+            precondition(fault == nil, "hold \(id): \(fault ?? "")")
             for place in hold.places {
-                precondition(place.count >= 1, "hold \(id) has an empty place count")
                 if hold.isSold { placesSold[place.area] += place.count } else { placesHeld[place.area] += place.count }
             }
-            precondition(zip(hold.seats, hold.seats.dropFirst()).allSatisfy { $0 < $1 }, "hold \(id) seats unsorted")
             for seat in hold.seats.map(Int.init) {
                 precondition(!claimed[seat], "seat \(seat) is in two holds")
                 claimed[seat] = true

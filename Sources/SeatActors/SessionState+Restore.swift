@@ -4,36 +4,9 @@ import HeapModule
 /// Rebuilding a session from a snapshot image: the stored facts (holds, keys, expired ids) in, every index
 /// (seat map, customer lists and counts, expiry heap) derived from them.
 extension SessionState {
-    /// A stored idempotency key with the first reply of its HOLD.
-    public struct StoredKey: Sendable, Equatable {
-        public let key: String
-        public let holdID: HoldID
-        public let expiresAtMs: Int64
-        public let seats: [Int32]
-        public let places: [PlaceCount]
-        /// The reply's form (`KeyedReply.Form`'s raw value) and when the key was used.
-        public let form: UInt8
-        public let usedAtMs: Int64
-
-        public init(key: String, holdID: HoldID, expiresAtMs: Int64, seats: [Int32], places: [PlaceCount] = [],
-                    form: UInt8 = 0, usedAtMs: Int64 = 0) {
-            self.key = key
-            self.holdID = holdID
-            self.expiresAtMs = expiresAtMs
-            self.seats = seats
-            self.places = places
-            self.form = form
-            self.usedAtMs = usedAtMs
-        }
-    }
-
-    /// The keys, for a snapshot, in the order they were used (the order they are forgotten in).
-    public var storedKeys: [StoredKey] {
-        self.keyOrder.map { key in
-            let value = self.keys[key]!
-            return StoredKey(key: key, holdID: value.holdID, expiresAtMs: value.expiresAtMs, seats: value.seats,
-                             places: value.places, form: value.form.rawValue, usedAtMs: value.usedAtMs)
-        }
+    /// The keys' first replies, for a snapshot, in the order the keys were used (the order they are forgotten in).
+    public var storedKeys: [KeyedReply] {
+        self.keyOrder.map { self.keys[$0]! }
     }
 
     /// The lapsed holds kept for a late CONFIRM, oldest expiry first.
@@ -50,41 +23,16 @@ extension SessionState {
     /// trap (found by `make fuzz`, snapshot-fuzz). The full invariants are checked in debug builds.
     public init(
         restoring handle: SessionHandle, config: SessionConfig, hall: Hall, lastLSN: LSN, confirmsTotal: Int,
-        holds: [Hold], keys: [StoredKey], expired: [HoldID], blocked: [Int32] = [],
+        holds: [Hold], keys: [KeyedReply], expired: [HoldID], blocked: [Int32] = [],
         reservations: [(channel: String, seats: [Int32])] = [], graceHolds: [Hold] = []
     ) throws(SeatError) {
         self.init(handle: handle, config: config, hall: hall)
-        func fail(_ why: String) -> SeatError { .badRequest("session image \(config.id) is not a possible state: \(why)") }
-        guard lastLSN >= handle else { throw fail("last LSN \(lastLSN) precedes its creation at \(handle)") }
-        var claimed = [Bool](repeating: false, count: hall.capacity)
-        var ids = Set<HoldID>()
-        for hold in holds {
-            guard ids.insert(hold.id).inserted else { throw fail("hold id \(hold.id) twice") }
-            guard !hold.seats.isEmpty || !hold.places.isEmpty, zip(hold.seats, hold.seats.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw fail("hold \(hold.id) seats are empty or not ascending")
-            }
-            guard zip(hold.places, hold.places.dropFirst()).allSatisfy({ $0.area < $1.area }),
-                hold.places.allSatisfy({ $0.area >= 0 && $0.area < hall.areas.count && $0.count >= 1 })
-            else { throw fail("hold \(hold.id) places are not places of the hall") }
-            for seat in hold.seats {
-                guard seat >= 0, Int(seat) < hall.capacity, !claimed[Int(seat)] else {
-                    throw fail("seat \(seat) of hold \(hold.id) is past the hall or in two holds")
-                }
-                claimed[Int(seat)] = true
-            }
+        func fail(_ why: String) -> SeatError { .damaged("session image \(config.id) is not a possible state: \(why)") }
+        if let fault = Self.imageFault(handle: handle, hall: hall, lastLSN: lastLSN, holds: holds, expired: expired,
+                                       setAside: (blocked, reservations.flatMap(\.seats)))
+        {
+            throw fail(fault)
         }
-        guard Set(expired).count == expired.count, ids.isDisjoint(with: expired) else {
-            throw fail("an expired hold id is repeated or live")
-        }
-        var taken = [Int](repeating: 0, count: hall.areas.count)
-        for hold in holds { for place in hold.places { taken[place.area] += place.count } }
-        guard hall.areas.indices.allSatisfy({ taken[$0] <= hall.areas[$0].capacity }) else {
-            throw fail("an area has more places taken than it has")
-        }
-        for seat in blocked + reservations.flatMap(\.seats) {
-            guard seat >= 0, Int(seat) < hall.seatCount else { throw fail("set-aside seat \(seat) is past the hall") }
-        }
-        guard blocked.allSatisfy({ !claimed[Int($0)] }) else { throw fail("a blocked seat is in a hold") }
         self.lastLSN = lastLSN
         self.confirmsTotal = confirmsTotal
         for hold in holds.sorted(by: { $0.createdLSN < $1.createdLSN }) {
@@ -93,7 +41,11 @@ extension SessionState {
                 if hold.isSold { self.seats.sell(Int(seat)) }
             }
             for place in hold.places {
-                if hold.isSold { self.placesSold[place.area] += place.count } else { self.placesHeld[place.area] += place.count }
+                if hold.isSold {
+                    self.placesSold[place.area] += place.count
+                } else {
+                    self.placesHeld[place.area] += place.count
+                }
             }
             self.holds[hold.id] = hold
             self.holdsByCustomer[hold.customer, default: []].insert(hold.id)
@@ -103,9 +55,7 @@ extension SessionState {
         guard Set(keys.map(\.key)).count == keys.count else { throw fail("a key is stored twice") }
         // Version 1 and 2 images stored keys in key order; forgetting goes by the time they were used.
         for key in keys.sorted(by: { $0.usedAtMs < $1.usedAtMs }) {
-            guard let form = KeyedReply.Form(rawValue: key.form) else { throw fail("key \(key.key) has no reply form") }
-            self.keys[key.key] = KeyedReply(form: form, holdID: key.holdID, expiresAtMs: key.expiresAtMs, seats: key.seats,
-                                            places: key.places, usedAtMs: key.usedAtMs)
+            self.keys[key.key] = key
             self.keyOrder.append(key.key)
         }
         let remembered = Set(expired)
@@ -117,5 +67,40 @@ extension SessionState {
         self.expiredOrder = Deque(expired)
         self.expiredIDs = Set(expired)
         if self.checksInvariantsNow { self.checkInvariants() }
+    }
+
+    /// Why an image's facts do not describe a possible state, or nil: its last LSN precedes its creation, a hold
+    /// id twice, a hold's items malformed (`Hall.itemsFault`), a seat in two holds, an expired id repeated or live,
+    /// an area with more places taken than it has, a set-aside seat past the hall, a blocked seat in a hold.
+    private static func imageFault(
+        handle: SessionHandle, hall: Hall, lastLSN: LSN, holds: [Hold], expired: [HoldID],
+        setAside: (blocked: [Int32], reserved: [Int32])
+    ) -> String? {
+        guard lastLSN >= handle else { return "last LSN \(lastLSN) precedes its creation at \(handle)" }
+        var claimed = [Bool](repeating: false, count: hall.seatCount)
+        var ids = Set<HoldID>()
+        var taken = [Int](repeating: 0, count: hall.areas.count)
+        for hold in holds {
+            guard ids.insert(hold.id).inserted else { return "hold id \(hold.id) twice" }
+            if let fault = hall.itemsFault(seats: hold.seats, places: hold.places) {
+                return "hold \(hold.id): \(fault)"
+            }
+            for seat in hold.seats {
+                guard !claimed[Int(seat)] else { return "seat \(seat) is in two holds" }
+                claimed[Int(seat)] = true
+            }
+            for place in hold.places { taken[place.area] += place.count }
+        }
+        guard Set(expired).count == expired.count, ids.isDisjoint(with: expired) else {
+            return "an expired hold id is repeated or live"
+        }
+        guard hall.areas.indices.allSatisfy({ taken[$0] <= hall.areas[$0].capacity }) else {
+            return "an area has more places taken than it has"
+        }
+        for seat in setAside.blocked + setAside.reserved where seat < 0 || Int(seat) >= hall.seatCount {
+            return "set-aside seat \(seat) is past the hall"
+        }
+        guard setAside.blocked.allSatisfy({ !claimed[Int($0)] }) else { return "a blocked seat is in a hold" }
+        return nil
     }
 }

@@ -15,20 +15,6 @@ public struct SessionState: Sendable {
         }
     }
 
-    /// A change's first reply as kept for its idempotency key: the form of its verb and its facts.
-    struct KeyedReply: Sendable, Equatable {
-        /// Which reply: HOLD's, a list of items, EXTEND's or RELEASE's (`KeyedAnswer`).
-        enum Form: UInt8, Sendable { case hold = 0, items = 1, extended = 2, released = 3 }
-
-        var form: Form = .hold
-        let holdID: HoldID
-        let expiresAtMs: Int64
-        let seats: [Int32]
-        var places: [PlaceCount] = []
-        /// When the key was used: it is forgotten `keyttl` later.
-        var usedAtMs: Int64 = 0
-    }
-
     /// The session's identity in the log.
     public let handle: SessionHandle
     /// Its settings.
@@ -96,64 +82,6 @@ public struct SessionState: Sendable {
     /// The session's id.
     public var id: String { self.config.id }
 
-    /// Seat and place counts. Blocked and reserved seats are not free; free + held + sold + blocked + reserved is
-    /// the hall's capacity.
-    public var counts: SeatCounts {
-        let placesHeld = self.placesHeld.reduce(0, +)
-        let placesSold = self.placesSold.reduce(0, +)
-        let placesFree = self.hall.capacity - self.hall.seatCount - placesHeld - placesSold
-        var counts = SeatCounts(free: self.seats.openFreeCount + placesFree, held: self.seats.heldCount + placesHeld,
-                                sold: self.seats.soldCount + placesSold)
-        if self.seats.hasSetAside {
-            counts.blocked = self.seats.blockedCount
-            counts.reserved = self.seats.reservedFreeCount
-            counts.setAside = true
-        }
-        return counts
-    }
-
-    /// A part of the hall AVAIL may count alone (since 1.1).
-    public enum Part: Sendable, Equatable {
-        case category(String), flag(String), area(String)
-    }
-
-    /// The counts of one part: the seats of a category (and its areas), the seats with a flag, or one area.
-    public func counts(of part: Part) throws(SeatError) -> SeatCounts {
-        var seatMask: [UInt64]? = nil
-        var areas: [Int] = []
-        switch part {
-        case .category(let name):
-            guard let index = self.hall.category(named: name) else { throw .badRequest("no category \(name) in hall \(self.hall.id)") }
-            seatMask = self.hall.categories[index].mask
-            areas = self.hall.categories[index].areas
-        case .flag(let name):
-            guard let index = self.hall.flag(named: name) else { throw .badRequest("no flag \(name) in hall \(self.hall.id)") }
-            seatMask = self.hall.flags[index].mask
-        case .area(let name):
-            guard let index = self.hall.area(named: name) else { throw .badRequest("no area \(name) in hall \(self.hall.id)") }
-            areas = [index]
-        }
-        var (free, held, sold, blocked, reserved) = (0, 0, 0, 0, 0)
-        if let seatMask {
-            for index in 0..<self.seats.capacity where seatMask[index >> 6] & (1 << UInt64(index & 63)) != 0 {
-                switch self.seats.state(of: index) {
-                case .held: held += 1
-                case .sold: sold += 1
-                case .free:
-                    if self.seats.isBlocked(index) { blocked += 1 } else if self.seats.channel(of: index) != nil { reserved += 1 } else { free += 1 }
-                }
-            }
-        }
-        for area in areas {
-            held += self.placesHeld[area]
-            sold += self.placesSold[area]
-            free += self.hall.areas[area].capacity - self.placesHeld[area] - self.placesSold[area]
-        }
-        var counts = SeatCounts(free: free, held: held, sold: sold)
-        if self.seats.hasSetAside { (counts.blocked, counts.reserved, counts.setAside) = (blocked, reserved, true) }
-        return counts
-    }
-
     /// Free places of each GA area.
     public func placesFree(_ area: Int) -> Int {
         self.hall.areas[area].capacity - self.placesHeld[area] - self.placesSold[area]
@@ -172,40 +100,6 @@ public struct SessionState: Sendable {
         indices.map { self.hall.label(of: Int($0)) }
     }
 
-    /// The seat map by row in listed order: `.` free, `h` held, `x` sold, and since 1.1 `b` blocked and `r` a
-    /// free seat reserved for a channel.
-    public func mapRows() -> [(row: String, states: String)] {
-        self.hall.rows.map { row in
-            var bytes = [UInt8]()
-            bytes.reserveCapacity(row.seatCount)
-            for index in row.firstIndex..<(row.firstIndex + row.seatCount) {
-                switch self.seats.state(of: index) {
-                case .free:
-                    if self.seats.isBlocked(index) {
-                        bytes.append(UInt8(ascii: "b"))
-                    } else {
-                        bytes.append(self.seats.channel(of: index) == nil ? UInt8(ascii: ".") : UInt8(ascii: "r"))
-                    }
-                case .held: bytes.append(UInt8(ascii: "h"))
-                case .sold: bytes.append(UInt8(ascii: "x"))
-                }
-            }
-            return (row.label, String(decoding: bytes, as: UTF8.self))
-        }
-    }
-
-    /// MAP's area tokens after the rows (since 1.1): `<area>:<free>/<capacity>`.
-    public func mapAreas() -> [String] {
-        self.hall.areas.indices.map { "\(self.hall.areas[$0].name):\(self.placesFree($0))/\(self.hall.areas[$0].capacity)" }
-    }
-
-    /// A customer's live holds and bookings, oldest first.
-    public func list(customer: String) -> [CustomerHold] {
-        (self.holdsByCustomer[customer] ?? []).map { self.holds[$0]! }.sorted { $0.createdLSN < $1.createdLSN }.map {
-            CustomerHold(holdID: $0.id, isSold: $0.isSold, seats: self.labels($0.seats), places: self.labels($0.places))
-        }
-    }
-
     /// True when `id` lapsed and is still remembered.
     public func hasExpired(_ id: HoldID) -> Bool { self.expiredIDs.contains(id) }
 
@@ -214,11 +108,16 @@ public struct SessionState: Sendable {
 
     /// The first reply of `key`, if the key is remembered.
     public func answer(forKey key: String) -> KeyedAnswer? {
-        guard let first = self.keys[key] else { return nil }
+        self.keys[key].map(self.answer)
+    }
+
+    /// A key's first reply with the hall's labels, in its verb's form.
+    func answer(_ first: KeyedReply) -> KeyedAnswer {
         let seats = self.labels(first.seats)
         let places = self.labels(first.places)
         switch first.form {
-        case .hold: return .hold(HoldReply(holdID: first.holdID, expiresAtMs: first.expiresAtMs, seats: seats, places: places))
+        case .hold:
+            return .hold(HoldReply(holdID: first.holdID, expiresAtMs: first.expiresAtMs, seats: seats, places: places))
         case .items: return .items(HoldSeats(holdID: first.holdID, seats: seats, places: places))
         case .extended: return .extended(Extension(holdID: first.holdID, expiresAtMs: first.expiresAtMs))
         case .released: return .released(first.holdID)

@@ -20,16 +20,3 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         Int(self.next() % UInt64(n))
     }
 }
-
-extension RowSpec {
-    /// The label of the row at `index` in the order A, B, ..., Z, AA, AB, ... (for generated halls).
-    public static func label(forRowIndex index: Int) -> String {
-        var index = index
-        var label = ""
-        repeat {
-            label = String(UnicodeScalar(UInt8(65 + index % 26))) + label
-            index = index / 26 - 1
-        } while index >= 0
-        return label
-    }
-}

@@ -204,9 +204,9 @@ final class Dispatcher: Sendable {
 
     /// Requests that go to one session, in its turn: called synchronously on its loop (`assumeIsolated`), or awaited.
     /// A change whose idempotency key was used already answers with the key's first reply, whatever the request
-    /// (`Outcome.repeated`).
+    /// (`SessionAnswer.repeated`).
     func run(_ request: SessionRequest, in session: isolated Session, epoch: Int) -> Answer {
-        func reply<Value>(_ outcome: SeatActors.Outcome<Value>, _ format: (Value) -> String) -> Answer {
+        func reply<Value>(_ outcome: SessionAnswer<Value>, _ format: (Value) -> String) -> Answer {
             let token = CommitToken(epoch: epoch, lsn: outcome.lsn)
             if let first = outcome.repeated { return Answer(response: .line(Reply.answer(first)), token: token) }
             switch outcome.result {
@@ -214,7 +214,7 @@ final class Dispatcher: Sendable {
             case .failure(let error): return Answer(response: .failure(error), token: token)
             }
         }
-        func counted<Value>(_ outcome: SeatActors.Outcome<Value>) -> SeatActors.Outcome<Value> {
+        func counted<Value>(_ outcome: SessionAnswer<Value>) -> SessionAnswer<Value> {
             if case .failure(let error) = outcome.result, error.isConflict { self.conflicts.add(1, ordering: .relaxed) }
             return outcome
         }

@@ -41,6 +41,8 @@ extension SeatError {
         case .expired: .expired
         case .notHeld: .notHeld
         case .unavailable: .unavailable
+        // Recovery refuses damaged data before any request; were it ever to reach a reply, it is the server's fault.
+        case .damaged: .unavailable
         }
     }
 }

@@ -3,7 +3,8 @@ import WAL
 
 /// The binary encoding of log records (format version 1). A record carries no LSN: a batch stores its first LSN
 /// and records follow in order. Integers are LEB128 varints unless noted; strings are a varint length then UTF-8;
-/// seat lists are a count then the ascending dense indices as deltas (the first from -1, so every delta is >= 1).
+/// seat lists are a count then the ascending dense indices as deltas (the first from -1, so every delta is >= 1;
+/// `ItemListCodec.swift` reads and writes seat and place lists for records and snapshots).
 ///
 /// | kind | record | fields |
 /// |---|---|---|
@@ -72,11 +73,11 @@ public enum RecordCodec {
         case .held(let record):
             head(record.places.isEmpty ? 10 : 16, record.holdID)
             writer.string(record.customer)
-            Self.encode(seats: record.seats, into: &writer)
+            writer.seats(record.seats, as: .deltas)
             writer.varint(UInt64(record.createdAtMs))
             writer.varint(UInt64(record.expiresAtMs - record.createdAtMs))
             writer.string(record.key ?? "")
-            if !record.places.isEmpty { Self.encode(places: record.places, into: &writer) }
+            if !record.places.isEmpty { writer.places(record.places) }
         case .extended(let id, let expiresAtMs):
             head(11, id)
             writer.varint(UInt64(expiresAtMs))
@@ -89,35 +90,35 @@ public enum RecordCodec {
             head(14, id)
         case .cancelled(let id, let seats, let places):
             head(places.isEmpty ? 15 : 17, id)
-            Self.encode(seats: seats, into: &writer)
-            if !places.isEmpty { Self.encode(places: places, into: &writer) }
+            writer.seats(seats, as: .deltas)
+            if !places.isEmpty { writer.places(places) }
         case .blocked(let seats), .unblocked(let seats), .unreserved(let seats):
             writer.u8({ if case .blocked = change { 18 } else if case .unblocked = change { 19 } else { 21 } }())
             writer.varint(handle)
-            Self.encode(seats: seats, into: &writer)
+            writer.seats(seats, as: .deltas)
         case .reserved(let channel, let seats):
             writer.u8(20)
             writer.varint(handle)
             writer.string(channel)
-            Self.encode(seats: seats, into: &writer)
+            writer.seats(seats, as: .deltas)
         case .added(let id, let seats, let places), .releasedItems(let id, let seats, let places):
             head({ if case .added = change { 22 } else { 23 } }(), id)
-            Self.encode(seats: seats, into: &writer)
-            Self.encode(places: places, into: &writer)
+            writer.seats(seats, as: .deltas)
+            writer.places(places)
         case .sold(let record, let ref):
             head(24, record.holdID)
             writer.string(record.customer)
-            Self.encode(seats: record.seats, into: &writer)
+            writer.seats(record.seats, as: .deltas)
             writer.varint(UInt64(record.createdAtMs))
-            Self.encode(places: record.places, into: &writer)
+            writer.places(record.places)
             writer.string(ref ?? "")
         case .lateConfirmed(let record, let ref):
             head(25, record.holdID)
             writer.string(record.customer)
-            Self.encode(seats: record.seats, into: &writer)
+            writer.seats(record.seats, as: .deltas)
             writer.varint(UInt64(record.createdAtMs))
             writer.varint(UInt64(record.expiresAtMs))
-            Self.encode(places: record.places, into: &writer)
+            writer.places(record.places)
             writer.string(ref ?? "")
         case .keyed(let key, let atMs, let inner):
             writer.u8(26)
@@ -129,23 +130,6 @@ public enum RecordCodec {
             writer.u8(27)
             writer.varint(handle)
             writer.varint(count)
-        }
-    }
-
-    private static func encode(places: [PlaceCount], into writer: inout ByteWriter) {
-        writer.varint(places.count)
-        for place in places {
-            writer.varint(place.area)
-            writer.varint(place.count)
-        }
-    }
-
-    private static func encode(seats: [Int32], into writer: inout ByteWriter) {
-        writer.varint(seats.count)
-        var previous: Int32 = -1
-        for seat in seats {
-            writer.varint(Int(seat - previous))
-            previous = seat
         }
     }
 
@@ -206,7 +190,9 @@ public enum RecordCodec {
         case 18, 19, 21:
             let handle = try reader.varint()
             let seats = try Self.seats(&reader)
-            return .change(handle, kind == 18 ? .blocked(seats: seats) : kind == 19 ? .unblocked(seats: seats) : .unreserved(seats: seats))
+            let change: SessionChange =
+                kind == 18 ? .blocked(seats: seats) : kind == 19 ? .unblocked(seats: seats) : .unreserved(seats: seats)
+            return .change(handle, change)
         case 20:
             let handle = try reader.varint()
             let channel = try Self.id(&reader)
@@ -255,7 +241,8 @@ public enum RecordCodec {
             let seats = try Self.seats(&reader, orNone: true)
             let places = try Self.places(&reader, orNone: true)
             guard !seats.isEmpty || !places.isEmpty else { throw .corrupt("no items") }
-            return kind == 22 ? .added(id, seats: seats, places: places) : .releasedItems(id, seats: seats, places: places)
+            return kind == 22
+                ? .added(id, seats: seats, places: places) : .releasedItems(id, seats: seats, places: places)
         case 24, 25:
             let customer = try Self.id(&reader)
             let seats = try Self.seats(&reader, orNone: true)
@@ -264,25 +251,17 @@ public enum RecordCodec {
             let places = try Self.places(&reader, orNone: true)
             let ref = try reader.string(maxBytes: Limits.idCharactersMax)
             guard !seats.isEmpty || !places.isEmpty else { throw .corrupt("no items") }
-            let record = HeldRecord(holdID: id, customer: customer, seats: seats, createdAtMs: created, expiresAtMs: expires,
-                                    key: nil, places: places)
-            return kind == 24 ? .sold(record, ref: ref.isEmpty ? nil : ref) : .lateConfirmed(record, ref: ref.isEmpty ? nil : ref)
+            let record = HeldRecord(holdID: id, customer: customer, seats: seats, createdAtMs: created,
+                                    expiresAtMs: expires, key: nil, places: places)
+            let refOrNil = ref.isEmpty ? nil : ref
+            return kind == 24 ? .sold(record, ref: refOrNil) : .lateConfirmed(record, ref: refOrNil)
         default: return .cancelled(id, seats: try Self.seats(&reader, orNone: true), places: try Self.places(&reader))
         }
     }
 
+    /// A place list of a record: areas and places within the limits of any hall.
     private static func places(_ reader: inout ByteReader, orNone: Bool = false) throws(WALError) -> [PlaceCount] {
-        let count = try reader.int(max: HallPart.perKindMax)
-        guard count >= 1 || orNone else { throw .corrupt("empty place list") }
-        var places: [PlaceCount] = []
-        for _ in 0..<count {
-            let area = try reader.int(max: HallPart.perKindMax - 1)
-            guard places.last.map({ $0.area < area }) ?? true else { throw .corrupt("places not ascending") }
-            let places1 = try reader.int(max: HallPart.areaCapacityMax)
-            guard places1 >= 1 else { throw .corrupt("no places") }
-            places.append(PlaceCount(area: area, count: places1))
-        }
-        return places
+        try reader.places(areasBelow: HallPart.perKindMax, orNone: orNone) { _ in HallPart.areaCapacityMax }
     }
 
     private static func id(_ reader: inout ByteReader) throws(WALError) -> String {
@@ -291,19 +270,8 @@ public enum RecordCodec {
         return text
     }
 
+    /// A seat list of a record (`SeatListForm.deltas`): seats within the limits of any hall.
     private static func seats(_ reader: inout ByteReader, orNone: Bool = false) throws(WALError) -> [Int32] {
-        let count = try reader.int(max: Limits.hallSeatsMax)
-        guard count >= 1 || orNone else { throw .corrupt("empty seat list") }
-        var seats: [Int32] = []
-        seats.reserveCapacity(count)
-        var previous = -1
-        for _ in 0..<count {
-            let delta = try reader.int(max: Limits.hallSeatsMax)
-            guard delta >= 1 else { throw .corrupt("seat list not ascending") }
-            previous += delta
-            guard previous < Limits.hallSeatsMax else { throw .corrupt("seat index \(previous)") }
-            seats.append(Int32(previous))
-        }
-        return seats
+        try reader.seats(as: .deltas, below: Limits.hallSeatsMax, orNone: orNone)
     }
 }

@@ -3,7 +3,8 @@ import WAL
 
 /// The snapshot payload, before compression: halls (id, parts as text), then sessions (handle, settings, last LSN,
 /// confirmations, holds, idempotency keys, remembered expired ids). Encoded with the same varints and strings as
-/// log records; every index a session keeps is rebuilt from these facts on load.
+/// log records, but seat lists as the indices themselves, not deltas (`SeatListForm.indices`; place lists as in
+/// records, `ItemListCodec.swift`); every index a session keeps is rebuilt from these facts on load.
 ///
 /// Version 2 (protocol 1.1) adds: hall parts beside the row specs (`ga:`, `cat:`, `flag:`), session flags after
 /// the limit (bit 0: orphans=avoid), places after each hold and each key (a count, then area index and places
@@ -45,27 +46,29 @@ enum SnapshotCodec {
         writer.varint(session.lastLSN)
         writer.varint(session.confirmsTotal)
         writer.varint(session.holds.count)
-        for hold in session.holds.values.sorted(by: { $0.createdLSN < $1.createdLSN }) { Self.encode(hold, into: &writer) }
+        for hold in session.holds.values.sorted(by: { $0.createdLSN < $1.createdLSN }) {
+            Self.encode(hold, into: &writer)
+        }
         let keys = session.storedKeys
         writer.varint(keys.count)
         for key in keys {
             writer.string(key.key)
             writer.u64(key.holdID.raw)
             writer.varint(UInt64(key.expiresAtMs))
-            Self.encode(seats: key.seats, into: &writer)
-            Self.encode(places: key.places, into: &writer)
-            writer.u8(key.form)
+            writer.seats(key.seats, as: .indices)
+            writer.places(key.places)
+            writer.u8(key.form.rawValue)
             writer.varint(UInt64(key.usedAtMs))
         }
         let expired = session.expiredHoldIDs
         writer.varint(expired.count)
         for id in expired { writer.u64(id.raw) }
-        Self.encode(seats: session.seats.blockedSeats, into: &writer)
+        writer.seats(session.seats.blockedSeats, as: .indices)
         let reservations = session.seats.reservations
         writer.varint(reservations.count)
         for reservation in reservations {
             writer.string(reservation.channel)
-            Self.encode(seats: reservation.seats, into: &writer)
+            writer.seats(reservation.seats, as: .indices)
         }
         let lapsed = session.graceHoldsInOrder
         writer.varint(lapsed.count)
@@ -81,8 +84,8 @@ enum SnapshotCodec {
             writer.u8(Self.kindCodes[event.kind]!)
             writer.u64(event.holdID?.raw ?? 0)
             writer.string(event.customer)
-            Self.encode(seats: event.seats, into: &writer)
-            Self.encode(places: event.places, into: &writer)
+            writer.seats(event.seats, as: .indices)
+            writer.places(event.places)
             writer.u8(event.ref == nil ? 0 : 1)
             if let ref = event.ref { writer.string(ref) }
         }
@@ -90,7 +93,8 @@ enum SnapshotCodec {
 
     /// Event kinds as stored: the codes never change, new kinds take new ones.
     private static let kinds: [ChangeEvent.Kind] = [
-        .held, .extended, .released, .expired, .confirmed, .cancelled, .added, .blocked, .unblocked, .reserved, .unreserved,
+        .held, .extended, .released, .expired, .confirmed, .cancelled, .added, .blocked, .unblocked, .reserved,
+        .unreserved,
     ]
     private static let kindCodes: [ChangeEvent.Kind: UInt8] = Dictionary(
         uniqueKeysWithValues: Self.kinds.enumerated().map { ($1, UInt8($0)) })
@@ -112,8 +116,9 @@ enum SnapshotCodec {
             let seats = try Self.seats(&reader, capacity: session.hall.seatCount)
             let places = try Self.places(&reader, hall: session.hall)
             let ref = try reader.u8() == 0 ? nil : try reader.string(maxBytes: Limits.idCharactersMax)
-            events.append(SessionEvent(seq: seq, atMs: atMs, kind: Self.kinds[code], holdID: raw == 0 ? nil : HoldID(raw: raw),
-                                       customer: customer, seats: seats, places: places, ref: ref))
+            events.append(SessionEvent(seq: seq, atMs: atMs, kind: Self.kinds[code],
+                                       holdID: raw == 0 ? nil : HoldID(raw: raw), customer: customer, seats: seats,
+                                       places: places, ref: ref))
         }
         do { try session.restoreHistory(events, trimmedThrough: trimmedThrough, eventsTrimmed: trimmed) } catch {
             throw .corrupt("\(error)")
@@ -123,13 +128,13 @@ enum SnapshotCodec {
     private static func encode(_ hold: Hold, into writer: inout ByteWriter) {
         writer.u64(hold.id.raw)
         writer.string(hold.customer)
-        Self.encode(seats: hold.seats, into: &writer)
+        writer.seats(hold.seats, as: .indices)
         writer.varint(UInt64(hold.createdAtMs))
         writer.varint(UInt64(hold.expiresAtMs))
         writer.u8(hold.isSold ? 1 : 0)
         writer.string(hold.ref ?? "")
         writer.varint(hold.createdLSN)
-        Self.encode(places: hold.places, into: &writer)
+        writer.places(hold.places)
     }
 
     private static func decodeHold(_ reader: inout ByteReader, hall: Hall, version: UInt16) throws(WALError) -> Hold {
@@ -147,32 +152,14 @@ enum SnapshotCodec {
                     isSold: sold, ref: ref.isEmpty ? nil : ref, createdLSN: createdLSN, places: places)
     }
 
-    private static func encode(places: [PlaceCount], into writer: inout ByteWriter) {
-        writer.varint(places.count)
-        for place in places {
-            writer.varint(place.area)
-            writer.varint(place.count)
-        }
-    }
-
+    /// A place list of a session's hall.
     private static func places(_ reader: inout ByteReader, hall: Hall) throws(WALError) -> [PlaceCount] {
-        var places: [PlaceCount] = []
-        for _ in 0..<(try reader.int(max: hall.areas.count)) {
-            let area = try reader.int(max: max(hall.areas.count - 1, 0))
-            guard area < hall.areas.count, places.last.map({ $0.area < area }) ?? true else { throw .corrupt("bad places") }
-            let count = try reader.int(max: hall.areas[area].capacity)
-            guard count >= 1 else { throw .corrupt("no places") }
-            places.append(PlaceCount(area: area, count: count))
-        }
-        return places
+        try reader.places(areasBelow: hall.areas.count, orNone: true) { hall.areas[$0].capacity }
     }
 
-    private static func encode(seats: [Int32], into writer: inout ByteWriter) {
-        writer.varint(seats.count)
-        for seat in seats { writer.varint(Int(seat)) }
-    }
-
-    static func decode(_ bytes: ArraySlice<UInt8>, lsn: LSN, version: UInt16 = Self.version) throws(WALError) -> SnapshotImage {
+    static func decode(_ bytes: ArraySlice<UInt8>, lsn: LSN, version: UInt16 = Self.version) throws(WALError)
+        -> SnapshotImage
+    {
         var reader = ByteReader(bytes)
         var halls: [String: Hall] = [:]
         for _ in 0..<(try reader.int(max: 1 << 24)) {
@@ -180,7 +167,9 @@ enum SnapshotCodec {
             var texts: [Substring] = []
             for _ in 0..<(try reader.int(max: Limits.hallSeatsMax)) {
                 let text = try reader.string(maxBytes: 1 << 20)
-                guard version >= 2 || !HallPart.isPart(text[...]) else { throw .corrupt("hall part \(text) in a v1 snapshot") }
+                guard version >= 2 || !HallPart.isPart(text[...]) else {
+                    throw .corrupt("hall part \(text) in a v1 snapshot")
+                }
                 texts.append(text[...])
             }
             do {
@@ -196,9 +185,9 @@ enum SnapshotCodec {
         return SnapshotImage(lsn: lsn, halls: Array(halls.values), sessions: sessions)
     }
 
-    private static func decodeSession(_ reader: inout ByteReader, halls: [String: Hall], version: UInt16) throws(WALError)
-        -> SessionState
-    {
+    private static func decodeSession(
+        _ reader: inout ByteReader, halls: [String: Hall], version: UInt16
+    ) throws(WALError) -> SessionState {
         let handle = try reader.varint()
         let id = try reader.string(maxBytes: Limits.idCharactersMax)
         let hallID = try reader.string(maxBytes: Limits.idCharactersMax)
@@ -221,7 +210,7 @@ enum SnapshotCodec {
         for _ in 0..<(try reader.int(max: Limits.hallSeatsMax)) {
             holds.append(try Self.decodeHold(&reader, hall: hall, version: version))
         }
-        var keys: [SessionState.StoredKey] = []
+        var keys: [KeyedReply] = []
         for _ in 0..<(try reader.int(max: 1 << 30)) {
             let key = try reader.string(maxBytes: Limits.idCharactersMax)
             let raw = try reader.u64()
@@ -231,9 +220,11 @@ enum SnapshotCodec {
             let form = version >= 3 ? try reader.u8() : 0
             // Before version 3 only HOLDs had keys, used when the hold was made: its expiry less the session's ttl.
             let used = version >= 3 ? Int64(try reader.int(max: Int(Int64.max / 2))) : expires - Int64(ttl) * 1_000
-            guard raw != 0, form <= 3 else { throw .corrupt("hold id 0 or an unknown reply form") }
-            keys.append(.init(key: key, holdID: HoldID(raw: raw), expiresAtMs: expires, seats: seats, places: places,
-                              form: form, usedAtMs: used))
+            guard raw != 0, let form = KeyedReply.Form(rawValue: form) else {
+                throw .corrupt("hold id 0 or an unknown reply form")
+            }
+            keys.append(KeyedReply(key: key, form: form, holdID: HoldID(raw: raw), expiresAtMs: expires, seats: seats,
+                                   places: places, usedAtMs: used))
         }
         var expired: [HoldID] = []
         for _ in 0..<(try reader.int(max: Limits.expiredHoldsRememberedMax)) {
@@ -269,13 +260,8 @@ enum SnapshotCodec {
         return session
     }
 
+    /// A seat list of a hall of `capacity` seats (`SeatListForm.indices`).
     private static func seats(_ reader: inout ByteReader, capacity: Int) throws(WALError) -> [Int32] {
-        var seats: [Int32] = []
-        for _ in 0..<(try reader.int(max: capacity)) {
-            let seat = try reader.int(max: max(capacity - 1, 0))
-            guard seats.last.map({ $0 < Int32(seat) }) ?? true else { throw .corrupt("seats not ascending") }
-            seats.append(Int32(seat))
-        }
-        return seats
+        try reader.seats(as: .indices, below: capacity, orNone: true)
     }
 }

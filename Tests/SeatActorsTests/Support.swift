@@ -57,9 +57,8 @@ struct Driver {
         {
         case .repeated(let reply):
             return reply
-        case .change(let change):
-            guard case .held(let record) = change else { fatalError() }
-            self.commit(change)
+        case .held(let record):
+            self.commit(.held(record))
             return HoldReply(holdID: record.holdID, expiresAtMs: record.expiresAtMs,
                              seats: self.state.labels(record.seats))
         }
@@ -84,7 +83,7 @@ struct Driver {
     }
 
     mutating func cancel(_ id: HoldID, _ text: String? = nil) throws(SeatError) {
-        self.commit(try self.state.decideCancel(id, seats: text.map(seats), nowMs: self.nowMs))
+        self.commit(try self.state.decideCancel(id, seats: text.map(seats), nowMs: self.nowMs).change)
     }
 
     mutating func extend(_ id: HoldID, ttl: Int) throws(SeatError) {

@@ -25,12 +25,11 @@ struct VenueTests {
     func hold(_ driver: inout Driver, _ selection: SeatSelection, _ options: HoldOptions, customer: String = "c")
         throws(SeatError) -> (seats: String, places: String)
     {
-        guard case .change(let change) = try driver.state.decideHold(
+        guard case .held(let record) = try driver.state.decideHold(
             customer: customer, selection: selection, ttlSeconds: nil, key: nil, nowMs: driver.nowMs,
-            options: options, newHoldID: { HoldID(raw: driver.ids.next() | 1) }),
-            case .held(let record) = change
+            options: options, newHoldID: { HoldID(raw: driver.ids.next() | 1) })
         else { fatalError("no new hold") }
-        driver.commit(change)
+        driver.commit(.held(record))
         return (names(driver.state.labels(record.seats)), driver.state.labels(record.places).map(\.description).joined(separator: " "))
     }
 
@@ -161,13 +160,13 @@ struct VenueTests {
         #expect(try driver.state.counts(of: .area("deck")) == SeatCounts(free: 2, held: 0, sold: 0))
         let change = try driver.state.decideCancel(id, seats: nil, places: [AreaPlaces(area: "pit", count: 1)], nowMs: driver.nowMs)
         #expect(change == .cancelled(id, seats: [], places: [PlaceCount(area: 0, count: 1)]))
-        driver.commit(change)
+        driver.commit(change.change)
         #expect(driver.state.holds[id]!.places == [PlaceCount(area: 0, count: 2)])
         #expect(driver.state.mapAreas() == ["pit:3/5", "deck:2/2"])
         #expect(throws: SeatError.self) {
             try driver.state.decideCancel(id, seats: nil, places: [AreaPlaces(area: "pit", count: 3)], nowMs: driver.nowMs)
         }
-        driver.commit(try driver.state.decideCancel(id, seats: nil, nowMs: driver.nowMs))
+        driver.commit(try driver.state.decideCancel(id, seats: nil, nowMs: driver.nowMs).change)
         #expect(driver.state.holds.isEmpty && driver.state.counts == SeatCounts(free: 11, held: 0, sold: 0))
     }
 

@@ -70,12 +70,12 @@ struct RedisScriptTests {
                 do {
                     let decision = try state.decideHold(customer: "c", selection: selection, ttlSeconds: nil, key: nil,
                                                         nowMs: now, newHoldID: { nextID += 1; return HoldID(raw: nextID) })
-                    guard case .change(let change) = decision, case .held(let record) = change else {
+                    guard case .held(let record) = decision else {
                         Issue.record("no new hold")
                         return
                     }
                     lsn += 1
-                    state.apply(change, lsn: lsn)
+                    state.apply(.held(record), lsn: lsn)
                     let seats = state.labels(record.seats).map(\.description)
                     let tokens = reply.split(separator: " ").map(String.init)
                     #expect(tokens.first == "OK" && Array(tokens.dropFirst(3)) == seats, "step \(step): \(request) -> \(reply), seatd \(seats)")
@@ -94,7 +94,7 @@ struct RedisScriptTests {
                     case "CONFIRM":
                         if case .change(let made) = try state.decideConfirm(seatdID, ref: nil, nowMs: now) { change = made } else { change = nil }
                     case "RELEASE": change = try state.decideRelease(seatdID, nowMs: now)
-                    default: change = try state.decideCancel(seatdID, seats: nil, nowMs: now)
+                    default: change = try state.decideCancel(seatdID, seats: nil, nowMs: now).change
                     }
                     if let change {
                         lsn += 1

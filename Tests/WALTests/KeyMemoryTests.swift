@@ -29,12 +29,11 @@ struct KeyMemoryTests {
             state.apply(change, lsn: lsn)
         }
         for index in 0..<count {
-            guard case .change(let change) = try state.decideHold(
+            guard case .held(let record) = try state.decideHold(
                 customer: "c", selection: .explicit([SeatLabel(row: "A", number: 1 + index % 10)]), ttlSeconds: nil,
-                key: "k\(index)", nowMs: nowMs, newHoldID: { HoldID(raw: ids.next() | 1) }),
-                case .held(let record) = change
+                key: "k\(index)", nowMs: nowMs, newHoldID: { HoldID(raw: ids.next() | 1) })
             else { Issue.record("no hold at \(index)"); return }
-            commit(change)
+            commit(.held(record))
             commit(try state.decideRelease(record.holdID, nowMs: nowMs))
             if index % 100_000 == 0 { nowMs += 1 }
             if index % 1_000 == 0 { await Task.yield() }

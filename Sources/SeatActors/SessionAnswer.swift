@@ -1,6 +1,7 @@
 /// A session's answer to a request, with the LSN its reply must wait for: the session's last change when it
-/// answered, so no reply (not even a refusal) reflects a change a crash could take back.
-public struct Outcome<Value: Sendable>: Sendable {
+/// answered, so no reply (not even a refusal) reflects a change a crash could take back. The server turns it into
+/// its own `Dispatcher.Answer` (a response and the commit token to wait for).
+public struct SessionAnswer<Value: Sendable>: Sendable {
     public let result: Result<Value, SeatError>
     public let lsn: LSN
     /// Set when the request's idempotency key was used already: the first reply, which the server sends again
