@@ -15,6 +15,10 @@ public protocol ChangeLog: AnyObject, Sendable {
     /// The last LSN assigned.
     var lastLSN: LSN { get }
 
+    /// The log generation its LSNs belong to: the store starts a new one when the log fails and when it resumes.
+    /// A reply's `CommitToken` names its change by both (`token(through:)`).
+    var generation: Int { get }
+
     /// Why the log takes no changes now, or nil. Change requests check it first, so that while the log is down
     /// every change answers UNAVAILABLE (not, say, SOLD_OUT from a state that may be about to be reloaded).
     var refusal: String? { get }
@@ -22,4 +26,10 @@ public protocol ChangeLog: AnyObject, Sendable {
 
 extension ChangeLog {
     public var refusal: String? { nil }
+
+    /// A log of one generation (tests, the in-process benchmarks).
+    public var generation: Int { 0 }
+
+    /// What a reply that reflects the changes through `lsn` of this log waits for.
+    public func token(through lsn: LSN) -> CommitToken { CommitToken(epoch: self.generation, lsn: lsn) }
 }

@@ -4,9 +4,9 @@ extension Session {
     func perform<Value: Sendable>(
         touching holdID: HoldID? = nil, _ body: (Int64) throws(SeatError) -> Value
     ) -> SessionAnswer<Value> {
-        if let droppedLSN { return SessionAnswer(.failure(.noSuchSession(self.id)), lsn: droppedLSN) }
+        if let droppedLSN { return self.answer(.failure(.noSuchSession(self.id)), through: droppedLSN) }
         if let refusal = self.log.refusal {
-            return SessionAnswer(.failure(.unavailable(refusal)), lsn: self.state.lastLSN)
+            return self.answer(.failure(.unavailable(refusal)), through: self.state.lastLSN)
         }
         let now = self.clock.nowMs()
         let result: Result<Value, SeatError>
@@ -19,7 +19,7 @@ extension Session {
         } catch {
             result = .failure(error)
         }
-        return SessionAnswer(result, lsn: self.state.lastLSN)
+        return self.answer(result, through: self.state.lastLSN)
     }
 
     /// Runs a change request that may carry an idempotency key: inside `perform`, forgets the keys whose lifetime
@@ -65,8 +65,8 @@ extension Session {
 
     /// Runs a read of the current state.
     func read<Value: Sendable>(_ body: (SessionState) -> Value) -> SessionAnswer<Value> {
-        if let droppedLSN { return SessionAnswer(.failure(.noSuchSession(self.id)), lsn: droppedLSN) }
-        return SessionAnswer(.success(body(self.state)), lsn: self.state.lastLSN)
+        if let droppedLSN { return self.answer(.failure(.noSuchSession(self.id)), through: droppedLSN) }
+        return self.answer(.success(body(self.state)), through: self.state.lastLSN)
     }
 
     /// Expires up to `max` lapsed holds, each as its own logged change.
@@ -102,6 +102,11 @@ extension Session {
             (event.seq, event.atMs) = (appended.lsn, appended.atMs)
             hub.post(PublishedEvent(event, session: self))
         }
+    }
+
+    /// The answer `result`, whose reply waits for the changes through `lsn`: the log issues its token.
+    func answer<Value>(_ result: Result<Value, SeatError>, through lsn: LSN) -> SessionAnswer<Value> {
+        SessionAnswer(result, token: self.log.token(through: lsn))
     }
 
     /// A non-zero hold id from `ids`.

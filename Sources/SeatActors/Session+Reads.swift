@@ -5,11 +5,11 @@ extension Session {
 
     /// AVAIL of one part of the hall (since 1.1).
     public func counts(of part: SessionState.Part) -> SessionAnswer<SeatCounts> {
-        if let droppedLSN { return SessionAnswer(.failure(.noSuchSession(self.id)), lsn: droppedLSN) }
+        if let droppedLSN { return self.answer(.failure(.noSuchSession(self.id)), through: droppedLSN) }
         do {
-            return SessionAnswer(.success(try self.state.counts(of: part)), lsn: self.state.lastLSN)
+            return self.answer(.success(try self.state.counts(of: part)), through: self.state.lastLSN)
         } catch {
-            return SessionAnswer(.failure(error), lsn: self.state.lastLSN)
+            return self.answer(.failure(error), through: self.state.lastLSN)
         }
     }
 
@@ -39,7 +39,7 @@ extension Session {
     /// HISTORY (since 1.1): the retained events that touched a seat.
     public func history(ofSeat label: SeatLabel) -> SessionAnswer<[ChangeEvent]> {
         guard let seat = self.hall.index(of: label) else {
-            return SessionAnswer(.failure(.noSuchSeat([label])), lsn: self.state.lastLSN)
+            return self.answer(.failure(.noSuchSeat([label])), through: self.state.lastLSN)
         }
         return self.read { state in
             state.history.filter { $0.touches(seat: Int32(seat)) }.map { self.changeEvent($0) }
@@ -49,7 +49,7 @@ extension Session {
     /// HISTORY (since 1.1): the retained events that took or returned places of a GA area.
     public func history(ofArea name: String) -> SessionAnswer<[ChangeEvent]> {
         guard let area = self.hall.area(named: name) else {
-            return SessionAnswer(.failure(.noSuchSeat([], areas: [name])), lsn: self.state.lastLSN)
+            return self.answer(.failure(.noSuchSeat([], areas: [name])), through: self.state.lastLSN)
         }
         return self.read { state in
             state.history.filter { $0.touches(area: area) }.map { self.changeEvent($0) }

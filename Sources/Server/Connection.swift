@@ -27,7 +27,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Requests for the sessions of one other executor (another loop), gathered during one pass.
     private struct RemoteBatch {
         let executor: any SessionExecutor
-        var items: [(slot: Int, request: SessionRequest, session: Session, epoch: Int, timing: Timing)] = []
+        var items: [(slot: Int, request: SessionRequest, session: Session, timing: Timing)] = []
     }
 
     private let server: SeatServer
@@ -194,14 +194,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             self.machine.defer(.watch(session: session, from: from), timing: timing)
         case .suspending(let request):
             self.machine.defer(.suspending(request), timing: timing)
-        case .session(let request, let session, let epoch):
+        case .session(let request, let session):
             if let home = self.home, session.executor === home {
                 let dispatcher = self.dispatcher
-                let outcome = session.assumeIsolated { dispatcher.run(request, in: $0, epoch: epoch) }
+                let outcome = session.assumeIsolated { dispatcher.run(request, in: $0) }
                 self.machine.answer(outcome.response, outcome.token, timing)
             } else {
-                let item = (slot: self.machine.reserve(), request: request, session: session, epoch: epoch,
-                            timing: timing)
+                let item = (slot: self.machine.reserve(), request: request, session: session, timing: timing)
                 if let index = self.remote.firstIndex(where: { $0.executor === session.executor }) {
                     self.remote[index].items.append(item)
                 } else {
@@ -230,8 +229,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             let items = batch.items
             batch.executor.execute {
                 let answers = items.map { item in
-                    (item.slot, item.session.assumeIsolated { dispatcher.run(item.request, in: $0, epoch: item.epoch) },
-                     item.timing)
+                    (item.slot, item.session.assumeIsolated { dispatcher.run(item.request, in: $0) }, item.timing)
                 }
                 loop.execute {
                     let handler = handler.value

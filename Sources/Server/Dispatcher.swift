@@ -78,7 +78,8 @@ final class Dispatcher: Sendable {
     /// the log's lock, so that the history ends at the LSN the live events start after. Refused with
     /// `ERR TRIMMED <oldest retained seq>` when the history no longer holds every event from `from` on.
     func watch(session: String?, from: LSN?, bufferMax: Int) async -> WatchStart {
-        let (registry, epoch) = self.service.current
+        let registry = self.service.registry
+        let epoch = registry.log.generation
         let (events, through) = registry.log.withAppendsHeld { last in
             (registry.hub.subscribe(session: session, after: last, bufferMax: bufferMax), last)
         }
@@ -87,7 +88,7 @@ final class Dispatcher: Sendable {
         var reader = HistoryReader(sessions: sessions, from: from, through: through)
         if let oldest = await reader.start().map(\.oldest).max() {
             events.cancel()
-            return .refused(.error(.trimmed, "\(oldest)"), CommitToken(epoch: epoch, lsn: through))
+            return .refused(.error(.trimmed, "\(oldest)"), registry.log.token(through: through))
         }
         return .watching(Watch(events: events, history: reader, epoch: epoch))
     }
@@ -99,8 +100,8 @@ final class Dispatcher: Sendable {
     enum Step: Sendable {
         /// Decided already.
         case done(Outcome)
-        /// A request of one session: `run(_:in:epoch:)` on the session's executor.
-        case session(SessionRequest, Session, epoch: Int)
+        /// A request of one session: `run(_:in:)` on the session's executor.
+        case session(SessionRequest, Session)
         /// A request that waits for other work: `finish(_:)`, in a task.
         case suspending(Suspending)
     }
@@ -121,9 +122,9 @@ final class Dispatcher: Sendable {
     /// Checks auth and role, and executes at once what needs no session and no wait: everything but session
     /// requests and STATS, SNAPSHOT and DROP SESSION, which it hands back.
     func begin(_ request: Request, state: inout ConnectionState) -> Step {
-        let (registry, epoch) = self.service.current
-        /// A reply that waits for `lsn` of this request's log generation.
-        func reply(_ response: Response, _ lsn: LSN) -> Step { .done(.reply(response, CommitToken(epoch: epoch, lsn: lsn))) }
+        let registry = self.service.registry
+        /// A reply that waits for `lsn` of this request's log generation (whose log issues its token).
+        func reply(_ response: Response, _ lsn: LSN) -> Step { .done(.reply(response, registry.log.token(through: lsn))) }
         if let refusal = self.authorization(of: request, state.role) { return .done(refusal) }
         // A refusal waits for the log's last LSN read after the refusal was decided: whatever it observed (a hall
         // or session that exists, one that was dropped) is at or below it.
@@ -166,15 +167,17 @@ final class Dispatcher: Sendable {
             } catch { return refused(error) }
         case .session(let id, let request):
             guard let session = registry.session(id) else { return refused(.noSuchSession(id)) }
-            return .session(request, session, epoch: epoch)
+            return .session(request, session)
         }
     }
 
     /// The requests `begin` hands back as `.suspending`: they wait for every session (STATS), the snapshot, or the
     /// session's turn (DROP SESSION).
     func finish(_ request: Suspending) async -> Answer {
-        let (registry, epoch) = self.service.current
-        func reply(_ response: Response, _ lsn: LSN) -> Answer { Answer(response: response, token: CommitToken(epoch: epoch, lsn: lsn)) }
+        let registry = self.service.registry
+        func reply(_ response: Response, _ lsn: LSN) -> Answer {
+            Answer(response: response, token: registry.log.token(through: lsn))
+        }
         switch request {
         case .stats:
             let stats = await self.statistics(of: registry)
@@ -205,9 +208,9 @@ final class Dispatcher: Sendable {
     /// Requests that go to one session, in its turn: called synchronously on its loop (`assumeIsolated`), or awaited.
     /// A change whose idempotency key was used already answers with the key's first reply, whatever the request
     /// (`SessionAnswer.repeated`).
-    func run(_ request: SessionRequest, in session: isolated Session, epoch: Int) -> Answer {
+    func run(_ request: SessionRequest, in session: isolated Session) -> Answer {
         func reply<Value>(_ outcome: SessionAnswer<Value>, _ format: (Value) -> String) -> Answer {
-            let token = CommitToken(epoch: epoch, lsn: outcome.lsn)
+            let token = outcome.token
             if let first = outcome.repeated { return Answer(response: .line(Reply.answer(first)), token: token) }
             switch outcome.result {
             case .success(let value): return Answer(response: .line(format(value)), token: token)

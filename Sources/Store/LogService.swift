@@ -36,10 +36,14 @@ public final class LogService: Sendable {
         /// Ended epochs and the last durable LSN of each.
         var ended: [Int: LSN] = [:]
 
+        /// The epoch the next generation gets: its log issues tokens of it.
+        var nextEpoch: Int { self.epoch + 1 }
+
         mutating func next(registry: Registry, writer: LogWriter?, failedAt: FailurePoint?,
                            durableEnd: LSN, hub: EventHub) {
             self.ended[self.epoch] = durableEnd
             self.epoch += 1
+            precondition(registry.log.generation == self.epoch, "a generation's log must issue tokens of its epoch")
             hub.begin(epoch: self.epoch)
             self.registry = registry
             self.writer = writer
@@ -78,7 +82,8 @@ public final class LogService: Sendable {
         options.slowFsyncMs = slowFsyncMs
         let writer = try LogWriter(storage: storage, options: options, lastLSN: opened.recovered.lastLSN,
                                    tail: opened.recovered.tail)
-        let registry = Registry(state: opened.recovered.state, log: WriterLog(writer), hub: hub, clock: clock, ids: ids,
+        let registry = Registry(state: opened.recovered.state, log: WriterLog(writer, generation: 0), hub: hub,
+                                clock: clock, ids: ids,
                                 keysPerSessionMax: keysPerSessionMax, eventsRetained: eventsRetained,
                                 executors: executors)
         self.executors = executors
@@ -140,8 +145,8 @@ public final class LogService: Sendable {
 
     /// Waits until every change made so far is durable (start-up, shutdown, tests).
     public func sync() async throws(SeatError) {
-        let (registry, epoch) = self.current
-        try await self.durable(CommitToken(epoch: epoch, lsn: registry.log.lastLSN))
+        let log = self.registry.log
+        try await self.durable(log.token(through: log.lastLSN))
     }
 
     /// The last LSN known durable in the current generation.
@@ -170,8 +175,9 @@ public final class LogService: Sendable {
         writer.close()
         let reason = "the log cannot be written (\(failure)); serving state durable through LSN \(point.lsn)"
         let state = try self.durableState(through: point.lsn)
-        let readOnly = Registry(state: state, log: UnavailableLog(durableLSN: point.lsn, reason: reason),
-                                hub: self.hub, clock: self.clock, ids: self.ids, keysPerSessionMax: self.keysPerSessionMax,
+        let epoch = self.generation.withLock { $0.nextEpoch }
+        let log = UnavailableLog(durableLSN: point.lsn, reason: reason, generation: epoch)
+        let readOnly = Registry(state: state, log: log, hub: self.hub, clock: self.clock, ids: self.ids, keysPerSessionMax: self.keysPerSessionMax,
                                 eventsRetained: self.eventsRetained, executors: self.executors)
         self.generation.withLock {
             $0.next(registry: readOnly, writer: nil,
@@ -193,7 +199,9 @@ public final class LogService: Sendable {
             writer.close()
             throw error
         }
-        let registry = Registry(state: state, log: WriterLog(writer), hub: self.hub, clock: self.clock,
+        let epoch = self.generation.withLock { $0.nextEpoch }
+        let registry = Registry(state: state, log: WriterLog(writer, generation: epoch), hub: self.hub,
+                                clock: self.clock,
                                 ids: self.ids, keysPerSessionMax: self.keysPerSessionMax,
                                 eventsRetained: self.eventsRetained, executors: self.executors)
         self.generation.withLock {

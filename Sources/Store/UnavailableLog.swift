@@ -6,10 +6,12 @@ import WAL
 final class UnavailableLog: ChangeLog {
     let durableLSN: LSN
     let reason: String
+    let generation: Int
 
-    init(durableLSN: LSN, reason: String) {
+    init(durableLSN: LSN, reason: String, generation: Int) {
         self.durableLSN = durableLSN
         self.reason = reason
+        self.generation = generation
     }
 
     func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {

@@ -5,9 +5,12 @@ import WAL
 /// the bytes to the generation's `LogWriter`, which gives them an LSN under its lock.
 final class WriterLog: ChangeLog {
     let writer: LogWriter
+    let generation: Int
 
-    init(_ writer: LogWriter) {
+    /// The log of generation `generation` (0 for a log outside a `LogService`).
+    init(_ writer: LogWriter, generation: Int = 0) {
         self.writer = writer
+        self.generation = generation
     }
 
     func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {

@@ -11,8 +11,8 @@ extension Dispatcher {
     func execute(_ request: Request, state: inout ConnectionState) async -> Outcome {
         switch self.begin(request, state: &state) {
         case .done(let outcome): return outcome
-        case .session(let request, let session, let epoch):
-            let answer = await self.run(request, in: session, epoch: epoch)
+        case .session(let request, let session):
+            let answer = await self.run(request, in: session)
             return .reply(answer.response, answer.token)
         case .suspending(let request):
             let answer = await self.finish(request)

@@ -1,8 +1,7 @@
-import WAL
-
 /// What a reply waits for before it may leave: every change it reflects, which is durability through `lsn` in log
 /// generation `epoch` (the log resumes at its durable LSN after a failure, so an LSN alone does not name a change
-/// for ever). `LogService.durability(of:)` is the one place that decides it.
+/// for ever). The log a change went to issues it (`ChangeLog.token(through:)`); the server's store decides when
+/// it is durable (`LogService.durability(of:)`).
 public struct CommitToken: Sendable, Equatable {
     public let epoch: Int
     public let lsn: LSN
