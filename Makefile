@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-events clean
+.PHONY: all deps build release run test lint format soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-events clean
 
 all: build
 
@@ -20,13 +20,21 @@ release: deps
 run: release
 	.build/release/seatd --config $(CONFIG)
 
-# Every test (the crash loop, failpoints, power cuts, network fuzzing and disk-full runs in short versions), then
-# the three libFuzzer targets for 10 s each.
-test: deps
+# The formatter's check (.swift-format: 120 columns, 4 spaces), every test (the crash loop, failpoints, power
+# cuts, network fuzzing and disk-full runs in short versions), then the three libFuzzer targets for 10 s each.
+test: deps lint
 	$(SWIFT) build
 	$(SWIFT) test --parallel
 	bash Tests/Fuzz/build.sh
 	bash Tests/Fuzz/run.sh 10
+
+# swift-format (the toolchain's `swift format`) with .swift-format: `make lint` checks, `make format` rewrites.
+FORMATTED = Sources Tests LoadTests Package.swift
+lint:
+	$(SWIFT) format lint --strict -r $(FORMATTED)
+
+format:
+	$(SWIFT) format format -i -r $(FORMATTED)
 
 # Longer fault runs: power cuts, EIO and ENOSPC at random operations (SEEDS seeds, default 5000).
 SEEDS ?= 5000

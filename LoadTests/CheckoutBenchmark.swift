@@ -18,15 +18,17 @@ struct CheckoutBenchmark: AsyncParsableCommand {
     var keys = 200_000
 
     func run() async throws {
-        print("checkout: 1 session x 500 seats, \(self.seats) seats per call, "
-              + String(format: "%.1f s", self.seconds) + " per variant, mean us per successful call")
+        print(
+            "checkout: 1 session x 500 seats, \(self.seats) seats per call, "
+                + String(format: "%.1f s", self.seconds) + " per variant, mean us per successful call")
         let plain = try await self.measure(keyed: false, add: false, preloadKeys: 0)
         let add = try await self.measure(keyed: false, add: true, preloadKeys: 0)
         let withKeys = try await self.measure(keyed: false, add: false, preloadKeys: self.keys)
         let keyed = try await self.measure(keyed: true, add: false, preloadKeys: 0)
         func row(_ name: String, _ result: (first: Double, second: Double, count: Int)) {
-            print(name.padding(toLength: 52, withPad: " ", startingAt: 0)
-                  + String(format: "%7.2f us %7.2f us  (%d pairs)", result.first, result.second, result.count))
+            print(
+                name.padding(toLength: 52, withPad: " ", startingAt: 0)
+                    + String(format: "%7.2f us %7.2f us  (%d pairs)", result.first, result.second, result.count))
         }
         print("variant".padding(toLength: 52, withPad: " ", startingAt: 0) + "  change   undo")
         row("HOLD \(self.seats) seats, RELEASE", plain)
@@ -44,10 +46,13 @@ struct CheckoutBenchmark: AsyncParsableCommand {
         let session = try registry.createSession(try SessionConfig(id: "s", hallID: "h", keyTTLSeconds: 86_400))
         let labels = specs.flatMap { spec in (1...25).map { SeatLabel(row: spec.label, number: $0) } }
         for index in 0..<preloadKeys {
-            let held = try await session.hold(customer: "pre", selection: .explicit([labels[0]]), key: "pre-\(index)").result.get()
+            let held = try await session.hold(customer: "pre", selection: .explicit([labels[0]]), key: "pre-\(index)")
+                .result.get()
             _ = try await session.release(held.holdID).result.get()
         }
-        let base = try await session.hold(customer: "base", selection: .explicit([labels[labels.count - 1]]), ttlSeconds: 7_200).result.get()
+        let base = try await session.hold(
+            customer: "base", selection: .explicit([labels[labels.count - 1]]), ttlSeconds: 7_200
+        ).result.get()
         var random = SplitMix64(seed: 7)
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int(self.seconds * 1_000))
@@ -61,13 +66,17 @@ struct CheckoutBenchmark: AsyncParsableCommand {
             let key = keyed ? "k\(serial)" : nil
             if add {
                 let t0 = clock.now
-                guard case .success = await session.add(base.holdID, selection: .explicit(seats), key: key).result else { continue }
+                guard case .success = await session.add(base.holdID, selection: .explicit(seats), key: key).result
+                else { continue }
                 let t1 = clock.now
                 _ = try await session.release(base.holdID, seats: seats, key: key.map { $0 + "r" }).result.get()
                 (first, second) = (first + (t1 - t0), second + (clock.now - t1))
             } else {
                 let t0 = clock.now
-                guard case .success(let held) = await session.hold(customer: "c", selection: .explicit(seats), key: key).result else { continue }
+                guard
+                    case .success(let held) = await session.hold(customer: "c", selection: .explicit(seats), key: key)
+                        .result
+                else { continue }
                 let t1 = clock.now
                 _ = try await session.release(held.holdID, key: key.map { $0 + "r" }).result.get()
                 (first, second) = (first + (t1 - t0), second + (clock.now - t1))
@@ -75,7 +84,8 @@ struct CheckoutBenchmark: AsyncParsableCommand {
             count += 1
         }
         func us(_ duration: Duration) -> Double {
-            (Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12) / Double(max(count, 1))
+            (Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12)
+                / Double(max(count, 1))
         }
         return (us(first), us(second), count)
     }

@@ -57,14 +57,20 @@ struct PgbenchReport: ParsableCommand {
         var extra: [String: Any] = ["parameters": ["via": "pgbench"]]
         if self.scenario == "rush" {
             seconds = counts[7] * 1e6 > firstStartUs ? (counts[7] * 1e6 - firstStartUs) / 1e6 : seconds
-            extra.merge(["sold_out": counts[3] > 0, "time_to_sell_out_s": seconds, "holds": Int(counts[5]),
-                         "holds_per_second": counts[5] / seconds, "confirmed": Int(counts[4]),
-                         "oversold": Int(counts[0]), "lost": Int(counts[1]), "unexplained": Int(counts[2]),
-                         "check_passed": counts[0] == 0 && counts[1] == 0 && counts[2] == 0]) { $1 }
+            extra.merge([
+                "sold_out": counts[3] > 0, "time_to_sell_out_s": seconds, "holds": Int(counts[5]),
+                "holds_per_second": counts[5] / seconds, "confirmed": Int(counts[4]),
+                "oversold": Int(counts[0]), "lost": Int(counts[1]), "unexplained": Int(counts[2]),
+                "check_passed": counts[0] == 0 && counts[1] == 0 && counts[2] == 0,
+            ]) { $1 }
         }
         say(result.summary(title: "pgbench \(self.scenario) (\(String(format: "%.2f", seconds)) s)", seconds: seconds))
         let summary = result.json(scenario: self.scenario, target: self.target, seconds: seconds, extra: extra)
-        if self.json == "-" { print(summary) } else { try summary.write(toFile: self.json, atomically: true, encoding: .utf8) }
+        if self.json == "-" {
+            print(summary)
+        } else {
+            try summary.write(toFile: self.json, atomically: true, encoding: .utf8)
+        }
     }
 }
 
@@ -88,7 +94,7 @@ struct CompareTable: ParsableCommand {
         for path in self.files {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let scenario = object["scenario"] as? String
+                let scenario = object["scenario"] as? String
             else { throw ValidationError("\(path) is not a seat-load JSON summary") }
             if byScenario[scenario] == nil { order.append(scenario) }
             byScenario[scenario, default: []].append(object)
@@ -103,27 +109,36 @@ struct CompareTable: ParsableCommand {
         var header = ["target", "ops/s", "p50 ms", "p99 ms", "p99.9 ms", "conflicts", "errors"]
         if rush { header += ["all taken s", "sold out s", "holds/s", "oversold"] }
         header += ["x ops/s", "x p99"]
-        var lines = ["### \(scenario)", "", "| " + header.joined(separator: " | ") + " |",
-                     "|" + header.map { _ in "---:" }.joined(separator: "|") + "|"]
+        var lines = [
+            "### \(scenario)", "", "| " + header.joined(separator: " | ") + " |",
+            "|" + header.map { _ in "---:" }.joined(separator: "|") + "|",
+        ]
         for row in rows {
             let ops = number(row, "requests_per_second") ?? 0
             let p99 = number(row, "latency_p99_us") ?? 0
-            let errors = (row["errors"] as? [String: Any])?.values.compactMap { ($0 as? NSNumber)?.intValue }.reduce(0, +) ?? 0
-            var cells = [row["target"] as? String ?? "?", String(format: "%.0f", ops),
-                         String(format: "%.2f", (number(row, "latency_p50_us") ?? 0) / 1_000),
-                         String(format: "%.2f", p99 / 1_000),
-                         String(format: "%.2f", (number(row, "latency_p999_us") ?? 0) / 1_000),
-                         "\(Int(number(row, "conflicts") ?? 0))", "\(errors)"]
+            let errors =
+                (row["errors"] as? [String: Any])?.values.compactMap { ($0 as? NSNumber)?.intValue }.reduce(0, +) ?? 0
+            var cells = [
+                row["target"] as? String ?? "?", String(format: "%.0f", ops),
+                String(format: "%.2f", (number(row, "latency_p50_us") ?? 0) / 1_000),
+                String(format: "%.2f", p99 / 1_000),
+                String(format: "%.2f", (number(row, "latency_p999_us") ?? 0) / 1_000),
+                "\(Int(number(row, "conflicts") ?? 0))", "\(errors)",
+            ]
             if rush {
-                let oversold = Int((number(row, "oversold") ?? 0) + (number(row, "lost") ?? 0) + (number(row, "unexplained") ?? 0))
+                let oversold = Int(
+                    (number(row, "oversold") ?? 0) + (number(row, "lost") ?? 0) + (number(row, "unexplained") ?? 0))
                 let taken = number(row, "time_to_all_taken_s") ?? -1
-                cells += [taken < 0 ? "-" : String(format: "%.2f", taken),
-                          String(format: "%.2f", number(row, "time_to_sell_out_s") ?? 0),
-                          String(format: "%.0f", number(row, "holds_per_second") ?? 0),
-                          row["check_passed"] == nil ? "?" : "\(oversold)"]
+                cells += [
+                    taken < 0 ? "-" : String(format: "%.2f", taken),
+                    String(format: "%.2f", number(row, "time_to_sell_out_s") ?? 0),
+                    String(format: "%.0f", number(row, "holds_per_second") ?? 0),
+                    row["check_passed"] == nil ? "?" : "\(oversold)",
+                ]
             }
             if let reference, let seatdOps = number(reference, "requests_per_second"),
-               let seatdP99 = number(reference, "latency_p99_us"), ops > 0, seatdP99 > 0 {
+                let seatdP99 = number(reference, "latency_p99_us"), ops > 0, seatdP99 > 0
+            {
                 cells += [String(format: "%.2f", seatdOps / ops), String(format: "%.2f", p99 / seatdP99)]
             } else {
                 cells += ["-", "-"]

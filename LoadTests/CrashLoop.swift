@@ -49,7 +49,8 @@ struct CrashTest: AsyncParsableCommand {
             } else if let point = Failpoint(rawValue: failpoint) {
                 settings.failpoints = [point]
             } else {
-                throw ValidationError("--failpoint: one of all, \(Failpoint.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "--failpoint: one of all, \(Failpoint.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         let report = try await CrashLoop(settings, progress: say).run()
@@ -88,7 +89,9 @@ final class CrashLoop: @unchecked Sendable {
         var data = ""
 
         var summary: String {
-            var lines = ["crash loop, seed \(self.seed): \(self.cycles) cycles (\(self.kills) kill -9), \(self.operations) operations checked (\(self.retried) sent again after a crash), \(self.holds) holds, \(self.replays) key replays, \(self.checkedSessions) sessions explained by the seat checker"]
+            var lines = [
+                "crash loop, seed \(self.seed): \(self.cycles) cycles (\(self.kills) kill -9), \(self.operations) operations checked (\(self.retried) sent again after a crash), \(self.holds) holds, \(self.replays) key replays, \(self.checkedSessions) sessions explained by the seat checker"
+            ]
             for (name, counts) in self.failpoints.sorted(by: { $0.key < $1.key }) {
                 lines.append("  failpoint \(name): reached in \(counts.reached) of \(counts.armed) cycles")
             }
@@ -164,8 +167,9 @@ final class CrashLoop: @unchecked Sendable {
 
         var server = try await self.start(data: data)
         let admin = try await LineClient.connect(Target(argument: "127.0.0.1:\(server.port)")!, group: group)
-        try await admin.ok("CREATE HALL h " + Self.rows.map { "\($0.label)=\($0.count)" }.joined(separator: " ")
-                           + " ga:pit=\(Self.places)")
+        try await admin.ok(
+            "CREATE HALL h " + Self.rows.map { "\($0.label)=\($0.count)" }.joined(separator: " ")
+                + " ga:pit=\(Self.places)")
         for session in self.sessionIDs {
             try await admin.ok("CREATE SESSION \(session) h ttl=\(Self.ttl)")
             try await admin.ok("BLOCK \(session) " + Self.blocked.joined(separator: " "))
@@ -175,19 +179,22 @@ final class CrashLoop: @unchecked Sendable {
         await self.coordinator.publish(port: server.port)
 
         let clients = (0..<self.settings.clients).map {
-            CrashClient(id: $0, seed: self.settings.seed &+ UInt64($0) &* 7_919, sessions: self.sessionIDs,
-                        rows: Self.rows, acknowledged: self.acknowledged)
+            CrashClient(
+                id: $0, seed: self.settings.seed &+ UInt64($0) &* 7_919, sessions: self.sessionIDs,
+                rows: Self.rows, acknowledged: self.acknowledged)
         }
         try await withThrowingTaskGroup(of: [SeatChecker.Operation].self) { tasks in
             for client in clients {
                 tasks.addTask { await client.run(coordinator: self.coordinator, group: group) }
             }
-            let plan = self.settings.failpoints.isEmpty
+            let plan =
+                self.settings.failpoints.isEmpty
                 ? Array(repeating: nil, count: self.settings.cycles)
                 : self.settings.failpoints.flatMap { Array(repeating: Optional($0), count: self.settings.cycles) }
             for (cycle, point) in plan.enumerated() {
-                server = try await self.cycle(cycle, failpoint: point, server: server, data: data, group: group,
-                                              random: &random)
+                server = try await self.cycle(
+                    cycle, failpoint: point, server: server, data: data, group: group,
+                    random: &random)
                 if !self.report.failures.isEmpty { break }
             }
             await self.coordinator.stop()
@@ -231,8 +238,9 @@ final class CrashLoop: @unchecked Sendable {
         if let failpoint {
             var reached: Bool
             if failpoint == .recovery {
-                let armed = try SeatdProcess(binary: self.settings.seatd, data: data,
-                                             environment: self.environment.merging(["SEATD_FAILPOINT": "recovery"]) { $1 })
+                let armed = try SeatdProcess(
+                    binary: self.settings.seatd, data: data,
+                    environment: self.environment.merging(["SEATD_FAILPOINT": "recovery"]) { $1 })
                 self.started.append(armed)
                 reached = try await armed.listening() == nil
                 if !reached { armed.kill(SIGKILL) }
@@ -246,7 +254,10 @@ final class CrashLoop: @unchecked Sendable {
                 reached = await server.process.exited(within: 30)
                 if !reached { server.process.kill(SIGKILL) }
                 await self.coordinator.pause()
-                how += reached ? ", then \(failpoint.rawValue)@\(at)" : ", then \(failpoint.rawValue)@\(at) not reached in 30 s (kill -9)"
+                how +=
+                    reached
+                    ? ", then \(failpoint.rawValue)@\(at)"
+                    : ", then \(failpoint.rawValue)@\(at) not reached in 30 s (kill -9)"
             }
             self.report.failpoints[failpoint.rawValue, default: (0, 0)].armed += 1
             if reached { self.report.failpoints[failpoint.rawValue, default: (0, 0)].reached += 1 }
@@ -257,7 +268,9 @@ final class CrashLoop: @unchecked Sendable {
         try await self.checkRestart(port: server.port, group: group)
         self.report.cycles += 1
         let ms = recovered.components.seconds * 1_000 + recovered.components.attoseconds / 1_000_000_000_000_000
-        self.progress("cycle \(cycle + 1): \(how); restarted in \(ms) ms; checks \(self.report.failures.isEmpty ? "passed" : "FAILED")")
+        self.progress(
+            "cycle \(cycle + 1): \(how); restarted in \(ms) ms; checks \(self.report.failures.isEmpty ? "passed" : "FAILED")"
+        )
         await self.coordinator.publish(port: server.port)
         return server
     }
@@ -287,8 +300,10 @@ final class CrashLoop: @unchecked Sendable {
             for session in self.sessionIDs {
                 let start = now()
                 let reply = try await client.send(["MAP \(session)"])[0]
-                operations.append(SeatChecker.Operation(client: -1, session: session, request: .map, start: start,
-                                                        end: now(), reply: reply))
+                operations.append(
+                    SeatChecker.Operation(
+                        client: -1, session: session, request: .map, start: start,
+                        end: now(), reply: reply))
             }
             return operations
         }
@@ -317,23 +332,29 @@ final class CrashLoop: @unchecked Sendable {
     }
 
     private func check(_ maps: [SeatChecker.Operation], client: LineClient) async throws {
-        let cells = maps.flatMap { $0.reply.split(separator: " ").dropFirst().flatMap { $0.split(separator: ":").last ?? "" } }
+        let cells = maps.flatMap {
+            $0.reply.split(separator: " ").dropFirst().flatMap { $0.split(separator: ":").last ?? "" }
+        }
         let stats = try await client.send(["STATS"])[0]
-        let fields = Dictionary(stats.split(separator: " ").dropFirst().compactMap { field -> (String, Int)? in
-            let parts = field.split(separator: "=")
-            return parts.count == 2 ? (String(parts[0]), Int(parts[1]) ?? -1) : nil
-        }, uniquingKeysWith: { $1 })
+        let fields = Dictionary(
+            stats.split(separator: " ").dropFirst().compactMap { field -> (String, Int)? in
+                let parts = field.split(separator: "=")
+                return parts.count == 2 ? (String(parts[0]), Int(parts[1]) ?? -1) : nil
+            }, uniquingKeysWith: { $1 })
         let held = cells.count(where: { $0 == "h" })
         let sold = cells.count(where: { $0 == "x" })
         if fields["seats_held"] != held || fields["seats_sold"] != sold {
-            self.report.failures.append("STATS says seats_held=\(fields["seats_held"] ?? -1) seats_sold=\(fields["seats_sold"] ?? -1), the maps \(held) and \(sold)")
+            self.report.failures.append(
+                "STATS says seats_held=\(fields["seats_held"] ?? -1) seats_sold=\(fields["seats_sold"] ?? -1), the maps \(held) and \(sold)"
+            )
         }
         let sample = self.acknowledged.withLock { Array($0).shuffled().prefix(self.settings.replaysPerCycle) }
         for (key, first) in sample {
             let reply = try await client.send(["HOLD \(first.session) \(first.customer) BEST 1 key=\(key)"])[0]
             self.report.replays += 1
             if reply != first.reply {
-                self.report.failures.append("HOLD with key \(key) answered \(reply) after a restart; its first reply was \(first.reply)")
+                self.report.failures.append(
+                    "HOLD with key \(key) answered \(reply) after a restart; its first reply was \(first.reply)")
             }
         }
     }
@@ -424,8 +445,10 @@ final class CrashClient: @unchecked Sendable {
     private var holds: [(session: String, id: String, sold: Bool, pieces: [(seats: [String], places: Int)])] = []
     private var keys = 0
 
-    init(id: Int, seed: UInt64, sessions: [String], rows: [(label: String, count: Int)],
-         acknowledged: Shared<[String: (session: String, customer: String, reply: String)]>) {
+    init(
+        id: Int, seed: UInt64, sessions: [String], rows: [(label: String, count: Int)],
+        acknowledged: Shared<[String: (session: String, customer: String, reply: String)]>
+    ) {
         self.id = id
         self.random = SplitMix64(seed: seed)
         self.sessions = sessions
@@ -471,8 +494,10 @@ final class CrashClient: @unchecked Sendable {
         let ok = tokens.first == "OK"
         /// Seats and `pit` places among reply tokens.
         func piece(_ items: ArraySlice<Substring>) -> (seats: [String], places: Int) {
-            (items.filter { !$0.hasPrefix("pit:") }.map(String.init),
-             items.filter { $0.hasPrefix("pit:") }.compactMap { Int($0.dropFirst(4)) }.reduce(0, +))
+            (
+                items.filter { !$0.hasPrefix("pit:") }.map(String.init),
+                items.filter { $0.hasPrefix("pit:") }.compactMap { Int($0.dropFirst(4)) }.reduce(0, +)
+            )
         }
         let gone = tokens.starts(with: ["ERR", "NO_SUCH_HOLD"])
         switch operation.request {
@@ -484,7 +509,9 @@ final class CrashClient: @unchecked Sendable {
             guard ok else { return }
             self.holds.append((operation.session, String(tokens[1]), true, [piece(tokens.dropFirst(2))]))
         case .add(let hold, let seats, let places, _):
-            if ok, let index = self.holds.firstIndex(where: { $0.id == hold }) { self.holds[index].pieces.append((seats, places)) }
+            if ok, let index = self.holds.firstIndex(where: { $0.id == hold }) {
+                self.holds[index].pieces.append((seats, places))
+            }
             if gone { self.holds.removeAll { $0.id == hold } }
         case .releaseItems(let hold, let seats, let places, _):
             if ok, let index = self.holds.firstIndex(where: { $0.id == hold }) {
@@ -535,8 +562,9 @@ final class CrashClient: @unchecked Sendable {
                 request = .releaseItems(hold: hold.id, seats: piece.seats, places: piece.places, key: key)
             default:
                 let places = self.random.below(3) == 0 ? 1 : 0
-                request = .add(hold: hold.id, seats: places > 0 && self.random.below(2) == 0 ? [] : seats(1),
-                               places: places, key: key)
+                request = .add(
+                    hold: hold.id, seats: places > 0 && self.random.below(2) == 0 ? [] : seats(1),
+                    places: places, key: key)
             }
         } else if !sold.isEmpty && (roll < 60 || sold.count > 3) {
             let hold = sold[self.random.below(sold.count)]
@@ -548,16 +576,19 @@ final class CrashClient: @unchecked Sendable {
                 // Now and then GA places beside the seats, or only places; now and then as channel `box`.
                 let places = self.random.below(3) == 0 ? 1 + self.random.below(3) : 0
                 let listed = places > 0 && self.random.below(3) == 0 ? [] : seats(1 + self.random.below(3))
-                request = .hold(customer: customer, seats: listed, key: key, places: places,
-                                channel: self.random.below(4) == 0)
+                request = .hold(
+                    customer: customer, seats: listed, key: key, places: places,
+                    channel: self.random.below(4) == 0)
             case 4..<8:
-                request = .best(customer: customer, count: 1 + self.random.below(4), key: key,
-                                channel: self.random.below(4) == 0)
+                request = .best(
+                    customer: customer, count: 1 + self.random.below(4), key: key,
+                    channel: self.random.below(4) == 0)
             default:
                 request = .sell(customer: customer, seats: seats(1 + self.random.below(2)), key: key)
             }
         }
-        return SeatChecker.Operation(client: self.id, session: session, request: request, start: now(), end: 0,
-                                     reply: "")
+        return SeatChecker.Operation(
+            client: self.id, session: session, request: request, start: now(), end: 0,
+            reply: "")
     }
 }

@@ -34,8 +34,11 @@ struct DiskFull {
 
         var summary: String {
             if let skipped { return "diskfull: skipped: \(skipped)" }
-            let head = "diskfull: \(self.rounds) rounds, \(self.acknowledged) changes acknowledged, \(self.unavailable) refused with UNAVAILABLE, \(self.readsWhileFull) reads answered while the disk was full"
-            return self.failures.isEmpty ? head + "; no failures" : ([head, "FAILURES:"] + self.failures.map { "  " + $0 }).joined(separator: "\n")
+            let head =
+                "diskfull: \(self.rounds) rounds, \(self.acknowledged) changes acknowledged, \(self.unavailable) refused with UNAVAILABLE, \(self.readsWhileFull) reads answered while the disk was full"
+            return self.failures.isEmpty
+                ? head + "; no failures"
+                : ([head, "FAILURES:"] + self.failures.map { "  " + $0 }).joined(separator: "\n")
         }
     }
 
@@ -111,7 +114,9 @@ struct DiskFull {
                         if reply.hasPrefix("OK") { break }
                         try await Task.sleep(for: .milliseconds(50))
                     }
-                    if reply.hasPrefix("OK") { report.readsWhileFull += 1 } else {
+                    if reply.hasPrefix("OK") {
+                        report.readsWhileFull += 1
+                    } else {
                         report.failures.append("\(request) on a full disk, for 2 s: \(reply)")
                     }
                 }
@@ -145,7 +150,8 @@ struct DiskFull {
 
     /// One change on seat step % seats: hold then confirm, or cancel what is sold there. Returns true when refused
     /// with UNAVAILABLE; any other error fails the run.
-    private func change(_ step: Int, client: LineClient, known: inout Known, report: inout Report) async throws -> Bool {
+    private func change(_ step: Int, client: LineClient, known: inout Known, report: inout Report) async throws -> Bool
+    {
         let seat = step % Self.seats
         let hold = try await client.send(["HOLD s c A\(seat + 1) key=d\(step)"])[0]
         if hold.hasPrefix("ERR UNAVAILABLE") {
@@ -156,7 +162,8 @@ struct DiskFull {
         if hold.hasPrefix("ERR TAKEN") {
             // Sold by an earlier step (or an unknown outcome): learn it from the map, then cancel through LIST.
             let list = try await client.send(["LIST s c"])[0]
-            guard let booking = list.split(separator: " ").dropFirst().first(where: { $0.hasSuffix(":A\(seat + 1)") }) else {
+            guard let booking = list.split(separator: " ").dropFirst().first(where: { $0.hasSuffix(":A\(seat + 1)") })
+            else {
                 known[seat] = nil
                 return false
             }
@@ -197,7 +204,8 @@ struct DiskFull {
         for (seat, (state, char)) in zip(known, map.dropFirst(5)).enumerated() {
             guard let state else { continue }
             if (state && char != "x") || (!state && char != ".") {
-                report.failures.append("seat A\(seat + 1) \(when): acknowledged \(state ? "sold" : "free"), MAP shows \(char) (\(map))")
+                report.failures.append(
+                    "seat A\(seat + 1) \(when): acknowledged \(state ? "sold" : "free"), MAP shows \(char) (\(map))")
             }
         }
     }

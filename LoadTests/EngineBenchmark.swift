@@ -39,14 +39,18 @@ struct EngineBenchmark: AsyncParsableCommand {
     var fsync = "always"
     @Option(name: .customLong("segment-mib"), help: "Segment size in MiB with --data.")
     var segmentMiB = 64
-    @Flag(name: .customLong("seeded-ids"), help: "Draw hold ids from a seeded generator instead of the system's secure source (as seatd does).")
+    @Flag(
+        name: .customLong("seeded-ids"),
+        help: "Draw hold ids from a seeded generator instead of the system's secure source (as seatd does).")
     var seededIDs = false
 
     func run() async throws {
         let ids: any HoldIDSource = self.seededIDs ? SeededHoldIDSource(seed: self.seed) : SystemHoldIDSource()
         let service = try self.makeService(ids: ids)
         let registry = service?.registry ?? Registry(log: InMemoryChangeLog(), ids: ids)
-        let specs = (0..<self.rows).map { RowSpec(label: RowSpec.label(forRowIndex: $0), ranges: [1...self.seatsPerRow]) }
+        let specs = (0..<self.rows).map {
+            RowSpec(label: RowSpec.label(forRowIndex: $0), ranges: [1...self.seatsPerRow])
+        }
         _ = try registry.createHall(id: "bench", rows: specs)
         var sessions: [Session] = []
         for index in 0..<self.sessions {
@@ -57,8 +61,9 @@ struct EngineBenchmark: AsyncParsableCommand {
         let start = ContinuousClock.now
         let results = await withTaskGroup(of: Worker.Result.self) { group in
             for task in 0..<self.tasks {
-                let worker = Worker(sessions: sessions, labels: labels, seed: self.seed &+ UInt64(task) &* 7919,
-                                    service: service)
+                let worker = Worker(
+                    sessions: sessions, labels: labels, seed: self.seed &+ UInt64(task) &* 7919,
+                    service: service)
                 group.addTask { await worker.run(until: deadline) }
             }
             var all: [Worker.Result] = []
@@ -77,13 +82,15 @@ struct EngineBenchmark: AsyncParsableCommand {
             seatOperations += result.seatOperations
             refusals.merge(result.refusals, uniquingKeysWith: +)
         }
-        print("engine: \(self.sessions) sessions x \(self.rows * self.seatsPerRow) seats, \(self.tasks) tasks, "
-              + String(format: "%.1f s", seconds))
+        print(
+            "engine: \(self.sessions) sessions x \(self.rows * self.seatsPerRow) seats, \(self.tasks) tasks, "
+                + String(format: "%.1f s", seconds))
         print("\(Int(Double(operations) / seconds)) ops/s (successful operations only)")
         print("\(Int(Double(seatOperations) / seconds)) seat ops/s")
         let refused = refusals.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        print("operations \(operations), refused \(refusals.values.reduce(0, +))"
-              + (refused.isEmpty ? "" : " (\(refused.joined(separator: " ")))"))
+        print(
+            "operations \(operations), refused \(refusals.values.reduce(0, +))"
+                + (refused.isEmpty ? "" : " (\(refused.joined(separator: " ")))"))
         for percentile in [50.0, 90.0, 99.0, 99.9, 100.0] {
             let ns = histogram.valueAtPercentile(percentile)
             print(String(format: "p%-5g %8.2f us", percentile, Double(ns) / 1_000))
@@ -108,18 +115,24 @@ struct EngineBenchmark: AsyncParsableCommand {
         service.close()
         let stats = service.logStatistics ?? LogStats()
         print("log (fsync \(self.fsync)): \(stats.records) records in \(stats.batches) batches, \(stats.fsyncs) fsyncs")
-        print(String(format: "%.0f durable records/s, %.1f records per fsync, %.0f fsyncs/s, mean fsync %.0f us",
-                     Double(stats.records) / seconds, Double(stats.records) / Double(max(stats.fsyncs, 1)),
-                     Double(stats.fsyncs) / seconds,
-                     Double(stats.fsyncNanoseconds) / Double(max(stats.fsyncs, 1)) / 1_000))
-        print(String(format: "%.1f bytes on disk per record (%llu bytes in %llu segments)",
-                     Double(stats.bytesWritten) / Double(max(stats.records, 1)), stats.bytesWritten, stats.segments))
+        print(
+            String(
+                format: "%.0f durable records/s, %.1f records per fsync, %.0f fsyncs/s, mean fsync %.0f us",
+                Double(stats.records) / seconds, Double(stats.records) / Double(max(stats.fsyncs, 1)),
+                Double(stats.fsyncs) / seconds,
+                Double(stats.fsyncNanoseconds) / Double(max(stats.fsyncs, 1)) / 1_000))
+        print(
+            String(
+                format: "%.1f bytes on disk per record (%llu bytes in %llu segments)",
+                Double(stats.bytesWritten) / Double(max(stats.records, 1)), stats.bytesWritten, stats.segments))
         let start = ContinuousClock.now
         let recovered = try Recovery.recover(directory: directory, repair: false)
         let elapsed = start.duration(to: .now)
         let replaySeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print(String(format: "replay: %d records in %.3f s = %.0f records/s", recovered.records, replaySeconds,
-                     Double(recovered.records) / replaySeconds))
+        print(
+            String(
+                format: "replay: %d records in %.3f s = %.0f records/s", recovered.records, replaySeconds,
+                Double(recovered.records) / replaySeconds))
     }
 }
 

@@ -62,8 +62,10 @@ final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
     private var stopping = false
     private var finished = false
 
-    init(flows: [Flow], wire: Wire, token: String?, measureFromNs: UInt64, stopAtNs: UInt64, stop: StopSignal? = nil,
-         progress: LoadProgress, done: EventLoopPromise<ConnectionOutcome<Flow>>) {
+    init(
+        flows: [Flow], wire: Wire, token: String?, measureFromNs: UInt64, stopAtNs: UInt64, stop: StopSignal? = nil,
+        progress: LoadProgress, done: EventLoopPromise<ConnectionOutcome<Flow>>
+    ) {
         self.flows = flows
         self.wire = wire
         self.token = token
@@ -120,7 +122,9 @@ final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.finish(context: context, error: LoadError("the server closed the connection with \(self.outstanding.count) requests outstanding"))
+        self.finish(
+            context: context,
+            error: LoadError("the server closed the connection with \(self.outstanding.count) requests outstanding"))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -138,7 +142,11 @@ final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
         guard !self.finished else { return }
         self.finished = true
         self.progress.add(self.interval, second: self.intervalSecond)
-        if let error { self.done.fail(error) } else { self.done.succeed(ConnectionOutcome(result: self.result, flows: self.flows)) }
+        if let error {
+            self.done.fail(error)
+        } else {
+            self.done.succeed(ConnectionOutcome(result: self.result, flows: self.flows))
+        }
         context.close(promise: nil)
     }
 }
@@ -177,7 +185,9 @@ enum LoadRun {
         let run = String(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff, radix: 16)
         let sessions = (0..<count).map { "\(prefix)-\(run)-\($0)" }
         let created = try await admin.send(["CREATE HALL \(hall.id) \(hall.rowSpecs)"])[0]
-        guard created.hasPrefix("OK") || created.hasPrefix("ERR EXISTS") else { throw LoadError("CREATE HALL: \(created)") }
+        guard created.hasPrefix("OK") || created.hasPrefix("ERR EXISTS") else {
+            throw LoadError("CREATE HALL: \(created)")
+        }
         let replies = try await admin.send(sessions.map { "CREATE SESSION \($0) \(hall.id)\(options)" })
         if let refused = replies.first(where: { !$0.hasPrefix("OK") }) { throw LoadError("CREATE SESSION: \(refused)") }
         return (admin, sessions)
@@ -196,8 +206,9 @@ enum LoadRun {
             let done = loop.makePromise(of: ConnectionOutcome<Flow>.self)
             outcomes.append(done.futureResult)
             try await Self.connect(target, on: loop) {
-                LoadConnection(flows: connectionFlows, wire: wire, token: token, measureFromNs: measureFromNs,
-                               stopAtNs: stopAtNs, stop: stop, progress: progress, done: done)
+                LoadConnection(
+                    flows: connectionFlows, wire: wire, token: token, measureFromNs: measureFromNs,
+                    stopAtNs: stopAtNs, stop: stop, progress: progress, done: done)
             }
         }
         return outcomes

@@ -80,14 +80,16 @@ final class LoadProgress: Sendable {
 extension LoadResult {
     /// The one-line report of an interval: rate, p50, p99, conflicts and errors.
     func progressLine(second: Int, seconds: Double) -> String {
-        String(format: "%4ds %9.0f req/s  p50 %8.1f us  p99 %8.1f us  conflicts %d  errors %d", second,
-               Double(self.requests) / seconds, self.microseconds(atPercentile: 50),
-               self.microseconds(atPercentile: 99), self.conflicts, self.errorCount)
+        String(
+            format: "%4ds %9.0f req/s  p50 %8.1f us  p99 %8.1f us  conflicts %d  errors %d", second,
+            Double(self.requests) / seconds, self.microseconds(atPercentile: 50),
+            self.microseconds(atPercentile: 99), self.conflicts, self.errorCount)
     }
 
     /// A line of a summary table.
     static func row(_ name: String, _ value: String) -> String {
-        name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(repeating: " ", count: max(0, 14 - value.count)) + value
+        name.padding(toLength: 22, withPad: " ", startingAt: 0)
+            + String(repeating: " ", count: max(0, 14 - value.count)) + value
     }
 
     /// The final summary table.

@@ -36,8 +36,9 @@ struct NetFuzzTest: AsyncParsableCommand {
             target = given
         } else {
             let directory = TemporaryDirectory.path("netfuzz")
-            let process = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: directory,
-                                           environment: NetFuzz.serverEnvironment)
+            let process = try SeatdProcess(
+                binary: SeatdProcess.defaultBinary, data: directory,
+                environment: NetFuzz.serverEnvironment)
             let port = try await process.port()
             server = process
             data = directory
@@ -75,8 +76,11 @@ struct NetFuzz {
         var failures: [String] = []
 
         var summary: String {
-            let head = "netfuzz, seed \(self.seed): \(self.linesSent) fuzz lines on \(self.connections) connections (\(self.cut) cut mid-line), \(self.floods) floods; the probe made \(self.probeRequests) requests"
-            return self.failures.isEmpty ? head + "; no failures" : ([head, "FAILURES:"] + self.failures.map { "  " + $0 }).joined(separator: "\n")
+            let head =
+                "netfuzz, seed \(self.seed): \(self.linesSent) fuzz lines on \(self.connections) connections (\(self.cut) cut mid-line), \(self.floods) floods; the probe made \(self.probeRequests) requests"
+            return self.failures.isEmpty
+                ? head + "; no failures"
+                : ([head, "FAILURES:"] + self.failures.map { "  " + $0 }).joined(separator: "\n")
         }
     }
 
@@ -136,11 +140,18 @@ struct NetFuzz {
             var connections = -1
             for _ in 0..<100 {
                 let stats = try await probe.ok("STATS")
-                connections = Int(stats.split(separator: " ").first { $0.hasPrefix("connections=") }?.dropFirst(12) ?? "") ?? -1
+                connections =
+                    Int(stats.split(separator: " ").first { $0.hasPrefix("connections=") }?.dropFirst(12) ?? "") ?? -1
                 if connections == 1 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            if connections != 1 { report.withLock { $0.failures.append("\(connections) connections open 10 s after the fuzzers closed theirs; expected the probe's alone") } }
+            if connections != 1 {
+                report.withLock {
+                    $0.failures.append(
+                        "\(connections) connections open 10 s after the fuzzers closed theirs; expected the probe's alone"
+                    )
+                }
+            }
             let map = try await probe.ok("MAP probe")
             if map != "OK A:...................." {
                 report.withLock { $0.failures.append("the probe released everything it held, but MAP probe is \(map)") }
@@ -155,7 +166,9 @@ struct NetFuzz {
 
     /// The well-behaved client: PING, hold two seats, release them, over and over; every reply must be right and
     /// come within 10 s.
-    private func probe(_ client: LineClient, until deadline: ContinuousClock.Instant, report: Shared<Report>) async throws {
+    private func probe(
+        _ client: LineClient, until deadline: ContinuousClock.Instant, report: Shared<Report>
+    ) async throws {
         var random = SplitMix64(seed: self.settings.seed)
         var rounds = 0
         while ContinuousClock.now < deadline || rounds < self.settings.minimumProbeRounds
@@ -166,7 +179,8 @@ struct NetFuzz {
             let replies = try await Self.within(seconds: 10) {
                 try await client.send(["PING", "HOLD probe p A\(seat) A\(seat + 1)"])
             }
-            guard replies[0] == "OK PONG", replies[1].hasPrefix("OK "), replies[1].hasSuffix(" A\(seat) A\(seat + 1)") else {
+            guard replies[0] == "OK PONG", replies[1].hasPrefix("OK "), replies[1].hasSuffix(" A\(seat) A\(seat + 1)")
+            else {
                 report.withLock { $0.failures.append("probe: PING and HOLD got \(replies)") }
                 return
             }
@@ -184,7 +198,8 @@ struct NetFuzz {
         var description: String { "the probe got no reply within 10 s" }
     }
 
-    static func within<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    static func within<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T
+    {
         try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask { try await body() }
             tasks.addTask {
@@ -272,7 +287,8 @@ struct NetFuzz {
                 case 1: line.insert(UInt8(truncatingIfNeeded: random.next()), at: at)
                 case 2: line.removeSubrange(at..<min(line.count, at + 1 + random.below(8)))
                 case 3: line.insert(contentsOf: Array(" 99999999999999999999 ".utf8), at: at)
-                case 4: line.insert(contentsOf: Array(repeating: UInt8(ascii: " "), count: 1 + random.below(10)), at: at)
+                case 4:
+                    line.insert(contentsOf: Array(repeating: UInt8(ascii: " "), count: 1 + random.below(10)), at: at)
                 default: line.insert(contentsOf: line[at...].prefix(30), at: at)
                 }
             }

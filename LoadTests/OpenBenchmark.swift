@@ -56,11 +56,13 @@ struct OpenBenchmark: AsyncParsableCommand {
 
     func validate() throws {
         guard !self.rates.isEmpty, self.rates.count == self.rate.split(separator: ",").count,
-              self.rates.allSatisfy({ $0 > 0 })
+            self.rates.allSatisfy({ $0 > 0 })
         else { throw ValidationError("--rate is a positive number or a comma-separated list of them") }
         guard self.connections >= 1, self.sessions >= 1, self.rows >= 1, self.seatsPerRow >= 1, self.flowsMax >= 1,
-              self.threads >= 1
-        else { throw ValidationError("connections, sessions, rows, seats per row, flows and threads must be at least 1") }
+            self.threads >= 1
+        else {
+            throw ValidationError("connections, sessions, rows, seats per row, flows and threads must be at least 1")
+        }
         guard (1...self.rows * self.seatsPerRow).contains(self.seatsPerHold) else {
             throw ValidationError("--seats-per-hold must be between 1 and the hall's seats")
         }
@@ -75,17 +77,23 @@ struct OpenBenchmark: AsyncParsableCommand {
 
     func run(on group: MultiThreadedEventLoopGroup) async throws {
         let hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
-        let (admin, sessions) = try await LoadRun.setUp(self.target, token: self.token, hall: hall, prefix: "open",
-                                                        count: self.sessions, group: group)
-        let shape = SteadyFlow.Shape(sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
-                                     confirmRatio: self.confirm)
+        let (admin, sessions) = try await LoadRun.setUp(
+            self.target, token: self.token, hall: hall, prefix: "open",
+            count: self.sessions, group: group)
+        let shape = SteadyFlow.Shape(
+            sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
+            confirmRatio: self.confirm)
         var rows: [(rate: Double, result: LoadResult)] = []
         var failed = false
         for rate in self.rates {
-            say("open: \(self.target), \(Int(rate)) requests/s over \(self.connections) connections, \(self.sessions) "
-                  + "sessions x \(hall.capacity) seats, \(self.seatsPerHold) seats per hold, \(self.warmup) s warm-up + \(self.seconds) s")
+            say(
+                "open: \(self.target), \(Int(rate)) requests/s over \(self.connections) connections, \(self.sessions) "
+                    + "sessions x \(hall.capacity) seats, \(self.seatsPerHold) seats per hold, \(self.warmup) s warm-up + \(self.seconds) s"
+            )
             let (result, failures) = try await self.measure(rate: rate, shape: shape, wire: admin.wire, group: group)
-            say(result.summary(title: "summary at \(Int(rate)) requests/s (\(self.seconds) s measured)", seconds: self.seconds))
+            say(
+                result.summary(
+                    title: "summary at \(Int(rate)) requests/s (\(self.seconds) s measured)", seconds: self.seconds))
             for failure in failures { say("connection failed: \(failure)") }
             failed = failed || !failures.isEmpty
             rows.append((rate, result))
@@ -100,7 +108,9 @@ struct OpenBenchmark: AsyncParsableCommand {
         if failed { throw ExitCode.failure }
     }
 
-    private func measure(rate: Double, shape: SteadyFlow.Shape, wire: Wire, group: MultiThreadedEventLoopGroup)
+    private func measure(
+        rate: Double, shape: SteadyFlow.Shape, wire: Wire, group: MultiThreadedEventLoopGroup
+    )
         async throws -> (LoadResult, [String])
     {
         let start = LoadClock.nowNs + 100_000_000
@@ -118,10 +128,11 @@ struct OpenBenchmark: AsyncParsableCommand {
             let offset = UInt64(intervalNs * Double(connection) / Double(self.connections))
             let flowsMax = self.flowsMax
             try await LoadRun.connect(self.target, on: loop) {
-                OpenConnection(makeFlow: { index in
-                    SteadyFlow(shape: shape, customer: "o\(connection)-\(index)", seed: seed &+ UInt64(index))
-                }, wire: wire, startNs: start + offset, intervalNs: intervalNs, measureFromNs: measureFrom,
-                stopAtNs: stopAt, flowsMax: flowsMax, progress: progress, done: done)
+                OpenConnection(
+                    makeFlow: { index in
+                        SteadyFlow(shape: shape, customer: "o\(connection)-\(index)", seed: seed &+ UInt64(index))
+                    }, wire: wire, startNs: start + offset, intervalNs: intervalNs, measureFromNs: measureFrom,
+                    stopAtNs: stopAt, flowsMax: flowsMax, progress: progress, done: done)
             }
         }
         let reporter = LoadRun.reportEverySecond(progress)
@@ -132,16 +143,22 @@ struct OpenBenchmark: AsyncParsableCommand {
 
     /// One row per rate: asked, achieved, percentiles, conflicts, errors.
     static func curve(_ rows: [(rate: Double, result: LoadResult)], seconds: Double) -> String {
-        var lines = ["latency under load (us, from when each request was due)",
-                     zip(["rate", "achieved", "p50", "p90", "p99", "p99.9", "max", "conflicts", "errors"],
-                         [10, 10, 10, 10, 10, 10, 10, 9, 7])
-                         .map { String(repeating: " ", count: $1 - $0.count) + $0 }.joined(separator: " ")]
+        var lines = [
+            "latency under load (us, from when each request was due)",
+            zip(
+                ["rate", "achieved", "p50", "p90", "p99", "p99.9", "max", "conflicts", "errors"],
+                [10, 10, 10, 10, 10, 10, 10, 9, 7]
+            )
+            .map { String(repeating: " ", count: $1 - $0.count) + $0 }.joined(separator: " "),
+        ]
         for (rate, result) in rows {
-            lines.append(String(format: "%10.0f %10.0f %10.1f %10.1f %10.1f %10.1f %10.1f %9d %7d", rate,
-                                Double(result.requests) / seconds, result.microseconds(atPercentile: 50),
-                                result.microseconds(atPercentile: 90), result.microseconds(atPercentile: 99),
-                                result.microseconds(atPercentile: 99.9), result.microseconds(atPercentile: 100),
-                                result.conflicts, result.errorCount))
+            lines.append(
+                String(
+                    format: "%10.0f %10.0f %10.1f %10.1f %10.1f %10.1f %10.1f %9d %7d", rate,
+                    Double(result.requests) / seconds, result.microseconds(atPercentile: 50),
+                    result.microseconds(atPercentile: 90), result.microseconds(atPercentile: 99),
+                    result.microseconds(atPercentile: 99.9), result.microseconds(atPercentile: 100),
+                    result.conflicts, result.errorCount))
         }
         return lines.joined(separator: "\n")
     }
@@ -149,10 +166,16 @@ struct OpenBenchmark: AsyncParsableCommand {
     func write(_ rows: [(rate: Double, result: LoadResult)]) throws {
         if let path = self.json {
             let objects = rows.map { row in
-                row.result.json(scenario: "open", target: self.target.description, seconds: self.seconds,
-                                extra: ["rate": row.rate, "parameters": ["connections": "\(self.connections)",
-                                                                         "sessions": "\(self.sessions)",
-                                                                         "seats_per_hold": "\(self.seatsPerHold)"]])
+                row.result.json(
+                    scenario: "open", target: self.target.description, seconds: self.seconds,
+                    extra: [
+                        "rate": row.rate,
+                        "parameters": [
+                            "connections": "\(self.connections)",
+                            "sessions": "\(self.sessions)",
+                            "seats_per_hold": "\(self.seatsPerHold)",
+                        ],
+                    ])
             }
             let text = "[" + objects.joined(separator: ",") + "]"
             if path == "-" { print(text) } else { try text.write(toFile: path, atomically: true, encoding: .utf8) }

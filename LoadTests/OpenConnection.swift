@@ -38,9 +38,11 @@ final class OpenConnection: ChannelInboundHandler {
     private var finished = false
     private var timer: RepeatedTask?
 
-    init(makeFlow: @escaping @Sendable (Int) -> SteadyFlow, wire: Wire, startNs: UInt64, intervalNs: Double,
-         measureFromNs: UInt64, stopAtNs: UInt64, flowsMax: Int, progress: LoadProgress,
-         done: EventLoopPromise<ConnectionOutcome<SteadyFlow>>) {
+    init(
+        makeFlow: @escaping @Sendable (Int) -> SteadyFlow, wire: Wire, startNs: UInt64, intervalNs: Double,
+        measureFromNs: UInt64, stopAtNs: UInt64, flowsMax: Int, progress: LoadProgress,
+        done: EventLoopPromise<ConnectionOutcome<SteadyFlow>>
+    ) {
         self.makeFlow = makeFlow
         self.wire = wire
         self.startNs = startNs
@@ -138,7 +140,9 @@ final class OpenConnection: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.finish(context: context, error: LoadError("the server closed the connection with \(self.outstanding.count) requests outstanding"))
+        self.finish(
+            context: context,
+            error: LoadError("the server closed the connection with \(self.outstanding.count) requests outstanding"))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -157,7 +161,11 @@ final class OpenConnection: ChannelInboundHandler {
         self.finished = true
         self.timer?.cancel()
         self.progress.add(self.interval, second: self.intervalSecond)
-        if let error { self.done.fail(error) } else { self.done.succeed(ConnectionOutcome(result: self.result, flows: self.flows)) }
+        if let error {
+            self.done.fail(error)
+        } else {
+            self.done.succeed(ConnectionOutcome(result: self.result, flows: self.flows))
+        }
         context.close(promise: nil)
     }
 }

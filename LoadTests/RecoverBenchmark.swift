@@ -19,10 +19,12 @@ struct RecoverBenchmark: ParsableCommand {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let walBytes = try PosixStorage().list(DataDirectory.walDirectory(self.data)).count
         let recovered = opened.recovered
-        print("snapshot LSN \(opened.snapshotLSN.map(String.init) ?? "none"), \(walBytes) segment(s), "
-              + "\(recovered.records) records replayed, last LSN \(recovered.lastLSN)")
-        print("recovered \(recovered.state.halls.count) halls, \(recovered.state.sessions.count) sessions in "
-              + "\(Int(seconds * 1_000)) ms = \(Int(Double(recovered.records) / max(seconds, 1e-9))) records/s")
+        print(
+            "snapshot LSN \(opened.snapshotLSN.map(String.init) ?? "none"), \(walBytes) segment(s), "
+                + "\(recovered.records) records replayed, last LSN \(recovered.lastLSN)")
+        print(
+            "recovered \(recovered.state.halls.count) halls, \(recovered.state.sessions.count) sessions in "
+                + "\(Int(seconds * 1_000)) ms = \(Int(Double(recovered.records) / max(seconds, 1e-9))) records/s")
         for repair in recovered.repairs { print("would repair: \(repair)") }
     }
 }

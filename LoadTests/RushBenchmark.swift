@@ -67,15 +67,19 @@ struct RushBenchmark: AsyncParsableCommand {
 
     func validate() throws {
         guard self.buyers >= 1, self.connections >= 1, self.sessions >= 1, self.rows >= 1, self.seatsPerRow >= 1,
-              self.threads >= 1
-        else { throw ValidationError("buyers, connections, sessions, rows, seats per row and threads must be at least 1") }
+            self.threads >= 1
+        else {
+            throw ValidationError("buyers, connections, sessions, rows, seats per row and threads must be at least 1")
+        }
         guard (1...self.seatsPerRow).contains(self.maxSeats) else {
             throw ValidationError("--max-seats must be between 1 and --seats-per-row")
         }
         guard self.confirm >= 0, self.release >= 0, self.confirm + self.release <= 1 else {
             throw ValidationError("--confirm and --release are probabilities that add up to at most 1")
         }
-        guard self.ttl >= 1, self.maxSeconds > 0 else { throw ValidationError("--ttl must be at least 1, --max-seconds above 0") }
+        guard self.ttl >= 1, self.maxSeconds > 0 else {
+            throw ValidationError("--ttl must be at least 1, --max-seconds above 0")
+        }
         guard self.ga >= 0, self.ga <= 1_000_000 else { throw ValidationError("--ga must be 0 to 1000000 places") }
         guard (!self.categories && self.ga == 0) || self.target.kind == .seatd else {
             throw ValidationError("--categories and --ga need a seatd target: the Redis script has no hall model")
@@ -104,27 +108,31 @@ struct RushBenchmark: AsyncParsableCommand {
             let shape = (self.categories ? "-cat" : "") + (self.ga > 0 ? "-ga\(self.ga)" : "")
             hall = LoadHall(id: hall.id + shape, rows: hall.rows, seatsPerRow: hall.seatsPerRow, parts: hall.parts)
         }
-        let (admin, sessions) = try await LoadRun.setUp(self.target, token: self.token, hall: hall, prefix: "rush",
-                                                        count: self.sessions, options: " ttl=\(self.ttl)", group: group)
+        let (admin, sessions) = try await LoadRun.setUp(
+            self.target, token: self.token, hall: hall, prefix: "rush",
+            count: self.sessions, options: " ttl=\(self.ttl)", group: group)
 
-        let shape = RushFlow.Shape(sessions: sessions, seatsMax: self.maxSeats, ttlSeconds: self.ttl,
-                                   confirm: self.confirm, release: self.release, categories: self.categories,
-                                   area: self.ga > 0 ? "standing" : nil)
+        let shape = RushFlow.Shape(
+            sessions: sessions, seatsMax: self.maxSeats, ttlSeconds: self.ttl,
+            confirm: self.confirm, release: self.release, categories: self.categories,
+            area: self.ga > 0 ? "standing" : nil)
         let flows = (0..<self.connections).map { connection in
             stride(from: connection, to: self.buyers, by: self.connections).map { buyer in
                 RushFlow(shape: shape, slot: "b\(buyer)", seed: self.seed &+ UInt64(buyer) &* 0x9E37_79B9)
             }
         }.filter { !$0.isEmpty }
-        say("rush: \(self.target), \(self.buyers) buyers over \(flows.count) connections, \(self.sessions) x "
-              + "\(hall.capacity) seats, BEST 1...\(self.maxSeats), ttl \(self.ttl) s, confirm \(self.confirm), "
-              + "release \(self.release), walk away \(Self.format(1 - self.confirm - self.release))")
+        say(
+            "rush: \(self.target), \(self.buyers) buyers over \(flows.count) connections, \(self.sessions) x "
+                + "\(hall.capacity) seats, BEST 1...\(self.maxSeats), ttl \(self.ttl) s, confirm \(self.confirm), "
+                + "release \(self.release), walk away \(Self.format(1 - self.confirm - self.release))")
         let stop = StopSignal()
         let started = LoadClock.nowNs
         let progress = LoadProgress(measureFromNs: started)
-        let outcomes = try await LoadRun.start(flows, target: self.target, wire: admin.wire, token: self.token,
-                                               group: group, measureFromNs: started,
-                                               stopAtNs: started + UInt64(self.maxSeconds * 1e9), stop: stop,
-                                               progress: progress)
+        let outcomes = try await LoadRun.start(
+            flows, target: self.target, wire: admin.wire, token: self.token,
+            group: group, measureFromNs: started,
+            stopAtNs: started + UInt64(self.maxSeconds * 1e9), stop: stop,
+            progress: progress)
         let reporter = LoadRun.reportEverySecond(progress)
         // Sold out: no session has a free or held seat left.
         // All taken: no session has a free seat (some may still be held, and come back if their buyer walks away).
@@ -152,7 +160,8 @@ struct RushBenchmark: AsyncParsableCommand {
         if self.ga > 0 {
             placesSold = [:]
             for (session, reply) in zip(sessions, try await admin.send(sessions.map { "AVAIL \($0) standing" })) {
-                guard let field = reply.split(separator: " ").first(where: { $0.hasPrefix("sold=") }), let count = Int(field.dropFirst(5))
+                guard let field = reply.split(separator: " ").first(where: { $0.hasPrefix("sold=") }),
+                    let count = Int(field.dropFirst(5))
                 else { throw LoadError("AVAIL: \(reply)") }
                 placesSold![session] = ["standing": count]
             }
@@ -179,13 +188,20 @@ struct RushBenchmark: AsyncParsableCommand {
     func write(_ total: LoadResult, _ outcome: RushOutcome) throws {
         if let path = self.json {
             var extra = outcome.jsonFields
-            extra["parameters"] = ["buyers": "\(self.buyers)", "connections": "\(self.connections)",
-                                   "sessions": "\(self.sessions)", "seats": "\(self.rows * self.seatsPerRow)",
-                                   "max_seats": "\(self.maxSeats)", "ttl": "\(self.ttl)",
-                                   "confirm": "\(self.confirm)", "release": "\(self.release)"]
-            let summary = total.json(scenario: "rush", target: self.target.description, seconds: outcome.seconds,
-                                     extra: extra)
-            if path == "-" { print(summary) } else { try summary.write(toFile: path, atomically: true, encoding: .utf8) }
+            extra["parameters"] = [
+                "buyers": "\(self.buyers)", "connections": "\(self.connections)",
+                "sessions": "\(self.sessions)", "seats": "\(self.rows * self.seatsPerRow)",
+                "max_seats": "\(self.maxSeats)", "ttl": "\(self.ttl)",
+                "confirm": "\(self.confirm)", "release": "\(self.release)",
+            ]
+            let summary = total.json(
+                scenario: "rush", target: self.target.description, seconds: outcome.seconds,
+                extra: extra)
+            if path == "-" {
+                print(summary)
+            } else {
+                try summary.write(toFile: path, atomically: true, encoding: .utf8)
+            }
         }
         if let path = self.histogram { try total.writeHistogram(to: path) }
     }
@@ -223,7 +239,8 @@ struct RushOutcome {
     var summary: String {
         [
             LoadResult.row("time to all taken", self.allTakenSeconds.map { String(format: "%.3f s", $0) } ?? "never"),
-            LoadResult.row(self.soldOut ? "time to sell out" : "not sold out after", String(format: "%.3f s", self.seconds)),
+            LoadResult.row(
+                self.soldOut ? "time to sell out" : "not sold out after", String(format: "%.3f s", self.seconds)),
             LoadResult.row("holds/s", String(format: "%.0f", Double(self.holds) / self.seconds)),
             LoadResult.row("holds", "\(self.holds)"),
             LoadResult.row("  confirmed", "\(self.confirmed)"),
@@ -234,9 +251,13 @@ struct RushOutcome {
     }
 
     var jsonFields: [String: Any] {
-        ["sold_out": self.soldOut, "time_to_sell_out_s": self.seconds, "time_to_all_taken_s": self.allTakenSeconds ?? -1, "holds": self.holds,
-         "holds_per_second": Double(self.holds) / self.seconds, "confirmed": self.confirmed,
-         "released": self.released, "walked_away": self.walkedAway, "oversold": self.report.oversold.count,
-         "lost": self.report.lost.count, "unexplained": self.report.unexplained.count, "check_passed": self.report.passed]
+        [
+            "sold_out": self.soldOut, "time_to_sell_out_s": self.seconds,
+            "time_to_all_taken_s": self.allTakenSeconds ?? -1, "holds": self.holds,
+            "holds_per_second": Double(self.holds) / self.seconds, "confirmed": self.confirmed,
+            "released": self.released, "walked_away": self.walkedAway, "oversold": self.report.oversold.count,
+            "lost": self.report.lost.count, "unexplained": self.report.unexplained.count,
+            "check_passed": self.report.passed,
+        ]
     }
 }

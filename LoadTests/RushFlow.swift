@@ -35,7 +35,8 @@ struct RushFlow: LoadFlow {
     private(set) var walkedAway = 0
 
     init(shape: Shape, slot: String, seed: UInt64) {
-        precondition(shape.seatsMax >= 1 && shape.confirm >= 0 && shape.release >= 0 && shape.confirm + shape.release <= 1)
+        precondition(
+            shape.seatsMax >= 1 && shape.confirm >= 0 && shape.release >= 0 && shape.confirm + shape.release <= 1)
         self.shape = shape
         self.slot = slot
         self.random = SplitMix64(seed: seed)
@@ -63,8 +64,10 @@ struct RushFlow: LoadFlow {
             }
             self.walkedAway += 1
         case .confirm where ok:
-            self.confirmed.append(RushCheck.Booking(session: self.shape.sessions[self.session], hold: String(self.hold),
-                                                    seats: self.heldSeats.map(String.init)))
+            self.confirmed.append(
+                RushCheck.Booking(
+                    session: self.shape.sessions[self.session], hold: String(self.hold),
+                    seats: self.heldSeats.map(String.init)))
         case .release where ok:
             self.released += 1
         default:
@@ -81,8 +84,12 @@ struct RushFlow: LoadFlow {
         let head = "HOLD \(self.shape.sessions[self.session]) \(self.slot)-\(self.buyer)"
         let roll = self.random.next() % 100
         if let area = self.shape.area, roll < 25 { return "\(head) \(area):\(count) ttl=\(self.shape.ttlSeconds)\n" }
-        if self.shape.categories, roll >= 25, roll < 50 { return "\(head) BEST \(count) cat=vip ttl=\(self.shape.ttlSeconds)\n" }
-        if self.shape.categories, roll >= 50, roll < 60 { return "\(head) ANY 1 flag=wheelchair ttl=\(self.shape.ttlSeconds)\n" }
+        if self.shape.categories, roll >= 25, roll < 50 {
+            return "\(head) BEST \(count) cat=vip ttl=\(self.shape.ttlSeconds)\n"
+        }
+        if self.shape.categories, roll >= 50, roll < 60 {
+            return "\(head) ANY 1 flag=wheelchair ttl=\(self.shape.ttlSeconds)\n"
+        }
         return "\(head) BEST \(count) ttl=\(self.shape.ttlSeconds)\n"
     }
 }
@@ -114,7 +121,9 @@ enum RushCheck {
                 return "check: passed, \(self.seatsChecked) sold seats are exactly the confirmed holds' seats"
                     + (self.placesChecked > 0 ? ", \(self.placesChecked) sold places their places" : "")
             }
-            func some(_ seats: [String]) -> String { seats.prefix(8).joined(separator: " ") + (seats.count > 8 ? " ..." : "") }
+            func some(_ seats: [String]) -> String {
+                seats.prefix(8).joined(separator: " ") + (seats.count > 8 ? " ..." : "")
+            }
             return "check: FAILED, \(self.oversold.count) seats sold twice (\(some(self.oversold))), "
                 + "\(self.lost.count) confirmed seats not sold (\(some(self.lost))), "
                 + "\(self.unexplained.count) sold seats no confirmed hold explains (\(some(self.unexplained)))"
@@ -124,7 +133,9 @@ enum RushCheck {
     /// Checks `bookings` against `sold`: session -> the seats MAP shows sold. Seats are reported as session/seat.
     /// With `placesSold` (session -> area -> places AVAIL shows sold), the confirmed holds' places (`pit:2`) must
     /// add up to exactly those.
-    static func verify(bookings: [Booking], sold: [String: Set<String>], placesSold: [String: [String: Int]]? = nil) -> Report {
+    static func verify(
+        bookings: [Booking], sold: [String: Set<String>], placesSold: [String: [String: Int]]? = nil
+    ) -> Report {
         var owners: [String: Int] = [:]
         var places: [String: [String: Int]] = [:]
         for booking in bookings {
@@ -150,8 +161,12 @@ enum RushCheck {
                 for (area, count) in areas {
                     let confirmed = places[session]?[area] ?? 0
                     report.placesChecked += count
-                    if confirmed > count { report.oversold.append("\(session)/\(area): \(confirmed) places confirmed, \(count) sold") }
-                    if confirmed < count { report.unexplained.append("\(session)/\(area): \(count) places sold, \(confirmed) confirmed") }
+                    if confirmed > count {
+                        report.oversold.append("\(session)/\(area): \(confirmed) places confirmed, \(count) sold")
+                    }
+                    if confirmed < count {
+                        report.unexplained.append("\(session)/\(area): \(count) places sold, \(confirmed) confirmed")
+                    }
                 }
             }
         }

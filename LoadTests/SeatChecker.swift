@@ -78,7 +78,8 @@ struct SeatChecker {
                 "ADD \(session) \(hold) \(Self.items(seats, places)) key=\(key)"
             case .releaseItems(let hold, let seats, let places, let key):
                 "RELEASE \(session) \(hold) \(Self.items(seats, places)) key=\(key)"
-            case .sell(let customer, let seats, let key): "SELL \(session) \(customer) \(seats.joined(separator: " ")) key=\(key)"
+            case .sell(let customer, let seats, let key):
+                "SELL \(session) \(customer) \(seats.joined(separator: " ")) key=\(key)"
             case .confirm(let hold, let key): "CONFIRM \(session) \(hold)" + (key.map { " key=\($0)" } ?? "")
             case .release(let hold, let key): "RELEASE \(session) \(hold)" + (key.map { " key=\($0)" } ?? "")
             case .cancel(let hold, let key): "CANCEL \(session) \(hold)" + (key.map { " key=\($0)" } ?? "")
@@ -180,7 +181,13 @@ struct SeatChecker {
             var places = 0
             var whole = true
             for token in tokens {
-                if token.hasPrefix("pit:"), let count = Int(token.dropFirst(4)) { places += count } else if let seat = self.layout.index(token) { seats.append(seat) } else { whole = false }
+                if token.hasPrefix("pit:"), let count = Int(token.dropFirst(4)) {
+                    places += count
+                } else if let seat = self.layout.index(token) {
+                    seats.append(seat)
+                } else {
+                    whole = false
+                }
             }
             return (seats, places, whole)
         }
@@ -194,7 +201,9 @@ struct SeatChecker {
                 if tokens.first == "OK", tokens.count >= 4 {
                     let (seats, places, whole) = items(tokens.dropFirst(3))
                     guard let piece = newHold(tokens[1], seats, places) else {
-                        return Finding(session: session, message: "hold id \(tokens[1]) was given to two holds (\(operation.reply))")
+                        return Finding(
+                            session: session,
+                            message: "hold id \(tokens[1]) was given to two holds (\(operation.reply))")
                     }
                     outcome = whole ? .held(hold: piece) : .unexplained
                 } else if tokens.starts(with: ["ERR", "TAKEN"]) {
@@ -212,7 +221,9 @@ struct SeatChecker {
                 if tokens.first == "OK", tokens.count >= 3 {
                     let (seats, places, whole) = items(tokens.dropFirst(2))
                     guard let piece = newHold(tokens[1], seats, places) else {
-                        return Finding(session: session, message: "hold id \(tokens[1]) was given to two holds (\(operation.reply))")
+                        return Finding(
+                            session: session,
+                            message: "hold id \(tokens[1]) was given to two holds (\(operation.reply))")
                     }
                     outcome = whole ? .sold(piece: piece) : .unexplained
                 } else if tokens.starts(with: ["ERR", "TAKEN"]) {
@@ -254,18 +265,24 @@ struct SeatChecker {
                 } else if tokens.first == "OK", tokens.count >= 2, tokens[1] == hold, target >= 0 {
                     let (seats, places, whole) = items(tokens.dropFirst(2))
                     switch operation.request {
-                    case .confirm: outcome = whole ? .confirmed(hold: target, seats: seats, places: places) : .unexplained
+                    case .confirm:
+                        outcome = whole ? .confirmed(hold: target, seats: seats, places: places) : .unexplained
                     case .release: outcome = tokens.count == 2 ? .released(hold: target) : .unexplained
                     default: outcome = whole ? .cancelled(hold: target, seats: seats, places: places) : .unexplained
                     }
                 }
             }
             if case .unexplained = outcome {
-                return Finding(session: session, message: "no correct server answers \(operation.request.line(session: session)) with \(operation.reply)")
+                return Finding(
+                    session: session,
+                    message:
+                        "no correct server answers \(operation.request.line(session: session)) with \(operation.reply)")
             }
-            prepared.append(Prepared(start: operation.start, end: operation.end, request: operation.request,
-                                     target: target, outcome: outcome, retried: operation.retried,
-                                     reply: operation.reply))
+            prepared.append(
+                Prepared(
+                    start: operation.start, end: operation.end, request: operation.request,
+                    target: target, outcome: outcome, retried: operation.retried,
+                    reply: operation.reply))
         }
         // A confirm that names an id before the reply creating it was received cannot be ordered after it: the
         // search finds that itself (the hold is absent).
@@ -360,8 +377,9 @@ struct SeatChecker {
         var done = [Bool](repeating: false, count: count)
         var doneHash: (UInt64, UInt64) = (0, 0)
         var doneCount = 0
-        var state = State(holds: [UInt8](repeating: 0, count: holdSeats.count),
-                          owner: [Int32](repeating: -1, count: self.layout.capacity))
+        var state = State(
+            holds: [UInt8](repeating: 0, count: holdSeats.count),
+            owner: [Int32](repeating: -1, count: self.layout.capacity))
         var memo = Set<Memo>()
         // Each frame: the candidates at this point, which one is being tried, and how to undo the step that led
         // here (the hold it changed and that hold's state before).
@@ -404,22 +422,34 @@ struct SeatChecker {
                 flip(undone)
                 doneCount -= 1
                 firstOpen = min(firstOpen, undone)
-                for undo in frame.undo.reversed() { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold], places: holdPlaces[undo.hold]) }
+                for undo in frame.undo.reversed() {
+                    _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold], places: holdPlaces[undo.hold])
+                }
                 continue
             }
             let index = frame.candidates[frame.next]
             stack[stack.count - 1].next += 1
             guard let changes = self.apply(operations[index], to: state, pieces) else { continue }
-            let undo = changes.map { (hold: $0.hold, old: state.set($0.hold, to: $0.state, seats: holdSeats[$0.hold], places: holdPlaces[$0.hold])) }
+            let undo = changes.map {
+                (
+                    hold: $0.hold,
+                    old: state.set($0.hold, to: $0.state, seats: holdSeats[$0.hold], places: holdPlaces[$0.hold])
+                )
+            }
             flip(index)
             guard memo.insert(Memo(done: doneHash, holds: state.hash)).inserted else {
                 flip(index)
-                for undo in undo.reversed() { _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold], places: holdPlaces[undo.hold]) }
+                for undo in undo.reversed() {
+                    _ = state.set(undo.hold, to: undo.old, seats: holdSeats[undo.hold], places: holdPlaces[undo.hold])
+                }
                 continue
             }
             explored += 1
             if explored > self.budget {
-                return Finding(session: session, message: "inconclusive: gave up after \(self.budget) states (\(deepest) of \(count) operations ordered)")
+                return Finding(
+                    session: session,
+                    message:
+                        "inconclusive: gave up after \(self.budget) states (\(deepest) of \(count) operations ordered)")
             }
             doneCount += 1
             let following = candidates()
@@ -434,19 +464,30 @@ struct SeatChecker {
         // operations none of which could come next.
         let stuck = deepestCandidates.prefix(6).map { index in
             let operation = operations[index]
-            return "  \(operation.request.line(session: session)) -> \(operation.reply) [\(operation.start)..\(operation.end)\(operation.retried ? ", sent again" : "")]"
+            return
+                "  \(operation.request.line(session: session)) -> \(operation.reply) [\(operation.start)..\(operation.end)\(operation.retried ? ", sent again" : "")]"
         }
-        return Finding(session: session, message: (["no order of the \(count) operations explains every reply; the longest explained order has \(deepest), the model's map there is \(deepestMap), and none of these can come next:"] + stuck).joined(separator: "\n"))
+        return Finding(
+            session: session,
+            message: ([
+                "no order of the \(count) operations explains every reply; the longest explained order has \(deepest), the model's map there is \(deepestMap), and none of these can come next:"
+            ] + stuck).joined(separator: "\n"))
     }
 
     private func map(_ state: State) -> String {
         zip(self.layout.rows, self.layout.offsets).map { row, offset in
-            "\(row.label):" + String((offset..<offset + row.count).map { seat -> Character in
-                let owner = state.owner[seat]
-                if owner < 0 { return self.layout.blocked.contains(seat) ? "b" : self.layout.reserved.contains(seat) ? "r" : "." }
-                return state.holds[Int(owner)] == 2 ? "x" : "h"
-            })
-        }.joined(separator: " ") + (self.layout.places > 0 ? " pit:\(self.layout.places - state.placesTaken)/\(self.layout.places)" : "")
+            "\(row.label):"
+                + String(
+                    (offset..<offset + row.count).map { seat -> Character in
+                        let owner = state.owner[seat]
+                        if owner < 0 {
+                            return self.layout.blocked.contains(seat)
+                                ? "b" : self.layout.reserved.contains(seat) ? "r" : "."
+                        }
+                        return state.holds[Int(owner)] == 2 ? "x" : "h"
+                    })
+        }.joined(separator: " ")
+            + (self.layout.places > 0 ? " pit:\(self.layout.places - state.placesTaken)/\(self.layout.places)" : "")
     }
 
     /// Whether the model explains the operation's reply in `state`: nil if not; otherwise the pieces whose states
@@ -456,7 +497,8 @@ struct SeatChecker {
         let holdPlaces = pieces.places
         /// Free and open to the request: not blocked, and not reserved unless it asked as channel `box`.
         func free(_ seat: Int, channel: Bool = true) -> Bool {
-            state.owner[seat] < 0 && !self.layout.blocked.contains(seat) && (channel || !self.layout.reserved.contains(seat))
+            state.owner[seat] < 0 && !self.layout.blocked.contains(seat)
+                && (channel || !self.layout.reserved.contains(seat))
         }
         let placesFree = self.layout.places - state.placesTaken
         let hold = operation.target
@@ -476,7 +518,8 @@ struct SeatChecker {
             let wanted = Set(seats.compactMap { self.layout.index($0[...]) })
             guard Set(taken) == wanted.filter({ !free($0, channel: channel) }) else { return nil }
         case (.hold(_, let seats, _, let places, let channel), .areaSoldOut):
-            guard places > placesFree, seats.compactMap({ self.layout.index($0[...]) }).allSatisfy({ free($0, channel: channel) })
+            guard places > placesFree,
+                seats.compactMap({ self.layout.index($0[...]) }).allSatisfy({ free($0, channel: channel) })
             else { return nil }
         case (.best(_, let count, _, let channel), .held(let hold)):
             let seats = holdSeats[hold]
@@ -531,8 +574,10 @@ struct SeatChecker {
             guard gone else { return nil }
         case (.confirm, .confirmed(_, let seats, let places)):
             // Every held piece is sold; a CONFIRM of a booking repeats its items.
-            guard held.pieces.isEmpty ? !sold.pieces.isEmpty && sold.seats == seats && sold.places == places
-                : sold.pieces.isEmpty && held.seats == seats && held.places == places
+            guard
+                held.pieces.isEmpty
+                    ? !sold.pieces.isEmpty && sold.seats == seats && sold.places == places
+                    : sold.pieces.isEmpty && held.seats == seats && held.places == places
             else { return nil }
             return held.pieces.map { ($0, 2) }
         case (.confirm, .noSuchHold), (.release, .noSuchHold), (.cancel, .noSuchHold):
@@ -549,7 +594,9 @@ struct SeatChecker {
         case (.release, .notHeld):
             guard hold >= 0, !sold.pieces.isEmpty else { return nil }
         case (.cancel, .cancelled(_, let seats, let places)):
-            guard !sold.pieces.isEmpty, held.pieces.isEmpty, sold.seats == seats, sold.places == places else { return nil }
+            guard !sold.pieces.isEmpty, held.pieces.isEmpty, sold.seats == seats, sold.places == places else {
+                return nil
+            }
             return sold.pieces.map { ($0, 3) }
         case (.cancel, .notHeld):
             guard hold >= 0, !held.pieces.isEmpty else { return nil }
@@ -557,10 +604,12 @@ struct SeatChecker {
             guard places == placesFree else { return nil }
             for (seat, char) in seats.enumerated() {
                 let owner = state.owner[seat]
-                let expected: UInt8 = owner >= 0
+                let expected: UInt8 =
+                    owner >= 0
                     ? (state.holds[Int(owner)] == 2 ? UInt8(ascii: "x") : UInt8(ascii: "h"))
-                    : self.layout.blocked.contains(seat) ? UInt8(ascii: "b")
-                    : self.layout.reserved.contains(seat) ? UInt8(ascii: "r") : UInt8(ascii: ".")
+                    : self.layout.blocked.contains(seat)
+                        ? UInt8(ascii: "b")
+                        : self.layout.reserved.contains(seat) ? UInt8(ascii: "r") : UInt8(ascii: ".")
                 if char != expected { return nil }
             }
         default:

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 
 /// The load generator: drives seatd (or, in `engine` mode, the seat engine in-process) and reports
 /// throughput and latency percentiles.
@@ -17,8 +17,11 @@ struct SeatLoad: AsyncParsableCommand {
             summaries side by side (make bench-compare does all of it). engine and recover measure the engine and
             the log in-process.
             """,
-        subcommands: [RushBenchmark.self, SteadyBenchmark.self, VenueBenchmark.self, CheckoutBenchmark.self, OpenBenchmark.self, CompareTable.self, PgbenchReport.self,
-                      EngineBenchmark.self, RecoverBenchmark.self, CrashTest.self, NetFuzzTest.self, DiskFullTest.self])
+        subcommands: [
+            RushBenchmark.self, SteadyBenchmark.self, VenueBenchmark.self, CheckoutBenchmark.self, OpenBenchmark.self,
+            CompareTable.self, PgbenchReport.self,
+            EngineBenchmark.self, RecoverBenchmark.self, CrashTest.self, NetFuzzTest.self, DiskFullTest.self,
+        ])
 }
 
 /// Prints a line to standard output at once, also when it is a pipe (progress lines of long runs).

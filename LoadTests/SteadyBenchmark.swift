@@ -45,7 +45,8 @@ struct SteadyBenchmark: AsyncParsableCommand {
     var seatsPerHold = 2
     @Option(help: "Probability that a held hold is confirmed (then cancelled) instead of released.")
     var confirm = 0.0
-    @Option(help: "HOLD BEST k with these options (\"\" for none, \"cat=vip orphans=avoid\") instead of k random seats.")
+    @Option(
+        help: "HOLD BEST k with these options (\"\" for none, \"cat=vip orphans=avoid\") instead of k random seats.")
     var best: String?
     @Flag(help: "Give the hall a VIP category (every other row), for --best \"cat=vip ...\" (seatd only).")
     var venue = false
@@ -64,7 +65,8 @@ struct SteadyBenchmark: AsyncParsableCommand {
         guard self.connections >= 1, self.depth >= 1, self.sessions >= 1, self.rows >= 1, self.seatsPerRow >= 1
         else { throw ValidationError("connections, depth, sessions, rows and seats per row must be at least 1") }
         guard (1...self.rows * self.seatsPerRow).contains(self.seatsPerHold) else {
-            throw ValidationError("--seats-per-hold must be between 1 and the hall's \(self.rows * self.seatsPerRow) seats")
+            throw ValidationError(
+                "--seats-per-hold must be between 1 and the hall's \(self.rows * self.seatsPerRow) seats")
         }
         guard (0...1).contains(self.confirm) else { throw ValidationError("--confirm is a probability, 0...1") }
         guard self.seconds > 0, self.warmup >= 0, self.threads >= 1 else {
@@ -82,32 +84,38 @@ struct SteadyBenchmark: AsyncParsableCommand {
             let vip = stride(from: 0, to: self.rows, by: 2).map {
                 "\(RowSpec.label(forRowIndex: $0))1-\(RowSpec.label(forRowIndex: $0))\(self.seatsPerRow)"
             }
-            hall = LoadHall(id: hall.id + "-vip", rows: self.rows, seatsPerRow: self.seatsPerRow,
-                            parts: ["cat:vip=" + vip.joined(separator: ",")])
+            hall = LoadHall(
+                id: hall.id + "-vip", rows: self.rows, seatsPerRow: self.seatsPerRow,
+                parts: ["cat:vip=" + vip.joined(separator: ",")])
         }
-        let (admin, sessions) = try await LoadRun.setUp(self.target, token: self.token, hall: hall, prefix: "load",
-                                                        count: self.sessions, group: group)
+        let (admin, sessions) = try await LoadRun.setUp(
+            self.target, token: self.token, hall: hall, prefix: "load",
+            count: self.sessions, group: group)
 
-        var shape = SteadyFlow.Shape(sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
-                                     confirmRatio: self.confirm)
+        var shape = SteadyFlow.Shape(
+            sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
+            confirmRatio: self.confirm)
         shape.best = self.best
         let now = LoadClock.nowNs
         let measureFrom = now + UInt64(self.warmup * 1e9)
         let progress = LoadProgress(measureFromNs: measureFrom)
         let stopAt = measureFrom + UInt64(self.seconds * 1e9)
-        say("steady: \(self.target), \(self.connections) connections x \(self.depth) deep, \(self.sessions) sessions x "
-              + "\(hall.capacity) seats, \(self.seatsPerHold) seats per hold"
-              + (self.best.map { " (BEST\($0.isEmpty ? "" : " " + $0))" } ?? "") + ", confirm \(self.confirm), "
-              + "\(self.warmup) s warm-up + \(self.seconds) s")
+        say(
+            "steady: \(self.target), \(self.connections) connections x \(self.depth) deep, \(self.sessions) sessions x "
+                + "\(hall.capacity) seats, \(self.seatsPerHold) seats per hold"
+                + (self.best.map { " (BEST\($0.isEmpty ? "" : " " + $0))" } ?? "") + ", confirm \(self.confirm), "
+                + "\(self.warmup) s warm-up + \(self.seconds) s")
         let flows = (0..<self.connections).map { connection in
             (0..<self.depth).map { flow in
-                SteadyFlow(shape: shape, customer: "c\(connection)-\(flow)",
-                           seed: self.seed &+ UInt64(connection * self.depth + flow) &* 0x9E37_79B9)
+                SteadyFlow(
+                    shape: shape, customer: "c\(connection)-\(flow)",
+                    seed: self.seed &+ UInt64(connection * self.depth + flow) &* 0x9E37_79B9)
             }
         }
-        let outcomes = try await LoadRun.start(flows, target: self.target, wire: admin.wire, token: self.token,
-                                               group: group, measureFromNs: measureFrom, stopAtNs: stopAt,
-                                               progress: progress)
+        let outcomes = try await LoadRun.start(
+            flows, target: self.target, wire: admin.wire, token: self.token,
+            group: group, measureFromNs: measureFrom, stopAtNs: stopAt,
+            progress: progress)
         let reporter = LoadRun.reportEverySecond(progress)
         let (total, _, failures) = await LoadRun.collect(outcomes)
         LoadRun.finishReport(reporter, progress)
@@ -138,11 +146,20 @@ struct SteadyBenchmark: AsyncParsableCommand {
     func write(_ total: LoadResult) throws {
         if let path = self.json {
             let scenario = self.depth == 1 ? "steady" : "steady, \(self.depth) deep"
-            let summary = total.json(scenario: scenario, target: self.target.description, seconds: self.seconds,
-                                     extra: ["parameters": ["connections": "\(self.connections)", "depth": "\(self.depth)",
-                                                  "sessions": "\(self.sessions)", "seats_per_hold": "\(self.seatsPerHold)",
-                                                  "confirm": "\(self.confirm)"]])
-            if path == "-" { print(summary) } else { try summary.write(toFile: path, atomically: true, encoding: .utf8) }
+            let summary = total.json(
+                scenario: scenario, target: self.target.description, seconds: self.seconds,
+                extra: [
+                    "parameters": [
+                        "connections": "\(self.connections)", "depth": "\(self.depth)",
+                        "sessions": "\(self.sessions)", "seats_per_hold": "\(self.seatsPerHold)",
+                        "confirm": "\(self.confirm)",
+                    ]
+                ])
+            if path == "-" {
+                print(summary)
+            } else {
+                try summary.write(toFile: path, atomically: true, encoding: .utf8)
+            }
         }
         if let path = self.histogram { try total.writeHistogram(to: path) }
     }

@@ -24,11 +24,13 @@ struct LoadHall: Sendable {
     var parts: [String] = []
 
     var rowSpecs: String {
-        ((0..<self.rows).map { "\(RowSpec.label(forRowIndex: $0))=\(self.seatsPerRow)" } + self.parts).joined(separator: " ")
+        ((0..<self.rows).map { "\(RowSpec.label(forRowIndex: $0))=\(self.seatsPerRow)" } + self.parts).joined(
+            separator: " ")
     }
     var capacity: Int {
         self.rows * self.seatsPerRow
-            + self.parts.compactMap { $0.hasPrefix("ga:") ? Int($0.split(separator: "=").last ?? "") : nil }.reduce(0, +)
+            + self.parts.compactMap { $0.hasPrefix("ga:") ? Int($0.split(separator: "=").last ?? "") : nil }.reduce(
+                0, +)
     }
     var seats: [String] {
         (0..<self.rows).flatMap { row in (1...self.seatsPerRow).map { "\(RowSpec.label(forRowIndex: row))\($0)" } }
@@ -73,7 +75,8 @@ struct SteadyFlow: LoadFlow {
         switch self.pending {
         case .hold where ok:
             self.hold = Self.token(1, of: reply)
-            let confirming = !self.stopping && Double(self.random.next() >> 11) / Double(1 << 53) < self.shape.confirmRatio
+            let confirming =
+                !self.stopping && Double(self.random.next() >> 11) / Double(1 << 53) < self.shape.confirmRatio
             self.pending = confirming ? .confirm : .release
             return "\(confirming ? "CONFIRM" : "RELEASE") \(self.shape.sessions[self.session]) \(self.hold)\n"
         case .confirm where ok:
@@ -96,7 +99,9 @@ struct SteadyFlow: LoadFlow {
         picked.sort()
         self.pending = .hold
         var line = "HOLD \(shape.sessions[self.session]) \(self.customer)"
-        if let best = shape.best { return line + " BEST \(shape.seatsPerHold)" + (best.isEmpty ? "" : " " + best) + "\n" }
+        if let best = shape.best {
+            return line + " BEST \(shape.seatsPerHold)" + (best.isEmpty ? "" : " " + best) + "\n"
+        }
         for seat in picked { line += " " + shape.seats[seat] }
         return line + "\n"
     }

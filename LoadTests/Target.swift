@@ -19,7 +19,7 @@ struct Target: ExpressibleByArgument, CustomStringConvertible, Sendable {
             rest = rest[separator.upperBound...]
         }
         guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),
-              (1...65_535).contains(port), colon > rest.startIndex
+            (1...65_535).contains(port), colon > rest.startIndex
         else { return nil }
         self.kind = kind
         self.host = String(rest[..<colon])

@@ -32,7 +32,9 @@ struct VenueBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let registry = Registry(log: InMemoryChangeLog(), ids: SeededHoldIDSource(seed: self.seed))
-        let specs = (0..<self.rows).map { RowSpec(label: RowSpec.label(forRowIndex: $0), ranges: [1...self.seatsPerRow]) }
+        let specs = (0..<self.rows).map {
+            RowSpec(label: RowSpec.label(forRowIndex: $0), ranges: [1...self.seatsPerRow])
+        }
         let vip = stride(from: 0, to: self.rows, by: 2).map { row -> HallTarget in
             let label = RowSpec.label(forRowIndex: row)
             return .seats(SeatLabel(row: label, number: 1), through: SeatLabel(row: label, number: self.seatsPerRow))
@@ -44,24 +46,34 @@ struct VenueBenchmark: AsyncParsableCommand {
         var taken = 0
         while Double(taken) < Double(capacity) * self.taken {
             let index = random.below(capacity)
-            let seat = SeatLabel(row: RowSpec.label(forRowIndex: index / self.seatsPerRow), number: index % self.seatsPerRow + 1)
-            if case .success = await session.hold(customer: "pre", selection: .explicit([seat]), ttlSeconds: 7_200).result {
+            let seat = SeatLabel(
+                row: RowSpec.label(forRowIndex: index / self.seatsPerRow), number: index % self.seatsPerRow + 1)
+            if case .success = await session.hold(customer: "pre", selection: .explicit([seat]), ttlSeconds: 7_200)
+                .result
+            {
                 taken += 1
             }
         }
-        print("venue: 1 session x \(capacity) seats, \(taken) taken, BEST \(self.count) then RELEASE, "
-              + String(format: "%.1f s", self.seconds) + " per variant")
+        print(
+            "venue: 1 session x \(capacity) seats, \(taken) taken, BEST \(self.count) then RELEASE, "
+                + String(format: "%.1f s", self.seconds) + " per variant")
         let variants: [(String, HoldOptions)] = [
             ("plain BEST", HoldOptions()),
             ("BEST cat=vip", HoldOptions(category: "vip")),
             ("BEST orphans=avoid", HoldOptions(avoidOrphans: true)),
             ("BEST cat=vip orphans=avoid", HoldOptions(category: "vip", avoidOrphans: true)),
-            ("BEST cat=vip orphans=avoid fallback=split", HoldOptions(category: "vip", avoidOrphans: true, split: true)),
+            (
+                "BEST cat=vip orphans=avoid fallback=split",
+                HoldOptions(category: "vip", avoidOrphans: true, split: true)
+            ),
         ]
         for (name, options) in variants {
             let (holds, refused, seconds) = await self.measure(session, options)
-            print(name.padding(toLength: 44, withPad: " ", startingAt: 0)
-                  + String(format: "%9.0f successful holds/s (%d holds, %d refused)", Double(holds) / seconds, holds, refused))
+            print(
+                name.padding(toLength: 44, withPad: " ", startingAt: 0)
+                    + String(
+                        format: "%9.0f successful holds/s (%d holds, %d refused)", Double(holds) / seconds, holds,
+                        refused))
         }
     }
 

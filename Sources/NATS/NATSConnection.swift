@@ -48,7 +48,8 @@ public final class NATSConnection: Sendable {
         do {
             let info = try await loop.flatSubmit { handler.value.info.futureResult }.get()
             var random = SystemRandomNumberGenerator()
-            let inbox = "_INBOX." + String(random.next() as UInt64, radix: 36)
+            let inbox =
+                "_INBOX." + String(random.next() as UInt64, radix: 36)
                 + String(random.next() as UInt64, radix: 36)
             try await loop.flatSubmit {
                 let pong = handler.value.expectPong()
@@ -70,8 +71,9 @@ public final class NATSConnection: Sendable {
     /// A batch for up to `capacity` messages, each to be published with a reply inbox of its own (`send`).
     public func makeBatch(capacity: Int) -> NATSPublishBatch {
         let first = self.nextToken.wrappingAdd(UInt64(capacity), ordering: .relaxed).oldValue
-        return NATSPublishBatch(inbox: Array((self.inbox + ".").utf8), firstToken: first, capacity: capacity,
-                                allocator: self.channel.allocator)
+        return NATSPublishBatch(
+            inbox: Array((self.inbox + ".").utf8), firstToken: first, capacity: capacity,
+            allocator: self.channel.allocator)
     }
 
     /// Publishes a batch in one write and one flush; returns the reply of each message appended with one, in order.

@@ -85,8 +85,10 @@ public struct NATSServerOpDecoder: ByteToMessageDecoder {
             buffer.readInteger(as: UInt16.self) == 0x0D0A
         else { throw NATSError.protocolViolation("message payload not followed by CRLF") }
         let (status, headers) = headered ? Self.headerLines(headerBlock) : (nil, [])
-        return .message(NATSMessage(subject: subject, sid: sid, replyTo: reply, status: status, headers: headers,
-                                    payload: payload))
+        return .message(
+            NATSMessage(
+                subject: subject, sid: sid, replyTo: reply, status: status, headers: headers,
+                payload: payload))
     }
 
     /// An `HMSG` header block's status code (its first line: `NATS/1.0` or `NATS/1.0 503 [description]`) and

@@ -16,7 +16,9 @@ public struct PublishedEvent: Sendable {
     public var seq: LSN { self.event.seq }
 
     /// The event as watchers and consumers see it.
-    public var change: ChangeEvent { ChangeEvent(self.event, session: self.session.id, hall: self.session.hall, epoch: self.epoch) }
+    public var change: ChangeEvent {
+        ChangeEvent(self.event, session: self.session.id, hall: self.session.hall, epoch: self.epoch)
+    }
 }
 
 /// Delivers change events to subscribers of one session or of all. A stream subscriber (WATCH) has a bounded

@@ -171,12 +171,14 @@ public struct Hall: Sendable {
             if range.lowerBound == previousHigh + 1, let last = segments.popLast() {
                 // Touching ranges leave no aisle: one run.
                 segments.append(
-                    Segment(rowIndex: rowIndex, firstIndex: last.firstIndex, seatCount: last.seatCount + range.count,
-                            firstNumber: last.firstNumber))
+                    Segment(
+                        rowIndex: rowIndex, firstIndex: last.firstIndex, seatCount: last.seatCount + range.count,
+                        firstNumber: last.firstNumber))
             } else {
                 segments.append(
-                    Segment(rowIndex: rowIndex, firstIndex: index, seatCount: range.count,
-                            firstNumber: range.lowerBound))
+                    Segment(
+                        rowIndex: rowIndex, firstIndex: index, seatCount: range.count,
+                        firstNumber: range.lowerBound))
             }
             index += range.count
             previousHigh = range.upperBound
@@ -192,7 +194,9 @@ public struct Hall: Sendable {
         var areaList: [(name: String, capacity: Int)] = []
         for case .area(let name, let capacity) in given {
             guard areaIndex[name] == nil else { throw .badRequest("area \(name) is listed twice") }
-            guard areaList.count < HallPart.perKindMax else { throw .badRequest("a hall may have at most \(HallPart.perKindMax) areas") }
+            guard areaList.count < HallPart.perKindMax else {
+                throw .badRequest("a hall may have at most \(HallPart.perKindMax) areas")
+            }
             areaIndex[name] = areaList.count
             areaList.append((name, capacity))
             areaCategory.append(nil)
@@ -205,14 +209,20 @@ public struct Hall: Sendable {
             switch part {
             case .area: continue
             case .category(let name, let targets):
-                guard !categories.contains(where: { $0.name == name }) else { throw .badRequest("category \(name) is listed twice") }
-                guard categories.count < HallPart.perKindMax else { throw .badRequest("a hall may have at most \(HallPart.perKindMax) categories") }
+                guard !categories.contains(where: { $0.name == name }) else {
+                    throw .badRequest("category \(name) is listed twice")
+                }
+                guard categories.count < HallPart.perKindMax else {
+                    throw .badRequest("a hall may have at most \(HallPart.perKindMax) categories")
+                }
                 var mask = [UInt64](repeating: 0, count: words)
                 var areas: [Int] = []
                 for target in targets {
                     switch target {
                     case .area(let area):
-                        guard let index = areaIndex[area] else { throw .badRequest("category \(name): no area \(area) in the hall") }
+                        guard let index = areaIndex[area] else {
+                            throw .badRequest("category \(name): no area \(area) in the hall")
+                        }
                         if let other = areaCategory[index] {
                             throw .badRequest("area \(area) is in categories \(categories[other].name) and \(name)")
                         }
@@ -232,16 +242,24 @@ public struct Hall: Sendable {
                 }
                 categories.append(SeatSet(name: name, mask: mask, areas: areas.sorted()))
             case .flag(let name, let targets):
-                guard !flags.contains(where: { $0.name == name }) else { throw .badRequest("flag \(name) is listed twice") }
-                guard flags.count < HallPart.perKindMax else { throw .badRequest("a hall may have at most \(HallPart.perKindMax) flags") }
+                guard !flags.contains(where: { $0.name == name }) else {
+                    throw .badRequest("flag \(name) is listed twice")
+                }
+                guard flags.count < HallPart.perKindMax else {
+                    throw .badRequest("a hall may have at most \(HallPart.perKindMax) flags")
+                }
                 var mask = [UInt64](repeating: 0, count: words)
                 for target in targets {
-                    for seat in try self.seats(of: target, in: "flag \(name)") { mask[seat >> 6] |= 1 << UInt64(seat & 63) }
+                    for seat in try self.seats(of: target, in: "flag \(name)") {
+                        mask[seat >> 6] |= 1 << UInt64(seat & 63)
+                    }
                 }
                 flags.append(SeatSet(name: name, mask: mask, areas: []))
             }
         }
-        self.areas = areaList.indices.map { Area(name: areaList[$0].name, capacity: areaList[$0].capacity, category: areaCategory[$0]) }
+        self.areas = areaList.indices.map {
+            Area(name: areaList[$0].name, capacity: areaList[$0].capacity, category: areaCategory[$0])
+        }
         self.categories = categories
         self.flags = flags
         self.capacity = self.seatCount + areaList.reduce(0) { $0 + $1.capacity }
@@ -277,7 +295,11 @@ public struct Hall: Sendable {
         var rows: [RowSpec] = []
         var parts: [HallPart] = []
         for token in tokens {
-            if HallPart.isPart(token) { parts.append(try HallPart(parsing: token)) } else { rows.append(try RowSpec(parsing: token)) }
+            if HallPart.isPart(token) {
+                parts.append(try HallPart(parsing: token))
+            } else {
+                rows.append(try RowSpec(parsing: token))
+            }
         }
         return (rows, parts)
     }

@@ -11,8 +11,10 @@ public struct HeldRecord: Sendable, Equatable {
     /// GA places, by area index ascending (since 1.1).
     public let places: [PlaceCount]
 
-    public init(holdID: HoldID, customer: String, seats: [Int32], createdAtMs: Int64, expiresAtMs: Int64,
-                key: String?, places: [PlaceCount] = []) {
+    public init(
+        holdID: HoldID, customer: String, seats: [Int32], createdAtMs: Int64, expiresAtMs: Int64,
+        key: String?, places: [PlaceCount] = []
+    ) {
         self.holdID = holdID
         self.customer = customer
         self.seats = seats

@@ -60,7 +60,8 @@ public struct HistoryReader: Sendable {
         while events.count < max, let head = self.heads.popMin() {
             let index = head.cursor
             let cursor = self.cursors[index]
-            events.append(ChangeEvent(cursor.page[cursor.position], session: cursor.session.id, hall: cursor.session.hall))
+            events.append(
+                ChangeEvent(cursor.page[cursor.position], session: cursor.session.id, hall: cursor.session.hall))
             self.cursors[index].position += 1
             if self.cursors[index].position < cursor.page.count {
                 self.heads.insert(Head(seq: self.cursors[index].page[cursor.position + 1].seq, cursor: index))

@@ -5,7 +5,10 @@ public struct KeyedReply: Sendable, Equatable {
     /// Which reply: HOLD's, a list of items, EXTEND's or RELEASE's (`KeyedAnswer`'s cases). Snapshots store the
     /// raw values, so they never change.
     public enum Form: UInt8, Sendable {
-        case hold = 0, items = 1, extended = 2, released = 3
+        case hold = 0
+        case items = 1
+        case extended = 2
+        case released = 3
     }
 
     /// The idempotency key.

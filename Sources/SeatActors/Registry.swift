@@ -32,8 +32,9 @@ public final class Registry: Sendable {
         var tables = Tables(halls: state.halls)
         for var session in state.sessions.values {
             session.retainEvents(eventsRetained)
-            tables.sessions[session.id] = Session(state: session, log: log, hub: hub, clock: clock, ids: ids,
-                                                  keysMax: keysPerSessionMax, executor: executors())
+            tables.sessions[session.id] = Session(
+                state: session, log: log, hub: hub, clock: clock, ids: ids,
+                keysMax: keysPerSessionMax, executor: executors())
         }
         self.executors = executors
         self.keysPerSessionMax = keysPerSessionMax
@@ -93,8 +94,9 @@ public final class Registry: Sendable {
             let handle = try self.log.append(.sessionCreated(config), publish: nil).lsn
             var state = SessionState(handle: handle, config: config, hall: hall)
             state.retainEvents(self.eventsRetained)
-            let session = Session(state: state, log: self.log, hub: self.hub, clock: self.clock, ids: self.ids,
-                                  keysMax: self.keysPerSessionMax, executor: self.executors())
+            let session = Session(
+                state: state, log: self.log, hub: self.hub, clock: self.clock, ids: self.ids,
+                keysMax: self.keysPerSessionMax, executor: self.executors())
             tables.sessions[config.id] = session
             return session
         }

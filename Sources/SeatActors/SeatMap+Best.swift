@@ -14,7 +14,8 @@ extension SeatMap {
     /// The free block of `count` adjacent seats with the smallest distance; ties to the lower row index, then the
     /// lower first seat. Throws `.soldOut` with fewer free seats than `count`, `.noAdjacent` with no block.
     func bestBlock(of count: Int, in hall: Hall) throws(SeatError) -> [Int] {
-        try self.bestBlock(of: count, in: hall, from: self.availability(channel: nil, masks: [], avoidingOrphans: false))
+        try self.bestBlock(
+            of: count, in: hall, from: self.availability(channel: nil, masks: [], avoidingOrphans: false))
     }
 
     /// BEST among `available`: with `available.open`, blocks that leave the row no more orphans than before come
@@ -61,7 +62,8 @@ extension SeatMap {
             let bound = avoiding ? bestAvoiding : best
             if let found = bound, hall.rowDistance4(rowIndex: rowIndex) > found.distance { break }
             for segment in hall.segments[hall.segmentsOfRow[rowIndex]] where segment.seatCount >= count {
-                Self.candidates(of: count, in: segment, hall: hall, available: available) { distance, first, keepsOrphans in
+                Self.candidates(of: count, in: segment, hall: hall, available: available) {
+                    distance, first, keepsOrphans in
                     let key = (distance, rowIndex, first)
                     if best == nil || key < best! { best = key }
                     if keepsOrphans, bestAvoiding == nil || key < bestAvoiding! { bestAvoiding = key }
@@ -102,7 +104,9 @@ extension SeatMap {
                     while step <= 1 {
                         var start = first + step
                         while start >= runStart, start <= runEnd - count, abs(start - first) <= 4 {
-                            if Self.orphansAdded(by: start, count, segment: segment, end: end, available: available) == 0 {
+                            if Self.orphansAdded(by: start, count, segment: segment, end: end, available: available)
+                                == 0
+                            {
                                 report(distance(start), start, true)
                                 break
                             }
@@ -120,8 +124,12 @@ extension SeatMap {
     /// (Taking a single seat that was an orphan removes one, but such a seat has no open neighbour, so it adds none
     /// either way: only whether the count grows matters.)
     @inline(__always)
-    private static func orphansAdded(by first: Int, _ count: Int, segment: Hall.Segment, end: Int, available: Availability) -> Int {
-        @inline(__always) func isOpen(_ index: Int) -> Bool { index >= segment.firstIndex && index < end && available.isOpen(index) }
+    private static func orphansAdded(
+        by first: Int, _ count: Int, segment: Hall.Segment, end: Int, available: Availability
+    ) -> Int {
+        @inline(__always) func isOpen(_ index: Int) -> Bool {
+            index >= segment.firstIndex && index < end && available.isOpen(index)
+        }
         let last = first + count - 1
         var added = 0
         if isOpen(first - 1), !isOpen(first - 2) { added += 1 }

@@ -33,7 +33,9 @@ extension SeatMap {
             var count = 0
             for index in 0..<self.occupied.count {
                 var bits = self.word(index)
-                if index == self.occupied.count - 1, self.capacity & 63 != 0 { bits &= (1 << UInt64(self.capacity & 63)) - 1 }
+                if index == self.occupied.count - 1, self.capacity & 63 != 0 {
+                    bits &= (1 << UInt64(self.capacity & 63)) - 1
+                }
                 count += bits.nonzeroBitCount
             }
             return count

@@ -119,13 +119,11 @@ extension Session {
     /// Runs `body` on the state in place. Calling the state's non-mutating methods as `self.state.method()` made
     /// the compiler copy the whole struct for each call (a retain and a release of every buffer it holds, seen at
     /// ~2% of the request path in a profile); through `inout` the call borrows it.
+    /// One function for throwing and non-throwing bodies: a body that cannot throw has `Failure` `Never`.
     @inline(__always)
-    func inPlace<Value>(_ body: (inout SessionState) throws(SeatError) -> Value) throws(SeatError) -> Value {
+    func inPlace<Value, Failure: Error>(
+        _ body: (inout SessionState) throws(Failure) -> Value
+    ) throws(Failure) -> Value {
         try body(&self.state)
-    }
-
-    @inline(__always)
-    func inPlace<Value>(_ body: (inout SessionState) -> Value) -> Value {
-        body(&self.state)
     }
 }

@@ -24,8 +24,9 @@ extension Session {
             case .change(let change):
                 try commit(change)
                 return self.inPlace {
-                    HoldSeats(holdID: holdID, seats: $0.labels($0.holds[holdID]!.seats),
-                              places: $0.labels($0.holds[holdID]!.places))
+                    HoldSeats(
+                        holdID: holdID, seats: $0.labels($0.holds[holdID]!.seats),
+                        places: $0.labels($0.holds[holdID]!.places))
                 }
             }
         }
@@ -40,7 +41,9 @@ extension Session {
     }
 
     /// RELEASE of some items of a held hold (since 1.1); a hold left with none is forgotten. Replies with them.
-    public func release(_ holdID: HoldID, seats: [SeatLabel], places: [AreaPlaces] = [], key: String? = nil)
+    public func release(
+        _ holdID: HoldID, seats: [SeatLabel], places: [AreaPlaces] = [], key: String? = nil
+    )
         -> SessionAnswer<HoldSeats>
     {
         self.performKeyed(key: key, touching: holdID, convert: \.asItems) { now, commit throws(SeatError) in
@@ -58,7 +61,9 @@ extension Session {
     }
 
     /// CANCEL: sold -> free, the whole booking or the listed seats and places of it.
-    public func cancel(_ holdID: HoldID, seats: [SeatLabel]? = nil, places: [AreaPlaces] = [], key: String? = nil)
+    public func cancel(
+        _ holdID: HoldID, seats: [SeatLabel]? = nil, places: [AreaPlaces] = [], key: String? = nil
+    )
         -> SessionAnswer<HoldSeats>
     {
         self.performKeyed(key: key, touching: holdID, convert: \.asItems) { now, commit throws(SeatError) in

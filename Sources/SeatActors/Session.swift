@@ -58,9 +58,10 @@ public actor Session {
                 return reply
             case .held(let record):
                 try commit(.held(record))
-                return HoldReply(holdID: record.holdID, expiresAtMs: record.expiresAtMs,
-                                 seats: self.inPlace { $0.labels(record.seats) },
-                                 places: self.inPlace { $0.labels(record.places) })
+                return HoldReply(
+                    holdID: record.holdID, expiresAtMs: record.expiresAtMs,
+                    seats: self.inPlace { $0.labels(record.seats) },
+                    places: self.inPlace { $0.labels(record.places) })
             }
         }
     }
@@ -92,8 +93,9 @@ public actor Session {
             try commit(change)
             return self.inPlace { state in
                 let hold = state.holds[holdID]!
-                return HoldReply(holdID: holdID, expiresAtMs: hold.expiresAtMs, seats: state.labels(hold.seats),
-                                 places: state.labels(hold.places))
+                return HoldReply(
+                    holdID: holdID, expiresAtMs: hold.expiresAtMs, seats: state.labels(hold.seats),
+                    places: state.labels(hold.places))
             }
         }
     }
@@ -108,8 +110,9 @@ public actor Session {
             let ids = self.ids
             let decision = try self.retryingShortage(nowMs: now) { () throws(SeatError) in
                 try self.inPlace { state throws(SeatError) in
-                    try state.decideSell(customer: customer, selection: selection, ref: ref, seatsMax: seatsMax,
-                                         nowMs: now, options: options, newHoldID: { Session.holdID(from: ids) })
+                    try state.decideSell(
+                        customer: customer, selection: selection, ref: ref, seatsMax: seatsMax,
+                        nowMs: now, options: options, newHoldID: { Session.holdID(from: ids) })
                 }
             }
             try commit(decision.change)

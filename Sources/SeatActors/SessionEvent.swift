@@ -11,8 +11,10 @@ public struct SessionEvent: Sendable, Equatable {
     public let places: [PlaceCount]
     public let ref: String?
 
-    public init(seq: LSN, atMs: Int64, kind: ChangeEvent.Kind, holdID: HoldID?, customer: String, seats: [Int32],
-                places: [PlaceCount], ref: String?) {
+    public init(
+        seq: LSN, atMs: Int64, kind: ChangeEvent.Kind, holdID: HoldID?, customer: String, seats: [Int32],
+        places: [PlaceCount], ref: String?
+    ) {
         self.seq = seq
         self.atMs = atMs
         self.kind = kind

@@ -81,8 +81,9 @@ extension SessionState {
         }
         func whole(_ form: KeyedReply.Form, _ id: HoldID) -> KeyedReply {
             let hold = self.holds[id]!
-            return KeyedReply(key: key, form: form, holdID: id, expiresAtMs: form == .hold ? hold.expiresAtMs : 0,
-                              seats: hold.seats, places: hold.places, usedAtMs: atMs)
+            return KeyedReply(
+                key: key, form: form, holdID: id, expiresAtMs: form == .hold ? hold.expiresAtMs : 0,
+                seats: hold.seats, places: hold.places, usedAtMs: atMs)
         }
         switch change {
         case .held(let record): return whole(.hold, record.holdID)
@@ -168,8 +169,9 @@ extension SessionState {
         self.seatsByCustomer[record.customer, default: 0] += hold.itemCount
         if let key = record.key {
             precondition(self.keys[key] == nil, "idempotency key \(key) used twice")
-            self.keys[key] = KeyedReply(key: key, form: .hold, holdID: record.holdID, expiresAtMs: record.expiresAtMs,
-                                        seats: record.seats, places: record.places, usedAtMs: record.createdAtMs)
+            self.keys[key] = KeyedReply(
+                key: key, form: .hold, holdID: record.holdID, expiresAtMs: record.expiresAtMs,
+                seats: record.seats, places: record.places, usedAtMs: record.createdAtMs)
             self.keyOrder.append(key)
         }
         self.scheduleExpiry(Expiry(expiresAtMs: record.expiresAtMs, holdID: record.holdID))
@@ -180,8 +182,9 @@ extension SessionState {
     private mutating func scheduleExpiry(_ expiry: Expiry) {
         self.expiries.insert(expiry)
         if self.expiries.count > 2 * self.holds.count + 64 {
-            self.expiries = Heap(self.holds.values.lazy.filter { !$0.isSold }
-                .map { Expiry(expiresAtMs: $0.expiresAtMs, holdID: $0.id) })
+            self.expiries = Heap(
+                self.holds.values.lazy.filter { !$0.isSold }
+                    .map { Expiry(expiresAtMs: $0.expiresAtMs, holdID: $0.id) })
         }
     }
 

@@ -23,9 +23,10 @@ extension SessionState {
                     throw .limit("ttl \(ttl) is beyond the session's maxttl \(self.config.maxTTLSeconds)")
                 }
             })
-        return .held(HeldRecord(
-            holdID: self.newID(newHoldID), customer: customer, seats: seats.map { Int32($0) }, createdAtMs: nowMs,
-            expiresAtMs: nowMs + Int64(ttl) * 1_000, key: key, places: places))
+        return .held(
+            HeldRecord(
+                holdID: self.newID(newHoldID), customer: customer, seats: seats.map { Int32($0) }, createdAtMs: nowMs,
+                expiresAtMs: nowMs + Int64(ttl) * 1_000, key: key, places: places))
     }
 
     /// Decides a SELL (since 1.1): HOLD's checks and choice, held and confirmed in one change.
@@ -34,8 +35,9 @@ extension SessionState {
         nowMs: Int64, options: HoldOptions = HoldOptions(), newHoldID: () -> HoldID
     ) throws(SeatError) -> SellDecision {
         let (seats, places) = try self.choose(customer: customer, selection, options, seatsMax: seatsMax, owned: 0)
-        let record = HeldRecord(holdID: self.newID(newHoldID), customer: customer, seats: seats.map { Int32($0) },
-                                createdAtMs: nowMs, expiresAtMs: nowMs, key: nil, places: places)
+        let record = HeldRecord(
+            holdID: self.newID(newHoldID), customer: customer, seats: seats.map { Int32($0) },
+            createdAtMs: nowMs, expiresAtMs: nowMs, key: nil, places: places)
         return .sold(record, ref: ref)
     }
 
@@ -47,8 +49,9 @@ extension SessionState {
     ) throws(SeatError) -> SessionChange {
         let hold = try self.liveHold(id, nowMs: nowMs)
         guard !hold.isSold else { throw .notHeld("hold \(id) is confirmed") }
-        let (seats, places) = try self.choose(customer: hold.customer, selection, options, seatsMax: seatsMax,
-                                              owned: hold.itemCount)
+        let (seats, places) = try self.choose(
+            customer: hold.customer, selection, options, seatsMax: seatsMax,
+            owned: hold.itemCount)
         return .added(id, seats: seats.map { Int32($0) }, places: places)
     }
 
@@ -76,9 +79,11 @@ extension SessionState {
             lapsed.seats.allSatisfy({ self.seats.isFree(Int($0)) && !self.seats.isBlocked(Int($0)) }),
             lapsed.places.allSatisfy({ self.placesFree($0.area) >= $0.count })
         {
-            return .change(.lateConfirmed(HeldRecord(
-                holdID: id, customer: lapsed.customer, seats: lapsed.seats, createdAtMs: lapsed.createdAtMs,
-                expiresAtMs: lapsed.expiresAtMs, key: nil, places: lapsed.places), ref: ref))
+            return .change(
+                .lateConfirmed(
+                    HeldRecord(
+                        holdID: id, customer: lapsed.customer, seats: lapsed.seats, createdAtMs: lapsed.createdAtMs,
+                        expiresAtMs: lapsed.expiresAtMs, key: nil, places: lapsed.places), ref: ref))
         }
         let hold = try self.liveHold(id, nowMs: nowMs)
         if hold.isSold {
@@ -96,7 +101,9 @@ extension SessionState {
 
     /// Decides a RELEASE of the listed items of a held hold (since 1.1); a hold left with none is forgotten when
     /// the change applies. A booking needs CANCEL.
-    public func decideRelease(_ id: HoldID, seats labels: [SeatLabel], places named: [AreaPlaces] = [], nowMs: Int64)
+    public func decideRelease(
+        _ id: HoldID, seats labels: [SeatLabel], places named: [AreaPlaces] = [], nowMs: Int64
+    )
         throws(SeatError) -> ReleaseItemsDecision
     {
         let hold = try self.liveHold(id, nowMs: nowMs)
@@ -108,7 +115,9 @@ extension SessionState {
     }
 
     /// Decides a CANCEL of a whole booking (`seats` nil and no places) or of some of its seats and places.
-    public func decideCancel(_ id: HoldID, seats labels: [SeatLabel]?, places named: [AreaPlaces] = [], nowMs: Int64)
+    public func decideCancel(
+        _ id: HoldID, seats labels: [SeatLabel]?, places named: [AreaPlaces] = [], nowMs: Int64
+    )
         throws(SeatError) -> CancelDecision
     {
         let hold = try self.liveHold(id, nowMs: nowMs)

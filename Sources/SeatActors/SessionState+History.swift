@@ -8,9 +8,12 @@ extension SessionState {
     /// The event `change` makes, read from the state before it applies (seq and time are set by `apply`); nil for
     /// a change that is no event (keys forgotten).
     public func event(of change: SessionChange) -> SessionEvent? {
-        func make(_ kind: ChangeEvent.Kind, _ id: HoldID?, _ customer: String, _ seats: [Int32], _ places: [PlaceCount],
-                  ref: String? = nil) -> SessionEvent {
-            SessionEvent(seq: 0, atMs: 0, kind: kind, holdID: id, customer: customer, seats: seats, places: places, ref: ref)
+        func make(
+            _ kind: ChangeEvent.Kind, _ id: HoldID?, _ customer: String, _ seats: [Int32], _ places: [PlaceCount],
+            ref: String? = nil
+        ) -> SessionEvent {
+            SessionEvent(
+                seq: 0, atMs: 0, kind: kind, holdID: id, customer: customer, seats: seats, places: places, ref: ref)
         }
         func whole(_ kind: ChangeEvent.Kind, _ id: HoldID, ref: String? = nil) -> SessionEvent {
             let hold = self.holds[id]!
@@ -22,7 +25,8 @@ extension SessionState {
         case .confirmed(let id, let ref): return whole(.confirmed, id, ref: ref)
         case .released(let id): return whole(.released, id)
         case .expired(let id): return whole(.expired, id)
-        case .cancelled(let id, let seats, let places): return make(.cancelled, id, self.holds[id]!.customer, seats, places)
+        case .cancelled(let id, let seats, let places):
+            return make(.cancelled, id, self.holds[id]!.customer, seats, places)
         case .blocked(let seats): return make(.blocked, nil, "-", seats, [])
         case .unblocked(let seats): return make(.unblocked, nil, "-", seats, [])
         case .reserved(let channel, let seats): return make(.reserved, nil, channel, seats, [])
@@ -57,7 +61,9 @@ extension SessionState {
     }
 
     /// Restores the history of a snapshot image.
-    public mutating func restoreHistory(_ events: [SessionEvent], trimmedThrough: LSN, eventsTrimmed: Int)
+    public mutating func restoreHistory(
+        _ events: [SessionEvent], trimmedThrough: LSN, eventsTrimmed: Int
+    )
         throws(SeatError)
     {
         func fail(_ why: String) -> SeatError { .badRequest("session image \(self.id): \(why)") }
@@ -90,7 +96,8 @@ extension SessionState {
     /// event at or after `from` is no longer retained.
     public func history(from: LSN, through: LSN = .max, limit: Int = .max) -> HistoryRange {
         if from <= self.trimmedThrough {
-            return .trimmed(oldest: self.history.first?.seq ?? self.trimmedThrough + 1, eventsTrimmed: self.eventsTrimmed)
+            return .trimmed(
+                oldest: self.history.first?.seq ?? self.trimmedThrough + 1, eventsTrimmed: self.eventsTrimmed)
         }
         var (low, high) = (0, self.history.count)
         while low < high {

@@ -7,8 +7,9 @@ extension SessionState {
         let placesHeld = self.placesHeld.reduce(0, +)
         let placesSold = self.placesSold.reduce(0, +)
         let placesFree = self.hall.capacity - self.hall.seatCount - placesHeld - placesSold
-        var counts = SeatCounts(free: self.seats.openFreeCount + placesFree, held: self.seats.heldCount + placesHeld,
-                                sold: self.seats.soldCount + placesSold)
+        var counts = SeatCounts(
+            free: self.seats.openFreeCount + placesFree, held: self.seats.heldCount + placesHeld,
+            sold: self.seats.soldCount + placesSold)
         if self.seats.hasSetAside {
             counts.blocked = self.seats.blockedCount
             counts.reserved = self.seats.reservedFreeCount
@@ -19,7 +20,9 @@ extension SessionState {
 
     /// A part of the hall AVAIL may count alone (since 1.1).
     public enum Part: Sendable, Equatable {
-        case category(String), flag(String), area(String)
+        case category(String)
+        case flag(String)
+        case area(String)
     }
 
     /// The counts of one part: the seats of a category (and its areas), the seats with a flag, or one area.

@@ -34,9 +34,11 @@ extension SessionState {
         case .best(let count):
             let avoid = options.avoidOrphans ?? self.config.avoidsOrphans
             let available = self.seats.availability(channel: options.channel, masks: masks, avoidingOrphans: avoid)
-            return (options.split
-                ? try self.seats.splitBlocks(of: count, in: self.hall, from: available)
-                : try self.seats.bestBlock(of: count, in: self.hall, from: available), [])
+            return (
+                options.split
+                    ? try self.seats.splitBlocks(of: count, in: self.hall, from: available)
+                    : try self.seats.bestBlock(of: count, in: self.hall, from: available), []
+            )
         case .any(let count):
             let available = self.seats.availability(channel: options.channel, masks: masks, avoidingOrphans: false)
             return (try self.seats.anySeats(count, in: self.hall, from: available), [])
@@ -85,7 +87,9 @@ extension SessionState {
 
     /// Dense indices of explicit seats, ascending, and places by area index; `.noSuchSeat` lists every seat and area
     /// the hall lacks, `.badRequest` a seat or area named twice. No seats for BEST and ANY.
-    func resolveExplicit(_ selection: SeatSelection, places named: [AreaPlaces]) throws(SeatError)
+    func resolveExplicit(
+        _ selection: SeatSelection, places named: [AreaPlaces]
+    ) throws(SeatError)
         -> (seats: [Int], places: [PlaceCount])
     {
         var places: [PlaceCount] = []

@@ -28,8 +28,9 @@ extension SessionState {
     ) throws(SeatError) {
         self.init(handle: handle, config: config, hall: hall)
         func fail(_ why: String) -> SeatError { .damaged("session image \(config.id) is not a possible state: \(why)") }
-        if let fault = Self.imageFault(handle: handle, hall: hall, lastLSN: lastLSN, holds: holds, expired: expired,
-                                       setAside: (blocked, reservations.flatMap(\.seats)))
+        if let fault = Self.imageFault(
+            handle: handle, hall: hall, lastLSN: lastLSN, holds: holds, expired: expired,
+            setAside: (blocked, reservations.flatMap(\.seats)))
         {
             throw fail(fault)
         }

@@ -77,7 +77,9 @@ extension SessionState {
     }
 
     /// Why `seats` and `places` are not all items of `hold` (a "hold" or a "booking"), or nil.
-    private static func ownedFault(_ seats: [Int32], _ places: [PlaceCount], of hold: Hold, _ noun: String)
+    private static func ownedFault(
+        _ seats: [Int32], _ places: [PlaceCount], of hold: Hold, _ noun: String
+    )
         -> String?
     {
         guard seats.allSatisfy(hold.seats.contains) else { return "a seat is not in \(noun) \(hold.id)" }

@@ -59,8 +59,12 @@ final class AckTracker: Sendable {
                 if first.grouped {
                     let expected = self.streamSeq.map { $0 + UInt64(first.events.count) }
                     guard let expected, !ack.duplicate, ack.streamSeq == expected else {
-                        return (passed, .refused("a group of \(first.events.count) did not land as expected (stream "
-                                                 + "sequence \(ack.streamSeq), expected \(expected ?? 0))"))
+                        return (
+                            passed,
+                            .refused(
+                                "a group of \(first.events.count) did not land as expected (stream "
+                                    + "sequence \(ack.streamSeq), expected \(expected ?? 0))")
+                        )
                     }
                     self.streamSeq = ack.streamSeq
                 } else if !ack.duplicate {

@@ -63,8 +63,9 @@ struct Check: ParsableCommand {
         let sessions = recovered.state.sessions.values
         let holds = sessions.reduce(0) { $0 + $1.holds.count }
         let sold = sessions.reduce(0) { $0 + $1.seats.soldCount }
-        print("ok: snapshot LSN \(opened.snapshotLSN.map(String.init) ?? "none"), \(recovered.records) records "
-              + "replayed, last LSN \(recovered.lastLSN); \(recovered.state.halls.count) halls, \(sessions.count) "
-              + "sessions, \(holds) live holds and bookings, \(sold) seats sold")
+        print(
+            "ok: snapshot LSN \(opened.snapshotLSN.map(String.init) ?? "none"), \(recovered.records) records "
+                + "replayed, last LSN \(recovered.lastLSN); \(recovered.state.halls.count) halls, \(sessions.count) "
+                + "sessions, \(holds) live holds and bookings, \(sold) seats sold")
     }
 }

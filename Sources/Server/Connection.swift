@@ -213,7 +213,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func tooLong() {
         self.logger.debug("line too long")
         let reply = Response.error(.lineTooLong, "a line may have at most \(self.settings.lineBytesMax) bytes")
-        self.machine.end(with: reply, timing: Timing(command: .invalid, startedNs: DispatchTime.now().uptimeNanoseconds))
+        self.machine.end(
+            with: reply, timing: Timing(command: .invalid, startedNs: DispatchTime.now().uptimeNanoseconds))
     }
 
     private static let watchingOnly = Response.error(.badRequest, "a watching connection only takes PING and QUIT")
@@ -299,8 +300,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             var buffer = context.channel.allocator.buffer(capacity: 64 * writable.replies.count)
             for (response, timing) in writable.replies {
                 if let timing {
-                    metrics.record(timing.command, response,
-                                   nanoseconds: DispatchTime.now().uptimeNanoseconds &- timing.startedNs)
+                    metrics.record(
+                        timing.command, response,
+                        nanoseconds: DispatchTime.now().uptimeNanoseconds &- timing.startedNs)
                 }
                 buffer.writeString(self.dispatcher.render(response))
                 buffer.writeInteger(UInt8(ascii: "\n"))
@@ -339,7 +341,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             self.halfClose()
         case .close:
             let channel = context.channel
-            if let lastWrite { lastWrite.whenComplete { _ in channel.close(promise: nil) } } else {
+            if let lastWrite {
+                lastWrite.whenComplete { _ in channel.close(promise: nil) }
+            } else {
                 context.close(promise: nil)
             }
         }

@@ -260,7 +260,9 @@ struct ConnectionStateMachine {
         var known = CommitToken.none
         if let last = self.lastDecidedToken(), case .durable = durability(last) { known = last }
         loop: while let slot = self.slots.first {
-            let answer: Response, token: CommitToken, timing: Timing?
+            let answer: Response
+            let token: CommitToken
+            let timing: Timing?
             switch slot {
             case .pending:
                 break loop

@@ -1,6 +1,6 @@
 import SeatActors
-import Synchronization
 import Store
+import Synchronization
 import WAL
 
 /// Executes requests against the registry: checks auth and role from the command table, runs the request and
@@ -124,7 +124,9 @@ final class Dispatcher: Sendable {
     func begin(_ request: Request, state: inout ConnectionState) -> Step {
         let registry = self.service.registry
         /// A reply that waits for `lsn` of this request's log generation (whose log issues its token).
-        func reply(_ response: Response, _ lsn: LSN) -> Step { .done(.reply(response, registry.log.token(through: lsn))) }
+        func reply(_ response: Response, _ lsn: LSN) -> Step {
+            .done(.reply(response, registry.log.token(through: lsn)))
+        }
         if let refusal = self.authorization(of: request, state.role) { return .done(refusal) }
         // A refusal waits for the log's last LSN read after the refusal was decided: whatever it observed (a hall
         // or session that exists, one that was dropped) is at or below it.
@@ -183,7 +185,9 @@ final class Dispatcher: Sendable {
             let stats = await self.statistics(of: registry)
             return reply(.stats(stats), stats.lastLSN)
         case .snapshot:
-            do { return Answer(response: .line(Reply.ok("\(try await self.service.takeSnapshot())")), token: .none) } catch {
+            do {
+                return Answer(response: .line(Reply.ok("\(try await self.service.takeSnapshot())")), token: .none)
+            } catch {
                 return Answer(response: .error(.unavailable, "snapshot failed: \(error)"), token: .none)
             }
         case .dropSession(let id):
@@ -223,17 +227,28 @@ final class Dispatcher: Sendable {
         }
         switch request {
         case .hold(let customer, let selection, let ttl, let key, let options):
-            return reply(counted(session.hold(
-                customer: customer, selection: selection, ttlSeconds: ttl, key: key, seatsMax: self.seatsPerHoldMax,
-                options: options)), Reply.hold)
+            return reply(
+                counted(
+                    session.hold(
+                        customer: customer, selection: selection, ttlSeconds: ttl, key: key,
+                        seatsMax: self.seatsPerHoldMax,
+                        options: options)), Reply.hold)
         case .add(.id(let hold), let selection, let key, let options):
-            return reply(counted(session.add(hold, selection: selection, key: key, seatsMax: self.seatsPerHoldMax,
-                                                   options: options)), Reply.hold)
+            return reply(
+                counted(
+                    session.add(
+                        hold, selection: selection, key: key, seatsMax: self.seatsPerHoldMax,
+                        options: options)), Reply.hold)
         case .sell(let customer, let selection, let ref, let key, let options):
-            return reply(counted(session.sell(customer: customer, selection: selection, ref: ref, key: key,
-                                                    seatsMax: self.seatsPerHoldMax, options: options)), Reply.holdSeats)
+            return reply(
+                counted(
+                    session.sell(
+                        customer: customer, selection: selection, ref: ref, key: key,
+                        seatsMax: self.seatsPerHoldMax, options: options)), Reply.holdSeats)
         case .extend(.id(let hold), let ttl, let key):
-            return reply(session.extend(hold, ttlSeconds: ttl, key: key)) { Reply.ok("\($0.holdID)", "\($0.expiresAtMs)") }
+            return reply(session.extend(hold, ttlSeconds: ttl, key: key)) {
+                Reply.ok("\($0.holdID)", "\($0.expiresAtMs)")
+            }
         case .confirm(.id(let hold), let ref, let key):
             return reply(session.confirm(hold, ref: ref, key: key), Reply.holdSeats)
         case .release(.id(let hold), nil, let places, let key) where places.isEmpty:
@@ -242,7 +257,8 @@ final class Dispatcher: Sendable {
             return reply(session.release(hold, seats: seats ?? [], places: places, key: key), Reply.holdSeats)
         case .cancel(.id(let hold), let seats, let places, let key):
             return reply(session.cancel(hold, seats: seats, places: places, key: key), Reply.holdSeats)
-        case .extend(.unissued(let token), _, _), .confirm(.unissued(let token), _, _), .release(.unissued(let token), _, _, _),
+        case .extend(.unissued(let token), _, _), .confirm(.unissued(let token), _, _),
+            .release(.unissued(let token), _, _, _),
             .cancel(.unissued(let token), _, _, _), .add(.unissued(let token), _, _, _):
             return reply(session.noSuchHold(token)) { _ in "" }
         case .avail:

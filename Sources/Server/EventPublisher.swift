@@ -4,8 +4,8 @@ import NATS
 import NIOCore
 import SeatActors
 import ServiceLifecycle
-import Synchronization
 import Store
+import Synchronization
 import WAL
 
 /// Publishes every event to NATS JetStream, at least once and in seq order: each message carries `Nats-Msg-Id`
@@ -65,9 +65,11 @@ final class EventPublisher: Service, Sendable {
                 try await self.publishUntilFailure { backoffMs = 100 }
             } catch {
                 guard !Task.isCancelled else { break }
-                self.logger.warning("NATS publishing stopped; reconnecting", metadata: [
-                    "error": "\(error)", "acked": "\(self.acked)", "retry_ms": "\(backoffMs)",
-                ])
+                self.logger.warning(
+                    "NATS publishing stopped; reconnecting",
+                    metadata: [
+                        "error": "\(error)", "acked": "\(self.acked)", "retry_ms": "\(backoffMs)",
+                    ])
             }
             self.metrics.reconnects.increment()
             try? await Task.sleep(for: .milliseconds(backoffMs))
@@ -146,10 +148,12 @@ final class EventPublisher: Service, Sendable {
         let startGaps = await reader.start()
         self.record(startGaps, from: from)
         var gapsSeen = startGaps.count
-        self.logger.info("publishing events to NATS", metadata: [
-            "server": "\(self.settings.host):\(self.settings.port)", "stream": "\(self.settings.stream)",
-            "from": "\(from)", "through": "\(through)",
-        ])
+        self.logger.info(
+            "publishing events to NATS",
+            metadata: [
+                "server": "\(self.settings.host):\(self.settings.port)", "stream": "\(self.settings.stream)",
+                "from": "\(from)", "through": "\(through)",
+            ])
         while true {
             let page = await reader.next(max: 1_024)
             if reader.gaps.count > gapsSeen {
@@ -257,9 +261,11 @@ final class EventPublisher: Service, Sendable {
         } catch let error as JetStream.RequestError {
             throw NATSPublishError.jetStream(error)
         }
-        self.logger.notice("created the JetStream stream", metadata: [
-            "stream": "\(config.name)", "subjects": "\(self.settings.streamSubjects)",
-        ])
+        self.logger.notice(
+            "created the JetStream stream",
+            metadata: [
+                "stream": "\(config.name)", "subjects": "\(self.settings.streamSubjects)",
+            ])
     }
 
     /// Counts and logs events a session trimmed before they were acknowledged.
@@ -273,12 +279,13 @@ final class EventPublisher: Service, Sendable {
                 return lost
             }
             self.metrics.dropped.increment(by: lost)
-            self.logger.error("events were trimmed from the history before NATS had them: they are lost to NATS",
-                              metadata: [
-                                  "session": "\(gap.session)", "events_lost": "\(lost)", "from": "\(from)",
-                                  "oldest_retained": "\(gap.oldest)",
-                                  "hint": "raise events.retain_per_session or keep NATS up",
-                              ])
+            self.logger.error(
+                "events were trimmed from the history before NATS had them: they are lost to NATS",
+                metadata: [
+                    "session": "\(gap.session)", "events_lost": "\(lost)", "from": "\(from)",
+                    "oldest_retained": "\(gap.oldest)",
+                    "hint": "raise events.retain_per_session or keep NATS up",
+                ])
         }
     }
 }

@@ -19,7 +19,9 @@ struct LineBatchDecoder: ByteToMessageDecoder {
     }
 
     /// At EOF a partial last line is dropped: it was never a request.
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+    mutating func decodeLast(
+        context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
+    ) throws
         -> DecodingState
     {
         _ = try self.decode(context: context, buffer: &buffer)

@@ -80,7 +80,8 @@ final class MetricsServer: Service, Sendable {
                     headers.add(name: "Content-Length", value: "\(body.readableBytes)")
                     headers.add(name: "Connection", value: "close")
                     let status: HTTPResponseStatus = found ? .ok : .notFound
-                    try await outbound.write(.head(HTTPResponseHead(version: request.version, status: status, headers: headers)))
+                    try await outbound.write(
+                        .head(HTTPResponseHead(version: request.version, status: status, headers: headers)))
                     try await outbound.write(.body(.byteBuffer(body)))
                     try await outbound.write(.end(nil))
                     return

@@ -47,13 +47,15 @@ struct NATSSettings: Sendable, Equatable {
     /// Duplicates are recognised for two minutes (JetStream's default; the stream keeps every id of the window in
     /// memory): a reconnect or restart resends at most what was unacknowledged, right away.
     var streamConfig: JetStream.StreamConfig {
-        JetStream.StreamConfig(name: self.stream, subjects: [self.streamSubjects], retention: .limits, storage: .file,
-                               duplicateWindowNs: 120_000_000_000)
+        JetStream.StreamConfig(
+            name: self.stream, subjects: [self.streamSubjects], retention: .limits, storage: .file,
+            duplicateWindowNs: 120_000_000_000)
     }
 
     /// A piece of the subject template.
     enum SubjectPart: Sendable, Equatable {
-        case literal([UInt8]), type, session
+        case literal([UInt8])
+        case type, session
     }
 
     /// The template as literal bytes and placeholders.

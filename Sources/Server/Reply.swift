@@ -82,25 +82,28 @@ enum Reply {
 
     static func list(_ holds: [CustomerHold]) -> String {
         guard !holds.isEmpty else { return "OK" }
-        return Self.ok(holds.map { hold in
-            "\(hold.holdID):\(hold.isSold ? "sold" : "held"):" + Self.commaSeparated(hold.seats, hold.places)
-        }.joined(separator: " "))
+        return Self.ok(
+            holds.map { hold in
+                "\(hold.holdID):\(hold.isSold ? "sold" : "held"):" + Self.commaSeparated(hold.seats, hold.places)
+            }.joined(separator: " "))
     }
 
     /// HISTORY of a hold (since 1.1): `OK <seq>:<type>:<item>,<item>... ...`, oldest first.
     static func holdHistory(_ events: [ChangeEvent]) -> String {
         guard !events.isEmpty else { return "OK" }
-        return Self.ok(events.map { event in
-            "\(event.seq):\(event.kind.rawValue):" + Self.commaSeparated(event.seats, event.places)
-        }.joined(separator: " "))
+        return Self.ok(
+            events.map { event in
+                "\(event.seq):\(event.kind.rawValue):" + Self.commaSeparated(event.seats, event.places)
+            }.joined(separator: " "))
     }
 
     /// HISTORY of a seat or area (since 1.1): `OK <seq>:<type>:<hold>:<customer> ...`, oldest first; the admin
     /// kinds show `-` for the hold.
     static func itemHistory(_ events: [ChangeEvent]) -> String {
         guard !events.isEmpty else { return "OK" }
-        return Self.ok(events.map { "\($0.seq):\($0.kind.rawValue):\($0.holdID.map(\.description) ?? "-"):\($0.customer)" }
-            .joined(separator: " "))
+        return Self.ok(
+            events.map { "\($0.seq):\($0.kind.rawValue):\($0.holdID.map(\.description) ?? "-"):\($0.customer)" }
+                .joined(separator: " "))
     }
 
     /// `A1,A2,pit:2`: the items of one LIST or HISTORY entry, seats first.
@@ -110,7 +113,8 @@ enum Reply {
 
     /// `EVENT <seq> <type> <session> <hold> <customer> <item>...`; the admin kinds show `-` for the hold.
     static func event(_ event: ChangeEvent) -> String {
-        var text = "EVENT \(event.seq) \(event.kind.rawValue) \(event.session) \(event.holdID.map(\.description) ?? "-") \(event.customer) "
+        var text =
+            "EVENT \(event.seq) \(event.kind.rawValue) \(event.session) \(event.holdID.map(\.description) ?? "-") \(event.customer) "
         Self.append(event.seats, event.places, to: &text)
         return text
     }

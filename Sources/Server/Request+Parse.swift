@@ -28,10 +28,18 @@ extension Request {
 
     private static func parse(verb: String, _ args: ArraySlice<Substring>) throws(ProtocolError) -> Request {
         switch verb {
-        case "PING": try Self.count(args, 0, "PING"); return .ping
-        case "STATS": try Self.count(args, 0, "STATS"); return .stats
-        case "SNAPSHOT": try Self.count(args, 0, "SNAPSHOT"); return .snapshot
-        case "QUIT": try Self.count(args, 0, "QUIT"); return .quit
+        case "PING":
+            try Self.count(args, 0, "PING")
+            return .ping
+        case "STATS":
+            try Self.count(args, 0, "STATS")
+            return .stats
+        case "SNAPSHOT":
+            try Self.count(args, 0, "SNAPSHOT")
+            return .snapshot
+        case "QUIT":
+            try Self.count(args, 0, "QUIT")
+            return .quit
         case "AUTH":
             try Self.count(args, 1, "AUTH <token>")
             return .auth(token: try Self.token(args.first!))
@@ -43,22 +51,28 @@ extension Request {
             return .dropSession(try Self.id(args.last!, "session"))
         case "HOLD": return try Self.parseHold(args)
         case "EXTEND":
-            guard args.count == 3 || args.count == 4 else { throw .bad("usage: EXTEND <session> <hold> <ttl-s> [key=<k>]") }
+            guard args.count == 3 || args.count == 4 else {
+                throw .bad("usage: EXTEND <session> <hold> <ttl-s> [key=<k>]")
+            }
             let (session, hold) = try Self.sessionAndHold(args)
-            var options = try Options(args.dropFirst(3), allowed: ["key"])
+            var options = try RequestOptions(args.dropFirst(3), allowed: ["key"])
             let ttl = try Self.number(args.dropFirst(2).first!, "ttl", max: Limits.ttlSecondsMax)
             return .session(session, .extend(hold: hold, ttlSeconds: ttl, key: try options.id("key")))
         case "CONFIRM":
-            guard args.count >= 2 && args.count <= 4 else { throw .bad("usage: CONFIRM <session> <hold> [ref=<id>] [key=<k>]") }
+            guard args.count >= 2 && args.count <= 4 else {
+                throw .bad("usage: CONFIRM <session> <hold> [ref=<id>] [key=<k>]")
+            }
             let (session, hold) = try Self.sessionAndHold(args)
-            var options = try Options(args.dropFirst(2), allowed: Self.confirmOptions)
+            var options = try RequestOptions(args.dropFirst(2), allowed: Self.confirmOptions)
             return .session(session, .confirm(hold: hold, ref: try options.id("ref"), key: try options.id("key")))
         case "RELEASE", "CANCEL":
-            guard args.count >= 2 else { throw .bad("usage: \(verb) <session> <hold> [<seat>|<area>:<n>...] [key=<k>]") }
+            guard args.count >= 2 else {
+                throw .bad("usage: \(verb) <session> <hold> [<seat>|<area>:<n>...] [key=<k>]")
+            }
             let (session, hold) = try Self.sessionAndHold(args)
             let rest = args.dropFirst(2)
             let positional = rest.prefix { !$0.utf8.contains(UInt8(ascii: "=")) }
-            var options = try Options(rest.dropFirst(positional.count), allowed: ["key"])
+            var options = try RequestOptions(rest.dropFirst(positional.count), allowed: ["key"])
             let (seats, places) = try Self.items(positional)
             let whole = seats.isEmpty && places.isEmpty
             let key = try options.id("key")
@@ -67,27 +81,38 @@ extension Request {
             }
             return .session(session, .cancel(hold: hold, seats: whole ? nil : seats, places: places, key: key))
         case "ADD":
-            guard args.count >= 3 else { throw .bad("usage: ADD <session> <hold> <seat>|<area>:<n>...|BEST <n>|ANY <n> [options]") }
+            guard args.count >= 3 else {
+                throw .bad("usage: ADD <session> <hold> <seat>|<area>:<n>...|BEST <n>|ANY <n> [options]")
+            }
             let (session, hold) = try Self.sessionAndHold(args)
-            let (selection, options, choice) = try Self.selection(args.dropFirst(2), allowed: Self.addOptions, usage: "usage: ADD <session> <hold> <seat>|<area>:<n>...|BEST <n>|ANY <n> [options]")
+            let (selection, options, choice) = try Self.selection(
+                args.dropFirst(2), allowed: Self.addOptions,
+                usage: "usage: ADD <session> <hold> <seat>|<area>:<n>...|BEST <n>|ANY <n> [options]")
             var named = choice
             return .session(session, .add(hold: hold, selection: selection, key: try named.id("key"), options: options))
         case "SELL":
-            let usage = "usage: SELL <session> <customer> <seat>|<area>:<n>...|BEST <n>|ANY <n> [ref=<id>] [key=<k>] [options]"
+            let usage =
+                "usage: SELL <session> <customer> <seat>|<area>:<n>...|BEST <n>|ANY <n> [ref=<id>] [key=<k>] [options]"
             guard args.count >= 3 else { throw .bad(usage) }
             let session = try Self.id(args.first!, "session")
             let customer = try Self.id(args.dropFirst().first!, "customer")
-            let (selection, options, choice) = try Self.selection(args.dropFirst(2), allowed: Self.sellOptions, usage: usage)
+            let (selection, options, choice) = try Self.selection(
+                args.dropFirst(2), allowed: Self.sellOptions, usage: usage)
             var named = choice
-            return .session(session, .sell(customer: customer, selection: selection, ref: try named.id("ref"),
-                                           key: try named.id("key"), options: options))
+            return .session(
+                session,
+                .sell(
+                    customer: customer, selection: selection, ref: try named.id("ref"),
+                    key: try named.id("key"), options: options))
         case "AVAIL":
-            guard args.count == 1 || args.count == 2 else { throw .bad("usage: AVAIL <session> [cat=<c>|flag=<f>|<area>]") }
+            guard args.count == 1 || args.count == 2 else {
+                throw .bad("usage: AVAIL <session> [cat=<c>|flag=<f>|<area>]")
+            }
             let session = try Self.id(args.first!, "session")
             guard args.count == 2 else { return .session(session, .avail) }
             let part = args.last!
             if HallPart.isAreaName(part) { return .session(session, .availPart(.area(String(part)))) }
-            var options = try Options(args.dropFirst(), allowed: ["cat", "flag"])
+            var options = try RequestOptions(args.dropFirst(), allowed: ["cat", "flag"])
             if let category = try options.id("cat") { return .session(session, .availPart(.category(category))) }
             return .session(session, .availPart(.flag(try options.id("flag")!)))
         case "BLOCK", "UNBLOCK", "UNRESERVE":
@@ -121,7 +146,7 @@ extension Request {
             guard args.count == 1 || args.count == 2 else { throw .bad("usage: WATCH <session>|* [from=<seq>]") }
             let session = args.first! == "*" ? nil : try Self.id(args.first!, "session")
             guard args.count == 2 else { return .watch(session: session) }
-            var options = try Options(args.dropFirst(), allowed: ["from"])
+            var options = try RequestOptions(args.dropFirst(), allowed: ["from"])
             let from = try options.number("from", max: 9_999_999_999)!
             return .watch(session: session, from: LSN(from))
         case "HISTORY":
@@ -134,7 +159,9 @@ extension Request {
             }
             let item = target.dropFirst(5)
             if let seat = SeatLabel(item) { return .session(session, .history(.seat(seat))) }
-            guard HallPart.isAreaName(item) else { throw .bad("seat= takes a seat (A1) or a GA area, not \(item.prefix(32))") }
+            guard HallPart.isAreaName(item) else {
+                throw .bad("seat= takes a seat (A1) or a GA area, not \(item.prefix(32))")
+            }
             return .session(session, .history(.area(String(item))))
         default:
             throw ProtocolError(code: .unknownCommand, message: "unknown command \(verb.prefix(32))")
@@ -154,15 +181,19 @@ extension Request {
             } catch { throw .bad(error.message) }
         case "SESSION":
             guard rest.count >= 2 else {
-                throw .bad("usage: CREATE SESSION <session> <hall> [ttl=<s>] [maxttl=<s>] [limit=<n>] [orphans=avoid] [grace=<s>] [keyttl=<s>]")
+                throw .bad(
+                    "usage: CREATE SESSION <session> <hall> [ttl=<s>] [maxttl=<s>] [limit=<n>] [orphans=avoid] [grace=<s>] [keyttl=<s>]"
+                )
             }
             let id = try Self.id(rest.first!, "session")
             let hall = try Self.id(rest.dropFirst().first!, "hall")
-            var options = try Options(rest.dropFirst(2), allowed: ["ttl", "maxttl", "limit", "orphans", "grace", "keyttl"])
+            var options = try RequestOptions(
+                rest.dropFirst(2), allowed: ["ttl", "maxttl", "limit", "orphans", "grace", "keyttl"])
             return .createSession(
                 id: id, hall: hall, ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax),
                 maxTTLSeconds: try options.number("maxttl", max: Limits.ttlSecondsMax),
-                limit: try options.number("limit", max: Limits.hallSeatsMax + HallPart.areaCapacityMax * HallPart.perKindMax),
+                limit: try options.number(
+                    "limit", max: Limits.hallSeatsMax + HallPart.areaCapacityMax * HallPart.perKindMax),
                 avoidsOrphans: try options.orphans() ?? false,
                 graceSeconds: try options.count("grace", max: Limits.ttlSecondsMax),
                 keyTTLSeconds: try options.number("keyttl", max: Limits.keyTTLSecondsMax))
@@ -171,7 +202,8 @@ extension Request {
         }
     }
 
-    private static let holdUsage = "usage: HOLD <session> <customer> <seat>|<area>:<n>...|BEST <n>|ANY <n> [ttl=<s>] "
+    private static let holdUsage =
+        "usage: HOLD <session> <customer> <seat>|<area>:<n>...|BEST <n>|ANY <n> [ttl=<s>] "
         + "[key=<k>] [cat=<c>] [flag=<f>] [channel=<c>] [orphans=avoid] [fallback=split]"
 
     private static func parseHold(_ args: ArraySlice<Substring>) throws(ProtocolError) -> Request {
@@ -180,21 +212,27 @@ extension Request {
         let session = try Self.id(args.first!, "session")
         let customer = try Self.id(args.dropFirst().first!, "customer")
         var (selection, hold, options) = try Self.selection(args.dropFirst(2), allowed: Self.holdOptions, usage: usage)
-        return .session(session, .hold(customer: customer, selection: selection,
-                                       ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax),
-                                       key: try options.id("key"), options: hold))
+        return .session(
+            session,
+            .hold(
+                customer: customer, selection: selection,
+                ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax),
+                key: try options.id("key"), options: hold))
     }
 
     /// What HOLD, ADD and SELL choose: listed items, or BEST/ANY with the options that steer them. Returns the
     /// options left for the verb to read (ttl=, key=, ref=).
-    private static func selection(_ rest: ArraySlice<Substring>, allowed: Set<String>, usage: String)
-        throws(ProtocolError) -> (SeatSelection, HoldOptions, Options)
+    private static func selection(
+        _ rest: ArraySlice<Substring>, allowed: Set<String>, usage: String
+    )
+        throws(ProtocolError) -> (SeatSelection, HoldOptions, RequestOptions)
     {
         let positional = rest.prefix { !$0.utf8.contains(UInt8(ascii: "=")) }
-        var options = try Options(rest.dropFirst(positional.count), allowed: allowed)
-        var hold = HoldOptions(category: try options.id("cat"), flag: try options.id("flag"),
-                               channel: try options.id("channel"), avoidOrphans: try options.orphans(),
-                               split: try options.fallback())
+        var options = try RequestOptions(rest.dropFirst(positional.count), allowed: allowed)
+        var hold = HoldOptions(
+            category: try options.id("cat"), flag: try options.id("flag"),
+            channel: try options.id("channel"), avoidOrphans: try options.orphans(),
+            split: try options.fallback())
         let selection: SeatSelection
         let keyword = positional.first.map(Self.asciiUppercased)
         switch keyword {
@@ -224,10 +262,13 @@ extension Request {
         var seatTokens: [Substring] = []
         for token in tokens {
             if let place = AreaPlaces(token) {
-                guard !places.contains(where: { $0.area == place.area }) else { throw .bad("area \(place.area) is named twice") }
+                guard !places.contains(where: { $0.area == place.area }) else {
+                    throw .bad("area \(place.area) is named twice")
+                }
                 places.append(place)
             } else if token.utf8.contains(UInt8(ascii: ":")) {
-                throw .bad("'\(token.prefix(40))' is not places like pit:2 (an area, then 1 to \(HallPart.areaCapacityMax))")
+                throw .bad(
+                    "'\(token.prefix(40))' is not places like pit:2 (an area, then 1 to \(HallPart.areaCapacityMax))")
             } else {
                 seatTokens.append(token)
             }
@@ -260,7 +301,8 @@ extension Request {
     static func asciiUppercased(_ token: Substring) -> String {
         let utf8 = token.utf8
         guard utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { return String(token) }
-        return String(decoding: utf8.map { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") ? $0 - 32 : $0 }, as: UTF8.self)
+        return String(
+            decoding: utf8.map { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") ? $0 - 32 : $0 }, as: UTF8.self)
     }
 
     private static func count(_ args: ArraySlice<Substring>, _ expected: Int, _ usage: String) throws(ProtocolError) {
@@ -324,54 +366,5 @@ extension Request {
     private static func firstRepeated(_ seats: [SeatLabel]) -> SeatLabel? {
         var seen = Set<SeatLabel>()
         return seats.first { !seen.insert($0).inserted }
-    }
-}
-
-/// `name=value` options: each at most once, names case-insensitive, values case-sensitive.
-struct Options {
-    private var values: [String: Substring] = [:]
-
-    init(_ tokens: ArraySlice<Substring>, allowed: Set<String>) throws(ProtocolError) {
-        for token in tokens {
-            guard let equals = token.firstIndex(of: "=") else { throw .bad("unexpected '\(token.prefix(16))'") }
-            let name = String(token[..<equals]).lowercased()
-            guard allowed.contains(name) else { throw .bad("unknown option \(name.prefix(16))") }
-            guard self.values[name] == nil else { throw .bad("option \(name) given twice") }
-            self.values[name] = token[token.index(after: equals)...]
-        }
-    }
-
-    mutating func number(_ name: String, max: Int) throws(ProtocolError) -> Int? {
-        guard let value = self.values[name] else { return nil }
-        return try Request.number(value, name, max: max)
-    }
-
-    /// A whole number that may be 0 (`grace=0`).
-    mutating func count(_ name: String, max: Int) throws(ProtocolError) -> Int? {
-        guard let value = self.values[name] else { return nil }
-        if value == "0" { return 0 }
-        return try Request.number(value, name, max: max)
-    }
-
-    mutating func id(_ name: String) throws(ProtocolError) -> String? {
-        guard let value = self.values[name] else { return nil }
-        return try Request.id(value, name)
-    }
-
-    /// `orphans=avoid|allow` (since 1.1): true to avoid.
-    mutating func orphans() throws(ProtocolError) -> Bool? {
-        guard let value = self.values["orphans"] else { return nil }
-        switch value {
-        case "avoid": return true
-        case "allow": return false
-        default: throw .bad("orphans must be avoid or allow")
-        }
-    }
-
-    /// `fallback=split` (since 1.1).
-    mutating func fallback() throws(ProtocolError) -> Bool {
-        guard let value = self.values["fallback"] else { return false }
-        guard value == "split" else { throw .bad("fallback must be split") }
-        return true
     }
 }

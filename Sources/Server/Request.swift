@@ -5,8 +5,9 @@ public enum Request: Sendable, Equatable {
     case ping
     case auth(token: String)
     case createHall(id: String, rows: [RowSpec], parts: [HallPart] = [])
-    case createSession(id: String, hall: String, ttlSeconds: Int?, maxTTLSeconds: Int?, limit: Int?, avoidsOrphans: Bool = false,
-                       graceSeconds: Int? = nil, keyTTLSeconds: Int? = nil)
+    case createSession(
+        id: String, hall: String, ttlSeconds: Int?, maxTTLSeconds: Int?, limit: Int?, avoidsOrphans: Bool = false,
+        graceSeconds: Int? = nil, keyTTLSeconds: Int? = nil)
     /// HALL <hall> (since 1.1): the hall's parts.
     case hall(String)
     /// HALLS (since 1.1).
@@ -25,7 +26,9 @@ public enum Request: Sendable, Equatable {
 
 /// What a request asks of one session (`Request.session`).
 public enum SessionRequest: Sendable, Equatable {
-    case hold(customer: String, selection: SeatSelection, ttlSeconds: Int?, key: String?, options: HoldOptions = HoldOptions())
+    case hold(
+        customer: String, selection: SeatSelection, ttlSeconds: Int?, key: String?, options: HoldOptions = HoldOptions()
+    )
     case extend(hold: HoldRef, ttlSeconds: Int, key: String? = nil)
     case confirm(hold: HoldRef, ref: String?, key: String? = nil)
     /// RELEASE of the whole hold (`seats` nil and no places) or, since 1.1, of some of its items.

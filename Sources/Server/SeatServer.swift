@@ -61,7 +61,8 @@ final class SeatServer: Service, Sendable {
     /// When connections must be closed by, once a graceful shutdown began.
     private let drainDeadline = Mutex<ContinuousClock.Instant?>(nil)
     /// The open connections, and who waits for the last to close.
-    private let open = Mutex<(channels: [ObjectIdentifier: any Channel], waiter: CheckedContinuation<Void, Never>?)>(([:], nil))
+    private let open = Mutex<(channels: [ObjectIdentifier: any Channel], waiter: CheckedContinuation<Void, Never>?)>(
+        ([:], nil))
 
     /// Sent through every connection's pipeline when the drain begins.
     struct Drain {}
@@ -80,7 +81,9 @@ final class SeatServer: Service, Sendable {
     }
 
     func run() async throws {
-        let channel = try await Self.listening(on: "\(self.settings.host):\(self.settings.port)", for: "the line protocol") {
+        let channel = try await Self.listening(
+            on: "\(self.settings.host):\(self.settings.port)", for: "the line protocol"
+        ) {
             try await self.bind()
         }
         let port = channel.localAddress?.port ?? self.settings.port
@@ -124,11 +127,15 @@ final class SeatServer: Service, Sendable {
         let description: String
     }
 
-    static func listening<Value>(on address: String, for listener: String, _ bind: () async throws -> Value)
+    static func listening<Value>(
+        on address: String, for listener: String, _ bind: () async throws -> Value
+    )
         async throws -> Value
     {
         do { return try await bind() } catch let error as IOError {
-            throw BindFailure(description: "cannot listen on \(address) for \(listener): \(String(cString: strerror(error.errnoCode)))")
+            throw BindFailure(
+                description:
+                    "cannot listen on \(address) for \(listener): \(String(cString: strerror(error.errnoCode)))")
         }
     }
 
@@ -145,7 +152,8 @@ final class SeatServer: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     self.track(channel)
                     if let sendBuffer {
-                        try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: SocketOptionValue(sendBuffer))
+                        try channel.syncOptions?.setOption(
+                            .socketOption(.so_sndbuf), value: SocketOptionValue(sendBuffer))
                     }
                     if idle > 0 {
                         try channel.pipeline.syncOperations.addHandlers(

@@ -28,7 +28,8 @@ extension SeatdConfig {
         "auth": .section(["tokens": .list]),
         "halls": .list,
         "limits": .section([
-            "line_bytes": .scalar, "seats_per_hold": .scalar, "keys_per_session": .scalar, "connections": .scalar, "pipeline": .scalar,
+            "line_bytes": .scalar, "seats_per_hold": .scalar, "keys_per_session": .scalar, "connections": .scalar,
+            "pipeline": .scalar,
             "watch_buffer_bytes": .scalar, "idle_timeout_s": .scalar,
         ]),
         "snapshot": .section(["every_records": .scalar, "every_seconds": .scalar]),
@@ -64,16 +65,20 @@ extension SeatdConfig {
         case (.list, .sequence(let items)):
             for (index, item) in items.enumerated() {
                 guard case .scalar = item, item.null == nil else {
-                    throw Invalid("config file \(file): \(key!)[\(index)] must be a single value, not \(Self.kind(of: item))")
+                    throw Invalid(
+                        "config file \(file): \(key!)[\(index)] must be a single value, not \(Self.kind(of: item))")
                 }
             }
         case (.section(let keys), .mapping(let mapping)):
             for (name, value) in mapping {
                 guard let text = name.string, let inner = keys[text] else {
                     let full = [key, name.string ?? "?"].compactMap { $0 }.joined(separator: ".")
-                    throw Invalid("config file \(file): unknown key \(full) (known here: \(keys.keys.sorted().joined(separator: ", ")))")
+                    throw Invalid(
+                        "config file \(file): unknown key \(full) (known here: \(keys.keys.sorted().joined(separator: ", ")))"
+                    )
                 }
-                try Self.check(value, against: inner, at: [key, text].compactMap { $0 }.joined(separator: "."), file: file)
+                try Self.check(
+                    value, against: inner, at: [key, text].compactMap { $0 }.joined(separator: "."), file: file)
             }
         default:
             throw wrong()

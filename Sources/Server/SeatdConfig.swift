@@ -90,7 +90,8 @@ struct SeatdConfig: Sendable {
         self.limits.idleTimeoutSeconds = try read.int(
             "limits.idle_timeout_s", self.limits.idleTimeoutSeconds, 0...86_400)
 
-        self.eventsRetained = try read.int("events.retain_per_session", self.eventsRetained, 1...Limits.eventsRetainedMax)
+        self.eventsRetained = try read.int(
+            "events.retain_per_session", self.eventsRetained, 1...Limits.eventsRetainedMax)
         let url = try read.string("events.nats", "")
         if !url.isEmpty {
             guard let (host, port) = NATSSettings.address(url) else {
@@ -100,14 +101,19 @@ struct SeatdConfig: Sendable {
             (nats.host, nats.port) = (host, port)
             nats.subject = try read.string("events.nats_subject", nats.subject)
             guard NATSSettings.isValidSubject(nats.subject) else {
-                throw Invalid("\(Reader.name("events.nats_subject")): expected dot-separated tokens of A-Z a-z 0-9 _ - "
-                              + "or <type> or <session>, starting with a literal one, got \(nats.subject)")
+                throw Invalid(
+                    "\(Reader.name("events.nats_subject")): expected dot-separated tokens of A-Z a-z 0-9 _ - "
+                        + "or <type> or <session>, starting with a literal one, got \(nats.subject)")
             }
             nats.stream = try read.string("events.nats_stream", nats.stream)
             guard !nats.stream.isEmpty, nats.stream.utf8.count <= 64,
-                nats.stream.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 95 || $0 == 45 })
+                nats.stream.utf8.allSatisfy({
+                    (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 95 || $0 == 45
+                })
             else {
-                throw Invalid("\(Reader.name("events.nats_stream")): expected 1-64 characters of A-Z a-z 0-9 _ -, got \(nats.stream)")
+                throw Invalid(
+                    "\(Reader.name("events.nats_stream")): expected 1-64 characters of A-Z a-z 0-9 _ -, got \(nats.stream)"
+                )
             }
             nats.inFlightMax = try read.int("events.nats_in_flight", nats.inFlightMax, 1...1_000_000)
             self.nats = nats
@@ -118,8 +124,9 @@ struct SeatdConfig: Sendable {
         self.metricsPort = try read.int("metrics.port", 0, 0...65_535)
         let level = try read.string("log.level", "info")
         guard let logLevel = Logger.Level(rawValue: level) else {
-            throw Invalid("\(Reader.name("log.level")): expected trace, debug, info, notice, warning, error or critical, "
-                          + "got \(level)")
+            throw Invalid(
+                "\(Reader.name("log.level")): expected trace, debug, info, notice, warning, error or critical, "
+                    + "got \(level)")
         }
         self.logLevel = logLevel
         self.slowFsyncMs = try read.int("log.slow_fsync_ms", 500, 1...600_000)
@@ -139,8 +146,9 @@ struct SeatdConfig: Sendable {
         try entries.enumerated().map { index, entry in
             let parts = entry.split(separator: ":", maxSplits: 1)
             guard parts.count == 2, let role = Role(rawValue: String(parts[0])), Request.isToken(parts[1]) else {
-                throw Invalid("auth.tokens (SEATD_AUTH_TOKENS): entry \(index + 1) is not <admin|client|reader>:<token> "
-                              + "with a token of 1-\(Request.tokenBytesMax) visible ASCII characters")
+                throw Invalid(
+                    "auth.tokens (SEATD_AUTH_TOKENS): entry \(index + 1) is not <admin|client|reader>:<token> "
+                        + "with a token of 1-\(Request.tokenBytesMax) visible ASCII characters")
             }
             return AuthToken(secret: String(parts[1]), role: role)
         }
@@ -152,10 +160,13 @@ struct SeatdConfig: Sendable {
         try entries.map { entry in
             switch Request.parse("CREATE HALL \(entry)"[...]) {
             case .success(.createHall(let id, let rows, let parts)):
-                do { _ = try Hall(id: id, specs: rows, parts: parts) } catch { throw Invalid("halls: \(id): \((error as? SeatError)?.message ?? "\(error)")") }
+                do { _ = try Hall(id: id, specs: rows, parts: parts) } catch {
+                    throw Invalid("halls: \(id): \((error as? SeatError)?.message ?? "\(error)")")
+                }
                 return (id, rows, parts)
             case .failure(let error):
-                throw Invalid("halls: expected \"<hall> <row>=<seats>...\" as in CREATE HALL, got \(entry) (\(error.message))")
+                throw Invalid(
+                    "halls: expected \"<hall> <row>=<seats>...\" as in CREATE HALL, got \(entry) (\(error.message))")
             default:
                 throw Invalid("halls: expected \"<hall> <row>=<seats>...\" as in CREATE HALL, got \(entry)")
             }
@@ -173,7 +184,9 @@ struct SeatdConfig: Sendable {
         func int(_ key: ConfigKey, _ defaultValue: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let text = self.config.string(forKey: key) else { return defaultValue }
             guard let value = Int(text), range.contains(value) else {
-                throw Invalid("\(Self.name(key)): expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(text)")
+                throw Invalid(
+                    "\(Self.name(key)): expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(text)"
+                )
             }
             return value
         }

@@ -102,28 +102,35 @@ struct Serve: AsyncParsableCommand {
 
         // Recovery runs before the port opens.
         let limits = config.limits
-        logger.info("configuration", metadata: [
-            "host": "\(config.host)", "port": "\(config.port)", "data": "\(config.data)", "fsync": "\(config.fsync)",
-            "auth": "\(config.tokens.isEmpty ? "off" : "\(config.tokens.count) tokens")", "allow_open": "\(config.allowOpen)",
-            "halls": "\(config.halls.isEmpty ? "-" : config.halls.map(\.id).joined(separator: ","))",
-            "line_bytes": "\(limits.lineBytesMax)", "seats_per_hold": "\(limits.seatsPerHoldMax)",
-            "keys_per_session": "\(limits.keysPerSessionMax)",
-            "connections": "\(limits.connectionsMax)", "pipeline": "\(limits.pipelineDepthMax)",
-            "watch_buffer_bytes": "\(limits.watchBufferBytes)", "idle_timeout_s": "\(limits.idleTimeoutSeconds)",
-            "snapshot_every_records": "\(config.snapshotEveryRecords)",
-            "snapshot_every_seconds": "\(config.snapshotEverySeconds)",
-            "metrics_host": "\(config.metricsHost)", "metrics_port": "\(config.metricsPort)",
-            "log_level": "\(config.logLevel)", "threads": "\(config.threads)", "slow_fsync_ms": "\(config.slowFsyncMs)",
-            "segment_bytes": "\(config.segmentBytes)", "events_retain_per_session": "\(config.eventsRetained)",
-            "events_nats": "\(config.nats.map { "nats://\($0.host):\($0.port) subject=\($0.subject) stream=\($0.stream)" } ?? "off")",
-        ])
+        logger.info(
+            "configuration",
+            metadata: [
+                "host": "\(config.host)", "port": "\(config.port)", "data": "\(config.data)",
+                "fsync": "\(config.fsync)",
+                "auth": "\(config.tokens.isEmpty ? "off" : "\(config.tokens.count) tokens")",
+                "allow_open": "\(config.allowOpen)",
+                "halls": "\(config.halls.isEmpty ? "-" : config.halls.map(\.id).joined(separator: ","))",
+                "line_bytes": "\(limits.lineBytesMax)", "seats_per_hold": "\(limits.seatsPerHoldMax)",
+                "keys_per_session": "\(limits.keysPerSessionMax)",
+                "connections": "\(limits.connectionsMax)", "pipeline": "\(limits.pipelineDepthMax)",
+                "watch_buffer_bytes": "\(limits.watchBufferBytes)", "idle_timeout_s": "\(limits.idleTimeoutSeconds)",
+                "snapshot_every_records": "\(config.snapshotEveryRecords)",
+                "snapshot_every_seconds": "\(config.snapshotEverySeconds)",
+                "metrics_host": "\(config.metricsHost)", "metrics_port": "\(config.metricsPort)",
+                "log_level": "\(config.logLevel)", "threads": "\(config.threads)",
+                "slow_fsync_ms": "\(config.slowFsyncMs)",
+                "segment_bytes": "\(config.segmentBytes)", "events_retain_per_session": "\(config.eventsRetained)",
+                "events_nats":
+                    "\(config.nats.map { "nats://\($0.host):\($0.port) subject=\($0.subject) stream=\($0.stream)" } ?? "off")",
+            ])
         let started = ContinuousClock.now
         // Held until the process ends: a second server on this directory refuses to start.
         let lock: DataDirectoryLock
         do { lock = try DataDirectoryLock(config.data) } catch { throw ValidationError("\(error)") }
         defer { withExtendedLifetime(lock) {} }
         // Connections and sessions share these loops: a request to a session of its connection's loop runs there.
-        let loops = MultiThreadedEventLoopGroup(numberOfThreads: config.threads == 0 ? System.coreCount : config.threads)
+        let loops = MultiThreadedEventLoopGroup(
+            numberOfThreads: config.threads == 0 ? System.coreCount : config.threads)
         let executors = LoopExecutors(loops)
         let service = try LogService(
             data: config.data, segmentBytes: config.segmentBytes, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs,
@@ -131,10 +138,12 @@ struct Serve: AsyncParsableCommand {
             executors: executors.next)
         for repair in service.opened.recovered.repairs { logger.warning("recovery repaired the log: \(repair)") }
         logger[metadataKey: "data"] = "\(config.data)"
-        logger.info("recovered", metadata: [
-            "lsn": "\(service.opened.recovered.lastLSN)", "fsync": "\(config.fsync)",
-            "took": "\(started.duration(to: .now))",
-        ])
+        logger.info(
+            "recovered",
+            metadata: [
+                "lsn": "\(service.opened.recovered.lastLSN)", "fsync": "\(config.fsync)",
+                "took": "\(started.duration(to: .now))",
+            ])
         try await Self.createHalls(config.halls, in: service, logger: logger)
 
         var publisher: EventPublisher? = nil
@@ -144,21 +153,27 @@ struct Serve: AsyncParsableCommand {
             publisher = made
             eventsDropped = { made.dropped }
         }
-        let dispatcher = Dispatcher(service: service, tokens: config.tokens.map { ($0.secret, $0.role) }, seatsPerHoldMax: config.limits.seatsPerHoldMax,
-                                    metrics: metrics, eventsDropped: eventsDropped)
+        let dispatcher = Dispatcher(
+            service: service, tokens: config.tokens.map { ($0.secret, $0.role) },
+            seatsPerHoldMax: config.limits.seatsPerHoldMax,
+            metrics: metrics, eventsDropped: eventsDropped)
         if config.tokens.isEmpty { logger.notice("auth is off: every connection is admin") }
         var services: [any Service] = [
-            Maintenance(service: service, snapshotEveryRecords: config.snapshotEveryRecords,
-                        snapshotEverySeconds: config.snapshotEverySeconds, logger: Logger(label: "seatd.log"))
+            Maintenance(
+                service: service, snapshotEveryRecords: config.snapshotEveryRecords,
+                snapshotEverySeconds: config.snapshotEverySeconds, logger: Logger(label: "seatd.log"))
         ]
         if config.metricsPort > 0 {
-            services.append(MetricsServer(
-                host: config.metricsHost, port: config.metricsPort, registry: prometheus,
-                logger: Logger(label: "seatd.metrics"), refresh: { await dispatcher.refreshGauges() }))
+            services.append(
+                MetricsServer(
+                    host: config.metricsHost, port: config.metricsPort, registry: prometheus,
+                    logger: Logger(label: "seatd.metrics"), refresh: { await dispatcher.refreshGauges() }))
         }
         if let publisher { services.append(publisher) }
-        services.append(SeatServer(settings: config.limits, dispatcher: dispatcher, logger: Logger(label: "seatd.server"),
-                                   group: loops, executors: executors))
+        services.append(
+            SeatServer(
+                settings: config.limits, dispatcher: dispatcher, logger: Logger(label: "seatd.server"),
+                group: loops, executors: executors))
         var group = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "seatd.lifecycle"))
         group.maximumGracefulShutdownDuration = .seconds(4)
@@ -173,14 +188,20 @@ struct Serve: AsyncParsableCommand {
         let registry = service.registry
         for (id, rows, parts) in halls {
             if let existing = registry.hall(id) {
-                if existing.specs != rows || existing.parts != ((try? Hall(id: id, specs: rows, parts: parts))?.parts ?? []) {
-                    logger.warning("hall \(id) in the configuration differs from the one in the data directory; keeping the stored one")
+                if existing.specs != rows
+                    || existing.parts != ((try? Hall(id: id, specs: rows, parts: parts))?.parts ?? [])
+                {
+                    logger.warning(
+                        "hall \(id) in the configuration differs from the one in the data directory; keeping the stored one"
+                    )
                 }
                 continue
             }
             do {
                 let (hall, lsn) = try registry.createHall(id: id, rows: rows, parts: parts)
-                logger.info("created hall from the configuration", metadata: ["hall": "\(id)", "seats": "\(hall.capacity)", "lsn": "\(lsn)"])
+                logger.info(
+                    "created hall from the configuration",
+                    metadata: ["hall": "\(id)", "seats": "\(hall.capacity)", "lsn": "\(lsn)"])
             } catch {
                 throw ValidationError("halls: cannot create \(id): \(error.message)")
             }

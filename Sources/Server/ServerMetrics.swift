@@ -58,8 +58,9 @@ final class ServerMetrics: Sendable {
         let key = "\(command.label) \(code.rawValue)"
         let counter = self.errors.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = Counter(label: "seatd_errors_total",
-                                  dimensions: [("command", command.label), ("code", code.rawValue)], factory: self.factory)
+            let counter = Counter(
+                label: "seatd_errors_total",
+                dimensions: [("command", command.label), ("code", code.rawValue)], factory: self.factory)
             counters[key] = counter
             return counter
         }

@@ -10,7 +10,8 @@ extension DataDirectory {
         let path = data + "/id"
         if let bytes = try Self.readFile(path, storage: storage) {
             let text = String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
-            guard text.utf8.count == 16, text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+            guard text.utf8.count == 16, text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
+            else {
                 throw .corrupt("\(path) does not hold a data directory id (16 hex digits)")
             }
             return text
@@ -33,7 +34,9 @@ extension DataDirectory {
     }
 
     /// Replaces a small file durably: a temp file, fsynced, renamed over it, and the directory fsynced.
-    public static func writeFile(_ path: String, _ bytes: [UInt8], storage: any Storage = PosixStorage()) throws(WALError) {
+    public static func writeFile(
+        _ path: String, _ bytes: [UInt8], storage: any Storage = PosixStorage()
+    ) throws(WALError) {
         let directory = Self.split(path).directory
         try storage.makeDirectory(directory)
         let temporary = path + ".tmp"

@@ -1,5 +1,5 @@
-import WAL
 import Foundation
+import WAL
 
 #if canImport(Glibc)
 import Glibc
@@ -28,8 +28,9 @@ public final class DataDirectoryLock: Sendable {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = Self.pid(in: fd).map { "pid \($0)" } ?? "another process"
             Glibc.close(fd)
-            throw Held(description: "the data directory \(data) is in use by \(holder) (\(path) is locked); "
-                       + "stop that seatd first, or give another --data")
+            throw Held(
+                description: "the data directory \(data) is in use by \(holder) (\(path) is locked); "
+                    + "stop that seatd first, or give another --data")
         }
         let text = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)

@@ -68,7 +68,9 @@ extension ByteReader {
 
     /// Reads a place list: at most `areaCount` entries, each of an area below `areaCount` with 1 to
     /// `capacity(area)` places, strictly ascending by area; empty only when `orNone`.
-    mutating func places(areasBelow areaCount: Int, orNone: Bool, capacity: (Int) -> Int) throws(WALError)
+    mutating func places(
+        areasBelow areaCount: Int, orNone: Bool, capacity: (Int) -> Int
+    ) throws(WALError)
         -> [PlaceCount]
     {
         let count = try self.int(max: areaCount)

@@ -39,8 +39,10 @@ public final class LogService: Sendable {
         /// The epoch the next generation gets: its log issues tokens of it.
         var nextEpoch: Int { self.epoch + 1 }
 
-        mutating func next(registry: Registry, writer: LogWriter?, failedAt: FailurePoint?,
-                           durableEnd: LSN, hub: EventHub) {
+        mutating func next(
+            registry: Registry, writer: LogWriter?, failedAt: FailurePoint?,
+            durableEnd: LSN, hub: EventHub
+        ) {
             self.ended[self.epoch] = durableEnd
             self.epoch += 1
             precondition(registry.log.generation == self.epoch, "a generation's log must issue tokens of its epoch")
@@ -77,15 +79,18 @@ public final class LogService: Sendable {
         executors: @escaping @Sendable () -> any SessionExecutor = { QueueExecutor() }
     ) throws(WALError) {
         let opened = try DataDirectory.open(data, storage: storage, eventsRetained: eventsRetained)
-        var options = LogWriter.Options(directory: DataDirectory.walDirectory(data), segmentBytes: segmentBytes,
-                                        fsync: fsync)
+        var options = LogWriter.Options(
+            directory: DataDirectory.walDirectory(data), segmentBytes: segmentBytes,
+            fsync: fsync)
         options.slowFsyncMs = slowFsyncMs
-        let writer = try LogWriter(storage: storage, options: options, lastLSN: opened.recovered.lastLSN,
-                                   tail: opened.recovered.tail)
-        let registry = Registry(state: opened.recovered.state, log: WriterLog(writer, generation: 0), hub: hub,
-                                clock: clock, ids: ids,
-                                keysPerSessionMax: keysPerSessionMax, eventsRetained: eventsRetained,
-                                executors: executors)
+        let writer = try LogWriter(
+            storage: storage, options: options, lastLSN: opened.recovered.lastLSN,
+            tail: opened.recovered.tail)
+        let registry = Registry(
+            state: opened.recovered.state, log: WriterLog(writer, generation: 0), hub: hub,
+            clock: clock, ids: ids,
+            keysPerSessionMax: keysPerSessionMax, eventsRetained: eventsRetained,
+            executors: executors)
         self.executors = executors
         self.generation = Mutex(Generation(registry: registry, writer: writer))
         self.keysPerSessionMax = keysPerSessionMax
@@ -177,12 +182,15 @@ public final class LogService: Sendable {
         let state = try self.durableState(through: point.lsn)
         let epoch = self.generation.withLock { $0.nextEpoch }
         let log = UnavailableLog(durableLSN: point.lsn, reason: reason, generation: epoch)
-        let readOnly = Registry(state: state, log: log, hub: self.hub, clock: self.clock, ids: self.ids, keysPerSessionMax: self.keysPerSessionMax,
-                                eventsRetained: self.eventsRetained, executors: self.executors)
+        let readOnly = Registry(
+            state: state, log: log, hub: self.hub, clock: self.clock, ids: self.ids,
+            keysPerSessionMax: self.keysPerSessionMax,
+            eventsRetained: self.eventsRetained, executors: self.executors)
         self.generation.withLock {
-            $0.next(registry: readOnly, writer: nil,
-                    failedAt: FailurePoint(lsn: point.lsn, crc: point.crc, assigned: assigned, reason: reason),
-                    durableEnd: point.lsn, hub: self.hub)
+            $0.next(
+                registry: readOnly, writer: nil,
+                failedAt: FailurePoint(lsn: point.lsn, crc: point.crc, assigned: assigned, reason: reason),
+                durableEnd: point.lsn, hub: self.hub)
         }
         self.hub.endAll(failing: reason)
         return true
@@ -192,18 +200,20 @@ public final class LogService: Sendable {
     @discardableResult
     public func tryResume() throws(WALError) -> Bool {
         guard let point = self.generation.withLock({ $0.failedAt }) else { return false }
-        let writer = try LogWriter.resuming(storage: self.storage, options: self.options, durableLSN: point.lsn,
-                                            durableCRC: point.crc, assignedLSN: point.assigned)
+        let writer = try LogWriter.resuming(
+            storage: self.storage, options: self.options, durableLSN: point.lsn,
+            durableCRC: point.crc, assignedLSN: point.assigned)
         let state: RegistryState
         do { state = try self.durableState(through: point.lsn) } catch {
             writer.close()
             throw error
         }
         let epoch = self.generation.withLock { $0.nextEpoch }
-        let registry = Registry(state: state, log: WriterLog(writer, generation: epoch), hub: self.hub,
-                                clock: self.clock,
-                                ids: self.ids, keysPerSessionMax: self.keysPerSessionMax,
-                                eventsRetained: self.eventsRetained, executors: self.executors)
+        let registry = Registry(
+            state: state, log: WriterLog(writer, generation: epoch), hub: self.hub,
+            clock: self.clock,
+            ids: self.ids, keysPerSessionMax: self.keysPerSessionMax,
+            eventsRetained: self.eventsRetained, executors: self.executors)
         self.generation.withLock {
             $0.next(registry: registry, writer: writer, failedAt: nil, durableEnd: point.lsn, hub: self.hub)
         }
@@ -258,7 +268,9 @@ public final class LogService: Sendable {
         while !Task.isCancelled {
             // Closing the failed writer and reloading the durable state block: on the I/O thread.
             do {
-                if self.writer?.failed != nil, try await BlockingIO.shared.run({ () throws(WALError) in try self.handleFailure() }) {
+                if self.writer?.failed != nil,
+                    try await BlockingIO.shared.run({ () throws(WALError) in try self.handleFailure() })
+                {
                     onEvent(self.unavailableReason ?? "log unavailable")
                 }
                 if self.unavailableReason != nil, lastTry.duration(to: .now) >= .milliseconds(retryMs) {
@@ -286,8 +298,9 @@ public final class LogService: Sendable {
     }
 
     private func durableState(through lsn: LSN) throws(WALError) -> RegistryState {
-        let opened = try DataDirectory.open(self.data, storage: self.storage, throughLSN: lsn, repair: false,
-                                            eventsRetained: self.eventsRetained)
+        let opened = try DataDirectory.open(
+            self.data, storage: self.storage, throughLSN: lsn, repair: false,
+            eventsRetained: self.eventsRetained)
         guard opened.recovered.lastLSN == lsn else {
             throw .corrupt("the log was durable through LSN \(lsn) but reads back through \(opened.recovered.lastLSN)")
         }

@@ -34,7 +34,9 @@ public struct Maintenance: Service {
                     }
                 }
                 group.addTask { await service.supervise { logger.warning("\($0)") } }
-                group.addTask { await Self.snapshots(service, everyRecords: records, everySeconds: seconds, logger: logger) }
+                group.addTask {
+                    await Self.snapshots(service, everyRecords: records, everySeconds: seconds, logger: logger)
+                }
             }
         }
         do {
@@ -54,7 +56,8 @@ public struct Maintenance: Service {
             // (the crash loop found a log growing without bound when seatd never lived a whole second).
             try? await Task.sleep(for: .milliseconds(100))
             let current = service.registry.log.lastLSN
-            let due = current - min(last, current) >= everyRecords
+            let due =
+                current - min(last, current) >= everyRecords
                 || (current > last && lastTime.duration(to: .now) >= .seconds(everySeconds))
             guard due else { continue }
             do {

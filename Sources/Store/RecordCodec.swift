@@ -175,10 +175,11 @@ public enum RecordCodec {
             let grace = kind == 4 ? try reader.int(max: Limits.ttlSecondsMax) : 0
             let keyTTL = kind == 4 ? try reader.int(max: Limits.keyTTLSecondsMax) : SessionConfig.keyTTLSecondsDefault
             do {
-                return .sessionCreated(try SessionConfig(
-                    id: id, hallID: hallID, ttlSeconds: ttl, maxTTLSeconds: maxTTL,
-                    customerSeatsMax: limit == 0 ? nil : limit, avoidsOrphans: flags & 1 != 0, graceSeconds: grace,
-                    keyTTLSeconds: keyTTL))
+                return .sessionCreated(
+                    try SessionConfig(
+                        id: id, hallID: hallID, ttlSeconds: ttl, maxTTLSeconds: maxTTL,
+                        customerSeatsMax: limit == 0 ? nil : limit, avoidsOrphans: flags & 1 != 0, graceSeconds: grace,
+                        keyTTLSeconds: keyTTL))
             } catch { throw .corrupt("session \(id): \(error)") }
         case 3:
             return .sessionDropped(try reader.varint())
@@ -217,7 +218,9 @@ public enum RecordCodec {
         }
     }
 
-    private static func decodeChange(_ kind: UInt8, _ id: HoldID, from reader: inout ByteReader) throws(WALError)
+    private static func decodeChange(
+        _ kind: UInt8, _ id: HoldID, from reader: inout ByteReader
+    ) throws(WALError)
         -> SessionChange
     {
         switch kind {
@@ -228,8 +231,10 @@ public enum RecordCodec {
             let ttl = Int64(try reader.int(max: Limits.ttlSecondsMax * 1_000))
             let key = try reader.string(maxBytes: Limits.idCharactersMax)
             let places = kind == 16 ? try Self.places(&reader) : []
-            return .held(HeldRecord(holdID: id, customer: customer, seats: seats, createdAtMs: created,
-                                    expiresAtMs: created + ttl, key: key.isEmpty ? nil : key, places: places))
+            return .held(
+                HeldRecord(
+                    holdID: id, customer: customer, seats: seats, createdAtMs: created,
+                    expiresAtMs: created + ttl, key: key.isEmpty ? nil : key, places: places))
         case 11: return .extended(id, expiresAtMs: Int64(try reader.int(max: Int(Int64.max / 2))))
         case 12:
             let ref = try reader.string(maxBytes: Limits.idCharactersMax)
@@ -251,8 +256,9 @@ public enum RecordCodec {
             let places = try Self.places(&reader, orNone: true)
             let ref = try reader.string(maxBytes: Limits.idCharactersMax)
             guard !seats.isEmpty || !places.isEmpty else { throw .corrupt("no items") }
-            let record = HeldRecord(holdID: id, customer: customer, seats: seats, createdAtMs: created,
-                                    expiresAtMs: expires, key: nil, places: places)
+            let record = HeldRecord(
+                holdID: id, customer: customer, seats: seats, createdAtMs: created,
+                expiresAtMs: expires, key: nil, places: places)
             let refOrNil = ref.isEmpty ? nil : ref
             return kind == 24 ? .sold(record, ref: refOrNil) : .lateConfirmed(record, ref: refOrNil)
         default: return .cancelled(id, seats: try Self.seats(&reader, orNone: true), places: try Self.places(&reader))

@@ -48,8 +48,9 @@ extension Recovery {
         afterLSN: LSN = 0, throughLSN: LSN? = nil, repair: Bool = true
     ) throws(WALError) -> RecoveredState {
         var sink = RegistryStateSink(state: state)
-        let log = try Self.recover(directory: directory, storage: storage, into: &sink, afterLSN: afterLSN,
-                                   throughLSN: throughLSN, repair: repair)
+        let log = try Self.recover(
+            directory: directory, storage: storage, into: &sink, afterLSN: afterLSN,
+            throughLSN: throughLSN, repair: repair)
         return RecoveredState(state: sink.state, log: log)
     }
 }

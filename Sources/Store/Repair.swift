@@ -20,7 +20,9 @@ public enum Repair {
         let wal = DataDirectory.walDirectory(data)
         let names = try storage.list(wal).filter { Format.firstLSN(ofSegment: $0) != nil }.sorted()
         try storage.makeDirectory(backupDirectory)
-        for segment in names { try Self.copy(wal + "/" + segment, to: backupDirectory + "/" + segment, storage: storage) }
+        for segment in names {
+            try Self.copy(wal + "/" + segment, to: backupDirectory + "/" + segment, storage: storage)
+        }
         try storage.syncDirectory(backupDirectory)
         let file = try storage.open(wal + "/" + name, create: false)
         defer { file.close() }

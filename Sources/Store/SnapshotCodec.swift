@@ -116,9 +116,11 @@ enum SnapshotCodec {
             let seats = try Self.seats(&reader, capacity: session.hall.seatCount)
             let places = try Self.places(&reader, hall: session.hall)
             let ref = try reader.u8() == 0 ? nil : try reader.string(maxBytes: Limits.idCharactersMax)
-            events.append(SessionEvent(seq: seq, atMs: atMs, kind: Self.kinds[code],
-                                       holdID: raw == 0 ? nil : HoldID(raw: raw), customer: customer, seats: seats,
-                                       places: places, ref: ref))
+            events.append(
+                SessionEvent(
+                    seq: seq, atMs: atMs, kind: Self.kinds[code],
+                    holdID: raw == 0 ? nil : HoldID(raw: raw), customer: customer, seats: seats,
+                    places: places, ref: ref))
         }
         do { try session.restoreHistory(events, trimmedThrough: trimmedThrough, eventsTrimmed: trimmed) } catch {
             throw .corrupt("\(error)")
@@ -148,8 +150,9 @@ enum SnapshotCodec {
         let createdLSN = try reader.varint()
         let places = version >= 2 ? try Self.places(&reader, hall: hall) : []
         guard raw != 0 else { throw .corrupt("hold id 0") }
-        return Hold(id: HoldID(raw: raw), customer: customer, seats: seats, createdAtMs: created, expiresAtMs: expires,
-                    isSold: sold, ref: ref.isEmpty ? nil : ref, createdLSN: createdLSN, places: places)
+        return Hold(
+            id: HoldID(raw: raw), customer: customer, seats: seats, createdAtMs: created, expiresAtMs: expires,
+            isSold: sold, ref: ref.isEmpty ? nil : ref, createdLSN: createdLSN, places: places)
     }
 
     /// A place list of a session's hall.
@@ -157,7 +160,9 @@ enum SnapshotCodec {
         try reader.places(areasBelow: hall.areas.count, orNone: true) { hall.areas[$0].capacity }
     }
 
-    static func decode(_ bytes: ArraySlice<UInt8>, lsn: LSN, version: UInt16 = Self.version) throws(WALError)
+    static func decode(
+        _ bytes: ArraySlice<UInt8>, lsn: LSN, version: UInt16 = Self.version
+    ) throws(WALError)
         -> SnapshotImage
     {
         var reader = ByteReader(bytes)
@@ -199,9 +204,10 @@ enum SnapshotCodec {
         let keyTTL = version >= 3 ? try reader.int(max: Limits.keyTTLSecondsMax) : SessionConfig.keyTTLSecondsDefault
         let config: SessionConfig
         do {
-            config = try SessionConfig(id: id, hallID: hallID, ttlSeconds: ttl, maxTTLSeconds: maxTTL,
-                                       customerSeatsMax: limit == 0 ? nil : limit, avoidsOrphans: flags & 1 != 0,
-                                       graceSeconds: grace, keyTTLSeconds: keyTTL)
+            config = try SessionConfig(
+                id: id, hallID: hallID, ttlSeconds: ttl, maxTTLSeconds: maxTTL,
+                customerSeatsMax: limit == 0 ? nil : limit, avoidsOrphans: flags & 1 != 0,
+                graceSeconds: grace, keyTTLSeconds: keyTTL)
         } catch { throw .corrupt("session \(id): \(error)") }
         guard let hall = halls[hallID] else { throw .corrupt("session \(id) of unknown hall \(hallID)") }
         let lastLSN = try reader.varint()
@@ -223,8 +229,10 @@ enum SnapshotCodec {
             guard raw != 0, let form = KeyedReply.Form(rawValue: form) else {
                 throw .corrupt("hold id 0 or an unknown reply form")
             }
-            keys.append(KeyedReply(key: key, form: form, holdID: HoldID(raw: raw), expiresAtMs: expires, seats: seats,
-                                   places: places, usedAtMs: used))
+            keys.append(
+                KeyedReply(
+                    key: key, form: form, holdID: HoldID(raw: raw), expiresAtMs: expires, seats: seats,
+                    places: places, usedAtMs: used))
         }
         var expired: [HoldID] = []
         for _ in 0..<(try reader.int(max: Limits.expiredHoldsRememberedMax)) {
@@ -250,9 +258,10 @@ enum SnapshotCodec {
         }
         var session: SessionState
         do {
-            session = try SessionState(restoring: handle, config: config, hall: hall, lastLSN: lastLSN,
-                                       confirmsTotal: confirms, holds: holds, keys: keys, expired: expired,
-                                       blocked: blocked, reservations: reservations, graceHolds: lapsed)
+            session = try SessionState(
+                restoring: handle, config: config, hall: hall, lastLSN: lastLSN,
+                confirmsTotal: confirms, holds: holds, keys: keys, expired: expired,
+                blocked: blocked, reservations: reservations, graceHolds: lapsed)
         } catch {
             throw .corrupt("\(error)")
         }

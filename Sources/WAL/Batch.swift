@@ -9,20 +9,25 @@ struct Batch {
 
     /// The batch's bytes (padded) and its CRC, chained to `previousCRC`. `records` are the encoded records; the
     /// payload stored is `atMs` (u64) and then them.
-    static func encode(firstLSN: LSN, count: Int, atMs: Int64, records: ArraySlice<UInt8>, previousCRC: UInt32)
+    static func encode(
+        firstLSN: LSN, count: Int, atMs: Int64, records: ArraySlice<UInt8>, previousCRC: UInt32
+    )
         -> (bytes: [UInt8], crc: UInt32)
     {
         var timed = ByteWriter()
         timed.bytes.reserveCapacity(8 + records.count)
         timed.u64(UInt64(max(atMs, 0)))
         timed.bytes.append(contentsOf: records)
-        return Self.encode(firstLSN: firstLSN, count: count, payload: timed.bytes, flags: Format.flagTimed,
-                           previousCRC: previousCRC)
+        return Self.encode(
+            firstLSN: firstLSN, count: count, payload: timed.bytes, flags: Format.flagTimed,
+            previousCRC: previousCRC)
     }
 
     /// A batch of `payload` as it is stored; `flags` says whether it starts with the time (tests write batches of
     /// the format before 1.1 with none).
-    static func encode(firstLSN: LSN, count: Int, payload: [UInt8], flags: UInt8 = 0, previousCRC: UInt32)
+    static func encode(
+        firstLSN: LSN, count: Int, payload: [UInt8], flags: UInt8 = 0, previousCRC: UInt32
+    )
         -> (bytes: [UInt8], crc: UInt32)
     {
         let compressed = payload.count >= Format.compressBytesMin ? LZ4.compress(payload) : nil

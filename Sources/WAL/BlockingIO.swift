@@ -29,7 +29,9 @@ public final class BlockingIO: @unchecked Sendable {
     ) async throws(Failure) -> Value {
         let result: Result<Value, Failure> = await withCheckedContinuation { continuation in
             self.condition.withLock {
-                self.jobs.append { continuation.resume(returning: Result { () throws(Failure) -> Value in try body() }) }
+                self.jobs.append {
+                    continuation.resume(returning: Result { () throws(Failure) -> Value in try body() })
+                }
                 self.condition.signal()
             }
         }

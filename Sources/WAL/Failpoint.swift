@@ -48,7 +48,8 @@ public enum Failpoint: String, CaseIterable, Sendable {
             let count = parts.count == 2 ? Int(parts[1]) : 1, count >= 1
         else {
             let names = Failpoint.allCases.map(\.rawValue).joined(separator: ", ")
-            FileHandle.standardError.write(Data("seatd: SEATD_FAILPOINT=\(value) is not <name>[@<n>], n >= 1; names: \(names)\n".utf8))
+            FileHandle.standardError.write(
+                Data("seatd: SEATD_FAILPOINT=\(value) is not <name>[@<n>], n >= 1; names: \(names)\n".utf8))
             exit(2)
         }
         return Armed(point, count)

@@ -94,4 +94,3 @@ public enum Format {
 
     static func padded(_ count: Int) -> Int { (count + 7) & ~7 }
 }
-

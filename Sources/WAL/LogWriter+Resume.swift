@@ -7,10 +7,12 @@ extension LogWriter {
     public static func resuming(
         storage: any Storage, options: Options, durableLSN: LSN, durableCRC: UInt32, assignedLSN: LSN
     ) throws(WALError) -> LogWriter {
-        try Self.removeUndurableSegments(storage: storage, directory: options.directory, durableLSN: durableLSN,
-                                         assignedLSN: assignedLSN)
-        return try LogWriter(storage: storage, options: options, lastLSN: assignedLSN, tail: nil,
-                             chainCRC: durableCRC, freshSegment: true, skipped: UInt64(assignedLSN - durableLSN))
+        try Self.removeUndurableSegments(
+            storage: storage, directory: options.directory, durableLSN: durableLSN,
+            assignedLSN: assignedLSN)
+        return try LogWriter(
+            storage: storage, options: options, lastLSN: assignedLSN, tail: nil,
+            chainCRC: durableCRC, freshSegment: true, skipped: UInt64(assignedLSN - durableLSN))
     }
 
     /// A segment the failed writer started past the durable LSN holds nothing durable; so does one started right

@@ -257,8 +257,9 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     private func write(payload: [UInt8], count: Int, firstLSN: LSN, atMs: Int64) throws(WALError) {
-        let (bytes, crc) = Batch.encode(firstLSN: firstLSN, count: count, atMs: atMs, records: payload[...],
-                                        previousCRC: self.lastCRC)
+        let (bytes, crc) = Batch.encode(
+            firstLSN: firstLSN, count: count, atMs: atMs, records: payload[...],
+            previousCRC: self.lastCRC)
         if self.file == nil || self.offset + bytes.count > self.options.segmentBytes {
             try self.roll(firstLSN: firstLSN)
         }

@@ -55,8 +55,10 @@ public enum Recovery {
         afterLSN: LSN = 0, throughLSN: LSN? = nil, repair: Bool = true
     ) throws(WALError) -> RecoveredLog {
         var result = RecoveredLog(lastLSN: afterLSN)
-        let segments = try storage.list(directory).compactMap { name in Format.firstLSN(ofSegment: name).map { ($0, name) } }
-            .sorted { $0.0 < $1.0 }
+        let segments = try storage.list(directory).compactMap { name in
+            Format.firstLSN(ofSegment: name).map { ($0, name) }
+        }
+        .sorted { $0.0 < $1.0 }
         var expected: LSN? = nil
         var chainedCRC: UInt32? = nil
         // A segment's header may say it skips LSNs (the log resumed after a failure, `Format`): the previous
@@ -96,22 +98,26 @@ public enum Recovery {
             }
             let resumesAt = firstLSN - LSN(header.skipped)
             if let expected, resumesAt != expected {
-                throw .damaged(file: name, offset: 0, lsn: expected,
-                               reason: "LSN gap: the segment starts at \(resumesAt), expected \(expected) (missing segment?)")
+                throw .damaged(
+                    file: name, offset: 0, lsn: expected,
+                    reason: "LSN gap: the segment starts at \(resumesAt), expected \(expected) (missing segment?)")
             }
             if expected == nil, resumesAt > afterLSN + 1 {
-                throw .damaged(file: name, offset: 0, lsn: afterLSN + 1,
-                               reason: "the log starts at LSN \(resumesAt) but replay needs \(afterLSN + 1)")
+                throw .damaged(
+                    file: name, offset: 0, lsn: afterLSN + 1,
+                    reason: "the log starts at LSN \(resumesAt) but replay needs \(afterLSN + 1)")
             }
             if let chainedCRC, header.previousCRC != chainedCRC {
                 throw .damaged(file: name, offset: 0, lsn: firstLSN, reason: "checksum chain broken between segments")
             }
-            let end = try Self.replay(bytes, name: name, firstLSN: firstLSN, previousCRC: header.previousCRC,
-                                      isNewest: isNewest, afterLSN: afterLSN, stopAt: stopAt, into: &result,
-                                      sink: &sink)
+            let end = try Self.replay(
+                bytes, name: name, firstLSN: firstLSN, previousCRC: header.previousCRC,
+                isNewest: isNewest, afterLSN: afterLSN, stopAt: stopAt, into: &result,
+                sink: &sink)
             if end.torn {
-                result.repairs.append("\(name): torn tail at offset \(end.offset) (after LSN \(end.next - 1)) "
-                                      + (repair ? "truncated" : "would be truncated"))
+                result.repairs.append(
+                    "\(name): torn tail at offset \(end.offset) (after LSN \(end.next - 1)) "
+                        + (repair ? "truncated" : "would be truncated"))
                 if repair { try file.zero(from: end.offset, to: bytes.count) }
             }
             Failpoint.recovery.hit()
@@ -119,7 +125,8 @@ public enum Recovery {
             // A log that ends before the snapshot's LSN (`check --fix` cut a range the snapshot covers) cannot take
             // the next LSN where it ends: the writer starts a new segment named after the snapshot's LSN instead,
             // and from then on this segment is skipped like any the snapshot covers.
-            result.tail = end.next == result.lastLSN + 1
+            result.tail =
+                end.next == result.lastLSN + 1
                 ? LogTail(path: path, firstLSN: firstLSN, offset: end.offset, lastCRC: end.crc) : nil
             expected = end.next
             chainedCRC = end.crc
@@ -140,16 +147,19 @@ public enum Recovery {
             switch Batch.read(bytes, at: offset, expectedLSN: next, previousCRC: crc) {
             case .batch(let batch, let batchCRC, let size):
                 do throws(ReplayError) {
-                    result.records += try sink.replay(batch.payload, count: batch.count, firstLSN: next,
-                                                      atMs: batch.atMs, after: afterLSN)
+                    result.records += try sink.replay(
+                        batch.payload, count: batch.count, firstLSN: next,
+                        atMs: batch.atMs, after: afterLSN)
                 } catch {
                     switch error {
                     case .undecodable(let reason):
-                        throw WALError.damaged(file: name, offset: offset, lsn: next,
-                                               reason: "undecodable batch: \(reason)")
+                        throw WALError.damaged(
+                            file: name, offset: offset, lsn: next,
+                            reason: "undecodable batch: \(reason)")
                     case .doesNotApply(let lsn, let reason):
-                        throw WALError.damaged(file: name, offset: offset, lsn: lsn,
-                                               reason: "record does not apply: \(reason)")
+                        throw WALError.damaged(
+                            file: name, offset: offset, lsn: lsn,
+                            reason: "record does not apply: \(reason)")
                     }
                 }
                 next += LSN(batch.count)
@@ -157,8 +167,10 @@ public enum Recovery {
                 offset += size
             case .end:
                 guard !Self.hasValidBatch(bytes, from: offset) else {
-                    throw .damaged(file: name, offset: offset, lsn: next, reason: "zeros where a batch should be, "
-                                   + "with valid batches after them")
+                    throw .damaged(
+                        file: name, offset: offset, lsn: next,
+                        reason: "zeros where a batch should be, "
+                            + "with valid batches after them")
                 }
                 return (offset, next, crc, false)
             case .invalid(let reason):

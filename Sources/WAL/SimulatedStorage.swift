@@ -83,7 +83,9 @@ public final class SimulatedStorage: Storage {
     }
 
     /// Counts a mutating operation and applies the fault when its turn comes.
-    func step(_ name: String, isWrite: Bool = false, inode: Int? = nil, offset: Int = 0, bytes: [UInt8] = [])
+    func step(
+        _ name: String, isWrite: Bool = false, inode: Int? = nil, offset: Int = 0, bytes: [UInt8] = []
+    )
         throws(WALError)
     {
         try self.state.withLock { state throws(WALError) in
@@ -197,7 +199,9 @@ final class SimulatedFile: StorageFile {
         try self.storage.step("ftruncate")
         self.storage.state.withLock { state in
             var bytes = state.inodes[self.inode]!.written
-            if bytes.count > size { bytes.removeLast(bytes.count - size) } else {
+            if bytes.count > size {
+                bytes.removeLast(bytes.count - size)
+            } else {
                 bytes.append(contentsOf: repeatElement(0, count: size - bytes.count))
             }
             state.inodes[self.inode]!.written = bytes
@@ -208,7 +212,9 @@ final class SimulatedFile: StorageFile {
         try self.storage.step("fallocate", isWrite: true)
         self.storage.state.withLock { state in
             let count = state.inodes[self.inode]!.written.count
-            if count < size { state.inodes[self.inode]!.written.append(contentsOf: repeatElement(0, count: size - count)) }
+            if count < size {
+                state.inodes[self.inode]!.written.append(contentsOf: repeatElement(0, count: size - count))
+            }
         }
     }
 

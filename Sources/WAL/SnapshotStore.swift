@@ -70,7 +70,9 @@ public struct SnapshotStore: Sendable {
         let file = try self.storage.open(self.path(lsn), create: false)
         defer { file.close() }
         let bytes = try file.read(at: 0, count: try file.size())
-        guard bytes.count >= Self.headerBytes, Array(bytes[0..<8]) == Self.magic else { throw .corrupt("bad snapshot header") }
+        guard bytes.count >= Self.headerBytes, Array(bytes[0..<8]) == Self.magic else {
+            throw .corrupt("bad snapshot header")
+        }
         var reader = ByteReader(bytes[8..<Self.headerBytes])
         let version = try reader.u16()
         let flags = try reader.u16()

@@ -101,7 +101,9 @@ final class PosixFile: StorageFile, @unchecked Sendable {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
-            let n = bytes.withUnsafeMutableBytes { pread(self.fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            let n = bytes.withUnsafeMutableBytes {
+                pread(self.fd, $0.baseAddress! + done, count - done, off_t(offset + done))
+            }
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw .io("pread \(self.path)", errno: errno) }
             if n == 0 { break }
@@ -113,7 +115,9 @@ final class PosixFile: StorageFile, @unchecked Sendable {
     func write(_ bytes: [UInt8], at offset: Int) throws(WALError) {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(self.fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            let n = bytes.withUnsafeBytes {
+                pwrite(self.fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw .io("pwrite \(self.path)", errno: n < 0 ? errno : ENOSPC) }
             done += n

@@ -10,7 +10,6 @@ public enum WALError: Error, Equatable, Sendable {
     case unavailable(String)
 }
 
-
 extension WALError: CustomStringConvertible {
     public var description: String {
         switch self {

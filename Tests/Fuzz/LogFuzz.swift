@@ -5,9 +5,10 @@
 // `WALError`, never a trap, and a recovered log must replay to the same state a second time.
 
 import Foundation
+import SeatActors
+
 @testable import Store
 @testable import WAL
-import SeatActors
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzLog(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -36,7 +37,9 @@ func fixChecksums(_ bytes: inout [UInt8]) {
     var offset = Format.segmentHeaderBytes
     while offset + Format.batchHeaderBytes <= bytes.count, UInt32(littleEndian(bytes, offset, 4)) == Format.batchMagic {
         let stored = Int(littleEndian(bytes, offset + 24, 4))
-        guard stored <= Format.batchBytesMax + 1_024, offset + Format.batchHeaderBytes + stored <= bytes.count else { return }
+        guard stored <= Format.batchBytesMax + 1_024, offset + Format.batchHeaderBytes + stored <= bytes.count else {
+            return
+        }
         put(&bytes, offset + 28, UInt64(previous), count: 4)
         let payload = bytes[(offset + Format.batchHeaderBytes)..<(offset + Format.batchHeaderBytes + stored)]
         let crc = CRC32C.checksum(payload, continuing: CRC32C.checksum(bytes[offset..<(offset + 32)]))

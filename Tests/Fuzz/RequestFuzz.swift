@@ -11,7 +11,9 @@ public func fuzzRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
         let text = String(decoding: line, as: UTF8.self)
         let first = Request.parse(text[...])
-        guard Request.parse(text[...]) == first else { fatalError("parse is not deterministic for \(text.debugDescription)") }
+        guard Request.parse(text[...]) == first else {
+            fatalError("parse is not deterministic for \(text.debugDescription)")
+        }
         if case .success(let request) = first {
             let spaced = text.split(separator: " ", omittingEmptySubsequences: false).joined(separator: "  ")
             guard Request.parse(spaced[...]) == .success(request) else {

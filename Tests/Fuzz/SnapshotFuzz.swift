@@ -4,9 +4,10 @@
 // empty log after it) must end in a state or an error, never a trap or an unbounded allocation.
 
 import Foundation
+import SeatActors
+
 @testable import Store
 @testable import WAL
-import SeatActors
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSnapshot(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

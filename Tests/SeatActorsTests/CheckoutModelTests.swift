@@ -19,12 +19,14 @@ struct CheckoutModelTests {
         let base = try ModelTests.makeHall(size: size, random: &random)
         let hall = try Hall(id: "h", specs: base.specs, parts: [.area("pit", capacity: 4 + random.below(6))])
         let limit: Int? = random.below(2) == 0 ? 5 + random.below(6) : nil
-        let config = try SessionConfig(id: "s", hallID: "h", ttlSeconds: 30, maxTTLSeconds: 300, customerSeatsMax: limit,
-                                       graceSeconds: 20, keyTTLSeconds: 45)
+        let config = try SessionConfig(
+            id: "s", hallID: "h", ttlSeconds: 30, maxTTLSeconds: 300, customerSeatsMax: limit,
+            graceSeconds: 20, keyTTLSeconds: 45)
         let clock = ManualClock()
         let log = RecordingChangeLog()
-        let session = Session(state: SessionState(handle: 0, config: config, hall: hall), log: log, hub: EventHub(),
-                              clock: clock, ids: SeededHoldIDSource(seed: seed))
+        let session = Session(
+            state: SessionState(handle: 0, config: config, hall: hall), log: log, hub: EventHub(),
+            clock: clock, ids: SeededHoldIDSource(seed: seed))
         var model = NaiveCheckout(hall: hall, limit: limit)
         var ids: [HoldID] = [HoldID(raw: 777)]
         for step in 0..<steps {
@@ -51,11 +53,14 @@ struct CheckoutModelTests {
                 let expected: Result<KeyedAnswer, SeatError>
                 switch verb {
                 case 0, 1:
-                    let got = await session.hold(customer: customer, selection: .explicit(seats), key: key, options: HoldOptions(places: places))
+                    let got = await session.hold(
+                        customer: customer, selection: .explicit(seats), key: key, options: HoldOptions(places: places))
                     outcome = (got.repeated, got.result.map(KeyedAnswer.hold))
-                    expected = model.hold(customer: customer, seats, places, nowMs: now, sell: false, id: got.result.success?.holdID)
+                    expected = model.hold(
+                        customer: customer, seats, places, nowMs: now, sell: false, id: got.result.success?.holdID)
                 case 2:
-                    let got = await session.add(id, selection: .explicit(seats), key: key, options: HoldOptions(places: places))
+                    let got = await session.add(
+                        id, selection: .explicit(seats), key: key, options: HoldOptions(places: places))
                     outcome = (got.repeated, got.result.map(KeyedAnswer.hold))
                     expected = model.add(id, seats, places, nowMs: now)
                 case 3:
@@ -76,9 +81,11 @@ struct CheckoutModelTests {
                     outcome = (got.repeated, got.result.map(KeyedAnswer.items))
                     expected = model.cancel(id)
                 case 8:
-                    let got = await session.sell(customer: customer, selection: .explicit(seats), key: key, options: HoldOptions(places: places))
+                    let got = await session.sell(
+                        customer: customer, selection: .explicit(seats), key: key, options: HoldOptions(places: places))
                     outcome = (got.repeated, got.result.map(KeyedAnswer.items))
-                    expected = model.hold(customer: customer, seats, places, nowMs: now, sell: true, id: got.result.success?.holdID)
+                    expected = model.hold(
+                        customer: customer, seats, places, nowMs: now, sell: true, id: got.result.success?.holdID)
                 default:
                     let ttl = 1 + random.below(60)
                     let got = await session.extend(id, ttlSeconds: ttl, key: key)
@@ -87,20 +94,32 @@ struct CheckoutModelTests {
                 }
                 if let first {
                     model = saved
-                    #expect(outcome.repeated == first, "\(at): key \(key!) answered \(String(describing: outcome.repeated)), first \(first)")
+                    #expect(
+                        outcome.repeated == first,
+                        "\(at): key \(key!) answered \(String(describing: outcome.repeated)), first \(first)")
                 } else {
                     #expect(outcome.repeated == nil, "\(at)")
                     switch (outcome.answer, expected) {
                     case (.success(let got), .success(let want)):
                         #expect(got == want, "\(at) verb \(verb)")
-                        if let key, verb != 5 && verb != 6 || !model.wasRepeatConfirm { model.remember(key, got, nowMs: now) }
+                        if let key, verb != 5 && verb != 6 || !model.wasRepeatConfirm {
+                            model.remember(key, got, nowMs: now)
+                        }
                     case (.failure(let got), .failure(let want)):
                         #expect(ModelTests.same(got, want), "\(at) verb \(verb): \(got) vs \(want)")
                     default:
                         Issue.record("\(at) verb \(verb): engine \(outcome.answer) but model \(expected)")
                     }
-                    if case .success(let answer) = outcome.answer, case .hold(let reply) = answer, !ids.contains(reply.holdID) { ids.append(reply.holdID) }
-                    if case .success(let answer) = outcome.answer, case .items(let reply) = answer, !ids.contains(reply.holdID) { ids.append(reply.holdID) }
+                    if case .success(let answer) = outcome.answer, case .hold(let reply) = answer,
+                        !ids.contains(reply.holdID)
+                    {
+                        ids.append(reply.holdID)
+                    }
+                    if case .success(let answer) = outcome.answer, case .items(let reply) = answer,
+                        !ids.contains(reply.holdID)
+                    {
+                        ids.append(reply.holdID)
+                    }
                 }
             }
             let state = await session.snapshot()
@@ -128,10 +147,18 @@ struct CheckoutModelTests {
     }
 
     /// Some of a hold's items (maybe all of them).
-    static func subset(of hold: NaiveCheckout.ModelHold, hall: Hall, _ random: inout SplitMix64) -> ([SeatLabel], [AreaPlaces]) {
+    static func subset(
+        of hold: NaiveCheckout.ModelHold, hall: Hall, _ random: inout SplitMix64
+    ) -> ([SeatLabel], [AreaPlaces]) {
         let seats = hold.seats.filter { _ in random.below(2) == 0 }.map(hall.label(of:))
-        let places = hold.places > 0 && random.below(2) == 0 ? [AreaPlaces(area: "pit", count: 1 + random.below(hold.places))] : []
-        if seats.isEmpty && places.isEmpty { return (hold.seats.map(hall.label(of:)), hold.places > 0 ? [AreaPlaces(area: "pit", count: hold.places)] : []) }
+        let places =
+            hold.places > 0 && random.below(2) == 0
+            ? [AreaPlaces(area: "pit", count: 1 + random.below(hold.places))] : []
+        if seats.isEmpty && places.isEmpty {
+            return (
+                hold.seats.map(hall.label(of:)), hold.places > 0 ? [AreaPlaces(area: "pit", count: hold.places)] : []
+            )
+        }
         return (seats, places)
     }
 }
@@ -208,7 +235,9 @@ struct NaiveCheckout {
     }
 
     /// HOLD and SELL's checks and choice on listed items, then the hold.
-    mutating func hold(customer: String, _ labels: [SeatLabel], _ places: [AreaPlaces], nowMs: Int64, sell: Bool, id: HoldID?)
+    mutating func hold(
+        customer: String, _ labels: [SeatLabel], _ places: [AreaPlaces], nowMs: Int64, sell: Bool, id: HoldID?
+    )
         -> Result<KeyedAnswer, SeatError>
     {
         let count = places.first?.count ?? 0
@@ -216,10 +245,16 @@ struct NaiveCheckout {
         guard let id else { return .failure(.badRequest("engine made no hold")) }
         let seats = labels.map { self.hall.index(of: $0)! }
         for seat in seats { self.owner[seat] = id }
-        self.holds[id] = ModelHold(seats: seats.sorted(), places: count, sold: sell, customer: customer,
-                                   expiresAtMs: sell ? nowMs : nowMs + 30_000, createdAtMs: nowMs)
-        return .success(sell ? .items(HoldSeats(holdID: id, seats: self.labels(seats), places: self.placeList(count)))
-            : .hold(HoldReply(holdID: id, expiresAtMs: nowMs + 30_000, seats: self.labels(seats), places: self.placeList(count))))
+        self.holds[id] = ModelHold(
+            seats: seats.sorted(), places: count, sold: sell, customer: customer,
+            expiresAtMs: sell ? nowMs : nowMs + 30_000, createdAtMs: nowMs)
+        return .success(
+            sell
+                ? .items(HoldSeats(holdID: id, seats: self.labels(seats), places: self.placeList(count)))
+                : .hold(
+                    HoldReply(
+                        holdID: id, expiresAtMs: nowMs + 30_000, seats: self.labels(seats),
+                        places: self.placeList(count))))
     }
 
     /// Items per hold, the customer's limit, taken seats, then the area.
@@ -233,21 +268,30 @@ struct NaiveCheckout {
         return nil
     }
 
-    mutating func add(_ id: HoldID, _ labels: [SeatLabel], _ places: [AreaPlaces], nowMs: Int64) -> Result<KeyedAnswer, SeatError> {
+    mutating func add(
+        _ id: HoldID, _ labels: [SeatLabel], _ places: [AreaPlaces], nowMs: Int64
+    ) -> Result<KeyedAnswer, SeatError> {
         guard case .success(var hold) = self.live(id) else { return .failure(self.live(id).failure!) }
         if hold.sold { return .failure(.notHeld("")) }
         let count = places.first?.count ?? 0
-        if let failure = self.checks(hold.customer, labels, count, have: hold.seats.count + hold.places) { return .failure(failure) }
+        if let failure = self.checks(hold.customer, labels, count, have: hold.seats.count + hold.places) {
+            return .failure(failure)
+        }
         let seats = labels.map { self.hall.index(of: $0)! }
         for seat in seats { self.owner[seat] = id }
         hold.seats = (hold.seats + seats).sorted()
         hold.places += count
         self.holds[id] = hold
-        return .success(.hold(HoldReply(holdID: id, expiresAtMs: hold.expiresAtMs, seats: self.labels(hold.seats),
-                                        places: self.placeList(hold.places))))
+        return .success(
+            .hold(
+                HoldReply(
+                    holdID: id, expiresAtMs: hold.expiresAtMs, seats: self.labels(hold.seats),
+                    places: self.placeList(hold.places))))
     }
 
-    mutating func releaseItems(_ id: HoldID, _ labels: [SeatLabel], _ places: [AreaPlaces], nowMs: Int64)
+    mutating func releaseItems(
+        _ id: HoldID, _ labels: [SeatLabel], _ places: [AreaPlaces], nowMs: Int64
+    )
         -> Result<KeyedAnswer, SeatError>
     {
         guard case .success(var hold) = self.live(id) else { return .failure(self.live(id).failure!) }
@@ -279,13 +323,15 @@ struct NaiveCheckout {
             for seat in hold.seats { self.owner[seat] = id }
             self.holds[id] = hold
             self.lapsed[id] = nil
-            return .success(.items(HoldSeats(holdID: id, seats: self.labels(hold.seats), places: self.placeList(hold.places))))
+            return .success(
+                .items(HoldSeats(holdID: id, seats: self.labels(hold.seats), places: self.placeList(hold.places))))
         }
         guard case .success(var hold) = self.live(id) else { return .failure(self.live(id).failure!) }
         self.wasRepeatConfirm = hold.sold
         hold.sold = true
         self.holds[id] = hold
-        return .success(.items(HoldSeats(holdID: id, seats: self.labels(hold.seats), places: self.placeList(hold.places))))
+        return .success(
+            .items(HoldSeats(holdID: id, seats: self.labels(hold.seats), places: self.placeList(hold.places))))
     }
 
     mutating func cancel(_ id: HoldID) -> Result<KeyedAnswer, SeatError> {
@@ -293,7 +339,8 @@ struct NaiveCheckout {
         if !hold.sold { return .failure(.notHeld("")) }
         for seat in hold.seats { self.owner[seat] = nil }
         self.holds[id] = nil
-        return .success(.items(HoldSeats(holdID: id, seats: self.labels(hold.seats), places: self.placeList(hold.places))))
+        return .success(
+            .items(HoldSeats(holdID: id, seats: self.labels(hold.seats), places: self.placeList(hold.places))))
     }
 
     mutating func extend(_ id: HoldID, ttl: Int, nowMs: Int64) -> Result<KeyedAnswer, SeatError> {
@@ -307,10 +354,11 @@ struct NaiveCheckout {
     }
 
     var map: String {
-        String(self.owner.map { owner -> Character in
-            guard let owner else { return "." }
-            return self.holds[owner]!.sold ? "x" : "h"
-        })
+        String(
+            self.owner.map { owner -> Character in
+                guard let owner else { return "." }
+                return self.holds[owner]!.sold ? "x" : "h"
+            })
     }
 
     var areas: [String] { ["pit:\(self.capacity - self.placesTaken)/\(self.capacity)"] }

@@ -16,7 +16,8 @@ struct CustomerScaleTests {
         holds.reserveCapacity(100_000)
         for row in rows {
             for number in 1...1_000 {
-                holds.append(try driver.hold(.explicit([SeatLabel(row: row.label, number: number)]), customer: "box").holdID)
+                holds.append(
+                    try driver.hold(.explicit([SeatLabel(row: row.label, number: number)]), customer: "box").holdID)
             }
         }
         #expect(driver.state.holdsByCustomer["box"]?.count == 100_000)

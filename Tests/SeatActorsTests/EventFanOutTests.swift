@@ -53,8 +53,9 @@ struct EventFanOutTests {
 
     @Test func aWatcherThatStopsReadingHoldsUpNoAppend() async throws {
         let hub = EventHub()
-        let registry = Registry(log: InMemoryChangeLog(), hub: hub, clock: ManualClock(),
-                                ids: SeededHoldIDSource(seed: 9))
+        let registry = Registry(
+            log: InMemoryChangeLog(), hub: hub, clock: ManualClock(),
+            ids: SeededHoldIDSource(seed: 9))
         _ = try registry.createHall(id: "h", rows: try rows("A=20"))
         let stalled = try registry.createSession(try SessionConfig(id: "stalled", hallID: "h"))
         let busy = try registry.createSession(try SessionConfig(id: "busy", hallID: "h"))

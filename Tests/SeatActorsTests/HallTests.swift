@@ -54,14 +54,18 @@ struct HallTests {
         #expect(hall.segments.map(\.seatCount) == [2, 2, 4])
     }
 
-    @Test(arguments: [("A1", true), ("AAA9999", true), ("A0", false), ("A01", false), ("a1", false),
-                      ("AAAA1", false), ("A10000", false), ("1", false), ("A", false), ("A1B", false)])
+    @Test(arguments: [
+        ("A1", true), ("AAA9999", true), ("A0", false), ("A01", false), ("a1", false),
+        ("AAAA1", false), ("A10000", false), ("1", false), ("A", false), ("A1B", false),
+    ])
     func seatLabelForm(text: String, valid: Bool) {
         #expect((SeatLabel(text[...]) != nil) == valid)
     }
 
-    @Test(arguments: [("abc", true), ("A-b_c.d:e", true), ("", false), ("a b", false), ("é", false),
-                      (String(repeating: "x", count: 64), true), (String(repeating: "x", count: 65), false)])
+    @Test(arguments: [
+        ("abc", true), ("A-b_c.d:e", true), ("", false), ("a b", false), ("é", false),
+        (String(repeating: "x", count: 64), true), (String(repeating: "x", count: 65), false),
+    ])
     func identifierForm(text: String, valid: Bool) {
         #expect(Identifier.isValid(text) == valid)
     }

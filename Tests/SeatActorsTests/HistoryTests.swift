@@ -14,13 +14,19 @@ struct HistoryTests {
         let log = RecordingChangeLog()
         var state = SessionState(handle: 0, config: config, hall: try Hall(id: "h", specs: rows, parts: parts))
         state.retainEvents(retain)
-        return (Session(state: state, log: log, hub: EventHub(), clock: clock, ids: SeededHoldIDSource(seed: 5)), clock, log, state)
+        return (
+            Session(state: state, log: log, hub: EventHub(), clock: clock, ids: SeededHoldIDSource(seed: 5)), clock,
+            log, state
+        )
     }
 
     func summary(_ events: [SessionEvent], _ hall: Hall) -> [String] {
         events.map { event in
-            let items = event.seats.map { hall.label(of: Int($0)).description } + event.places.map { "\(hall.areas[$0.area].name):\($0.count)" }
-            return "\(event.seq) \(event.kind.rawValue) \(event.customer) \(items.joined(separator: ","))\(event.ref.map { " ref=\($0)" } ?? "")"
+            let items =
+                event.seats.map { hall.label(of: Int($0)).description }
+                + event.places.map { "\(hall.areas[$0.area].name):\($0.count)" }
+            return
+                "\(event.seq) \(event.kind.rawValue) \(event.customer) \(items.joined(separator: ","))\(event.ref.map { " ref=\($0)" } ?? "")"
         }
     }
 
@@ -29,8 +35,10 @@ struct HistoryTests {
     /// lists the hold's items as they were.
     @Test func everyChangeButAKeySweepIsAnEventOfWhatItTouched() async throws {
         let (session, clock, log, empty) = try self.session()
-        let held = try (await session.hold(customer: "ann", selection: .explicit(seats("A1 A2")),
-                                           options: HoldOptions(places: [AreaPlaces(area: "pit", count: 2)]))).result.get()
+        let held = try
+            (await session.hold(
+                customer: "ann", selection: .explicit(seats("A1 A2")),
+                options: HoldOptions(places: [AreaPlaces(area: "pit", count: 2)]))).result.get()
         _ = try (await session.add(held.holdID, selection: .explicit(seats("A3")))).result.get()
         _ = try (await session.release(held.holdID, seats: seats("A1"))).result.get()
         _ = try (await session.confirm(held.holdID, ref: "p1")).result.get()
@@ -42,10 +50,11 @@ struct HistoryTests {
         _ = await session.sweep()
         let live = await session.snapshot()
         let hall = live.hall
-        #expect(self.summary(Array(live.history), hall) == [
-            "1 held ann A1,A2,pit:2", "2 added ann A3", "3 released ann A1", "4 confirmed ann A2,A3,pit:2 ref=p1",
-            "5 cancelled ann A2", "6 blocked - A9", "7 reserved box A8", "8 held bob A5", "9 expired bob A5",
-        ])
+        #expect(
+            self.summary(Array(live.history), hall) == [
+                "1 held ann A1,A2,pit:2", "2 added ann A3", "3 released ann A1", "4 confirmed ann A2,A3,pit:2 ref=p1",
+                "5 cancelled ann A2", "6 blocked - A9", "7 reserved box A8", "8 held bob A5", "9 expired bob A5",
+            ])
         // Replaying the records on the state the session started from rebuilds the same history.
         var replayed = empty
         for (record, lsn) in log.all {
@@ -67,13 +76,25 @@ struct HistoryTests {
         #expect(state.trimmedThrough == 2 && state.eventsTrimmed == 2)
         #expect(await session.history(from: 1) == .trimmed(oldest: 3, eventsTrimmed: 2))
         #expect(await session.history(from: 2) == .trimmed(oldest: 3, eventsTrimmed: 2))
-        guard case .events(let rest)? = await session.history(from: 3) else { Issue.record("no events"); return }
+        guard case .events(let rest)? = await session.history(from: 3) else {
+            Issue.record("no events")
+            return
+        }
         #expect(rest.map(\.seq) == [3, 4, 5])
-        guard case .events(let bounded)? = await session.history(from: 4, through: 4) else { Issue.record("no events"); return }
+        guard case .events(let bounded)? = await session.history(from: 4, through: 4) else {
+            Issue.record("no events")
+            return
+        }
         #expect(bounded.map(\.seq) == [4])
-        guard case .events(let limited)? = await session.history(from: 3, limit: 2) else { Issue.record("no events"); return }
+        guard case .events(let limited)? = await session.history(from: 3, limit: 2) else {
+            Issue.record("no events")
+            return
+        }
         #expect(limited.map(\.seq) == [3, 4])
-        guard case .events(let none)? = await session.history(from: 6) else { Issue.record("no events"); return }
+        guard case .events(let none)? = await session.history(from: 6) else {
+            Issue.record("no events")
+            return
+        }
         #expect(none.isEmpty)
     }
 
@@ -83,18 +104,24 @@ struct HistoryTests {
         let (session, _, _, _) = try self.session()
         let first = try (await session.hold(customer: "ann", selection: .explicit(seats("A1")))).result.get()
         _ = try (await session.release(first.holdID)).result.get()
-        let second = try (await session.hold(customer: "bob", selection: .explicit(seats("A1 A2")),
-                                             options: HoldOptions(places: [AreaPlaces(area: "pit", count: 1)]))).result.get()
+        let second = try
+            (await session.hold(
+                customer: "bob", selection: .explicit(seats("A1 A2")),
+                options: HoldOptions(places: [AreaPlaces(area: "pit", count: 1)]))).result.get()
         _ = try (await session.confirm(second.holdID)).result.get()
         let ofFirst = try (await session.history(of: first.holdID)).result.get()
         #expect(ofFirst.map { "\($0.seq) \($0.kind)" } == ["1 held", "2 released"])
         let ofA1 = try (await session.history(ofSeat: SeatLabel(row: "A", number: 1))).result.get()
-        #expect(ofA1.map { "\($0.seq) \($0.kind) \($0.customer)" } == ["1 held ann", "2 released ann", "3 held bob", "4 confirmed bob"])
+        #expect(
+            ofA1.map { "\($0.seq) \($0.kind) \($0.customer)" } == [
+                "1 held ann", "2 released ann", "3 held bob", "4 confirmed bob",
+            ])
         let ofA2 = try (await session.history(ofSeat: SeatLabel(row: "A", number: 2))).result.get()
         #expect(ofA2.map(\.seq) == [3, 4])
         let ofPit = try (await session.history(ofArea: "pit")).result.get()
         #expect(ofPit.map(\.seq) == [3, 4])
-        #expect((await session.history(ofSeat: SeatLabel(row: "B", number: 1))).result.failure == .noSuchSeat(seats("B1")))
+        #expect(
+            (await session.history(ofSeat: SeatLabel(row: "B", number: 1))).result.failure == .noSuchSeat(seats("B1")))
         #expect((await session.history(ofArea: "box")).result.failure == .noSuchSeat([], areas: ["box"]))
         #expect(try (await session.history(of: nil)).result.get().isEmpty)
     }

@@ -19,12 +19,14 @@ struct ModelTests {
         var random = SplitMix64(seed: seed)
         let hall = try ModelTests.makeHall(size: size, random: &random)
         let limit: Int? = random.below(2) == 0 ? nil : 3 + random.below(6)
-        let config = try SessionConfig(id: "s", hallID: hall.id, ttlSeconds: 60, maxTTLSeconds: 300,
-                                       customerSeatsMax: limit)
+        let config = try SessionConfig(
+            id: "s", hallID: hall.id, ttlSeconds: 60, maxTTLSeconds: 300,
+            customerSeatsMax: limit)
         let clock = ManualClock()
         let log = RecordingChangeLog()
-        let session = Session(state: SessionState(handle: 0, config: config, hall: hall), log: log, hub: EventHub(),
-                              clock: clock, ids: SeededHoldIDSource(seed: seed))
+        let session = Session(
+            state: SessionState(handle: 0, config: config, hall: hall), log: log, hub: EventHub(),
+            clock: clock, ids: SeededHoldIDSource(seed: seed))
         var model = NaiveModel(hall: hall, ttlSeconds: 60, maxTTLSeconds: 300, limit: limit)
         var ids: [HoldID] = [HoldID(raw: 12345)]
         let context = "size \(size) seed \(seed)"
@@ -100,7 +102,8 @@ struct ModelTests {
         default:
             var picked: [SeatLabel] = []
             for _ in 0...random.below(3) {
-                let label = random.below(40) == 0
+                let label =
+                    random.below(40) == 0
                     ? SeatLabel(row: "ZZZ", number: 1) : hall.label(of: random.below(hall.capacity))
                 if !picked.contains(label) { picked.append(label) }
             }

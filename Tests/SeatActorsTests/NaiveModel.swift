@@ -3,7 +3,11 @@
 /// A deliberately naive model of one session: an array of seat states and a dictionary of holds, with BEST and
 /// ANY by brute force over every seat. It shares no code with the engine beyond the hall's seat numbering.
 struct NaiveModel {
-    enum SeatState: Equatable { case free, held(HoldID), sold(HoldID) }
+    enum SeatState: Equatable {
+        case free
+        case held(HoldID)
+        case sold(HoldID)
+    }
 
     struct ModelHold {
         var seats: [Int]
@@ -109,12 +113,13 @@ struct NaiveModel {
     }
 
     var map: String {
-        String(decoding: self.seats.map { state -> UInt8 in
-            switch state {
-            case .free: UInt8(ascii: ".")
-            case .held: UInt8(ascii: "h")
-            case .sold: UInt8(ascii: "x")
-            }
-        }, as: UTF8.self)
+        String(
+            decoding: self.seats.map { state -> UInt8 in
+                switch state {
+                case .free: UInt8(ascii: ".")
+                case .held: UInt8(ascii: "h")
+                case .sold: UInt8(ascii: "x")
+                }
+            }, as: UTF8.self)
     }
 }

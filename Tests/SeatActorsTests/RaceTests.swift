@@ -18,7 +18,9 @@ struct RaceTests {
         let registry = Registry(log: InMemoryChangeLog(), clock: ManualClock(), ids: SeededHoldIDSource(seed: 9))
         _ = try registry.createHall(id: "h", rows: try rows("A=10 B=10"))
         let session = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
-        let labels = session.hall.rows.flatMap { row in (1...row.seatCount).map { SeatLabel(row: row.label, number: $0) } }
+        let labels = session.hall.rows.flatMap { row in
+            (1...row.seatCount).map { SeatLabel(row: row.label, number: $0) }
+        }
         let observed = await withTaskGroup(of: [(LSN, Observed)].self) { group in
             for task in 0..<32 {
                 group.addTask { await RaceTests.hammer(session, labels: labels, seed: UInt64(task)) }

@@ -41,8 +41,11 @@ struct RegistryTests {
             case 0, 1:
                 let selection: SeatSelection = random.below(2) == 0 ? .best(1 + random.below(3)) : .any(2)
                 if case .success(let reply) = await session.hold(
-                    customer: "c\(random.below(3))", selection: selection, key: random.below(3) == 0 ? "k\(random.below(9))" : nil
-                ).result { held.append((session, reply.holdID)) }
+                    customer: "c\(random.below(3))", selection: selection,
+                    key: random.below(3) == 0 ? "k\(random.below(9))" : nil
+                ).result {
+                    held.append((session, reply.holdID))
+                }
             case 2 where !held.isEmpty:
                 let (owner, id) = held[random.below(held.count)]
                 _ = await owner.confirm(id, ref: "r")

@@ -77,8 +77,11 @@ struct SessionActorTests {
         var received: [ChangeEvent] = []
         for await event in one.events { received.append(event) }
         let lines = received.map { "\($0.kind) \($0.customer) \(names($0.seats))" }
-        #expect(lines == ["held ann A1 B2", "extended ann A1 B2", "confirmed ann A1 B2", "cancelled ann B2",
-                          "held bob A3", "released bob A3", "held cy A5", "expired cy A5"])
+        #expect(
+            lines == [
+                "held ann A1 B2", "extended ann A1 B2", "confirmed ann A1 B2", "cancelled ann B2",
+                "held bob A3", "released bob A3", "held cy A5", "expired cy A5",
+            ])
         #expect(zip(received, received.dropFirst()).allSatisfy { $0.seq < $1.seq })
         var everything: [ChangeEvent] = []
         for await event in all.events { everything.append(event) }

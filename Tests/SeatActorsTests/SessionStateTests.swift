@@ -48,8 +48,10 @@ struct SessionStateTests {
 
     @Test func holdTtlBeyondMaxTtlOrTooManySeatsIsLimit() throws {
         var driver = try Driver("A=200", ttl: 60, maxTTL: 120)
-        #expect(error { try driver.hold(.explicit(seats("A1")), ttl: 121) } == .limit(
-            "ttl 121 is beyond the session's maxttl 120"))
+        #expect(
+            error { try driver.hold(.explicit(seats("A1")), ttl: 121) }
+                == .limit(
+                    "ttl 121 is beyond the session's maxttl 120"))
         let many = (1...101).map { SeatLabel(row: "A", number: $0) }
         #expect(error { try driver.hold(.explicit(many)) } == .limit("at most 100 seats per hold"))
         #expect(error { try driver.hold(.best(101)) } == .limit("at most 100 seats per hold"))
@@ -107,8 +109,10 @@ struct SessionStateTests {
         driver.advance(seconds: 50)
         try driver.extend(hold.holdID, ttl: 200)
         #expect(driver.state.holds[hold.holdID]!.expiresAtMs == driver.nowMs + 200_000)
-        #expect(error { try driver.extend(hold.holdID, ttl: 251) }.map {
-            if case .limit = $0 { true } else { false } } == true)
+        #expect(
+            error { try driver.extend(hold.holdID, ttl: 251) }.map {
+                if case .limit = $0 { true } else { false }
+            } == true)
         try driver.extend(hold.holdID, ttl: 250)
         _ = try driver.confirm(hold.holdID)
         #expect(error { try driver.extend(hold.holdID, ttl: 10) } == .notHeld("hold \(hold.holdID) is confirmed"))

@@ -30,8 +30,9 @@ struct Driver {
     let ids = SeededHoldIDSource(seed: 42)
 
     init(_ hallText: String, ttl: Int = 900, maxTTL: Int = 7_200, limit: Int? = nil) throws {
-        let config = try SessionConfig(id: "s", hallID: "h", ttlSeconds: ttl, maxTTLSeconds: maxTTL,
-                                       customerSeatsMax: limit)
+        let config = try SessionConfig(
+            id: "s", hallID: "h", ttlSeconds: ttl, maxTTLSeconds: maxTTL,
+            customerSeatsMax: limit)
         self.state = SessionState(handle: 1, config: config, hall: try hall(hallText))
         self.lsn = 1
     }
@@ -48,7 +49,9 @@ struct Driver {
     }
 
     @discardableResult
-    mutating func hold(_ selection: SeatSelection, customer: String = "c", ttl: Int? = nil, key: String? = nil)
+    mutating func hold(
+        _ selection: SeatSelection, customer: String = "c", ttl: Int? = nil, key: String? = nil
+    )
         throws(SeatError) -> HoldReply
     {
         switch try self.state.decideHold(
@@ -59,8 +62,9 @@ struct Driver {
             return reply
         case .held(let record):
             self.commit(.held(record))
-            return HoldReply(holdID: record.holdID, expiresAtMs: record.expiresAtMs,
-                             seats: self.state.labels(record.seats))
+            return HoldReply(
+                holdID: record.holdID, expiresAtMs: record.expiresAtMs,
+                seats: self.state.labels(record.seats))
         }
     }
 
@@ -131,4 +135,3 @@ final class RecordingChangeLog: ChangeLog {
 
     var all: [(LogRecord, LSN)] { self.records.withLock { $0 } }
 }
-

@@ -27,12 +27,14 @@ struct VenueModelTests {
         let hall = try Self.dress(base, random: &random)
         let limit: Int? = random.below(3) == 0 ? 4 + random.below(8) : nil
         let avoids = random.below(2) == 0
-        let config = try SessionConfig(id: "s", hallID: hall.id, ttlSeconds: 60, maxTTLSeconds: 300,
-                                       customerSeatsMax: limit, avoidsOrphans: avoids)
+        let config = try SessionConfig(
+            id: "s", hallID: hall.id, ttlSeconds: 60, maxTTLSeconds: 300,
+            customerSeatsMax: limit, avoidsOrphans: avoids)
         let clock = ManualClock()
         let log = RecordingChangeLog()
-        let session = Session(state: SessionState(handle: 0, config: config, hall: hall), log: log, hub: EventHub(),
-                              clock: clock, ids: SeededHoldIDSource(seed: seed))
+        let session = Session(
+            state: SessionState(handle: 0, config: config, hall: hall), log: log, hub: EventHub(),
+            clock: clock, ids: SeededHoldIDSource(seed: seed))
         var model = NaiveVenue(hall: hall, limit: limit, avoidsOrphans: avoids)
         var ids: [HoldID] = [HoldID(raw: 4242)]
         for step in 0..<steps {
@@ -48,7 +50,10 @@ struct VenueModelTests {
                 switch (outcome.result, expected) {
                 case (.success(let reply), .success(let chosen)):
                     #expect(reply.seats == chosen.seats.map(hall.label(of:)), "\(at) \(selection) \(options)")
-                    #expect(reply.places == chosen.places.map { AreaPlaces(area: hall.areas[$0.area].name, count: $0.count) }, "\(at)")
+                    #expect(
+                        reply.places
+                            == chosen.places.map { AreaPlaces(area: hall.areas[$0.area].name, count: $0.count) },
+                        "\(at)")
                     model.take(reply.holdID, customer: customer, chosen, expiresAtMs: reply.expiresAtMs)
                     ids.append(reply.holdID)
                 case (.failure(let got), .failure(let want)):
@@ -63,7 +68,9 @@ struct VenueModelTests {
             case 6:
                 let outcome = await session.release(id)
                 #expect(((try? outcome.result.get()) != nil) == (model.holds[id]?.sold == false), "\(at)")
-                if case .success = outcome.result { model.cancel(id, seats: model.holds[id]!.seats, places: model.holds[id]!.places) }
+                if case .success = outcome.result {
+                    model.cancel(id, seats: model.holds[id]!.seats, places: model.holds[id]!.places)
+                }
             case 7:
                 // CANCEL some seats and places of a booking, or all of it.
                 guard let hold = model.holds[id], hold.sold else {
@@ -87,7 +94,8 @@ struct VenueModelTests {
                 let labels = seats.map(hall.label(of:))
                 let kind = random.below(4)
                 let channel = "ch\(random.below(2))"
-                let outcome = kind < 2
+                let outcome =
+                    kind < 2
                     ? await session.block(labels, kind == 0)
                     : await session.reserve(labels, for: kind == 2 ? channel : nil)
                 let free = seats.allSatisfy { model.owner[$0] == nil }
@@ -126,7 +134,9 @@ struct VenueModelTests {
     /// The hall with a category `vip` (a few random row spans), `std` (the rest of some rows and area `deck`),
     /// flag `wc` on random seats, and areas `pit` and `deck`.
     static func dress(_ hall: Hall, random: inout SplitMix64) throws -> Hall {
-        var parts: [HallPart] = [.area("pit", capacity: 3 + random.below(10)), .area("deck", capacity: 1 + random.below(4))]
+        var parts: [HallPart] = [
+            .area("pit", capacity: 3 + random.below(10)), .area("deck", capacity: 1 + random.below(4)),
+        ]
         var vip: [HallTarget] = []
         var std: [HallTarget] = [.area("deck")]
         var wc: [HallTarget] = []
@@ -171,7 +181,9 @@ struct VenueModelTests {
                 }
             }
             if random.below(2) == 0 { options.places.append(AreaPlaces(area: "pit", count: 1 + random.below(4))) }
-            if random.below(4) == 0 { options.places.append(AreaPlaces(area: ["deck", "nope"][random.below(2)], count: 1)) }
+            if random.below(4) == 0 {
+                options.places.append(AreaPlaces(area: ["deck", "nope"][random.below(2)], count: 1))
+            }
             return (.explicit(picked), options)
         }
     }
@@ -223,9 +235,13 @@ struct NaiveVenue {
     func isOpen(_ seat: Int) -> Bool { self.owner[seat] == nil && !self.blocked[seat] }
 
     func available(_ seat: Int, _ options: HoldOptions, filtered: Bool) -> Bool {
-        guard self.isOpen(seat), self.reserved[seat] == nil || self.reserved[seat] == options.channel else { return false }
+        guard self.isOpen(seat), self.reserved[seat] == nil || self.reserved[seat] == options.channel else {
+            return false
+        }
         guard filtered else { return true }
-        if let name = options.category, !self.inSet(self.hall.categories[self.hall.category(named: name)!], seat) { return false }
+        if let name = options.category, !self.inSet(self.hall.categories[self.hall.category(named: name)!], seat) {
+            return false
+        }
         if let name = options.flag, !self.inSet(self.hall.flags[self.hall.flag(named: name)!], seat) { return false }
         return true
     }
@@ -234,7 +250,9 @@ struct NaiveVenue {
         self.holds.values.reduce(0) { $0 + ($1.places.first { $0.area == area }?.count ?? 0) }
     }
 
-    mutating func hold(customer: String, _ selection: SeatSelection, _ options: HoldOptions) -> Result<Chosen, SeatError> {
+    mutating func hold(
+        customer: String, _ selection: SeatSelection, _ options: HoldOptions
+    ) -> Result<Chosen, SeatError> {
         if case .explicit(let labels) = selection {
             let missing = options.places.filter { self.hall.area(named: $0.area) == nil }.map(\.area)
             if !missing.isEmpty { return .failure(.noSuchSeat([], areas: missing)) }
@@ -254,7 +272,9 @@ struct NaiveVenue {
         if let name = options.flag, self.hall.flag(named: name) == nil { return .failure(.badRequest("")) }
         if let failure = self.limitFailure(customer, selection.count) { return .failure(failure) }
         var pool = (0..<self.hall.seatCount).filter { self.available($0, options, filtered: true) }
-        guard pool.count >= selection.count else { return .failure(.soldOut(requested: selection.count, free: pool.count)) }
+        guard pool.count >= selection.count else {
+            return .failure(.soldOut(requested: selection.count, free: pool.count))
+        }
         if case .any(let n) = selection {
             let ranked = pool.map { (self.distance4($0, $0), $0) }.sorted { $0 < $1 }
             return .success(Chosen(seats: ranked.prefix(n).map(\.1).sorted(), places: []))
@@ -262,7 +282,9 @@ struct NaiveVenue {
         let n = selection.count
         let avoid = options.avoidOrphans ?? self.avoidsOrphans
         guard options.split else {
-            guard let block = self.best(n, pool: pool, avoid: avoid, blockedExtra: []) else { return .failure(.noAdjacent(n)) }
+            guard let block = self.best(n, pool: pool, avoid: avoid, blockedExtra: []) else {
+                return .failure(.noAdjacent(n))
+            }
             return .success(Chosen(seats: block, places: []))
         }
         var chosen: [Int] = []
@@ -348,7 +370,8 @@ struct NaiveVenue {
 
     mutating func take(_ id: HoldID, customer: String, _ chosen: Chosen, expiresAtMs: Int64) {
         for seat in chosen.seats { self.owner[seat] = id }
-        self.holds[id] = ModelHold(seats: chosen.seats, places: chosen.places, customer: customer, expiresAtMs: expiresAtMs)
+        self.holds[id] = ModelHold(
+            seats: chosen.seats, places: chosen.places, customer: customer, expiresAtMs: expiresAtMs)
     }
 
     mutating func cancel(_ id: HoldID, seats: [Int], places: [PlaceCount]) {
@@ -370,14 +393,17 @@ struct NaiveVenue {
     }
 
     var map: String {
-        String(self.owner.indices.map { seat -> Character in
-            if let owner = self.owner[seat] { return self.holds[owner]!.sold ? "x" : "h" }
-            return self.blocked[seat] ? "b" : self.reserved[seat] != nil ? "r" : "."
-        })
+        String(
+            self.owner.indices.map { seat -> Character in
+                if let owner = self.owner[seat] { return self.holds[owner]!.sold ? "x" : "h" }
+                return self.blocked[seat] ? "b" : self.reserved[seat] != nil ? "r" : "."
+            })
     }
 
     var areas: [String] {
-        self.hall.areas.indices.map { "\(self.hall.areas[$0].name):\(self.hall.areas[$0].capacity - self.placesTaken($0))/\(self.hall.areas[$0].capacity)" }
+        self.hall.areas.indices.map {
+            "\(self.hall.areas[$0].name):\(self.hall.areas[$0].capacity - self.placesTaken($0))/\(self.hall.areas[$0].capacity)"
+        }
     }
 
     var counts: SeatCounts {
@@ -385,7 +411,13 @@ struct NaiveVenue {
         for seat in self.owner.indices {
             if let owner = self.owner[seat] {
                 if self.holds[owner]!.sold { sold += 1 } else { held += 1 }
-            } else if self.blocked[seat] { blocked += 1 } else if self.reserved[seat] != nil { reserved += 1 } else { free += 1 }
+            } else if self.blocked[seat] {
+                blocked += 1
+            } else if self.reserved[seat] != nil {
+                reserved += 1
+            } else {
+                free += 1
+            }
         }
         for hold in self.holds.values {
             let places = hold.places.reduce(0) { $0 + $1.count }
@@ -393,7 +425,9 @@ struct NaiveVenue {
         }
         free += self.hall.areas.indices.reduce(0) { $0 + self.hall.areas[$1].capacity - self.placesTaken($1) }
         var counts = SeatCounts(free: free, held: held, sold: sold)
-        if self.blocked.contains(true) || self.everReserved { (counts.blocked, counts.reserved, counts.setAside) = (blocked, reserved, true) }
+        if self.blocked.contains(true) || self.everReserved {
+            (counts.blocked, counts.reserved, counts.setAside) = (blocked, reserved, true)
+        }
         return counts
     }
 

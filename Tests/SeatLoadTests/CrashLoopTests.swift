@@ -1,5 +1,5 @@
-import Testing
 import Store
+import Testing
 import WAL
 
 @testable import SeatLoad

@@ -15,7 +15,8 @@ import Testing
             return
         }
         #expect(report.failures.isEmpty, "\(report.summary)")
-        #expect(report.rounds == 1 && report.unavailable > 0 && report.acknowledged > 0 && report.readsWhileFull == 4,
-                "\(report.summary)")
+        #expect(
+            report.rounds == 1 && report.unavailable > 0 && report.acknowledged > 0 && report.readsWhileFull == 4,
+            "\(report.summary)")
     }
 }

@@ -16,8 +16,9 @@ struct EngineBenchmarkTests {
         let deadline = ContinuousClock.now + .milliseconds(300)
         var results: [Worker.Result] = []
         for task in 0..<tasks {
-            results.append(await Worker(sessions: sessions, labels: labels, seed: UInt64(task + 1), service: nil)
-                .run(until: deadline))
+            results.append(
+                await Worker(sessions: sessions, labels: labels, seed: UInt64(task + 1), service: nil)
+                    .run(until: deadline))
         }
         return results
     }

@@ -11,7 +11,8 @@ import Testing
     @Test func aLiveServerKeepsAnsweringAWellFormedClientUnderFuzzing() async throws {
         let data = TemporaryDirectory.path("netfuzz")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let server = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: data, environment: NetFuzz.serverEnvironment)
+        let server = try SeatdProcess(
+            binary: SeatdProcess.defaultBinary, data: data, environment: NetFuzz.serverEnvironment)
         let port = try await server.port()
         var settings = NetFuzz.Settings()
         settings.seconds = 5

@@ -17,8 +17,10 @@ struct ProgressLineTests {
         let load = Process()
         load.executableURL = URL(fileURLWithPath: SeatdProcess.defaultBinary).deletingLastPathComponent()
             .appendingPathComponent("seat-load")
-        load.arguments = ["steady", "--target", "seatd://127.0.0.1:\(port)", "--connections", "4", "--depth", "2",
-                          "--sessions", "4", "--seconds", "2.5", "--warmup", "0.5"]
+        load.arguments = [
+            "steady", "--target", "seatd://127.0.0.1:\(port)", "--connections", "4", "--depth", "2",
+            "--sessions", "4", "--seconds", "2.5", "--warmup", "0.5",
+        ]
         let pipe = Pipe()
         load.standardOutput = pipe
         try load.run()
@@ -28,12 +30,14 @@ struct ProgressLineTests {
         let lines = text.split(separator: "\n")
         let seconds = lines.compactMap { line -> (Int, Int)? in
             let fields = line.split(separator: " ")
-            guard fields.count > 2, fields[0].hasSuffix("s"), let second = Int(fields[0].dropLast()), fields[2] == "req/s",
+            guard fields.count > 2, fields[0].hasSuffix("s"), let second = Int(fields[0].dropLast()),
+                fields[2] == "req/s",
                 let count = Int(fields[1])
             else { return nil }
             return (second, count)
         }
-        let total = try #require(lines.first { $0.hasPrefix("requests ") }.flatMap { Int($0.split(separator: " ").last!) })
+        let total = try #require(
+            lines.first { $0.hasPrefix("requests ") }.flatMap { Int($0.split(separator: " ").last!) })
         #expect(seconds.map(\.0) == [1, 2, 3], "\(text)")
         #expect(seconds.map(\.1).reduce(0, +) == total, "\(text)")
         #expect(total > 0)

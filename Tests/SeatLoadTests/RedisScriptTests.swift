@@ -68,8 +68,13 @@ struct RedisScriptTests {
                 }
                 let reply = try await client.send([request])[0]
                 do {
-                    let decision = try state.decideHold(customer: "c", selection: selection, ttlSeconds: nil, key: nil,
-                                                        nowMs: now, newHoldID: { nextID += 1; return HoldID(raw: nextID) })
+                    let decision = try state.decideHold(
+                        customer: "c", selection: selection, ttlSeconds: nil, key: nil,
+                        nowMs: now,
+                        newHoldID: {
+                            nextID += 1
+                            return HoldID(raw: nextID)
+                        })
                     guard case .held(let record) = decision else {
                         Issue.record("no new hold")
                         return
@@ -78,10 +83,14 @@ struct RedisScriptTests {
                     state.apply(.held(record), lsn: lsn)
                     let seats = state.labels(record.seats).map(\.description)
                     let tokens = reply.split(separator: " ").map(String.init)
-                    #expect(tokens.first == "OK" && Array(tokens.dropFirst(3)) == seats, "step \(step): \(request) -> \(reply), seatd \(seats)")
+                    #expect(
+                        tokens.first == "OK" && Array(tokens.dropFirst(3)) == seats,
+                        "step \(step): \(request) -> \(reply), seatd \(seats)")
                     if tokens.count > 1 { holds.append((tokens[1], record.holdID)) }
                 } catch {
-                    #expect(reply.hasPrefix("ERR ") && errorCode(reply) == code(error), "step \(step): \(request) -> \(reply), seatd \(error)")
+                    #expect(
+                        reply.hasPrefix("ERR ") && errorCode(reply) == code(error),
+                        "step \(step): \(request) -> \(reply), seatd \(error)")
                 }
             } else {
                 let index = Int(random.next() % UInt64(holds.count))
@@ -92,7 +101,11 @@ struct RedisScriptTests {
                     let change: SessionChange?
                     switch verb {
                     case "CONFIRM":
-                        if case .change(let made) = try state.decideConfirm(seatdID, ref: nil, nowMs: now) { change = made } else { change = nil }
+                        if case .change(let made) = try state.decideConfirm(seatdID, ref: nil, nowMs: now) {
+                            change = made
+                        } else {
+                            change = nil
+                        }
                     case "RELEASE": change = try state.decideRelease(seatdID, nowMs: now)
                     default: change = try state.decideCancel(seatdID, seats: nil, nowMs: now).change
                     }
@@ -103,14 +116,17 @@ struct RedisScriptTests {
                     #expect(reply.hasPrefix("OK \(redisID)"), "step \(step): \(verb) -> \(reply)")
                     if verb != "CONFIRM" { holds.remove(at: index) }
                 } catch {
-                    #expect(reply.hasPrefix("ERR ") && errorCode(reply) == code(error), "step \(step): \(verb) -> \(reply), seatd \(error)")
+                    #expect(
+                        reply.hasPrefix("ERR ") && errorCode(reply) == code(error),
+                        "step \(step): \(verb) -> \(reply), seatd \(error)")
                 }
             }
         }
         let map = "OK " + state.mapRows().map { "\($0.row):\($0.states)" }.joined(separator: " ")
         #expect(try await client.send(["MAP s"]) == [map])
         let counts = state.counts
-        #expect(try await client.send(["AVAIL s"]) == ["OK free=\(counts.free) held=\(counts.held) sold=\(counts.sold)"])
+        #expect(
+            try await client.send(["AVAIL s"]) == ["OK free=\(counts.free) held=\(counts.held) sold=\(counts.sold)"])
         #expect(try await client.send(["DROP SESSION s", "AVAIL s"]) == ["OK s", "ERR NO_SUCH_SESSION s"])
     }
 
@@ -152,14 +168,17 @@ final class RedisServer: Sendable {
         try await probe.close()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.path!)
-        process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", FileManager.default.temporaryDirectory.path]
+        process.arguments = [
+            "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", FileManager.default.temporaryDirectory.path,
+        ]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let server = RedisServer(port: port, process: process)
         for _ in 0..<100 {
             if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(60)).connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: port)).get() {
+                .connectTimeout(.seconds(60)).connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: port)).get()
+            {
                 try? await channel.close()
                 return server
             }
@@ -173,8 +192,9 @@ final class RedisServer: Sendable {
     static func withClient(_ body: (LineClient) async throws -> Void) async throws {
         let redis = try await RedisServer.start()
         defer { redis.stop() }
-        let client = try await LineClient.connect(Target(argument: "redis://127.0.0.1:\(redis.port)")!,
-                                                  group: MultiThreadedEventLoopGroup.singleton)
+        let client = try await LineClient.connect(
+            Target(argument: "redis://127.0.0.1:\(redis.port)")!,
+            group: MultiThreadedEventLoopGroup.singleton)
         do {
             try await body(client)
         } catch {

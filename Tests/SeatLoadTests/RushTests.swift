@@ -8,16 +8,18 @@ import Testing
     }
 
     @Test func soldSeatsThatAreExactlyTheConfirmedHoldsPass() {
-        let report = RushCheck.verify(bookings: [Self.booking("1", "A1 A2"), Self.booking("2", "B3")],
-                                      sold: ["s": ["A1", "A2", "B3"]])
+        let report = RushCheck.verify(
+            bookings: [Self.booking("1", "A1 A2"), Self.booking("2", "B3")],
+            sold: ["s": ["A1", "A2", "B3"]])
         #expect(report.passed, "\(report.description)")
         #expect(report.seatsChecked == 3)
     }
 
     @Test func aSeatInTwoConfirmedHoldsIsCaughtAsOversold() {
         // A fabricated history of a broken server: two buyers were both told A2 is theirs.
-        let report = RushCheck.verify(bookings: [Self.booking("1", "A1 A2"), Self.booking("2", "A2 A3")],
-                                      sold: ["s": ["A1", "A2", "A3"]])
+        let report = RushCheck.verify(
+            bookings: [Self.booking("1", "A1 A2"), Self.booking("2", "A2 A3")],
+            sold: ["s": ["A1", "A2", "A3"]])
         #expect(!report.passed)
         #expect(report.oversold == ["s/A2"])
         #expect(report.lost.isEmpty && report.unexplained.isEmpty)
@@ -25,8 +27,9 @@ import Testing
     }
 
     @Test func aConfirmedSeatNotSoldAndASoldSeatNobodyBoughtAreCaught() {
-        let report = RushCheck.verify(bookings: [Self.booking("1", "A1 A2"), Self.booking("9", "A1", session: "t")],
-                                      sold: ["s": ["A1", "C4"], "t": ["A1"]])
+        let report = RushCheck.verify(
+            bookings: [Self.booking("1", "A1 A2"), Self.booking("9", "A1", session: "t")],
+            sold: ["s": ["A1", "C4"], "t": ["A1"]])
         #expect(report.lost == ["s/A2"])
         #expect(report.unexplained == ["s/C4"])
         #expect(report.oversold.isEmpty, "the same seat label in two sessions is two seats")
@@ -52,7 +55,10 @@ import Testing
             if tokens[0] == "HOLD" {
                 holds += 1
                 let count = Int(tokens[4])!
-                reply = holds % 3 == 0 ? "ERR SOLD_OUT" : "OK h\(holds) 1800000000000 " + (1...count).map { "A\($0)" }.joined(separator: " ")
+                reply =
+                    holds % 3 == 0
+                    ? "ERR SOLD_OUT"
+                    : "OK h\(holds) 1800000000000 " + (1...count).map { "A\($0)" }.joined(separator: " ")
             } else {
                 reply = tokens[0] == "CONFIRM" ? "OK \(tokens[2]) A1" : "OK \(tokens[2])"
             }
@@ -87,8 +93,9 @@ import Testing
     }
 
     @Test func aStoppingBuyerReleasesInsteadOfConfirmingThenEnds() {
-        var flow = RushFlow(shape: RushFlow.Shape(sessions: ["s"], seatsMax: 2, ttlSeconds: 2, confirm: 1, release: 0),
-                            slot: "b", seed: 1)
+        var flow = RushFlow(
+            shape: RushFlow.Shape(sessions: ["s"], seatsMax: 2, ttlSeconds: 2, confirm: 1, release: 0),
+            slot: "b", seed: 1)
         _ = flow.start()
         flow.stopping = true
         #expect(flow.next(after: "OK h1 1800000000000 A1") == "RELEASE s h1\n")

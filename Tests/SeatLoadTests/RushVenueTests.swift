@@ -7,8 +7,10 @@ import Testing
 /// the check on hand-made replies.
 struct RushVenueTests {
     @Test func theCheckComparesConfirmedPlacesWithSoldPlaces() throws {
-        let bookings = [RushCheck.Booking(session: "s", hold: "1", seats: ["A1", "standing:2"]),
-                        RushCheck.Booking(session: "s", hold: "2", seats: ["standing:3"])]
+        let bookings = [
+            RushCheck.Booking(session: "s", hold: "1", seats: ["A1", "standing:2"]),
+            RushCheck.Booking(session: "s", hold: "2", seats: ["standing:3"]),
+        ]
         let passed = RushCheck.verify(bookings: bookings, sold: ["s": ["A1"]], placesSold: ["s": ["standing": 5]])
         #expect(passed.passed && passed.placesChecked == 5)
         let lost = RushCheck.verify(bookings: bookings, sold: ["s": ["A1"]], placesSold: ["s": ["standing": 4]])
@@ -20,8 +22,9 @@ struct RushVenueTests {
     }
 
     @Test func venueBuyersAskForCategoriesFlagsAndPlaces() {
-        let shape = RushFlow.Shape(sessions: ["s"], seatsMax: 4, ttlSeconds: 2, confirm: 1, release: 0,
-                                   categories: true, area: "standing")
+        let shape = RushFlow.Shape(
+            sessions: ["s"], seatsMax: 4, ttlSeconds: 2, confirm: 1, release: 0,
+            categories: true, area: "standing")
         var lines: [String] = []
         for slot in 0..<200 {
             var flow = RushFlow(shape: shape, slot: "b\(slot)", seed: UInt64(slot))

@@ -14,8 +14,9 @@ import Testing
         _ client: Int, _ start: UInt64, _ end: UInt64, _ request: SeatChecker.Request, _ reply: String,
         retried: Bool = false
     ) -> SeatChecker.Operation {
-        SeatChecker.Operation(client: client, session: "s", request: request, start: start, end: end, reply: reply,
-                              retried: retried)
+        SeatChecker.Operation(
+            client: client, session: "s", request: request, start: start, end: end, reply: reply,
+            retried: retried)
     }
 
     static func hold(_ seats: String, key: String = "k") -> SeatChecker.Request {
@@ -27,18 +28,19 @@ import Testing
     }
 
     @Test func aSequentialHistoryOfACorrectServerIsExplained() {
-        #expect(self.check([
-            Self.op(1, 0, 1, Self.hold("A1 A2"), "OK h1 100 A1 A2"),
-            Self.op(1, 2, 3, .confirm(hold: "h1"), "OK h1 A1 A2"),
-            Self.op(1, 4, 5, .confirm(hold: "h1"), "OK h1 A1 A2"),
-            Self.op(2, 6, 7, Self.hold("A2 A3", key: "k2"), "ERR TAKEN A2"),
-            Self.op(2, 8, 9, .best(customer: "d", count: 2, key: "k3"), "OK h2 100 A3 A4"),
-            Self.op(2, 10, 11, .release(hold: "h2"), "OK h2"),
-            Self.op(1, 12, 13, .release(hold: "h1"), "ERR NOT_HELD h1 is sold"),
-            Self.op(1, 14, 15, .cancel(hold: "h1"), "OK h1 A1 A2"),
-            Self.op(1, 16, 17, .map, "OK A:...."),
-            Self.op(1, 18, 19, .confirm(hold: "h1"), "ERR NO_SUCH_HOLD no hold h1"),
-        ]) == nil)
+        #expect(
+            self.check([
+                Self.op(1, 0, 1, Self.hold("A1 A2"), "OK h1 100 A1 A2"),
+                Self.op(1, 2, 3, .confirm(hold: "h1"), "OK h1 A1 A2"),
+                Self.op(1, 4, 5, .confirm(hold: "h1"), "OK h1 A1 A2"),
+                Self.op(2, 6, 7, Self.hold("A2 A3", key: "k2"), "ERR TAKEN A2"),
+                Self.op(2, 8, 9, .best(customer: "d", count: 2, key: "k3"), "OK h2 100 A3 A4"),
+                Self.op(2, 10, 11, .release(hold: "h2"), "OK h2"),
+                Self.op(1, 12, 13, .release(hold: "h1"), "ERR NOT_HELD h1 is sold"),
+                Self.op(1, 14, 15, .cancel(hold: "h1"), "OK h1 A1 A2"),
+                Self.op(1, 16, 17, .map, "OK A:...."),
+                Self.op(1, 18, 19, .confirm(hold: "h1"), "ERR NO_SUCH_HOLD no hold h1"),
+            ]) == nil)
     }
 
     @Test func anAcknowledgedConfirmMissingFromALaterMapIsCaught() {
@@ -53,50 +55,56 @@ import Testing
     }
 
     @Test func aSeatHeldTwiceWithoutAReleaseBetweenIsCaught() {
-        #expect(self.check([
-            Self.op(1, 0, 1, Self.hold("A1"), "OK h1 100 A1"),
-            Self.op(2, 2, 3, Self.hold("A1 A2", key: "k2"), "OK h2 100 A1 A2"),
-        ]) != nil)
+        #expect(
+            self.check([
+                Self.op(1, 0, 1, Self.hold("A1"), "OK h1 100 A1"),
+                Self.op(2, 2, 3, Self.hold("A1 A2", key: "k2"), "OK h2 100 A1 A2"),
+            ]) != nil)
         // Also when the two holds overlap in time: no order gives A1 to both.
-        #expect(self.check([
-            Self.op(1, 0, 10, Self.hold("A1"), "OK h1 100 A1"),
-            Self.op(2, 1, 9, .best(customer: "d", count: 2, key: "k2"), "OK h2 100 A1 A2"),
-        ]) != nil)
+        #expect(
+            self.check([
+                Self.op(1, 0, 10, Self.hold("A1"), "OK h1 100 A1"),
+                Self.op(2, 1, 9, .best(customer: "d", count: 2, key: "k2"), "OK h2 100 A1 A2"),
+            ]) != nil)
     }
 
     @Test func concurrentOperationsAreExplainedByTheOrderThatFits() {
         // Client 2's TAKEN started first but overlaps client 1's hold: the hold comes first.
-        #expect(self.check([
-            Self.op(2, 0, 10, Self.hold("A1", key: "k2"), "ERR TAKEN A1"),
-            Self.op(1, 1, 5, Self.hold("A1 A2"), "OK h1 100 A1 A2"),
-            // A map that overlaps the hold may see the hall before it.
-            Self.op(3, 2, 8, .map, "OK A:...."),
-        ]) == nil)
+        #expect(
+            self.check([
+                Self.op(2, 0, 10, Self.hold("A1", key: "k2"), "ERR TAKEN A1"),
+                Self.op(1, 1, 5, Self.hold("A1 A2"), "OK h1 100 A1 A2"),
+                // A map that overlaps the hold may see the hall before it.
+                Self.op(3, 2, 8, .map, "OK A:...."),
+            ]) == nil)
         // The same TAKEN, ended before the hold began: nothing held A1 then.
-        #expect(self.check([
-            Self.op(2, 0, 1, Self.hold("A1", key: "k2"), "ERR TAKEN A1"),
-            Self.op(1, 2, 5, Self.hold("A1 A2"), "OK h1 100 A1 A2"),
-        ]) != nil)
+        #expect(
+            self.check([
+                Self.op(2, 0, 1, Self.hold("A1", key: "k2"), "ERR TAKEN A1"),
+                Self.op(1, 2, 5, Self.hold("A1 A2"), "OK h1 100 A1 A2"),
+            ]) != nil)
     }
 
     @Test func theSearchBacktracksThroughARelease() {
         // Tried in start order, the release comes first and the map that still sees the hold fails; the search
         // must undo the release (seats back to the hold) and put that map first.
-        #expect(self.check([
-            Self.op(1, 0, 1, Self.hold("A1"), "OK h1 100 A1"),
-            Self.op(1, 2, 10, .release(hold: "h1"), "OK h1"),
-            Self.op(2, 3, 9, .map, "OK A:...."),
-            Self.op(3, 3, 9, .map, "OK A:h..."),
-            Self.op(2, 11, 12, .map, "OK A:...."),
-        ]) == nil)
+        #expect(
+            self.check([
+                Self.op(1, 0, 1, Self.hold("A1"), "OK h1 100 A1"),
+                Self.op(1, 2, 10, .release(hold: "h1"), "OK h1"),
+                Self.op(2, 3, 9, .map, "OK A:...."),
+                Self.op(3, 3, 9, .map, "OK A:h..."),
+                Self.op(2, 11, 12, .map, "OK A:...."),
+            ]) == nil)
     }
 
     @Test func aStaleReadIsCaught() {
-        #expect(self.check([
-            Self.op(1, 0, 1, Self.hold("A1"), "OK h1 100 A1"),
-            Self.op(1, 2, 3, .release(hold: "h1"), "OK h1"),
-            Self.op(2, 4, 5, .map, "OK A:h..."),
-        ]) != nil)
+        #expect(
+            self.check([
+                Self.op(1, 0, 1, Self.hold("A1"), "OK h1 100 A1"),
+                Self.op(1, 2, 3, .release(hold: "h1"), "OK h1"),
+                Self.op(2, 4, 5, .map, "OK A:h..."),
+            ]) != nil)
     }
 
     @Test func aRetriedReleaseMayFindItsHoldGoneButAFreshOneMayNot() {
@@ -115,11 +123,12 @@ import Testing
         // BEST must name adjacent free seats; SOLD_OUT needs fewer free seats than asked.
         #expect(self.check([Self.op(1, 0, 1, .best(customer: "c", count: 2, key: "k"), "OK h1 100 A1 A3")]) != nil)
         #expect(self.check([Self.op(1, 0, 1, .best(customer: "c", count: 2, key: "k"), "ERR SOLD_OUT 4 free")]) != nil)
-        #expect(self.check([
-            Self.op(1, 0, 1, Self.hold("A2 A4"), "OK h1 100 A2 A4"),
-            Self.op(1, 2, 3, .best(customer: "c", count: 2, key: "k2"), "ERR NO_ADJACENT no 2 adjacent"),
-            Self.op(1, 4, 5, .best(customer: "c", count: 3, key: "k3"), "ERR SOLD_OUT 2 free"),
-        ]) == nil)
+        #expect(
+            self.check([
+                Self.op(1, 0, 1, Self.hold("A2 A4"), "OK h1 100 A2 A4"),
+                Self.op(1, 2, 3, .best(customer: "c", count: 2, key: "k2"), "ERR NO_ADJACENT no 2 adjacent"),
+                Self.op(1, 4, 5, .best(customer: "c", count: 3, key: "k3"), "ERR SOLD_OUT 2 free"),
+            ]) == nil)
     }
 
     @Test func repliesNoServerGivesAndReusedIdsAreCaught() {
@@ -139,7 +148,9 @@ import Testing
     @Test func theSearchGivesUpAtItsBudgetAndSaysSo() {
         // Forty maps that all overlap and all disagree with the hold: every order fails, and there are many.
         var history = [Self.op(1, 0, 1_000, Self.hold("A1"), "OK h1 100 A1")]
-        for index in 0..<40 { history.append(Self.op(2 + index, 1, 999, .map, index == 39 ? "OK A:x..." : "OK A:....")) }
+        for index in 0..<40 {
+            history.append(Self.op(2 + index, 1, 999, .map, index == 39 ? "OK A:x..." : "OK A:...."))
+        }
         var small = self.checker
         small.budget = 100
         let message = small.check(session: "s", history)?.message

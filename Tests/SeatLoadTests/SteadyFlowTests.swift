@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct SteadyFlowTests {
     static let hall = LoadHall(id: "h", rows: 3, seatsPerRow: 4)
-    static let shape = SteadyFlow.Shape(sessions: ["s0", "s1", "s2"], seats: hall.seats, seatsPerHold: 3, confirmRatio: 0.5)
+    static let shape = SteadyFlow.Shape(
+        sessions: ["s0", "s1", "s2"], seats: hall.seats, seatsPerHold: 3, confirmRatio: 0.5)
 
     /// Drives a flow against scripted replies: OK for everything, with a hold id, except every fifth HOLD (TAKEN).
     static func script(seed: UInt64, steps: Int) -> [String] {
@@ -33,7 +34,8 @@ import Testing
     @Test func holdsNameDistinctSeatsInHallOrderAndEveryHoldIsGivenBack() {
         let requests = Self.script(seed: 3, steps: 2_000)
         let order = Dictionary(uniqueKeysWithValues: Self.hall.seats.enumerated().map { ($1, $0) })
-        var confirms = 0, releases = 0
+        var confirms = 0
+        var releases = 0
         for (index, request) in requests.enumerated() {
             let tokens = request.dropLast().split(separator: " ").map(String.init)
             switch tokens[0] {

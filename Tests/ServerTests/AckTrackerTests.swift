@@ -1,10 +1,10 @@
-@testable import NATS
 import NIOCore
 import NIOPosix
 import SeatActors
 import Synchronization
 import Testing
 
+@testable import NATS
 @testable import Server
 
 /// Goal: the acknowledged position only moves past a seq once everything before it is acknowledged, whatever order
@@ -91,7 +91,10 @@ struct AckTrackerTests {
         try await self.reply(self.track(1...1), Self.ack(20))
         try await self.reply(self.track(2...3, grouped: true), Self.ack(22, duplicate: true))
         #expect(self.passed.all == [1])
-        guard case .refused = self.tracker.failure else { Issue.record("no failure"); return }
+        guard case .refused = self.tracker.failure else {
+            Issue.record("no failure")
+            return
+        }
     }
 
     @Test func errorRepliesStatusesAndClosedConnectionsFail() async throws {
@@ -112,7 +115,10 @@ struct AckTrackerTests {
         }
         let closed = self.track(1...1)
         try await self.loop.submit { closed.fail(NATSError.closed) }.get()
-        guard case .connection(.closed) = self.tracker.failure else { Issue.record("no failure"); return }
+        guard case .connection(.closed) = self.tracker.failure else {
+            Issue.record("no failure")
+            return
+        }
     }
 
     @Test func aSenderWaitsForRoomUntilAnAckFreesIt() async throws {

@@ -13,7 +13,8 @@ extension EndToEndTests {
         let clock = ManualClock()
         setup.clock = clock
         try await self.withServer(setup) { port in
-            try await self.withClient(port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+            try await self.withClient(port) {
+                (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                 func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
                 #expect(try await ask("CREATE HALL h A=10 B=10 ga:pit=5") == "OK h 25")
                 #expect(try await ask("CREATE SESSION s h ttl=60 grace=120 keyttl=3600 limit=6") == "OK s 25")

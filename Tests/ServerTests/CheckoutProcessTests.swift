@@ -15,7 +15,8 @@ struct CheckoutProcessTests {
         defer { try? FileManager.default.removeItem(atPath: data) }
         let tests = ProcessTests()
         var server = try await ProcessTests.Seatd(data: data)
-        _ = try await tests.exchange(server.port, ["CREATE HALL h A=10 B=10 ga:pit=20", "CREATE SESSION s h grace=3600"])
+        _ = try await tests.exchange(
+            server.port, ["CREATE HALL h A=10 B=10 ga:pit=20", "CREATE SESSION s h grace=3600"])
         let held = try await tests.exchange(server.port, ["HOLD s ann A1 A2 A3 key=h1"])[0]
         let hold = String(held.split(separator: " ")[1])
         let boxHold = try await tests.exchange(server.port, ["HOLD s box B1 key=h2"])[0]
@@ -48,7 +49,8 @@ struct CheckoutProcessTests {
         // Every key answers its first reply, whatever the request carrying it asks now.
         let again = [
             ("h1", "HOLD s other A7 key=h1"), ("h2", "HOLD s other A8 key=h2"), ("a1", "ADD s \(hold) A9 key=a1"),
-            ("r1", "RELEASE s \(hold) A1 key=r1"), ("e1", "EXTEND s \(hold) 5 key=e1"), ("c1", "CONFIRM s \(hold) key=c1"),
+            ("r1", "RELEASE s \(hold) A1 key=r1"), ("e1", "EXTEND s \(hold) 5 key=e1"),
+            ("c1", "CONFIRM s \(hold) key=c1"),
             ("x1", "CANCEL s \(hold) A1 key=x1"), ("s1", "SELL s walkin B7 key=s1"), ("w1", "RELEASE s \(box) key=w1"),
             ("l1", "CONFIRM s \(late) key=l1"),
         ]

@@ -228,8 +228,10 @@ struct ConnectionStateMachineTests {
         _ = machine.startWatching(slot: 0, timing: Self.timing)
         // Within a generation durability is monotonic: the change of LSN 2 lost means every later one too.
         let lost = CommitToken(epoch: 0, lsn: 2)
-        _ = machine.enqueue([.event(.line("EVENT 1"), CommitToken(epoch: 0, lsn: 1)), .event(.line("EVENT 2"), lost),
-                             .event(.line("EVENT 3"), CommitToken(epoch: 0, lsn: 3))])
+        _ = machine.enqueue([
+            .event(.line("EVENT 1"), CommitToken(epoch: 0, lsn: 1)), .event(.line("EVENT 2"), lost),
+            .event(.line("EVENT 3"), CommitToken(epoch: 0, lsn: 3)),
+        ])
         let writable = machine.takeWritable { $0.lsn >= lost.lsn ? .lost(.unavailable("lost")) : .durable }
         #expect(writable.replies.map(\.response) == [.line("OK"), .line("EVENT 1"), .error(.unavailable, "lost")])
         #expect(writable.halfClose)
@@ -252,4 +254,3 @@ struct ConnectionStateMachineTests {
         #expect(!r25)
     }
 }
-

@@ -1,6 +1,6 @@
 import SeatActors
-import Testing
 import Store
+import Testing
 import WAL
 
 @testable import Server
@@ -15,8 +15,10 @@ struct ContractTests {
         let client = DispatcherTests.Client(try self.tests.make())
         _ = await client.send("CREATE HALL h A=5")
         _ = await client.send("CREATE SESSION s h")
-        for line in ["CONFIRM s abc", "EXTEND s abc 10", "RELEASE s abc", "CANCEL s abc", "CANCEL s abc A1",
-                     "CONFIRM s abc ref=p1"] {
+        for line in [
+            "CONFIRM s abc", "EXTEND s abc 10", "RELEASE s abc", "CANCEL s abc", "CANCEL s abc A1",
+            "CONFIRM s abc ref=p1",
+        ] {
             #expect(await client.send(line) == "ERR NO_SUCH_HOLD no hold abc", "\(line)")
         }
         let id64 = String(repeating: "h", count: 64)
@@ -27,7 +29,9 @@ struct ContractTests {
         #expect(await client.send("CONFIRM s a/b").hasPrefix("ERR BAD_REQUEST hold id must be"))
         #expect(await client.send("CONFIRM s \(id64)x").hasPrefix("ERR BAD_REQUEST hold id must be"))
         // An unknown session answers NO_SUCH_SESSION whatever its hold id looks like.
-        for line in ["EXTEND nosuch h1 10", "CONFIRM nosuch abc", "RELEASE nosuch 00000000000000ff", "CANCEL nosuch x A1"] {
+        for line in [
+            "EXTEND nosuch h1 10", "CONFIRM nosuch abc", "RELEASE nosuch 00000000000000ff", "CANCEL nosuch x A1",
+        ] {
             #expect(await client.send(line) == "ERR NO_SUCH_SESSION no session nosuch", "\(line)")
         }
         _ = await client.send("DROP SESSION s")
@@ -63,7 +67,10 @@ struct ContractTests {
         var state = dispatcher.newConnection
         var outcomes: [Dispatcher.Outcome] = []
         for line in ["CREATE HALL h A=5", "CREATE SESSION s h", "HOLD s c A1", "HOLD s d A2", "STATS"] {
-            guard case .success(let request) = Request.parse(line[...]) else { Issue.record("\(line) did not parse"); return }
+            guard case .success(let request) = Request.parse(line[...]) else {
+                Issue.record("\(line) did not parse")
+                return
+            }
             outcomes.append(await dispatcher.execute(request, state: &state))
         }
         guard case .reply(let response, let token) = outcomes.last!, case .stats(let stats) = response else {
@@ -73,10 +80,11 @@ struct ContractTests {
         #expect(stats.lastLSN == 4 && token.lsn == 4)
         #expect(stats.seatsHeld == 2)
         let reply = dispatcher.render(await dispatcher.settle(response, token))
-        let fields = Dictionary(uniqueKeysWithValues: reply.dropFirst(3).split(separator: " ").map {
-            let pair = $0.split(separator: "=")
-            return (String(pair[0]), String(pair[1]))
-        })
+        let fields = Dictionary(
+            uniqueKeysWithValues: reply.dropFirst(3).split(separator: " ").map {
+                let pair = $0.split(separator: "=")
+                return (String(pair[0]), String(pair[1]))
+            })
         #expect(fields["last_lsn"] == "4")
         #expect(Int(fields["durable_lsn"] ?? "") ?? 0 >= 4, "\(reply)")
     }

@@ -1,6 +1,6 @@
 import SeatActors
-import Testing
 import Store
+import Testing
 import WAL
 
 @testable import Server
@@ -39,11 +39,15 @@ struct DispatcherTests {
         }
     }
 
-    func make(tokens: [(String, Role)] = [], clock: ManualClock = ManualClock(), storage: SimulatedStorage = SimulatedStorage())
+    func make(
+        tokens: [(String, Role)] = [], clock: ManualClock = ManualClock(),
+        storage: SimulatedStorage = SimulatedStorage()
+    )
         throws -> Dispatcher
     {
-        let service = try LogService(data: "/d", storage: storage, segmentBytes: 64 << 10, clock: clock,
-                                     ids: SeededHoldIDSource(seed: 1))
+        let service = try LogService(
+            data: "/d", storage: storage, segmentBytes: 64 << 10, clock: clock,
+            ids: SeededHoldIDSource(seed: 1))
         return Dispatcher(service: service, tokens: tokens.map { (token: $0.0, role: $0.1) })
     }
 
@@ -91,8 +95,10 @@ struct DispatcherTests {
         #expect(await client.send("CONFIRM s \(lapsing)") == "ERR EXPIRED hold \(lapsing) expired")
         #expect(await client.send("AVAIL s") == "OK free=8 held=0 sold=1")
         let stats = await client.send("STATS")
-        for key in ["halls=1", "sessions=1", "holds_live=0", "seats_held=0", "seats_sold=1", "confirms_total=1",
-                    "conflicts_total=3", "connections=", "last_lsn=", "durable_lsn=", "wal_bytes=", "uptime_s="] {
+        for key in [
+            "halls=1", "sessions=1", "holds_live=0", "seats_held=0", "seats_sold=1", "confirms_total=1",
+            "conflicts_total=3", "connections=", "last_lsn=", "durable_lsn=", "wal_bytes=", "uptime_s=",
+        ] {
             #expect(stats.contains(key), "\(key) in \(stats)")
         }
         #expect(await client.send("SNAPSHOT").hasPrefix("OK "))

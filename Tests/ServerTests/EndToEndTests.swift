@@ -5,8 +5,8 @@ import NIOPosix
 import SeatActors
 import SeatdTestSupport
 import ServiceLifecycle
-import Testing
 import Store
+import Testing
 import WAL
 
 @testable import Server
@@ -48,15 +48,18 @@ struct EndToEndTests {
         let data = TemporaryDirectory.path("e2e")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let executors = LoopExecutors(setup.group)
-        let service = try setup.storage.map {
-            try LogService(data: "/d", storage: $0, segmentBytes: 64 << 10, clock: setup.clock,
-                           executors: executors.next)
-        } ?? LogService(data: data, segmentBytes: 1 << 20, clock: setup.clock, executors: executors.next)
+        let service =
+            try setup.storage.map {
+                try LogService(
+                    data: "/d", storage: $0, segmentBytes: 64 << 10, clock: setup.clock,
+                    executors: executors.next)
+            } ?? LogService(data: data, segmentBytes: 1 << 20, clock: setup.clock, executors: executors.next)
         defer { service.close() }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = SeatServer(
             settings: setup.settings,
-            dispatcher: Dispatcher(service: service, tokens: setup.tokens, seatsPerHoldMax: setup.settings.seatsPerHoldMax),
+            dispatcher: Dispatcher(
+                service: service, tokens: setup.tokens, seatsPerHoldMax: setup.settings.seatsPerHoldMax),
             logger: Self.quiet, group: setup.group, executors: executors, onBound: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: Self.quiet)
         let task = Task { try await group.run() }
@@ -89,7 +92,9 @@ struct EndToEndTests {
     }
 
     /// Sends one request and reads its reply.
-    static func ask(_ lines: inout Lines, _ out: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ request: String)
+    static func ask(
+        _ lines: inout Lines, _ out: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ request: String
+    )
         async throws -> String
     {
         try await Self.send(out, request + "\n")
@@ -164,8 +169,9 @@ struct EndToEndTests {
                 }
             }
             // Both loops ran sessions.
-            let sessionLoops = Set(["s0", "s2", "s3"].compactMap { server.service.registry.session($0) }
-                .map { ObjectIdentifier($0.executor) })
+            let sessionLoops = Set(
+                ["s0", "s2", "s3"].compactMap { server.service.registry.session($0) }
+                    .map { ObjectIdentifier($0.executor) })
             #expect(sessionLoops.count == 2)
         }
         try await loops.shutdownGracefully()
@@ -189,8 +195,10 @@ struct EndToEndTests {
                     try await Self.send(out, "CONFIRM s \(hold)\nCANCEL s \(hold) A2\n")
                     _ = try await Self.line(&lines)
                     _ = try await Self.line(&lines)
-                    let events = [try await Self.line(&watch), try await Self.line(&watch), try await Self.line(&watch)]
-                        .map { $0 ?? "" }
+                    let events = [
+                        try await Self.line(&watch), try await Self.line(&watch), try await Self.line(&watch),
+                    ]
+                    .map { $0 ?? "" }
                     let fields = events.map { $0.split(separator: " ") }
                     #expect(fields.map { $0[2] } == ["held", "confirmed", "cancelled"])
                     #expect(events[0].hasSuffix(" s \(hold) ann A1 A2"))
@@ -211,7 +219,8 @@ struct EndToEndTests {
                 try await Self.send(out, "WATCH *\nFROB\nAVAIL s\nHOLD s\nPING now\nPING\nQUIT\n")
                 #expect(try await Self.line(&lines) == "OK")
                 for _ in 0..<4 {
-                    #expect(try await Self.line(&lines) == "ERR BAD_REQUEST a watching connection only takes PING and QUIT")
+                    #expect(
+                        try await Self.line(&lines) == "ERR BAD_REQUEST a watching connection only takes PING and QUIT")
                 }
                 #expect(try await Self.line(&lines) == "OK PONG")
                 #expect(try await Self.line(&lines) == "OK BYE")
@@ -247,7 +256,8 @@ struct EndToEndTests {
     @Test func garbageGetsErrorsAndVanishingClientsHarmNobody() async throws {
         try await self.withServer { port in
             try await self.withClient(port) { lines, out in
-                var garbage = ByteBuffer(bytes: (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }.filter { $0 != 10 })
+                var garbage = ByteBuffer(
+                    bytes: (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }.filter { $0 != 10 })
                 garbage.writeString("\n\u{1}\u{2}\n  \nPING\n")
                 try await out.write(garbage)
                 #expect(try await Self.line(&lines)?.hasPrefix("ERR ") == true)

@@ -102,7 +102,9 @@ struct EventsProcessTests {
         defer { try? FileManager.default.removeItem(atPath: data) }
         let tests = ProcessTests()
         var server = try await ProcessTests.Seatd(data: data)
-        _ = try await tests.exchange(server.port, ["CREATE HALL h A=20 B=20 C=20", "CREATE SESSION s1 h", "CREATE SESSION s2 h", "CREATE SESSION end h"])
+        _ = try await tests.exchange(
+            server.port,
+            ["CREATE HALL h A=20 B=20 C=20", "CREATE SESSION s1 h", "CREATE SESSION s2 h", "CREATE SESSION end h"])
         let shared = Shared(port: server.port)
         let watcher = Task { await Self.watch(shared, seed: 17) }
         var random = SplitMix64(seed: 23)

@@ -1,8 +1,8 @@
 import Foundation
-@testable import NATS
 import NIOCore
 import Testing
 
+@testable import NATS
 @testable import Server
 
 /// Goal: the JetStream API's JSON is what JetStream sends and takes: the stream seatd creates encodes as the
@@ -13,13 +13,15 @@ import Testing
 struct JetStreamTests {
     /// `json` as a reply message, with `status` when the header block has one.
     static func reply(_ json: String, status: Int? = nil) -> NATSMessage {
-        NATSMessage(subject: "_INBOX.x.1", sid: "1", replyTo: nil, status: status, headers: [],
-                    payload: ByteBuffer(string: json))
+        NATSMessage(
+            subject: "_INBOX.x.1", sid: "1", replyTo: nil, status: status, headers: [],
+            payload: ByteBuffer(string: json))
     }
 
     @Test func theStreamSeatdCreatesEncodesAsTheRequestItAlwaysSent() throws {
         let config = NATSSettings().streamConfig
-        #expect(String(buffer: try JetStream.encode(config)) == #"{"duplicate_window":120000000000,"name":"SEATD","#
+        #expect(
+            String(buffer: try JetStream.encode(config)) == #"{"duplicate_window":120000000000,"name":"SEATD","#
                 + #""retention":"limits","storage":"file","subjects":["seatd.>"]}"#)
         var custom = NATSSettings()
         (custom.subject, custom.stream) = ("shop.events.<type>.x.<session>", "SHOP")
@@ -30,7 +32,8 @@ struct JetStreamTests {
     }
 
     @Test func aStreamCreateReplyDecodesToTheStreamsConfigAndState() throws {
-        let created = #"{"type":"io.nats.jetstream.api.v1.stream_create_response","config":{"name":"SEATD","#
+        let created =
+            #"{"type":"io.nats.jetstream.api.v1.stream_create_response","config":{"name":"SEATD","#
             + #""subjects":["seatd.\u003e"],"retention":"limits","max_consumers":-1,"max_msgs":-1,"max_bytes":-1,"#
             + #""max_age":0,"max_msgs_per_subject":-1,"max_msg_size":-1,"discard":"old","storage":"file","#
             + #""num_replicas":1,"duplicate_window":120000000000,"allow_direct":false,"mirror_direct":false,"#
@@ -45,20 +48,25 @@ struct JetStreamTests {
     }
 
     @Test func anErrorReplyThrowsTheErrorItCarries() {
-        let notFound = #"{"type":"io.nats.jetstream.api.v1.stream_info_response","error":{"code":404,"err_code":10059,"#
+        let notFound =
+            #"{"type":"io.nats.jetstream.api.v1.stream_info_response","error":{"code":404,"err_code":10059,"#
             + #""description":"stream not found"},"total":0,"offset":0,"limit":0}"#
         let expected = JetStream.APIError(code: 404, errCode: 10059, description: "stream not found")
         #expect(throws: JetStream.RequestError.api(expected)) {
             try JetStream.decode(JetStream.StreamInfo.self, from: Self.reply(notFound))
         }
         #expect(expected.isStreamNotFound)
-        let inUse = #"{"type":"io.nats.jetstream.api.v1.stream_create_response","error":{"code":400,"#
+        let inUse =
+            #"{"type":"io.nats.jetstream.api.v1.stream_create_response","error":{"code":400,"#
             + #""err_code":10058,"description":"stream name already in use with a different configuration"}}"#
         do throws(JetStream.RequestError) {
             _ = try JetStream.decode(JetStream.StreamInfo.self, from: Self.reply(inUse))
             Issue.record("an error reply decoded")
         } catch {
-            guard case .api(let error) = error else { Issue.record("\(error)"); return }
+            guard case .api(let error) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(error.code == 400 && error.errCode == 10058 && !error.isStreamNotFound)
             #expect(error.description == "stream name already in use with a different configuration")
         }
@@ -77,12 +85,14 @@ struct JetStreamTests {
         #expect(new.stream == "SEATD" && new.seq == 1 && !new.duplicate)
         let again = try ack(#"{"stream":"SEATD", "seq":1,"duplicate": true}"#)
         #expect(again.seq == 1 && again.duplicate)
-        let parsed = AckTracker.parseAck(ByteBuffer(string: #"{"stream":"SEATD", "seq":9,"duplicate": true}"#)
-            .readableBytesView)
+        let parsed = AckTracker.parseAck(
+            ByteBuffer(string: #"{"stream":"SEATD", "seq":9,"duplicate": true}"#)
+                .readableBytesView)
         #expect(parsed?.streamSeq == 9 && parsed?.duplicate == true)
         let full = JetStream.APIError(code: 503, errCode: 10077, description: "maximum messages exceeded")
         #expect(throws: JetStream.RequestError.api(full)) {
-            try ack(#"{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"},"#
+            try ack(
+                #"{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"},"#
                     + #""stream":"SEATD","seq":0}"#)
         }
         #expect(throws: JetStream.RequestError.malformed(#"{"stream":"SEATD"}"#)) { try ack(#"{"stream":"SEATD"}"#) }
@@ -93,7 +103,8 @@ struct JetStreamTests {
     }
 
     @Test func aStoredMessageDecodesItsBase64HeaderAndPayload() throws {
-        let get = #"{"type":"io.nats.jetstream.api.v1.stream_msg_get_response","message":{"subject":"seatd.held.s1","#
+        let get =
+            #"{"type":"io.nats.jetstream.api.v1.stream_msg_get_response","message":{"subject":"seatd.held.s1","#
             + #""seq":1,"hdrs":"TkFUUy8xLjANCk5hdHMtTXNnLUlkOiBhYmMtNQ0KDQo=","data":"eyJzZXEiOjV9","#
             + #""time":"2026-12-05T00:16:10.638807506Z"}}"#
         let message = try JetStream.decode(JetStream.MessageGetReply.self, from: Self.reply(get)).message
@@ -131,8 +142,10 @@ struct JetStreamTests {
         let expectations: [(seq: UInt64, duplicate: Bool)] = [(1, false), (1, true)]
         for expected in expectations {
             var batch = connection.makeBatch(capacity: 1)
-            batch.append(NATSRequest(subject: "seatd.held.s1", headers: [("Nats-Msg-Id", "abc-5")],
-                                     payload: ByteBuffer(string: #"{"seq":5}"#)))
+            batch.append(
+                NATSRequest(
+                    subject: "seatd.held.s1", headers: [("Nats-Msg-Id", "abc-5")],
+                    payload: ByteBuffer(string: #"{"seq":5}"#)))
             let reply = try await connection.send(batch)[0].get()
             let ack = try JetStream.decode(JetStream.PublishAck.self, from: reply)
             #expect(ack.seq == expected.seq && ack.duplicate == expected.duplicate)

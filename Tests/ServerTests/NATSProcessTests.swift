@@ -13,8 +13,11 @@ import Testing
 /// JetStream on loopback and a temp store, the real seatd binary, rounds of changes between the faults; then the
 /// stream is compared with the log's events (`WATCH * from=1`) by seatd's own NATS client and by a Python check
 /// on nats-py (`Tests/NATS/check_stream.py`), which nobody here wrote.
-@Suite(.enabled(if: NATSServer.path != nil && NATSServer.hasPythonClient,
-                "nats-server or the Python package nats-py is missing (apt-get install nats-server; pip install nats-py); skipped"))
+@Suite(
+    .enabled(
+        if: NATSServer.path != nil && NATSServer.hasPythonClient,
+        "nats-server or the Python package nats-py is missing (apt-get install nats-server; pip install nats-py); skipped"
+    ))
 struct NATSProcessTests {
     @Test func everyEventReachesJetStreamOnceInOrderAcrossKillNineAndANATSRestart() async throws {
         let data = TemporaryDirectory.path("nats")
@@ -24,8 +27,12 @@ struct NATSProcessTests {
         let tests = ProcessTests()
         let environment = ["SEATD_EVENTS_NATS": "nats://127.0.0.1:\(nats.port)"]
         var server = try await ProcessTests.Seatd(data: data, environment: environment)
-        _ = try await tests.exchange(server.port, ["CREATE HALL h A=20 B=20 C=20", "CREATE SESSION s1 h", "CREATE SESSION s2 h",
-                                                   "CREATE SESSION end h"])
+        _ = try await tests.exchange(
+            server.port,
+            [
+                "CREATE HALL h A=20 B=20 C=20", "CREATE SESSION s1 h", "CREATE SESSION s2 h",
+                "CREATE SESSION end h",
+            ])
         var random = SplitMix64(seed: 31)
         for round in 0..<6 { try await EventsProcessTests.changes(server.port, round: round, random: &random) }
         #expect(server.kill(SIGKILL) == SIGKILL)
@@ -55,7 +62,8 @@ struct NATSProcessTests {
             let payload = try #require(try JSONSerialization.jsonObject(with: message.data) as? [String: Any])
             #expect(payload["seq"] as? Int == Int(event.seq), "message \(index + 1)")
             #expect(payload["type"] as? String == event.kind && payload["session"] as? String == event.session)
-            #expect((payload["hold"] as? String ?? "-") == event.hold && payload["customer"] as? String == event.customer)
+            #expect(
+                (payload["hold"] as? String ?? "-") == event.hold && payload["customer"] as? String == event.customer)
             #expect(payload["items"] as? [String] == event.items)
             #expect((payload["ms"] as? Int ?? 0) > 1_700_000_000_000)
             #expect(message.subject == "seatd.\(event.kind).\(event.session)")
@@ -67,10 +75,16 @@ struct NATSProcessTests {
         // The same by nats-py.
         let expectFile = data + "-expected.txt"
         defer { try? FileManager.default.removeItem(atPath: expectFile) }
-        try events.map { "\($0.seq) \($0.kind) \($0.session) \($0.hold) \($0.customer) \($0.items.joined(separator: ","))" }
-            .joined(separator: "\n").write(toFile: expectFile, atomically: true, encoding: .utf8)
-        let (status, output) = try runToEnd("/usr/bin/env", ["python3", NATSServer.checkScript, "--port", "\(nats.port)",
-                                                                    "--stream", "SEATD", "--expect", expectFile])
+        try events.map {
+            "\($0.seq) \($0.kind) \($0.session) \($0.hold) \($0.customer) \($0.items.joined(separator: ","))"
+        }
+        .joined(separator: "\n").write(toFile: expectFile, atomically: true, encoding: .utf8)
+        let (status, output) = try runToEnd(
+            "/usr/bin/env",
+            [
+                "python3", NATSServer.checkScript, "--port", "\(nats.port)",
+                "--stream", "SEATD", "--expect", expectFile,
+            ])
         #expect(status == 0, "nats-py check: \(output)")
         #expect(server.kill(SIGTERM) == 0)
     }
@@ -82,20 +96,27 @@ struct NATSProcessTests {
     }
 
     static func messageCount(_ connection: NATSConnection) async throws -> Int {
-        let reply = try await connection.request(NATSRequest(subject: "$JS.API.STREAM.INFO.SEATD", payload: ByteBuffer()))
+        let reply = try await connection.request(
+            NATSRequest(subject: "$JS.API.STREAM.INFO.SEATD", payload: ByteBuffer()))
         let info = try JSONSerialization.jsonObject(with: Data(String(buffer: reply.payload).utf8)) as? [String: Any]
         return ((info?["state"] as? [String: Any])?["messages"] as? Int) ?? 0
     }
 
     static func message(_ connection: NATSConnection, seq: Int) async throws -> StoredMessage {
-        let reply = try await connection.request(NATSRequest(subject: "$JS.API.STREAM.MSG.GET.SEATD",
-                                                             payload: ByteBuffer(string: #"{"seq":\#(seq)}"#)))
+        let reply = try await connection.request(
+            NATSRequest(
+                subject: "$JS.API.STREAM.MSG.GET.SEATD",
+                payload: ByteBuffer(string: #"{"seq":\#(seq)}"#)))
         let answer = try JSONSerialization.jsonObject(with: Data(String(buffer: reply.payload).utf8)) as? [String: Any]
-        let message = try #require(answer?["message"] as? [String: Any], "no message \(seq): \(String(buffer: reply.payload))")
-        let headers = (message["hdrs"] as? String).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return StoredMessage(subject: message["subject"] as? String ?? "",
-                             headers: headers.trimmingCharacters(in: .whitespacesAndNewlines),
-                             data: Data(base64Encoded: message["data"] as? String ?? "") ?? Data())
+        let message = try #require(
+            answer?["message"] as? [String: Any], "no message \(seq): \(String(buffer: reply.payload))")
+        let headers =
+            (message["hdrs"] as? String).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+            ?? ""
+        return StoredMessage(
+            subject: message["subject"] as? String ?? "",
+            headers: headers.trimmingCharacters(in: .whitespacesAndNewlines),
+            data: Data(base64Encoded: message["data"] as? String ?? "") ?? Data())
     }
 }
 
@@ -115,7 +136,8 @@ struct NATSServer {
     /// only free when it was looked at: if another test's server took it first, nats-server exits, and (for a port
     /// this picked) it starts again on another.
     init(port: Int? = nil, store: String? = nil) async throws {
-        self.store = store ?? FileManager.default.temporaryDirectory.appendingPathComponent("nats-\(UUID().uuidString)").path
+        self.store =
+            store ?? FileManager.default.temporaryDirectory.appendingPathComponent("nats-\(UUID().uuidString)").path
         for _ in 0..<5 {
             let chosen = try port ?? Self.freePort()
             let process = try Self.start(port: chosen, store: self.store)

@@ -2,10 +2,10 @@ import Foundation
 import SeatActors
 import SeatdTestSupport
 import Testing
-@testable import Store
-@testable import WAL
 
 @testable import Server
+@testable import Store
+@testable import WAL
 
 /// Goal: what an operator does with only the docs is safe: `check --fix` leaves a directory that starts and keeps
 /// what is acknowledged after it; two servers never share a data directory; a config value of the wrong shape (or
@@ -14,9 +14,10 @@ import Testing
 struct OperatorTests {
     /// Runs `seatd <arguments>` to its end: exit status and everything it printed.
     static func seatd(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
-        try runToEnd(SeatdProcess.defaultBinary, arguments,
-                     environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SEATD_") }
-                         .merging(environment) { $1 })
+        try runToEnd(
+            SeatdProcess.defaultBinary, arguments,
+            environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SEATD_") }
+                .merging(environment) { $1 })
     }
 
     func exchange(_ port: Int, _ lines: [String]) async throws -> [String] {
@@ -65,7 +66,8 @@ struct OperatorTests {
         #expect(fixed == 0, "\(fixReport)")
         server = try await ProcessTests.Seatd(data: data)
         let before = try await self.exchange(server.port, ["MAP s"])[0]
-        let acknowledged = try await self.exchange(server.port, ["CREATE SESSION t h"] + (1...10).map { "HOLD s e\($0) C\($0)" })
+        let acknowledged = try await self.exchange(
+            server.port, ["CREATE SESSION t h"] + (1...10).map { "HOLD s e\($0) C\($0)" })
         #expect(acknowledged.allSatisfy { $0.hasPrefix("OK ") }, "\(acknowledged)")
         let after = try await self.exchange(server.port, ["MAP s", "AVAIL t"])
         _ = server.kill(SIGKILL)
@@ -112,19 +114,23 @@ struct OperatorTests {
         defer { try? FileManager.default.removeItem(atPath: data) }
         let server = try SeatdProcess(
             binary: SeatdProcess.defaultBinary, data: data,
-            environment: ["SEATD_AUTH_TOKENS": "admin:Adm1nS3cret,client:Cl1entS3cret"], arguments: ["--log-level", "trace"])
+            environment: ["SEATD_AUTH_TOKENS": "admin:Adm1nS3cret,client:Cl1entS3cret"],
+            arguments: ["--log-level", "trace"])
         let port = try await server.port()
         #expect(try await self.exchange(port, ["AUTH wrongS3cret", "AUTH Adm1nS3cret", "STATS"]).count == 3)
         #expect(server.kill(SIGTERM) == 0)
         let printed = server.printed
         #expect(printed.contains("2 tokens"))
         let settings = try #require(printed.split(separator: "\n").first { $0.contains(" configuration") })
-        for key in ["log_level=trace", "metrics_host=", "slow_fsync_ms=", "allow_open=false", "halls=-",
-                    "snapshot_every_records=", "snapshot_every_seconds=", "segment_bytes="] {
+        for key in [
+            "log_level=trace", "metrics_host=", "slow_fsync_ms=", "allow_open=false", "halls=-",
+            "snapshot_every_records=", "snapshot_every_seconds=", "segment_bytes=",
+        ] {
             #expect(settings.contains(key), "\(key) in \(settings)")
         }
         for secret in ["Adm1nS3cret", "Cl1entS3cret", "wrongS3cret"] { #expect(!printed.contains(secret), "\(secret)") }
-        let (status, output) = try Self.seatd(["--data", data, "--port", "0"], environment: ["SEATD_AUTH_TOKENS": "admin:Adm1n S3cret"])
+        let (status, output) = try Self.seatd(
+            ["--data", data, "--port", "0"], environment: ["SEATD_AUTH_TOKENS": "admin:Adm1n S3cret"])
         #expect(status != 0 && output.contains("entry 1") && !output.contains("S3cret"), "\(output)")
     }
 
@@ -134,11 +140,15 @@ struct OperatorTests {
         let first = try await ProcessTests.Seatd(data: data)
         let (status, output) = try Self.seatd(["--data", data + "-2", "--port", "\(first.port)"])
         defer { try? FileManager.default.removeItem(atPath: data + "-2") }
-        #expect(status != 0 && output.contains("cannot listen on 127.0.0.1:\(first.port) for the line protocol"), "\(output)")
+        #expect(
+            status != 0 && output.contains("cannot listen on 127.0.0.1:\(first.port) for the line protocol"),
+            "\(output)")
         #expect(first.kill(SIGTERM) == 0)
-        let (fsync, fsyncOutput) = try Self.seatd(["--data", data, "--port", "0"], environment: ["SEATD_FSYNC": "sometimes"])
+        let (fsync, fsyncOutput) = try Self.seatd(
+            ["--data", data, "--port", "0"], environment: ["SEATD_FSYNC": "sometimes"])
         #expect(fsync != 0 && fsyncOutput.contains("SEATD_FSYNC"), "\(fsyncOutput)")
-        let (level, levelOutput) = try Self.seatd(["--data", data, "--port", "0"], environment: ["SEATD_LOG_LEVEL": "loud"])
+        let (level, levelOutput) = try Self.seatd(
+            ["--data", data, "--port", "0"], environment: ["SEATD_LOG_LEVEL": "loud"])
         #expect(level != 0 && levelOutput.contains("SEATD_LOG_LEVEL"), "\(levelOutput)")
     }
 }
@@ -187,7 +197,8 @@ struct ConfigShapeTests {
     @Test func theShippedConfigAndEmptySectionsLoad() async throws {
         let shipped = try String(contentsOfFile: "config/seatd.yaml", encoding: .utf8)
         #expect(try await self.load(shipped).tokens.isEmpty)
-        let config = try await self.load("auth:\n  tokens: [\"admin:fa\", \"reader:rr\"]\nhalls: [\"main A=3\"]\nlimits:\n")
+        let config = try await self.load(
+            "auth:\n  tokens: [\"admin:fa\", \"reader:rr\"]\nhalls: [\"main A=3\"]\nlimits:\n")
         #expect(config.tokens.map(\.role) == [.admin, .reader])
         #expect(config.halls.map(\.id) == ["main"])
         #expect("\(config)".contains("redacted") && !"\(config)".contains("fa\""))

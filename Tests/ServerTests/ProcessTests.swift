@@ -1,6 +1,6 @@
 import Foundation
-import SeatActors
 import NIOCore
+import SeatActors
 import SeatdTestSupport
 import Testing
 
@@ -70,7 +70,9 @@ struct ProcessTests {
         let wait = max(0, expires - Date().timeIntervalSince1970) + 0.2
         try await Task.sleep(for: .seconds(wait))
         let lateHold = short.split(separator: " ")[1]
-        #expect(try await self.exchange(server.port, ["CONFIRM s \(lateHold)"])[0] == "ERR EXPIRED hold \(lateHold) expired")
+        #expect(
+            try await self.exchange(server.port, ["CONFIRM s \(lateHold)"])[0] == "ERR EXPIRED hold \(lateHold) expired"
+        )
         let after = try await self.exchange(server.port, ["MAP s"])[0]
         #expect(after == map)
         #expect(server.kill(SIGTERM) == 0)
@@ -115,8 +117,12 @@ struct ShutdownTests {
         let (text, reset) = client.readToEnd()
         #expect(!reset, "the connection was reset")
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count == maps + 2 && lines.last == "", "\(lines.count - 1) lines, the last one cut: \(!text.hasSuffix("\n"))")
-        #expect(lines.prefix(maps).allSatisfy { $0.hasPrefix("OK A:") && $0.hasSuffix(String(repeating: ".", count: 1000)) })
+        #expect(
+            lines.count == maps + 2 && lines.last == "",
+            "\(lines.count - 1) lines, the last one cut: \(!text.hasSuffix("\n"))")
+        #expect(
+            lines.prefix(maps).allSatisfy { $0.hasPrefix("OK A:") && $0.hasSuffix(String(repeating: ".", count: 1000)) }
+        )
         #expect(lines.dropFirst(maps).first?.hasPrefix("OK ") == true)
         #expect(await server.server.exited(within: 10))
         let took = stopped.duration(to: .now)
@@ -127,7 +133,9 @@ struct ShutdownTests {
 }
 
 /// Runs a program to its end (with `environment`, or this process's); its exit status and what it printed.
-func runToEnd(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws
+func runToEnd(
+    _ program: String, _ arguments: [String], environment: [String: String]? = nil
+) throws
     -> (status: Int32, output: String)
 {
     let process = Process()
@@ -157,7 +165,9 @@ final class LineSocket {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
     }
@@ -192,7 +202,10 @@ final class LineSocket {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(self.fd, $0.baseAddress, $0.count, 0) }
-            if count > 0 { received += buffer[0..<count]; continue }
+            if count > 0 {
+                received += buffer[0..<count]
+                continue
+            }
             if count < 0 && errno == EINTR { continue }
             return (String(decoding: received, as: UTF8.self), count < 0)
         }

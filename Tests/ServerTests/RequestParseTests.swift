@@ -18,33 +18,74 @@ struct RequestParseTests {
         ("STATS", .stats),
         ("snapshot", .snapshot),
         ("QUIT", .quit),
-        ("CREATE HALL h1 A=20 B=1-10,13-22", .createHall(id: "h1", rows: [
-            RowSpec(label: "A", ranges: [1...20]), RowSpec(label: "B", ranges: [1...10, 13...22])])),
+        (
+            "CREATE HALL h1 A=20 B=1-10,13-22",
+            .createHall(
+                id: "h1",
+                rows: [
+                    RowSpec(label: "A", ranges: [1...20]), RowSpec(label: "B", ranges: [1...10, 13...22]),
+                ])
+        ),
         ("create hall h1   A=2", .createHall(id: "h1", rows: [RowSpec(label: "A", ranges: [1...2])])),
         ("CREATE SESSION s1 h1", .createSession(id: "s1", hall: "h1", ttlSeconds: nil, maxTTLSeconds: nil, limit: nil)),
-        ("CREATE session s1 h1 TTL=60 maxttl=600 limit=4",
-         .createSession(id: "s1", hall: "h1", ttlSeconds: 60, maxTTLSeconds: 600, limit: 4)),
+        (
+            "CREATE session s1 h1 TTL=60 maxttl=600 limit=4",
+            .createSession(id: "s1", hall: "h1", ttlSeconds: 60, maxTTLSeconds: 600, limit: 4)
+        ),
         ("DROP SESSION s1", .dropSession("s1")),
-        ("HOLD s1 c1 A1 B12", .session("s1", .hold(customer: "c1", selection: .explicit([
-            SeatLabel(row: "A", number: 1), SeatLabel(row: "B", number: 12)]), ttlSeconds: nil, key: nil))),
-        ("HOLD s1 c1 AAA9999 ttl=30 key=K.1", .session("s1", .hold(customer: "c1", selection: .explicit([
-            SeatLabel(row: "AAA", number: 9_999)]), ttlSeconds: 30, key: "K.1"))),
+        (
+            "HOLD s1 c1 A1 B12",
+            .session(
+                "s1",
+                .hold(
+                    customer: "c1",
+                    selection: .explicit([
+                        SeatLabel(row: "A", number: 1), SeatLabel(row: "B", number: 12),
+                    ]), ttlSeconds: nil, key: nil))
+        ),
+        (
+            "HOLD s1 c1 AAA9999 ttl=30 key=K.1",
+            .session(
+                "s1",
+                .hold(
+                    customer: "c1",
+                    selection: .explicit([
+                        SeatLabel(row: "AAA", number: 9_999)
+                    ]), ttlSeconds: 30, key: "K.1"))
+        ),
         ("hold s1 c1 best 4", .session("s1", .hold(customer: "c1", selection: .best(4), ttlSeconds: nil, key: nil))),
-        ("HOLD s1 c1 ANY 2 key=k ttl=5", .session("s1", .hold(customer: "c1", selection: .any(2), ttlSeconds: 5, key: "k"))),
-        ("HOLD \(id64) \(id64) A1", .session(id64, .hold(customer: id64, selection: .explicit([
-            SeatLabel(row: "A", number: 1)]), ttlSeconds: nil, key: nil))),
+        (
+            "HOLD s1 c1 ANY 2 key=k ttl=5",
+            .session("s1", .hold(customer: "c1", selection: .any(2), ttlSeconds: 5, key: "k"))
+        ),
+        (
+            "HOLD \(id64) \(id64) A1",
+            .session(
+                id64,
+                .hold(
+                    customer: id64,
+                    selection: .explicit([
+                        SeatLabel(row: "A", number: 1)
+                    ]), ttlSeconds: nil, key: nil))
+        ),
         ("EXTEND s1 \(hold) 300", .session("s1", .extend(hold: .id(HoldID(raw: 255)), ttlSeconds: 300))),
         ("CONFIRM s1 \(hold)", .session("s1", .confirm(hold: .id(HoldID(raw: 255)), ref: nil))),
         ("CONFIRM s1 00000000000000FF ref=pay-9", .session("s1", .confirm(hold: .id(HoldID(raw: 255)), ref: "pay-9"))),
         ("RELEASE s1 \(hold)", .session("s1", .release(hold: .id(HoldID(raw: 255))))),
         ("CANCEL s1 \(hold)", .session("s1", .cancel(hold: .id(HoldID(raw: 255)), seats: nil))),
-        ("CANCEL s1 \(hold) A2", .session("s1", .cancel(hold: .id(HoldID(raw: 255)), seats: [SeatLabel(row: "A", number: 2)]))),
+        (
+            "CANCEL s1 \(hold) A2",
+            .session("s1", .cancel(hold: .id(HoldID(raw: 255)), seats: [SeatLabel(row: "A", number: 2)]))
+        ),
         // Any well-formed id may name a hold (the server chooses hold ids; clients cannot know their form).
         ("EXTEND s1 xyz 30", .session("s1", .extend(hold: .unissued("xyz"), ttlSeconds: 30))),
         ("CONFIRM s1 abc", .session("s1", .confirm(hold: .unissued("abc"), ref: nil))),
         ("CONFIRM s1 0000000000000000", .session("s1", .confirm(hold: .unissued("0000000000000000"), ref: nil))),
         ("RELEASE s1 h:1.x-y_z", .session("s1", .release(hold: .unissued("h:1.x-y_z")))),
-        ("CANCEL s1 \(id64) A2", .session("s1", .cancel(hold: .unissued(id64), seats: [SeatLabel(row: "A", number: 2)]))),
+        (
+            "CANCEL s1 \(id64) A2",
+            .session("s1", .cancel(hold: .unissued(id64), seats: [SeatLabel(row: "A", number: 2)]))
+        ),
         ("AUTH s3cr3t!~", .auth(token: "s3cr3t!~")),
         ("AVAIL s1", .session("s1", .avail)),
         ("MAP s1", .session("s1", .map)),

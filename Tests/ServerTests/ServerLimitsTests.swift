@@ -7,8 +7,8 @@ import Prometheus
 import SeatActors
 import SeatdTestSupport
 import ServiceLifecycle
-import Testing
 import Store
+import Testing
 import WAL
 
 @testable import Server
@@ -23,8 +23,12 @@ extension EndToEndTests {
     /// A connection kept open by the test (closed with `close()`).
     func connect(_ port: Int, receiveBuffer: Int? = nil) async throws -> Client {
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        if let receiveBuffer { bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer)) }
-        return try await bootstrap.connectTimeout(.seconds(60)).connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: port)) { channel in
+        if let receiveBuffer {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
+        }
+        return try await bootstrap.connectTimeout(.seconds(60)).connect(
+            to: try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        ) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
                 return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -39,7 +43,8 @@ extension EndToEndTests {
         let clock = ManualClock()
         setup.clock = clock
         try await self.withServer(setup) { port in
-            try await self.withClient(port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+            try await self.withClient(port) {
+                (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                 func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
                 #expect(try await ask("PING") == "ERR NOAUTH authenticate first: AUTH <token>")
                 #expect(try await ask("AUTH nope") == "ERR NOAUTH invalid token")
@@ -81,13 +86,16 @@ extension EndToEndTests {
                 #expect(try await ask("HOLD s dee ANY 2").hasPrefix("OK "))
                 #expect(try await ask("HOLD s eve ANY 1") == "ERR SOLD_OUT 1 seats requested, 0 free")
                 let stats = try await ask("STATS")
-                for key in ["halls=1", "sessions=1", "holds_live=3", "seats_held=8", "seats_sold=1", "confirms_total=1",
-                            "conflicts_total=3", "connections=1", "last_lsn=", "durable_lsn=", "wal_bytes=", "uptime_s="] {
+                for key in [
+                    "halls=1", "sessions=1", "holds_live=3", "seats_held=8", "seats_sold=1", "confirms_total=1",
+                    "conflicts_total=3", "connections=1", "last_lsn=", "durable_lsn=", "wal_bytes=", "uptime_s=",
+                ] {
                     #expect(stats.contains(key), "\(key) in \(stats)")
                 }
                 #expect(try await ask("FROB") == "ERR UNKNOWN_COMMAND unknown command FROB")
             }
-            try await self.withClient(port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+            try await self.withClient(port) {
+                (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                 func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
                 #expect(try await ask("AUTH cli") == "OK client")
                 #expect(try await ask("DROP SESSION s") == "ERR FORBIDDEN client may not do that")
@@ -108,14 +116,18 @@ extension EndToEndTests {
             // the log in a fresh segment (the simulated fault hits one operation only).
             let supervision = Task { await running.service.supervise(retryMs: 20) { _ in } }
             defer { supervision.cancel() }
-            try await self.withClient(running.port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+            try await self.withClient(running.port) {
+                (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                 func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
                 #expect(try await ask("CREATE HALL h A=50") == "OK h 50")
                 #expect(try await ask("CREATE SESSION s h") == "OK s 50")
-                var acknowledged: [Int] = [], refused: [Int] = []
+                var acknowledged: [Int] = []
+                var refused: [Int] = []
                 for number in 1...20 {
                     let reply = try await ask("HOLD s c A\(number)")
-                    if reply.hasPrefix("OK ") { acknowledged.append(number) } else {
+                    if reply.hasPrefix("OK ") {
+                        acknowledged.append(number)
+                    } else {
                         #expect(reply.hasPrefix("ERR UNAVAILABLE"), "\(reply)")
                         refused.append(number)
                     }
@@ -128,10 +140,14 @@ extension EndToEndTests {
                     if !again.hasPrefix("OK ") { try await Task.sleep(for: .milliseconds(10)) }
                 }
                 #expect(again.hasPrefix("OK "), "\(again)")
-                #expect(try await ask("AVAIL s") == "OK free=\(49 - acknowledged.count) held=\(acknowledged.count + 1) sold=0")
+                #expect(
+                    try await ask("AVAIL s")
+                        == "OK free=\(49 - acknowledged.count) held=\(acknowledged.count + 1) sold=0")
                 let map = try await ask("MAP s")
                 let states = Array(map.dropFirst("OK A:".count))
-                #expect(acknowledged.allSatisfy { states[$0 - 1] == "h" } && refused.allSatisfy { states[$0 - 1] == "." }, "\(map)")
+                #expect(
+                    acknowledged.allSatisfy { states[$0 - 1] == "h" } && refused.allSatisfy { states[$0 - 1] == "." },
+                    "\(map)")
             }
         }
     }
@@ -145,7 +161,8 @@ extension EndToEndTests {
             // times out on a loaded machine must fail this test, not crash the whole run).
             do {
                 for _ in 0..<99 { idle.append(try await self.connect(port)) }
-                try await self.withClient(port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+                try await self.withClient(port) {
+                    (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                     func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
                     // 99 connections that say nothing, and this one: wait until the server has taken them all.
                     var open = ""
@@ -155,7 +172,8 @@ extension EndToEndTests {
                     }
                     #expect(open.contains("connections=100 "), "\(open)")
                     #expect(try await ask("CREATE HALL h A=10") == "OK h 10")
-                    try await self.withClient(port) { (refused: inout Lines, _: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+                    try await self.withClient(port) {
+                        (refused: inout Lines, _: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                         #expect(try await Self.line(&refused) == "ERR BUSY too many connections")
                         #expect(try await Self.line(&refused) == nil)
                     }
@@ -173,7 +191,8 @@ extension EndToEndTests {
         var setup = Setup()
         setup.settings.pipelineDepthMax = 4
         try await self.withServer(setup) { port in
-            try await self.withClient(port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+            try await self.withClient(port) {
+                (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                 func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
                 var text = "CREATE HALL h A=100\nCREATE SESSION s h\n"
                 for index in 0..<3_000 { text += index % 3 == 0 ? "HOLD s c\(index) ANY 1\n" : "PING\n" }
@@ -206,7 +225,8 @@ extension EndToEndTests {
         setup.settings.closeGraceSeconds = 120
         try await self.withRunningServer(setup) { server in
             let hub = server.service.registry.hub
-            try await self.withClient(server.port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+            try await self.withClient(server.port) {
+                (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                 func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
                 let rows = (0..<10).map { "\(Self.rowLabel($0))=100" }.joined(separator: " ")
                 #expect(try await ask("CREATE HALL h \(rows)") == "OK h 1000")
@@ -222,10 +242,14 @@ extension EndToEndTests {
                     while hub.hasSubscribers, round < 100 {
                         round += 1
                         #expect(try await ask("CREATE SESSION r\(round) h") == "OK r\(round) 1000")
-                        try await Self.send(out, (0..<250).map { customer in
-                            let row = Self.rowLabel(customer / 25), first = customer % 25 * 4 + 1
-                            return "HOLD r\(round) c\(customer) " + (first..<first + 4).map { "\(row)\($0)" }.joined(separator: " ") + "\n"
-                        }.joined())
+                        try await Self.send(
+                            out,
+                            (0..<250).map { customer in
+                                let row = Self.rowLabel(customer / 25)
+                                let first = customer % 25 * 4 + 1
+                                return "HOLD r\(round) c\(customer) "
+                                    + (first..<first + 4).map { "\(row)\($0)" }.joined(separator: " ") + "\n"
+                            }.joined())
                         for _ in 0..<250 { #expect(try await Self.line(&lines)?.hasPrefix("OK ") == true) }
                         #expect(try await ask("DROP SESSION r\(round)") == "OK r\(round)")
                     }
@@ -260,8 +284,10 @@ extension EndToEndTests {
         let executor = EventLoopExecutor(loops.next())
         try await withTaskExecutorPreference(executor) {
             try await self.withServer(setup) { port in
-                try await self.withClient(port, group: loops) { (busy: inout Lines, busyOut: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
-                    try await self.withClient(port, group: loops) { (silent: inout Lines, _: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+                try await self.withClient(port, group: loops) {
+                    (busy: inout Lines, busyOut: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+                    try await self.withClient(port, group: loops) {
+                        (silent: inout Lines, _: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                         // A PING every 50 ms leaves the busy one almost 3 s of slack.
                         let end = ContinuousClock.now + .milliseconds(3_500)
                         while ContinuousClock.now < end {
@@ -280,7 +306,8 @@ extension EndToEndTests {
 
     @Test func gracefulShutdownAnswersWhatWasReadThenCloses() async throws {
         try await self.withRunningServer { server in
-            try await self.withClient(server.port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+            try await self.withClient(server.port) {
+                (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                 func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
                 #expect(try await ask("CREATE HALL h A=100 B=100") == "OK h 200")
                 #expect(try await ask("CREATE SESSION s h") == "OK s 200")
@@ -312,17 +339,20 @@ extension EndToEndTests {
         let dispatcher = Dispatcher(service: service, tokens: [], metrics: ServerMetrics(factory: factory))
         let (linePorts, lineBound) = AsyncStream.makeStream(of: Int.self)
         let (httpPorts, httpBound) = AsyncStream.makeStream(of: Int.self)
-        let server = SeatServer(settings: ServerSettings(host: "127.0.0.1", port: 0), dispatcher: dispatcher,
-                                logger: Self.quiet, onBound: { lineBound.yield($0) })
-        let metrics = MetricsServer(host: "127.0.0.1", port: 0, registry: registry, logger: Self.quiet,
-                                    refresh: { await dispatcher.refreshGauges() }, onBound: { httpBound.yield($0) })
+        let server = SeatServer(
+            settings: ServerSettings(host: "127.0.0.1", port: 0), dispatcher: dispatcher,
+            logger: Self.quiet, onBound: { lineBound.yield($0) })
+        let metrics = MetricsServer(
+            host: "127.0.0.1", port: 0, registry: registry, logger: Self.quiet,
+            refresh: { await dispatcher.refreshGauges() }, onBound: { httpBound.yield($0) })
         let group = ServiceGroup(services: [metrics, server], logger: Self.quiet)
         let task = Task { try await group.run() }
         var lineIterator = linePorts.makeAsyncIterator()
         var httpIterator = httpPorts.makeAsyncIterator()
         let linePort = try #require(await lineIterator.next())
         let httpPort = try #require(await httpIterator.next())
-        try await self.withClient(linePort) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+        try await self.withClient(linePort) {
+            (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
             func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
             #expect(try await ask("CREATE HALL h A=10") == "OK h 10")
             #expect(try await ask("CREATE SESSION s h") == "OK s 10")
@@ -330,9 +360,11 @@ extension EndToEndTests {
             #expect(try await ask("HOLD s c A1") == "ERR TAKEN A1")
             let text = try await self.httpGet(httpPort, "/metrics")
             #expect(text.hasPrefix("HTTP/1.1 200 OK"))
-            for expected in [#"seatd_requests_total{command="hold"} 2"#, #"seatd_errors_total{command="hold",code="TAKEN"} 1"#,
-                             "seatd_seats_held 2", "seatd_sessions 1", "seatd_connections 1",
-                             #"seatd_request_seconds_count{command="hold"} 2"#] {
+            for expected in [
+                #"seatd_requests_total{command="hold"} 2"#, #"seatd_errors_total{command="hold",code="TAKEN"} 1"#,
+                "seatd_seats_held 2", "seatd_sessions 1", "seatd_connections 1",
+                #"seatd_request_seconds_count{command="hold"} 2"#,
+            ] {
                 #expect(text.contains(expected), "\(expected) in \(text)")
             }
             #expect(try await self.httpGet(httpPort, "/other").hasPrefix("HTTP/1.1 404"))
@@ -344,7 +376,8 @@ extension EndToEndTests {
     /// A whole HTTP/1.1 GET over a plain socket (the response ends when the server closes).
     func httpGet(_ port: Int, _ path: String) async throws -> String {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(60)).connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: port)) { channel in
+            .connectTimeout(.seconds(60)).connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: port)) {
+                channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }

@@ -15,16 +15,24 @@ extension EndToEndTests {
         let clock = ManualClock()
         setup.clock = clock
         try await self.withServer(setup) { port in
-            try await self.withClient(port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+            try await self.withClient(port) {
+                (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                 func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
                 #expect(try await ask("AUTH adm") == "OK admin")
                 // Hall parts: capacity counts seats and places; HALL gives the normalised form back.
-                #expect(try await ask("CREATE HALL v A=8 B=8 cat:vip=A3-A6,B3-B6 flag:wc=A1,B8 ga:pit=10 cat:stand=pit")
-                    == "OK v 26")
-                #expect(try await ask("HALL v") == "OK A=8 B=8 ga:pit=10 cat:vip=A3-A6,B3-B6 cat:stand=pit flag:wc=A1,B8")
-                #expect(try await ask("CREATE HALL w A=4 foo:x=1") == "ERR BAD_REQUEST unknown hall part 'foo:'; parts are ga:, cat: and flag:")
-                #expect(try await ask("CREATE HALL w A=4 cat:x=B1") == "ERR BAD_REQUEST category x: no seat B1 in the hall")
-                #expect(try await ask("CREATE HALL w A=4 cat:x=A1-A2 cat:y=A2") == "ERR BAD_REQUEST seat A2 is in categories x and y")
+                #expect(
+                    try await ask("CREATE HALL v A=8 B=8 cat:vip=A3-A6,B3-B6 flag:wc=A1,B8 ga:pit=10 cat:stand=pit")
+                        == "OK v 26")
+                #expect(
+                    try await ask("HALL v") == "OK A=8 B=8 ga:pit=10 cat:vip=A3-A6,B3-B6 cat:stand=pit flag:wc=A1,B8")
+                #expect(
+                    try await ask("CREATE HALL w A=4 foo:x=1")
+                        == "ERR BAD_REQUEST unknown hall part 'foo:'; parts are ga:, cat: and flag:")
+                #expect(
+                    try await ask("CREATE HALL w A=4 cat:x=B1") == "ERR BAD_REQUEST category x: no seat B1 in the hall")
+                #expect(
+                    try await ask("CREATE HALL w A=4 cat:x=A1-A2 cat:y=A2")
+                        == "ERR BAD_REQUEST seat A2 is in categories x and y")
                 #expect(try await ask("CREATE HALL w A=4") == "OK w 4")
                 #expect(try await ask("HALL w") == "OK A=4")
                 #expect(try await ask("HALL nope") == "ERR NO_SUCH_HALL no hall nope")
@@ -32,7 +40,9 @@ extension EndToEndTests {
                 #expect(try await ask("CREATE SESSION s v ttl=60") == "OK s 26")
                 #expect(try await ask("CREATE SESSION t v orphans=avoid") == "OK t 26")
                 #expect(try await ask("CREATE SESSION u w") == "OK u 4")
-                #expect(try await ask("CREATE SESSION x v orphans=maybe") == "ERR BAD_REQUEST orphans must be avoid or allow")
+                #expect(
+                    try await ask("CREATE SESSION x v orphans=maybe")
+                        == "ERR BAD_REQUEST orphans must be avoid or allow")
                 #expect(try await ask("SESSIONS") == "OK s t u")
                 #expect(try await ask("SESSIONS v") == "OK s t")
                 #expect(try await ask("SESSIONS nope") == "ERR NO_SUCH_HALL no hall nope")
@@ -52,8 +62,12 @@ extension EndToEndTests {
                 #expect(try await ask("HOLD s bob moon:1 A9") == "ERR NO_SUCH_SEAT A9 moon")
                 #expect(try await ask("HOLD s bob pit:0").hasPrefix("ERR BAD_REQUEST"))
                 #expect(try await ask("HOLD s bob pit:1 pit:2") == "ERR BAD_REQUEST area pit is named twice")
-                #expect(try await ask("HOLD s bob A1 cat=vip") == "ERR BAD_REQUEST cat=, flag=, orphans= and fallback= apply to BEST and ANY")
-                #expect(try await ask("HOLD s bob ANY 2 orphans=avoid") == "ERR BAD_REQUEST orphans= and fallback= apply to BEST")
+                #expect(
+                    try await ask("HOLD s bob A1 cat=vip")
+                        == "ERR BAD_REQUEST cat=, flag=, orphans= and fallback= apply to BEST and ANY")
+                #expect(
+                    try await ask("HOLD s bob ANY 2 orphans=avoid")
+                        == "ERR BAD_REQUEST orphans= and fallback= apply to BEST")
                 #expect(try await ask("LIST s ann") == "OK \(hold):held:A8,B1,pit:2")
                 #expect(try await ask("CONFIRM s \(hold)") == "OK \(hold) A8 B1 pit:2")
                 #expect(try await ask("CANCEL s \(hold) pit:1") == "OK \(hold) pit:1")
@@ -94,14 +108,16 @@ extension EndToEndTests {
                 #expect(try await ask("HOLD t eve BEST 2 orphans=allow").hasSuffix(" A3 A4"))
                 #expect(try await ask("HOLD t fay BEST 2") == "ERR NO_ADJACENT no block of 2 adjacent free seats")
                 #expect(try await ask("HOLD t fay BEST 2 fallback=split").hasSuffix(" A2 A8"))
-                #expect(try await ask("HOLD t fay BEST 2 fallback=sometimes") == "ERR BAD_REQUEST fallback must be split")
+                #expect(
+                    try await ask("HOLD t fay BEST 2 fallback=sometimes") == "ERR BAD_REQUEST fallback must be split")
             }
             // Events of the new kinds, and items in events.
             try await self.withClient(port) { watch, watchOut in
                 try await Self.send(watchOut, "AUTH rdr\nWATCH u\n")
                 #expect(try await Self.line(&watch) == "OK reader")
                 #expect(try await Self.line(&watch) == "OK")
-                try await self.withClient(port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+                try await self.withClient(port) {
+                    (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                     func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
                     #expect(try await ask("AUTH cli") == "OK client")
                     #expect(try await ask("BLOCK u A1") == "ERR FORBIDDEN client may not do that")
@@ -111,12 +127,18 @@ extension EndToEndTests {
                     #expect(try await ask("RESERVE u box A2 A3") == "OK u A2 A3")
                     #expect(try await ask("UNRESERVE u A3") == "OK u A3")
                     #expect(try await ask("UNBLOCK u A1") == "OK u A1")
-                    let events = [try await Self.line(&watch), try await Self.line(&watch), try await Self.line(&watch),
-                                  try await Self.line(&watch)].map { ($0 ?? "").split(separator: " ").dropFirst(2).joined(separator: " ") }
-                    #expect(events == ["blocked u - - A1", "reserved u - box A2 A3", "unreserved u - - A3", "unblocked u - - A1"])
+                    let events = [
+                        try await Self.line(&watch), try await Self.line(&watch), try await Self.line(&watch),
+                        try await Self.line(&watch),
+                    ].map { ($0 ?? "").split(separator: " ").dropFirst(2).joined(separator: " ") }
+                    #expect(
+                        events == [
+                            "blocked u - - A1", "reserved u - box A2 A3", "unreserved u - - A3", "unblocked u - - A1",
+                        ])
                 }
             }
-            try await self.withClient(port) { (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
+            try await self.withClient(port) {
+                (lines: inout Lines, out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws in
                 func ask(_ request: String) async throws -> String { try await Self.ask(&lines, out, request) }
                 #expect(try await ask("AUTH rdr") == "OK reader")
                 #expect(try await ask("HALLS") == "OK v w")

@@ -48,12 +48,14 @@ struct CompatibilityTests {
             #expect(opened.recovered.lastLSN == 19)
             try self.expectTheTranscriptsState(opened.recovered.state)
             try FileManager.default.removeItem(atPath: directory + "/snapshots")
-            try FileManager.default.createDirectory(atPath: directory + "/snapshots", withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(
+                atPath: directory + "/snapshots", withIntermediateDirectories: false)
             let replayed = try DataDirectory.open(directory, repair: false)
             #expect(replayed.snapshotLSN == nil)
             try self.expectTheTranscriptsState(replayed.recovered.state)
             // The v1 snapshot holds no event history: the replay from the whole log has a longer one.
-            #expect(digests(replayed.recovered.state, history: false) == digests(opened.recovered.state, history: false))
+            #expect(
+                digests(replayed.recovered.state, history: false) == digests(opened.recovered.state, history: false))
         }
     }
 
@@ -66,12 +68,15 @@ struct CompatibilityTests {
             let s1 = try #require(registry.session("s1"))
             _ = try #require(try? (await s1.block([SeatLabel("C1")!, SeatLabel("C2")!], true)).result.get())
             _ = try #require(try? (await s1.reserve([SeatLabel("C5")!], for: "box")).result.get())
-            let (hall, _) = try registry.createHall(id: "venue", rows: [RowSpec(label: "A", ranges: [1...4])],
-                                                    parts: [.area("pit", capacity: 10), .category("vip", [.area("pit")])])
+            let (hall, _) = try registry.createHall(
+                id: "venue", rows: [RowSpec(label: "A", ranges: [1...4])],
+                parts: [.area("pit", capacity: 10), .category("vip", [.area("pit")])])
             #expect(hall.capacity == 14)
             let s3 = try registry.createSession(try SessionConfig(id: "s3", hallID: "venue", avoidsOrphans: true))
-            let held = try (await s3.hold(customer: "zed", selection: .explicit([]),
-                                          options: HoldOptions(places: [AreaPlaces(area: "pit", count: 4)]))).result.get()
+            let held = try
+                (await s3.hold(
+                    customer: "zed", selection: .explicit([]),
+                    options: HoldOptions(places: [AreaPlaces(area: "pit", count: 4)]))).result.get()
             #expect(held.places == [AreaPlaces(area: "pit", count: 4)])
             try await service.durable(CommitToken(epoch: 0, lsn: registry.log.lastLSN))
             let before = await digests(registry)
@@ -82,24 +87,39 @@ struct CompatibilityTests {
             #expect(reopened.recovered.state.halls["venue"]!.partTexts == ["A=4", "ga:pit=10", "cat:vip=pit"])
             // And from the log alone.
             try FileManager.default.removeItem(atPath: directory + "/snapshots")
-            try FileManager.default.createDirectory(atPath: directory + "/snapshots", withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(
+                atPath: directory + "/snapshots", withIntermediateDirectories: false)
             // (The whole log also rebuilds the events from before the v1 snapshot, which the live history lacks.)
             let beforeState = await digests(registry, history: false)
-            #expect(digests(try DataDirectory.open(directory, repair: false).recovered.state, history: false) == beforeState)
+            #expect(
+                digests(try DataDirectory.open(directory, repair: false).recovered.state, history: false) == beforeState
+            )
         }
     }
 
     static let records1_1: [LogRecord] = {
         let id = HoldID(raw: 0xFEED_0000_0000_0002)
         return [
-            .hallCreated(id: "v", rows: [RowSpec(label: "A", ranges: [1...20])],
-                         parts: [.area("pit", capacity: 500), .category("vip", [.seats(SeatLabel("A1")!, through: SeatLabel("A5")!), .area("pit")]),
-                                 .flag("wheelchair", [.seats(SeatLabel("A20")!, through: SeatLabel("A20")!)])]),
+            .hallCreated(
+                id: "v", rows: [RowSpec(label: "A", ranges: [1...20])],
+                parts: [
+                    .area("pit", capacity: 500),
+                    .category("vip", [.seats(SeatLabel("A1")!, through: SeatLabel("A5")!), .area("pit")]),
+                    .flag("wheelchair", [.seats(SeatLabel("A20")!, through: SeatLabel("A20")!)]),
+                ]),
             .sessionCreated(try! SessionConfig(id: "s", hallID: "v", avoidsOrphans: true)),
-            .change(9, .held(HeldRecord(holdID: id, customer: "c", seats: [], createdAtMs: 1, expiresAtMs: 9, key: "k",
-                                        places: [PlaceCount(area: 0, count: 12)]))),
-            .change(9, .held(HeldRecord(holdID: id, customer: "c", seats: [2, 3], createdAtMs: 1, expiresAtMs: 9, key: nil,
-                                        places: [PlaceCount(area: 0, count: 1), PlaceCount(area: 3, count: 2)]))),
+            .change(
+                9,
+                .held(
+                    HeldRecord(
+                        holdID: id, customer: "c", seats: [], createdAtMs: 1, expiresAtMs: 9, key: "k",
+                        places: [PlaceCount(area: 0, count: 12)]))),
+            .change(
+                9,
+                .held(
+                    HeldRecord(
+                        holdID: id, customer: "c", seats: [2, 3], createdAtMs: 1, expiresAtMs: 9, key: nil,
+                        places: [PlaceCount(area: 0, count: 1), PlaceCount(area: 3, count: 2)]))),
             .change(9, .cancelled(id, seats: [], places: [PlaceCount(area: 0, count: 1)])),
             .change(9, .cancelled(id, seats: [4], places: [PlaceCount(area: 1, count: 1)])),
             .change(9, .blocked(seats: [0, 7])),
@@ -115,8 +135,12 @@ struct CompatibilityTests {
     }
 
     @Test func v1ShapesAreWrittenInV1Kinds() {
-        let held = LogRecord.change(2, .held(HeldRecord(holdID: HoldID(raw: 5), customer: "c", seats: [1], createdAtMs: 1,
-                                                        expiresAtMs: 2, key: nil)))
+        let held = LogRecord.change(
+            2,
+            .held(
+                HeldRecord(
+                    holdID: HoldID(raw: 5), customer: "c", seats: [1], createdAtMs: 1,
+                    expiresAtMs: 2, key: nil)))
         #expect(RecordCodec.encode(held).first == 10)
         #expect(RecordCodec.encode(.change(2, .cancelled(HoldID(raw: 5), seats: [1]))).first == 15)
         #expect(RecordCodec.encode(.sessionCreated(try! SessionConfig(id: "s", hallID: "h"))).first == 2)

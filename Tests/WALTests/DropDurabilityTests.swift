@@ -13,8 +13,9 @@ struct DropDurabilityTests {
     @Test func aDroppedSessionsRefusalWaitsForTheDropRecord() async throws {
         let disk = SimulatedStorage()
         let storage = GatedStorage(disk)
-        let service = try LogService(data: "/d", storage: storage, segmentBytes: 64 << 10, clock: ManualClock(),
-                                     ids: SeededHoldIDSource(seed: 3))
+        let service = try LogService(
+            data: "/d", storage: storage, segmentBytes: 64 << 10, clock: ManualClock(),
+            ids: SeededHoldIDSource(seed: 3))
         let registry = service.registry
         _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...5])])
         let session = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))

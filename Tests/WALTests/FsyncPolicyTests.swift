@@ -10,7 +10,9 @@ import Testing
 struct FsyncPolicyTests {
     func run(_ policy: FsyncPolicy) async throws -> (SimulatedStorage, LogWriter, [String: String]) {
         let storage = SimulatedStorage()
-        let writer = try LogWriter(storage: storage, options: .init(directory: "/w", segmentBytes: 64 << 10, fsync: policy), lastLSN: 0, tail: nil)
+        let writer = try LogWriter(
+            storage: storage, options: .init(directory: "/w", segmentBytes: 64 << 10, fsync: policy), lastLSN: 0,
+            tail: nil)
         let registry = Registry(log: WriterLog(writer), clock: ManualClock(), ids: SeededHoldIDSource(seed: 1))
         _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...50])])
         let session = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))

@@ -16,7 +16,8 @@ struct KeyMemoryTests {
         let config = try SessionConfig(id: "s", hallID: "h", keyTTLSeconds: 1)
         // More seats than `SessionState.invariantsSizeMax`, so the debug build does not check the whole state after
         // each of the two million changes.
-        let hall = try Hall(id: "h", specs: [RowSpec(label: "A", ranges: [1...9_999]), RowSpec(label: "B", ranges: [1...9_999])])
+        let hall = try Hall(
+            id: "h", specs: [RowSpec(label: "A", ranges: [1...9_999]), RowSpec(label: "B", ranges: [1...9_999])])
         var state = SessionState(handle: 1, config: config, hall: hall)
         // The events the session retains are bounded on their own (`events.retain_per_session`); kept small here
         // so that the image measures the keys.
@@ -29,10 +30,14 @@ struct KeyMemoryTests {
             state.apply(change, lsn: lsn)
         }
         for index in 0..<count {
-            guard case .held(let record) = try state.decideHold(
-                customer: "c", selection: .explicit([SeatLabel(row: "A", number: 1 + index % 10)]), ttlSeconds: nil,
-                key: "k\(index)", nowMs: nowMs, newHoldID: { HoldID(raw: ids.next() | 1) })
-            else { Issue.record("no hold at \(index)"); return }
+            guard
+                case .held(let record) = try state.decideHold(
+                    customer: "c", selection: .explicit([SeatLabel(row: "A", number: 1 + index % 10)]), ttlSeconds: nil,
+                    key: "k\(index)", nowMs: nowMs, newHoldID: { HoldID(raw: ids.next() | 1) })
+            else {
+                Issue.record("no hold at \(index)")
+                return
+            }
             commit(.held(record))
             commit(try state.decideRelease(record.holdID, nowMs: nowMs))
             if index % 100_000 == 0 { nowMs += 1 }
@@ -50,6 +55,8 @@ struct KeyMemoryTests {
         #expect(sweeps == (count + Limits.keysForgottenPerSweepMax - 1) / Limits.keysForgottenPerSweepMax)
         let after = SnapshotCodec.encode(SnapshotImage(lsn: lsn, halls: [hall], sessions: [state])).count
         #expect(after * 100 < before, "snapshot \(before) -> \(after) bytes")
-        print("key memory: \(count) keyed holds, snapshot image \(before) bytes with the keys, \(after) bytes after \(sweeps) sweeps")
+        print(
+            "key memory: \(count) keyed holds, snapshot image \(before) bytes with the keys, \(after) bytes after \(sweeps) sweeps"
+        )
     }
 }

@@ -14,8 +14,9 @@ struct LogServiceTests {
         var random = SplitMix64(seed: UInt64(seed))
         let fault: SimulatedStorage.Fault = seed % 2 == 0 ? .ioError : .noSpace
         let storage = SimulatedStorage(faultAt: 8 + random.below(120), fault: fault)
-        let service = try LogService(data: "/d", storage: storage, segmentBytes: 64 << 10, clock: ManualClock(),
-                                     ids: SeededHoldIDSource(seed: UInt64(seed)))
+        let service = try LogService(
+            data: "/d", storage: storage, segmentBytes: 64 << 10, clock: ManualClock(),
+            ids: SeededHoldIDSource(seed: UInt64(seed)))
         var acknowledged: LSN = 0
         var failures = 0
         var holds: [HoldID] = []
@@ -27,7 +28,10 @@ struct LogServiceTests {
                 try await service.sync()
                 continue
             }
-            guard let session = registry.session("s") else { Issue.record("seed \(seed): session lost"); return }
+            guard let session = registry.session("s") else {
+                Issue.record("seed \(seed): session lost")
+                return
+            }
             let outcome: LSN?
             if random.below(3) == 0, !holds.isEmpty {
                 let id = holds.removeFirst()
@@ -81,7 +85,9 @@ struct LogServiceEpochTests {
             for step in 0..<30 where lost == nil {
                 let held = await registry.session("s")!.hold(customer: "c\(step)", selection: .any(1))
                 guard case .success = held.result else { break }
-                do { try await service.durable(CommitToken(epoch: epoch, lsn: held.lsn)) } catch { lost = (held.lsn, epoch) }
+                do { try await service.durable(CommitToken(epoch: epoch, lsn: held.lsn)) } catch {
+                    lost = (held.lsn, epoch)
+                }
             }
             guard let lost else {  // the fault did not hit a change's write
                 service.close()
@@ -99,7 +105,9 @@ struct LogServiceEpochTests {
             }
             // The resumed log is durable past the lost LSN: the current log alone would call it durable.
             try await service.writer!.waitDurable(through: lost.lsn)
-            await #expect(throws: SeatError.self) { try await service.durable(CommitToken(epoch: lost.epoch, lsn: lost.lsn)) }
+            await #expect(throws: SeatError.self) {
+                try await service.durable(CommitToken(epoch: lost.epoch, lsn: lost.lsn))
+            }
             service.close()
             return
         }
@@ -184,8 +192,9 @@ struct LogServiceSeqTests {
 /// session `s` durable; nil (and the service closed) when the fault came before they were.
 func serviceWithASession(faultAt: Int, hub: EventHub = EventHub()) async throws -> (SimulatedStorage, LogService)? {
     let storage = SimulatedStorage(faultAt: faultAt, fault: .noSpace)
-    let service = try LogService(data: "/d", storage: storage, segmentBytes: 64 << 10, hub: hub, clock: ManualClock(),
-                                 ids: SeededHoldIDSource(seed: UInt64(faultAt)))
+    let service = try LogService(
+        data: "/d", storage: storage, segmentBytes: 64 << 10, hub: hub, clock: ManualClock(),
+        ids: SeededHoldIDSource(seed: UInt64(faultAt)))
     let (registry, epoch) = service.current
     _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...40])])
     _ = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))

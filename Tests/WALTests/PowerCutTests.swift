@@ -60,7 +60,8 @@ struct PowerCutTests {
             storage: storage, options: .init(directory: DataDirectory.walDirectory(data), segmentBytes: 64 << 10),
             lastLSN: 0, tail: nil)
         let tee = TeeLog(writer)
-        let registry = Registry(state: opened.recovered.state, log: tee, clock: clock, ids: SeededHoldIDSource(seed: seed))
+        let registry = Registry(
+            state: opened.recovered.state, log: tee, clock: clock, ids: SeededHoldIDSource(seed: seed))
         let snapshotter = Snapshotter(
             registry: registry,
             durable: durable(writer),
@@ -71,9 +72,15 @@ struct PowerCutTests {
             if (try? await writer.waitDurable(through: lsn)) != nil { acknowledged = max(acknowledged, lsn) }
         }
         do {
-            _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...30]),
-                                                        RowSpec(label: "B", ranges: [1...10, 13...40])])
-            for index in 0..<3 { _ = try registry.createSession(try SessionConfig(id: "s\(index)", hallID: "h", ttlSeconds: 60)) }
+            _ = try registry.createHall(
+                id: "h",
+                rows: [
+                    RowSpec(label: "A", ranges: [1...30]),
+                    RowSpec(label: "B", ranges: [1...10, 13...40]),
+                ])
+            for index in 0..<3 {
+                _ = try registry.createSession(try SessionConfig(id: "s\(index)", hallID: "h", ttlSeconds: 60))
+            }
             await acknowledge(writer.lastLSN)
         } catch {
             // The fault hit the very first changes: nothing was acknowledged.
@@ -83,9 +90,11 @@ struct PowerCutTests {
             guard let session = registry.session("s\(random.below(3))") else { break }
             switch random.below(10) {
             case 0...3:
-                let selection: SeatSelection = random.below(2) == 0 ? .best(1 + random.below(4)) : .any(1 + random.below(3))
-                let outcome = await session.hold(customer: "c\(random.below(5))", selection: selection,
-                                                 key: random.below(4) == 0 ? "k\(random.below(1_000))" : nil)
+                let selection: SeatSelection =
+                    random.below(2) == 0 ? .best(1 + random.below(4)) : .any(1 + random.below(3))
+                let outcome = await session.hold(
+                    customer: "c\(random.below(5))", selection: selection,
+                    key: random.below(4) == 0 ? "k\(random.below(1_000))" : nil)
                 if case .success(let reply) = outcome.result { holds.append((session, reply.holdID)) }
                 await acknowledge(outcome.lsn)
             case 4...5 where !holds.isEmpty:
@@ -120,7 +129,8 @@ struct PowerCutTests {
         for (record, appended) in tee.records.withLock({ $0 }) where appended.lsn <= lastLSN {
             try prefix.apply(record, lsn: appended.lsn, atMs: appended.atMs)
         }
-        #expect(digests(recovered.recovered.state) == digests(prefix), "seed \(seed): recovered state is not the prefix")
+        #expect(
+            digests(recovered.recovered.state) == digests(prefix), "seed \(seed): recovered state is not the prefix")
         for session in recovered.recovered.state.sessions.values { session.checkInvariants() }
         return storage.faultHappened
     }

@@ -10,15 +10,26 @@ struct RecordCodecTests {
     static let everyKind: [LogRecord] = {
         let id = HoldID(raw: 0xDEAD_BEEF_0000_0001)
         return [
-            .hallCreated(id: "hall-1", rows: [RowSpec(label: "A", ranges: [1...20]),
-                                              RowSpec(label: "BB", ranges: [1...10, 13...22])]),
-            .sessionCreated(try! SessionConfig(id: "s:1", hallID: "hall-1", ttlSeconds: 60, maxTTLSeconds: 600,
-                                               customerSeatsMax: 4)),
+            .hallCreated(
+                id: "hall-1",
+                rows: [
+                    RowSpec(label: "A", ranges: [1...20]),
+                    RowSpec(label: "BB", ranges: [1...10, 13...22]),
+                ]),
+            .sessionCreated(
+                try! SessionConfig(
+                    id: "s:1", hallID: "hall-1", ttlSeconds: 60, maxTTLSeconds: 600,
+                    customerSeatsMax: 4)),
             .sessionCreated(try! SessionConfig(id: "s2", hallID: "hall-1")),
             .sessionDropped(77),
-            .change(2, .held(HeldRecord(holdID: id, customer: "cust_9", seats: [0, 5, 6, 39], createdAtMs: 1_800_000_000_123,
-                                        expiresAtMs: 1_800_000_900_123, key: "k-1"))),
-            .change(2, .held(HeldRecord(holdID: id, customer: "c", seats: [3], createdAtMs: 5, expiresAtMs: 6, key: nil))),
+            .change(
+                2,
+                .held(
+                    HeldRecord(
+                        holdID: id, customer: "cust_9", seats: [0, 5, 6, 39], createdAtMs: 1_800_000_000_123,
+                        expiresAtMs: 1_800_000_900_123, key: "k-1"))),
+            .change(
+                2, .held(HeldRecord(holdID: id, customer: "c", seats: [3], createdAtMs: 5, expiresAtMs: 6, key: nil))),
             .change(2, .extended(id, expiresAtMs: 1_800_001_000_000)),
             .change(300, .confirmed(id, ref: "pay.42")),
             .change(300, .confirmed(id, ref: nil)),
@@ -37,14 +48,19 @@ struct RecordCodecTests {
     @Test(arguments: [1, 40])
     func aBatchOfEveryKindRoundTripsRawAndCompressed(copies: Int) throws {
         // One small record is stored raw; forty copies of every kind compress.
-        let records = copies == 1 ? [LogRecord.sessionDropped(77)] : Array(repeating: Self.everyKind, count: copies).flatMap { $0 }
+        let records =
+            copies == 1
+            ? [LogRecord.sessionDropped(77)] : Array(repeating: Self.everyKind, count: copies).flatMap { $0 }
         var writer = ByteWriter()
         for record in records { RecordCodec.encode(record, into: &writer) }
         let (bytes, crc) = Batch.encode(firstLSN: 9, count: records.count, payload: writer.bytes, previousCRC: 123)
         let compressed = bytes[5] & Format.flagLZ4 != 0
         #expect(compressed == (copies > 1))
         guard case .batch(let batch, let readCRC, let size) = Batch.read(bytes, at: 0, expectedLSN: 9, previousCRC: 123)
-        else { Issue.record("batch did not read back"); return }
+        else {
+            Issue.record("batch did not read back")
+            return
+        }
         #expect(readCRC == crc)
         #expect(size == bytes.count)
         #expect(size % 8 == 0)
@@ -52,12 +68,15 @@ struct RecordCodecTests {
     }
 
     @Test func aBatchIsCheckedAgainstItsChainAndLSN() {
-        let (bytes, _) = Batch.encode(firstLSN: 9, count: 1, payload: RecordCodec.encode(.sessionDropped(1)), previousCRC: 5)
+        let (bytes, _) = Batch.encode(
+            firstLSN: 9, count: 1, payload: RecordCodec.encode(.sessionDropped(1)), previousCRC: 5)
         guard case .invalid = Batch.read(bytes, at: 0, expectedLSN: 10, previousCRC: 5) else {
-            Issue.record("wrong LSN accepted"); return
+            Issue.record("wrong LSN accepted")
+            return
         }
         guard case .invalid = Batch.read(bytes, at: 0, expectedLSN: 9, previousCRC: 6) else {
-            Issue.record("broken chain accepted"); return
+            Issue.record("broken chain accepted")
+            return
         }
         for index in bytes.indices {
             var damaged = bytes

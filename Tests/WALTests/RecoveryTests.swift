@@ -65,8 +65,9 @@ struct RecoveryTests {
                     #expect(digests(recovered.state) == before, "cut at \(cut)")
                     #expect(recovered.lastLSN == lsnBefore)
                     #expect(recovered.tail?.offset == last.lowerBound)
-                    #expect(recovered.repairs.count == (cut == last.lowerBound && tail.allSatisfy { $0 == 0 } ? 0 : 1),
-                            "cut at \(cut)")
+                    #expect(
+                        recovered.repairs.count == (cut == last.lowerBound && tail.allSatisfy { $0 == 0 } ? 0 : 1),
+                        "cut at \(cut)")
                 }
             }
         }
@@ -84,7 +85,9 @@ struct RecoveryTests {
             bytes[last.lowerBound + Format.batchHeaderBytes] ^= 0xFF
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             let recovered = try Recovery.recover(directory: dir, repair: false)
-            #expect(recovered.repairs.count == 1 && recovered.repairs[0].hasSuffix("would be truncated"), "\(recovered.repairs)")
+            #expect(
+                recovered.repairs.count == 1 && recovered.repairs[0].hasSuffix("would be truncated"),
+                "\(recovered.repairs)")
             #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
             let repaired = try Recovery.recover(directory: dir, repair: true)
             #expect(repaired.repairs.count == 1 && repaired.repairs[0].hasSuffix(") truncated"), "\(repaired.repairs)")
@@ -123,8 +126,11 @@ struct RecoveryTests {
             bytes[middle.lowerBound + 42] ^= 0x04
             try bytes.write(to: URL(fileURLWithPath: path))
             let lsn = (0..<8).reduce(LSN(0)) { $0 | LSN(bytes[middle.lowerBound + 8 + $1]) << LSN(8 * $1) }
-            #expect(throws: WALError.damaged(file: Format.segmentName(firstLSN: 1), offset: middle.lowerBound, lsn: lsn,
-                                             reason: "checksum mismatch")) {
+            #expect(
+                throws: WALError.damaged(
+                    file: Format.segmentName(firstLSN: 1), offset: middle.lowerBound, lsn: lsn,
+                    reason: "checksum mismatch")
+            ) {
                 try Recovery.recover(directory: dir)
             }
         }
@@ -134,18 +140,24 @@ struct RecoveryTests {
     /// was never made, two holds on one seat) trapped in `SessionState.apply`; it must refuse to start instead.
     @Test(arguments: [
         SessionChange.confirmed(HoldID(raw: 0xABCD), ref: nil),
-        SessionChange.held(HeldRecord(holdID: HoldID(raw: 7), customer: "c", seats: [0, 1], createdAtMs: 1, expiresAtMs: 2, key: nil)),
-        SessionChange.held(HeldRecord(holdID: HoldID(raw: 8), customer: "c", seats: [3, 3], createdAtMs: 1, expiresAtMs: 2, key: nil)),
-        SessionChange.held(HeldRecord(holdID: HoldID(raw: 9), customer: "c", seats: [400], createdAtMs: 1, expiresAtMs: 2, key: nil)),
+        SessionChange.held(
+            HeldRecord(holdID: HoldID(raw: 7), customer: "c", seats: [0, 1], createdAtMs: 1, expiresAtMs: 2, key: nil)),
+        SessionChange.held(
+            HeldRecord(holdID: HoldID(raw: 8), customer: "c", seats: [3, 3], createdAtMs: 1, expiresAtMs: 2, key: nil)),
+        SessionChange.held(
+            HeldRecord(holdID: HoldID(raw: 9), customer: "c", seats: [400], createdAtMs: 1, expiresAtMs: 2, key: nil)),
         SessionChange.cancelled(HoldID(raw: 1), seats: [0]),
     ])
     func aRecordThatDoesNotApplyRefusesToStart(_ bad: SessionChange) async throws {
         try await withTemporaryDirectory { dir in
             let writer = try LogWriter(options: .init(directory: dir), lastLSN: 0, tail: nil)
             let log = WriterLog(writer)
-            let hall = try log.append(.hallCreated(id: "h", rows: [RowSpec(label: "A", ranges: [1...10])]), publish: nil).lsn
+            let hall = try log.append(
+                .hallCreated(id: "h", rows: [RowSpec(label: "A", ranges: [1...10])]), publish: nil
+            ).lsn
             let session = try log.append(.sessionCreated(try SessionConfig(id: "s", hallID: "h")), publish: nil).lsn
-            let first = HeldRecord(holdID: HoldID(raw: 1), customer: "c", seats: [1, 2], createdAtMs: 1, expiresAtMs: 2, key: nil)
+            let first = HeldRecord(
+                holdID: HoldID(raw: 1), customer: "c", seats: [1, 2], createdAtMs: 1, expiresAtMs: 2, key: nil)
             _ = try log.append(.change(session, .held(first)), publish: nil)
             let lsn = try log.append(.change(session, bad), publish: nil).lsn
             try await writer.waitDurable(through: lsn)
@@ -160,7 +172,8 @@ struct RecoveryTests {
                     return
                 }
                 // Seats are delta-coded: a repeated seat cannot even be decoded, and the batch it is in is named.
-                #expect((at == lsn && reason.hasPrefix("record does not apply"))
+                #expect(
+                    (at == lsn && reason.hasPrefix("record does not apply"))
                         || (at <= lsn && reason.hasPrefix("undecodable batch")), "\(reason)")
             }
         }
@@ -208,8 +221,9 @@ struct RecoveryTests {
     @Test func groupCommitPutsManyRecordsInOneFsync() async throws {
         try await withTemporaryDirectory { dir in
             let storage = GatedStorage(PosixStorage(), only: ".wal")
-            let writer = try LogWriter(storage: storage, options: .init(directory: dir, segmentBytes: 64 << 10),
-                                       lastLSN: 0, tail: nil)
+            let writer = try LogWriter(
+                storage: storage, options: .init(directory: dir, segmentBytes: 64 << 10),
+                lastLSN: 0, tail: nil)
             let registry = Registry(log: WriterLog(writer), clock: ManualClock(), ids: SeededHoldIDSource(seed: 11))
             _ = try registry.createHall(id: "h", rows: [RowSpec(label: "A", ranges: [1...500])])
             let session = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
@@ -254,7 +268,10 @@ struct RepairTests {
             let report = try Repair.cut(data: data, at: found, backupDirectory: data + "/backup")
             #expect(try PosixStorage().list(data + "/backup").count == segments.count)
             let recovered = try Recovery.recover(directory: wal)
-            guard case .damaged(_, _, let lsn, _) = found else { Issue.record("not a damage: \(found)"); return }
+            guard case .damaged(_, _, let lsn, _) = found else {
+                Issue.record("not a damage: \(found)")
+                return
+            }
             #expect(recovered.lastLSN == lsn - 1)
             #expect(report.removedSegments.count == (damageHeader ? segments.count - 1 : segments.count - 2))
         }

@@ -13,8 +13,9 @@ import Testing
 /// until the test opens it; a watchdog thread opens it anyway after 30 s, so a regression fails instead of hanging.
 struct SnapshotSchedulingTests {
     func service(_ data: String, _ storage: GatedStorage) throws -> LogService {
-        try LogService(data: data, storage: storage, segmentBytes: 1 << 20, clock: ManualClock(),
-                       ids: SeededHoldIDSource(seed: 5))
+        try LogService(
+            data: data, storage: storage, segmentBytes: 1 << 20, clock: ManualClock(),
+            ids: SeededHoldIDSource(seed: 5))
     }
 
     /// Opens the gate after `seconds` whatever happens (a thread of its own: the cooperative pool may be stuck).

@@ -22,8 +22,9 @@ struct SnapshotTests {
         let writer = try LogWriter(
             options: .init(directory: DataDirectory.walDirectory(data), segmentBytes: 64 << 10),
             lastLSN: opened.recovered.lastLSN, tail: opened.recovered.tail)
-        let registry = Registry(state: opened.recovered.state, log: WriterLog(writer), clock: clock,
-                                ids: SeededHoldIDSource(seed: UInt64(opened.recovered.lastLSN) + 1))
+        let registry = Registry(
+            state: opened.recovered.state, log: WriterLog(writer), clock: clock,
+            ids: SeededHoldIDSource(seed: UInt64(opened.recovered.lastLSN) + 1))
         let snapshotter = Snapshotter(
             registry: registry, durable: durable(writer),
             store: SnapshotStore(directory: DataDirectory.snapshotDirectory(data)),
@@ -62,7 +63,9 @@ struct SnapshotTests {
                 for round in 0..<300 {
                     guard let session = first.registry.session("x\(round % 4)") else { continue }
                     let outcome = await session.hold(customer: "c", selection: .any(1 + round % 3))
-                    if case .success(let reply) = outcome.result, round % 2 == 0 { _ = await session.confirm(reply.holdID) }
+                    if case .success(let reply) = outcome.result, round % 2 == 0 {
+                        _ = await session.confirm(reply.holdID)
+                    }
                     if round == 150 { _ = try? await first.registry.dropSession("x3") }
                     if round == 160 { _ = try? first.registry.createSession(try SessionConfig(id: "x3", hallID: "h")) }
                 }
@@ -76,7 +79,8 @@ struct SnapshotTests {
             // The newest two are kept. Snapshots at one LSN share a file (a loaded machine may run no change
             // between two takes), so the kept files are the newest two distinct LSNs taken.
             #expect(taken.count == 5)
-            #expect(try SnapshotStore(directory: DataDirectory.snapshotDirectory(data)).lsns()
+            #expect(
+                try SnapshotStore(directory: DataDirectory.snapshotDirectory(data)).lsns()
                     == Array(Set(taken).sorted().suffix(2)))
             let second = try self.open(data)
             #expect(await digests(second.registry) == live)
@@ -122,7 +126,8 @@ struct SnapshotTests {
             #expect(before >= 3)
             #expect(after < before + 2)
             let oldest = try SnapshotStore(directory: DataDirectory.snapshotDirectory(data)).lsns().first!
-            let firstSegment = Format.firstLSN(ofSegment: URL(fileURLWithPath: try segmentPaths(wal)[0]).lastPathComponent)!
+            let firstSegment = Format.firstLSN(
+                ofSegment: URL(fileURLWithPath: try segmentPaths(wal)[0]).lastPathComponent)!
             #expect(firstSegment <= oldest + 1)
             #expect(firstSegment > 1)
             let second = try self.open(data)
@@ -147,12 +152,14 @@ struct SnapshotDamageTests {
         let hall = try Hall(id: "h", specs: [RowSpec(label: "A", ranges: [1...10])])
         let config = try SessionConfig(id: "s", hallID: "h")
         func hold(_ raw: UInt64, _ seats: [Int32]) -> Hold {
-            Hold(id: HoldID(raw: raw), customer: "c", seats: seats, createdAtMs: 1, expiresAtMs: 2, isSold: false,
-                 ref: nil, createdLSN: 3)
+            Hold(
+                id: HoldID(raw: raw), customer: "c", seats: seats, createdAtMs: 1, expiresAtMs: 2, isSold: false,
+                ref: nil, createdLSN: 3)
         }
         let restore = { (holds: [Hold], expired: [HoldID]) throws(SeatError) -> SessionState in
-            try SessionState(restoring: 2, config: config, hall: hall, lastLSN: 9, confirmsTotal: 0, holds: holds,
-                             keys: [], expired: expired)
+            try SessionState(
+                restoring: 2, config: config, hall: hall, lastLSN: 9, confirmsTotal: 0, holds: holds,
+                keys: [], expired: expired)
         }
         #expect(try restore([hold(1, [0, 1]), hold(2, [3])], []).seats.heldCount == 3)
         #expect(throws: SeatError.self) { try restore([hold(1, [0, 1]), hold(2, [1, 2])], []) }  // a seat in two holds

@@ -22,14 +22,17 @@ func batchRanges(_ path: String) throws -> [Range<Int>] {
 }
 
 /// A registry writing to a real log in `directory`, after whatever is there already.
-func openLog(_ directory: String, segmentBytes: Int = 64 << 10, clock: ManualClock = ManualClock())
+func openLog(
+    _ directory: String, segmentBytes: Int = 64 << 10, clock: ManualClock = ManualClock()
+)
     throws -> (Registry, LogWriter)
 {
     let recovered = try Recovery.recover(directory: directory)
     let writer = try LogWriter(
         options: .init(directory: directory, segmentBytes: segmentBytes), lastLSN: recovered.lastLSN,
         tail: recovered.tail)
-    let registry = Registry(state: recovered.state, log: WriterLog(writer), clock: clock, ids: SeededHoldIDSource(seed: 11))
+    let registry = Registry(
+        state: recovered.state, log: WriterLog(writer), clock: clock, ids: SeededHoldIDSource(seed: 11))
     return (registry, writer)
 }
 
@@ -54,13 +57,14 @@ func digests(_ state: RegistryState, history: Bool = true) -> [String: String] {
 /// Runs `count` mixed durable operations (one batch each) on session `s` of a 10x20 hall.
 func workload(_ registry: Registry, _ writer: LogWriter, count: Int, seed: UInt64 = 1) async throws {
     if registry.session("s") == nil {
-        _ = try registry.createHall(id: "h", rows: (0..<10).map { RowSpec(label: String(UnicodeScalar(UInt8(65 + $0))), ranges: [1...20]) })
+        _ = try registry.createHall(
+            id: "h", rows: (0..<10).map { RowSpec(label: String(UnicodeScalar(UInt8(65 + $0))), ranges: [1...20]) })
         _ = try registry.createSession(try SessionConfig(id: "s", hallID: "h"))
     }
     let session = registry.session("s")!
     var state = seed
     func next(_ n: Int) -> Int {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return Int((state >> 33) % UInt64(n))
     }
     var holds: [HoldID] = []
@@ -77,8 +81,9 @@ func workload(_ registry: Registry, _ writer: LogWriter, count: Int, seed: UInt6
         case 2 where !bookings.isEmpty:
             lsn = await session.cancel(bookings.removeFirst()).lsn
         default:
-            let outcome = await session.hold(customer: "cust-\(next(50))", selection: .best(1 + next(4)),
-                                             key: next(3) == 0 ? "key-\(next(100_000))" : nil)
+            let outcome = await session.hold(
+                customer: "cust-\(next(50))", selection: .best(1 + next(4)),
+                key: next(3) == 0 ? "key-\(next(100_000))" : nil)
             if case .success(let reply) = outcome.result { holds.append(reply.holdID) }
             lsn = outcome.lsn
         }
