@@ -50,13 +50,13 @@ public struct NATSPublishBatch: Sendable {
         self.buffer.writeInteger(UInt8(ascii: " "))
         if reply {
             self.buffer.writeBytes(self.inbox)
-            self.buffer.writeDecimal(self.firstToken + UInt64(self.replies))
+            ASCIIDecimal.write(self.firstToken + UInt64(self.replies), to: &self.buffer)
             self.buffer.writeInteger(UInt8(ascii: " "))
             self.replies += 1
         }
-        self.buffer.writeDecimal(UInt64(headerBytes))
+        ASCIIDecimal.write(UInt64(headerBytes), to: &self.buffer)
         self.buffer.writeInteger(UInt8(ascii: " "))
-        self.buffer.writeDecimal(UInt64(headerBytes + self.payload.readableBytes))
+        ASCIIDecimal.write(UInt64(headerBytes + self.payload.readableBytes), to: &self.buffer)
         self.buffer.writeBytes(Self.crlf)
         self.buffer.writeBytes(Self.statusLine)
         self.buffer.writeImmutableBuffer(self.headers)
@@ -78,24 +78,4 @@ public struct NATSPublishBatch: Sendable {
     private static let hpub = Array("HPUB ".utf8)
     private static let statusLine = Array("NATS/1.0\r\n".utf8)
     private static let crlf: [UInt8] = [13, 10]
-}
-
-extension ByteBuffer {
-    /// Writes `value` in decimal ASCII without building a string.
-    mutating func writeDecimal(_ value: UInt64) {
-        var digits = 1
-        var rest = value
-        while rest >= 10 {
-            rest /= 10
-            digits += 1
-        }
-        self.writeWithUnsafeMutableBytes(minimumWritableBytes: digits) { bytes in
-            var rest = value
-            for index in stride(from: digits - 1, through: 0, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            }
-            return digits
-        }
-    }
 }

@@ -1,3 +1,4 @@
+import NATS
 import NIOCore
 import SeatActors
 
@@ -39,14 +40,14 @@ extension OutgoingEvent {
     /// The header line `Nats-Msg-Id: <data directory id>-<seq>`, from its part up to the seq (`prefix`).
     func writeMessageID(prefix: [UInt8], into buffer: inout ByteBuffer) {
         buffer.writeBytes(prefix)
-        buffer.writeDecimal(self.seq)
+        ASCIIDecimal.write(self.seq, to: &buffer)
         buffer.writeStaticString("\r\n")
     }
 
     /// The payload, as the contract above says.
     func writeJSON(into buffer: inout ByteBuffer) {
         buffer.writeStaticString(#"{"seq":"#)
-        buffer.writeDecimal(self.seq)
+        ASCIIDecimal.write(self.seq, to: &buffer)
         buffer.writeStaticString(#","type":""#)
         buffer.writeString(self.kind.rawValue)
         buffer.writeStaticString(#"","session":""#)
@@ -68,7 +69,7 @@ extension OutgoingEvent {
         } else {
             buffer.writeStaticString(#"],"ref":null,"ms":"#)
         }
-        buffer.writeDecimal(UInt64(max(self.atMs, 0)))
+        ASCIIDecimal.write(UInt64(max(self.atMs, 0)), to: &buffer)
         buffer.writeStaticString("}")
     }
 
@@ -76,7 +77,7 @@ extension OutgoingEvent {
     static func writeItem(_ row: String, _ number: Int, first: Bool, into buffer: inout ByteBuffer) {
         buffer.writeStaticString(first ? #"""# : #",""#)
         buffer.writeString(row)
-        buffer.writeDecimal(UInt64(number))
+        ASCIIDecimal.write(UInt64(number), to: &buffer)
         buffer.writeStaticString(#"""#)
     }
 
@@ -85,7 +86,7 @@ extension OutgoingEvent {
         buffer.writeStaticString(first ? #"""# : #",""#)
         buffer.writeString(area)
         buffer.writeStaticString(":")
-        buffer.writeDecimal(UInt64(count))
+        ASCIIDecimal.write(UInt64(count), to: &buffer)
         buffer.writeStaticString(#"""#)
     }
 }
@@ -126,24 +127,6 @@ extension PublishedEvent: OutgoingEvent {
 }
 
 extension ByteBuffer {
-    /// Writes `value` in decimal ASCII without building a string.
-    fileprivate mutating func writeDecimal(_ value: UInt64) {
-        var digits = 1
-        var rest = value
-        while rest >= 10 {
-            rest /= 10
-            digits += 1
-        }
-        self.writeWithUnsafeMutableBytes(minimumWritableBytes: digits) { bytes in
-            var rest = value
-            for index in stride(from: digits - 1, through: 0, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            }
-            return digits
-        }
-    }
-
     /// Writes a hold id as its 16 hex digits (`HoldID.description`) without building a string.
     fileprivate mutating func writeHex(_ raw: UInt64) {
         self.writeWithUnsafeMutableBytes(minimumWritableBytes: 16) { bytes in

@@ -100,7 +100,7 @@ struct NATSWireTests {
     @Test func decimalsAreWrittenWithoutStrings() {
         var buffer = ByteBuffer()
         for value: UInt64 in [0, 7, 10, 999, 18_446_744_073_709_551_615] {
-            buffer.writeDecimal(value)
+            ASCIIDecimal.write(value, to: &buffer)
             buffer.writeString(",")
         }
         #expect(String(buffer: buffer) == "0,7,10,999,18446744073709551615,")
