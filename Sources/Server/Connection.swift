@@ -293,20 +293,20 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// for the log, registers one callback for it.
     private func flush(_ context: ChannelHandlerContext) {
         let service = self.dispatcher.service
-        let writable = self.machine.takeWritable { service.durability(of: $0) }
-        if let ticket = writable.wait { self.awaitDurable(ticket, on: context.eventLoop) }
-        if !writable.replies.isEmpty {
-            let metrics = self.dispatcher.metrics
-            var buffer = context.channel.allocator.buffer(capacity: 64 * writable.replies.count)
-            for (response, timing) in writable.replies {
-                if let timing {
-                    metrics.record(
-                        timing.command, response,
-                        nanoseconds: DispatchTime.now().uptimeNanoseconds &- timing.startedNs)
-                }
-                buffer.writeString(self.dispatcher.render(response))
-                buffer.writeInteger(UInt8(ascii: "\n"))
+        let metrics = self.dispatcher.metrics
+        var buffer: ByteBuffer? = nil
+        func write(_ response: Response, _ timing: Timing?) {
+            if let timing {
+                metrics.record(
+                    timing.command, response, nanoseconds: DispatchTime.now().uptimeNanoseconds &- timing.startedNs)
             }
+            if buffer == nil { buffer = context.channel.allocator.buffer(capacity: 256) }
+            buffer!.writeString(self.dispatcher.render(response))
+            buffer!.writeInteger(UInt8(ascii: "\n"))
+        }
+        let writable = self.machine.takeWritable({ service.durability(of: $0) }, write: write)
+        if let ticket = writable.wait { self.awaitDurable(ticket, on: context.eventLoop) }
+        if let buffer {
             let promise = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(self.wrapOutboundOut(buffer), promise: promise)
             self.lastWrite = promise.futureResult

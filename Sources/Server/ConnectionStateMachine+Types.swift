@@ -37,10 +37,9 @@ extension ConnectionStateMachine {
         case watch(session: String?, from: LSN?)
     }
 
-    /// What `takeWritable` found: the replies to write now (with their request's timing), whether the connection
-    /// half-closes after them, and the change to wait for before the next reply may leave.
+    /// What `takeWritable` found besides the replies it handed out: whether the connection half-closes after them,
+    /// and the change to wait for before the next reply may leave.
     struct Writable {
-        var replies: [(response: Response, timing: Timing?)] = []
         var halfClose = false
         var wait: DurabilityTicket?
     }

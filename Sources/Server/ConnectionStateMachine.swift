@@ -253,7 +253,10 @@ struct ConnectionStateMachine {
 
     /// Takes the leading replies whose changes are durable (or lost: those become `ERR UNAVAILABLE`), in order. If
     /// the next reply waits for the log, `wait` is its ticket (once: a callback is already registered otherwise).
-    mutating func takeWritable(_ durability: (CommitToken) -> Durability) -> Writable {
+    /// Each reply is handed to `write` with its request's timing, in order (no list of them is built).
+    mutating func takeWritable(
+        _ durability: (CommitToken) -> Durability, write: (Response, Timing?) -> Void
+    ) -> Writable {
         var writable = Writable()
         guard !self.isDone, !self.slots.isEmpty else { return writable }
         // The newest durable point learnt: a reply of that generation at or below it needs no lookup.
@@ -292,7 +295,7 @@ struct ConnectionStateMachine {
             }
             self.slots.removeFirst()
             self.firstSlot += 1
-            writable.replies.append((lost.map(Response.failure) ?? answer, timing))
+            write(lost.map(Response.failure) ?? answer, timing)
             if case .event = slot, lost != nil {
                 // A watcher never sees a later event after a lost one.
                 writable.halfClose = true

@@ -23,7 +23,7 @@ public struct DurabilityTicket: Sendable {
     /// Calls `decided` once: at once on the caller's thread when the change is decided already, else on the log's
     /// own thread, where it must not block (a connection hops back to its event loop from there).
     public func whenDecided(_ decided: @escaping @Sendable () -> Void) {
-        self.writer.whenDurable(through: self.lsn) { _ in decided() }
+        self.writer.whenDurable(through: self.lsn, decided)
     }
 
     /// Returns once the change is decided.

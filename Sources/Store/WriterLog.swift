@@ -19,11 +19,9 @@ final class WriterLog: ChangeLog {
         encoded.bytes.reserveCapacity(64)
         RecordCodec.encode(record, into: &encoded)
         do {
-            let (lsn, atMs) = try self.writer.append(
-                encoded.bytes,
-                publish: publish.map { publish in
-                    { lsn, atMs in publish(Appended(lsn: lsn, atMs: atMs)) }
-                })
+            let (lsn, atMs) = try self.writer.append(encoded.bytes) { lsn, atMs in
+                publish?(Appended(lsn: lsn, atMs: atMs))
+            }
             return Appended(lsn: lsn, atMs: atMs)
         } catch {
             throw error.seatError

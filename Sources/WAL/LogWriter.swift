@@ -45,7 +45,7 @@ public final class LogWriter: @unchecked Sendable {
     private var durableCRC: UInt32
     private var failure: WALError?
     /// Who waits for durability: each is called once, off the lock, when the durable LSN reaches `lsn` or the log fails.
-    private var waiters: [(lsn: LSN, done: @Sendable (WALError?) -> Void)] = []
+    private var waiters: [(lsn: LSN, decided: @Sendable () -> Void)] = []
     private var stopping = false
     private var stopped = false
     private var stats = LogStats()
@@ -94,11 +94,11 @@ public final class LogWriter: @unchecked Sendable {
 
     // MARK: Appending
 
-    /// Gives the record `encoded` the next LSN and queues it for the next batch. `publish`, when given, runs under
-    /// the lock with the LSN and the batch's time (unix ms) before the next record is appended. Throws
-    /// `.unavailable` once the log failed or is closing.
+    /// Gives the record `encoded` the next LSN and queues it for the next batch. `publish` runs under the lock with
+    /// the LSN and the batch's time (unix ms) before the next record is appended (it does not escape: no context is
+    /// allocated for it). Throws `.unavailable` once the log failed or is closing.
     public func append(
-        _ encoded: [UInt8], publish: ((_ lsn: LSN, _ atMs: Int64) -> Void)?
+        _ encoded: [UInt8], publish: (_ lsn: LSN, _ atMs: Int64) -> Void = { _, _ in }
     ) throws(WALError) -> (lsn: LSN, atMs: Int64) {
         self.condition.lock()
         defer { self.condition.unlock() }
@@ -112,7 +112,7 @@ public final class LogWriter: @unchecked Sendable {
         }
         self.pending.bytes.append(contentsOf: encoded)
         self.pendingEnds.append(self.pending.bytes.count)
-        publish?(self.assigned, self.pendingMs)
+        publish(self.assigned, self.pendingMs)
         return (self.assigned, self.pendingMs)
     }
 
@@ -135,26 +135,28 @@ public final class LogWriter: @unchecked Sendable {
 
     /// Returns once every record through `lsn` is durable; throws `.unavailable` if it never will be.
     public func waitDurable(through lsn: LSN) async throws(WALError) {
-        if self.condition.withLock({ self.durable >= lsn }) { return }
-        let failure: WALError? = await withCheckedContinuation { continuation in
-            self.whenDurable(through: lsn) { continuation.resume(returning: $0) }
+        while true {
+            switch self.durability(through: lsn) {
+            case .success(true): return
+            case .failure(let error): throw error
+            case .success(false):
+                await withCheckedContinuation { continuation in
+                    self.whenDurable(through: lsn) { continuation.resume() }
+                }
+            }
         }
-        if let failure { throw failure }
     }
 
-    /// Calls `done` once every record through `lsn` is durable (with nil), or once it is known that they never will
-    /// be (with the error): at once, on the caller's thread, when that is known already, else on the writer's own
-    /// thread, where it must not block.
-    public func whenDurable(through lsn: LSN, _ done: @escaping @Sendable (WALError?) -> Void) {
+    /// Calls `decided` once every record through `lsn` is durable, or once it is known that they never will be
+    /// (`durability(through:)` then says which): at once, on the caller's thread, when that is known already, else
+    /// on the writer's own thread, where it must not block.
+    public func whenDurable(through lsn: LSN, _ decided: @escaping @Sendable () -> Void) {
         self.condition.lock()
-        if self.durable >= lsn {
+        if self.durable >= lsn || self.failure != nil {
             self.condition.unlock()
-            done(nil)
-        } else if let failure = self.failure {
-            self.condition.unlock()
-            done(Self.unwritable(failure))
+            decided()
         } else {
-            self.waiters.append((lsn, done))
+            self.waiters.append((lsn, decided))
             self.condition.unlock()
         }
     }
@@ -322,31 +324,31 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     private func finish(through lsn: LSN, crc: UInt32) {
-        let ready: [@Sendable (WALError?) -> Void] = self.condition.withLock {
+        let ready: [@Sendable () -> Void] = self.condition.withLock {
             self.durable = lsn
             self.durableCRC = crc
             self.stats.batches += 1
             self.stats.records += UInt64(lsn - self.stats.lastRecordLSN)
             self.stats.lastRecordLSN = lsn
-            var ready: [@Sendable (WALError?) -> Void] = []
+            var ready: [@Sendable () -> Void] = []
             self.waiters.removeAll { waiter in
                 guard waiter.lsn <= lsn else { return false }
-                ready.append(waiter.done)
+                ready.append(waiter.decided)
                 return true
             }
             return ready
         }
-        for done in ready { done(nil) }
+        for decided in ready { decided() }
     }
 
     private func fail(_ error: WALError) {
-        let waiting: [@Sendable (WALError?) -> Void] = self.condition.withLock {
+        let waiting: [@Sendable () -> Void] = self.condition.withLock {
             self.failure = error
             self.hasFailed.store(true, ordering: .releasing)
             defer { self.waiters.removeAll() }
-            return self.waiters.map(\.done)
+            return self.waiters.map(\.decided)
         }
-        for done in waiting { done(Self.unwritable(error)) }
+        for decided in waiting { decided() }
     }
 }
 

@@ -33,8 +33,22 @@ struct ConnectionStateMachineTests {
         return executed
     }
 
-    static func texts(_ writable: Machine.Writable) -> [String] {
-        writable.replies.map { if case .line(let text) = $0.response { text } else { "\($0.response)" } }
+    /// What one `takeWritable` handed out and decided.
+    struct Taken {
+        var responses: [Response] = []
+        var halfClose = false
+        var wait: DurabilityTicket?
+    }
+
+    static func take(_ machine: inout Machine, _ durability: (CommitToken) -> Durability) -> Taken {
+        var taken = Taken()
+        let writable = machine.takeWritable(durability) { response, _ in taken.responses.append(response) }
+        (taken.halfClose, taken.wait) = (writable.halfClose, writable.wait)
+        return taken
+    }
+
+    static func texts(_ taken: Taken) -> [String] {
+        taken.responses.map { if case .line(let text) = $0 { text } else { "\($0)" } }
     }
 
     @Test func repliesLeaveInRequestOrderAndAPendingOneHoldsBackTheRest() {
@@ -43,13 +57,13 @@ struct ConnectionStateMachineTests {
         _ = machine.nextInput(writable: true)
         let slot = machine.reserve()
         #expect(Self.executeAll(&machine) == ["B"])
-        let w1 = machine.takeWritable { _ in .durable }
-        #expect(w1.replies.isEmpty)
+        let w1 = Self.take(&machine) { _ in .durable }
+        #expect(w1.responses.isEmpty)
         machine.fill(slot, .reply(.line("A"), .none, Self.timing))
-        let w2 = machine.takeWritable { _ in .durable }
+        let w2 = Self.take(&machine) { _ in .durable }
         #expect(Self.texts(w2) == ["A", "B"])
-        let w3 = machine.takeWritable { _ in .durable }
-        #expect(w3.replies.isEmpty)
+        let w3 = Self.take(&machine) { _ in .durable }
+        #expect(w3.responses.isEmpty)
     }
 
     @Test func aReplyWaitsForItsChangeAndOneCallbackIsAskedFor() throws {
@@ -59,22 +73,22 @@ struct ConnectionStateMachineTests {
         machine.answer(.line("OK 1"), .none, Self.timing)
         machine.answer(.line("OK 2"), token, Self.timing)
         machine.answer(.line("OK 3"), .none, Self.timing)
-        let first = machine.takeWritable { _ in waiting }
+        let first = Self.take(&machine) { _ in waiting }
         #expect(Self.texts(first) == ["OK 1"])
         #expect(first.wait != nil)
         // A second pass before the callback fired asks for no second callback.
-        let w4 = machine.takeWritable { _ in waiting }
+        let w4 = Self.take(&machine) { _ in waiting }
         #expect(w4.wait == nil)
         machine.durabilityDecided()
-        let w5 = machine.takeWritable { $0 == token ? .durable : waiting }
+        let w5 = Self.take(&machine) { $0 == token ? .durable : waiting }
         #expect(Self.texts(w5) == ["OK 2", "OK 3"])
     }
 
     @Test func aLostChangeIsAnsweredUnavailable() {
         var machine = Machine(capacity: 16)
         machine.answer(.line("OK held"), CommitToken(epoch: 0, lsn: 7), Self.timing)
-        let writable = machine.takeWritable { _ in .lost(.unavailable("the log failed")) }
-        #expect(writable.replies.map(\.response) == [.error(.unavailable, "the log failed")])
+        let writable = Self.take(&machine) { _ in .lost(.unavailable("the log failed")) }
+        #expect(writable.responses == [.error(.unavailable, "the log failed")])
         #expect(!writable.halfClose)
     }
 
@@ -94,13 +108,13 @@ struct ConnectionStateMachineTests {
         #expect(!r3)
         machine.fill(0, .reply(.line("A"), .none, Self.timing))
         machine.fill(1, .reply(.line("B"), .none, Self.timing))
-        let w6 = machine.takeWritable { _ in .durable }
+        let w6 = Self.take(&machine) { _ in .durable }
         #expect(Self.texts(w6) == ["A", "B"])
         // "C" still waits: reads stay held until it is executed.
         let r4 = machine.releaseRead(writable: true)
         #expect(!r4)
         #expect(Self.executeAll(&machine) == ["C"])
-        _ = machine.takeWritable { _ in .durable }
+        _ = Self.take(&machine) { _ in .durable }
         let r5 = machine.releaseRead(writable: true)
         #expect(r5)
         #expect(machine.lifecycle == .reading(.requests))
@@ -128,7 +142,7 @@ struct ConnectionStateMachineTests {
         #expect(r8 == nil)
         machine.read(Self.lines("C"))
         #expect(!machine.hasExecutableInput(writable: true))
-        let writable = machine.takeWritable { _ in .durable }
+        let writable = Self.take(&machine) { _ in .durable }
         #expect(Self.texts(writable) == ["A", "OK BYE"])
         #expect(writable.halfClose)
         let r9 = machine.halfClose()
@@ -152,7 +166,7 @@ struct ConnectionStateMachineTests {
         #expect(machine.finish() == .none)
         machine.fill(slot, .reply(.line("A"), .none, Self.timing))
         #expect(machine.finish() == .streamEnds)
-        let w7 = machine.takeWritable { _ in .durable }
+        let w7 = Self.take(&machine) { _ in .durable }
         #expect(Self.texts(w7) == ["A", "B"])
         #expect(machine.finish() == .close)
     }
@@ -167,7 +181,7 @@ struct ConnectionStateMachineTests {
         machine.inputEnded()
         #expect(machine.lifecycle == .draining(.requests))
         #expect(Self.executeAll(&machine) == ["A"])
-        _ = machine.takeWritable { _ in .durable }
+        _ = Self.take(&machine) { _ in .durable }
         #expect(machine.finish() == .halfClose)
         let r14 = machine.halfClose()
         #expect(r14)
@@ -197,7 +211,7 @@ struct ConnectionStateMachineTests {
         #expect(r18 == nil, "started once")
         machine.deferredDecided(0, .reply(.line("OK stats"), .none, Self.timing))
         #expect(Self.executeAll(&machine) == ["PING"])
-        let w8 = machine.takeWritable { _ in .durable }
+        let w8 = Self.take(&machine) { _ in .durable }
         #expect(Self.texts(w8) == ["OK stats", "PING"])
     }
 
@@ -210,15 +224,15 @@ struct ConnectionStateMachineTests {
         let r20 = machine.enqueue([.event(.line("EVENT 1"), CommitToken(epoch: 0, lsn: 1))])
         #expect(r20)
         #expect(machine.hasRoom(writable: true))
-        let w9 = machine.takeWritable { _ in .durable }
+        let w9 = Self.take(&machine) { _ in .durable }
         #expect(Self.texts(w9) == ["OK", "EVENT 1"])
         let r21 = machine.enqueue([.reply(.error(.busy, "slow"), .none, nil), .close])
         #expect(r21)
         #expect(machine.lifecycle == .ending(draining: false))
         let r22 = machine.enqueue([.event(.line("EVENT 2"), CommitToken(epoch: 0, lsn: 2))])
         #expect(!r22)
-        let last = machine.takeWritable { _ in .durable }
-        #expect(last.replies.map(\.response) == [.error(.busy, "slow")])
+        let last = Self.take(&machine) { _ in .durable }
+        #expect(last.responses == [.error(.busy, "slow")])
         #expect(last.halfClose)
     }
 
@@ -232,8 +246,8 @@ struct ConnectionStateMachineTests {
             .event(.line("EVENT 1"), CommitToken(epoch: 0, lsn: 1)), .event(.line("EVENT 2"), lost),
             .event(.line("EVENT 3"), CommitToken(epoch: 0, lsn: 3)),
         ])
-        let writable = machine.takeWritable { $0.lsn >= lost.lsn ? .lost(.unavailable("lost")) : .durable }
-        #expect(writable.replies.map(\.response) == [.line("OK"), .line("EVENT 1"), .error(.unavailable, "lost")])
+        let writable = Self.take(&machine) { $0.lsn >= lost.lsn ? .lost(.unavailable("lost")) : .durable }
+        #expect(writable.responses == [.line("OK"), .line("EVENT 1"), .error(.unavailable, "lost")])
         #expect(writable.halfClose)
     }
 
@@ -246,8 +260,8 @@ struct ConnectionStateMachineTests {
         #expect(machine.isClosed)
         let r23 = machine.nextInput(writable: true)
         #expect(r23 == nil)
-        let w10 = machine.takeWritable { _ in .durable }
-        #expect(w10.replies.isEmpty)
+        let w10 = Self.take(&machine) { _ in .durable }
+        #expect(w10.responses.isEmpty)
         let r24 = machine.drain()
         #expect(!r24)
         let r25 = machine.halfClose()
