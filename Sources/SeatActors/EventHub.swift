@@ -1,26 +1,5 @@
 import Synchronization
 
-/// An event as the log posts it, under its lock: the session's retained form and the session it is of. It becomes a
-/// `ChangeEvent` (seat labels and all) only where someone reads it, never under the lock.
-public struct PublishedEvent: Sendable {
-    public let event: SessionEvent
-    public let session: Session
-    /// The log generation the change was appended to (set by `EventHub.post`).
-    public internal(set) var epoch = 0
-
-    public init(_ event: SessionEvent, session: Session) {
-        self.event = event
-        self.session = session
-    }
-
-    public var seq: LSN { self.event.seq }
-
-    /// The event as watchers and consumers see it.
-    public var change: ChangeEvent {
-        ChangeEvent(self.event, session: self.session.id, hall: self.session.hall, epoch: self.epoch)
-    }
-}
-
 /// Delivers change events to subscribers of one session or of all. A stream subscriber (WATCH) has a bounded
 /// buffer; a sink (the NATS publisher) a bounded list it takes in batches, woken once per batch rather than once
 /// per event. One that falls behind by more is cut off (`overflowed`), never waited for.
@@ -167,7 +146,7 @@ public final class EventHub: Sendable {
     }
 
     /// Drops a subscriber and ends it (outside the lock: ending a stream calls back into `remove`).
-    fileprivate func remove(_ id: Int) {
+    func remove(_ id: Int) {
         guard let removed = self.subscribers.withLock({ $0.removeValue(forKey: id) }) else { return }
         self.count.subtract(1, ordering: .relaxed)
         switch removed.subscriber {
@@ -175,129 +154,4 @@ public final class EventHub: Sendable {
         case .sink(let sink): sink.finish()
         }
     }
-}
-
-/// One subscriber's stream of events.
-public final class EventSubscription: Sendable {
-    /// The events, in LSN order. Ends when cancelled or when the subscriber fell too far behind.
-    public let events: AsyncStream<ChangeEvent>
-    private let id: Int
-    private weak let hub: EventHub?
-    private let overflowFlag = Atomic<Bool>(false)
-    private let failure = Mutex<String?>(nil)
-
-    fileprivate init(id: Int, events: AsyncStream<ChangeEvent>, hub: EventHub) {
-        self.id = id
-        self.events = events
-        self.hub = hub
-    }
-
-    /// True when the stream ended because the subscriber did not keep up.
-    public var overflowed: Bool { self.overflowFlag.load(ordering: .relaxed) }
-
-    fileprivate func markOverflowed() { self.overflowFlag.store(true, ordering: .relaxed) }
-
-    /// Why the stream ended when the log failed (`EventHub.endAll`), or nil.
-    public var failed: String? { self.failure.withLock { $0 } }
-
-    fileprivate func markFailed(_ reason: String) { self.failure.withLock { $0 = $0 ?? reason } }
-
-    /// Stops the subscription.
-    public func cancel() { self.hub?.remove(self.id) }
-}
-
-/// A subscriber that takes events in batches: `put` only appends, and wakes the taker only when it waits, so a busy
-/// taker costs no wake-up per event.
-public final class EventSink: Sendable {
-    private struct State {
-        var events: [PublishedEvent] = []
-        var ended = false
-        var overflowed = false
-        var failure: String?
-        var taker: CheckedContinuation<Void, Never>?
-    }
-
-    private let id: Int
-    private let bufferMax: Int
-    private weak let hub: EventHub?
-    private let state = Mutex(State())
-
-    fileprivate init(id: Int, bufferMax: Int, hub: EventHub) {
-        self.id = id
-        self.bufferMax = max(bufferMax, 1)
-        self.hub = hub
-    }
-
-    /// Appends an event; false when the sink is full (it is then cut off).
-    fileprivate func put(_ event: PublishedEvent) -> Bool {
-        let (accepted, taker) = self.state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard state.events.count < self.bufferMax else {
-                state.overflowed = true
-                return (false, nil)
-            }
-            state.events.append(event)
-            defer { state.taker = nil }
-            return (true, state.taker)
-        }
-        taker?.resume()
-        return accepted
-    }
-
-    fileprivate func markFailed(_ reason: String) { self.state.withLock { $0.failure = $0.failure ?? reason } }
-
-    fileprivate func finish() {
-        let taker = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.ended = true
-            defer { state.taker = nil }
-            return state.taker
-        }
-        taker?.resume()
-    }
-
-    /// Why the sink ended: the log failed (`failed`), or it fell behind (`overflowed`).
-    public var failed: String? { self.state.withLock { $0.failure } }
-    public var overflowed: Bool { self.state.withLock { $0.overflowed } }
-
-    /// Every event put since the last take, waiting for at least one; nil once the sink ended (failed, fell
-    /// behind, cancelled) and is empty, or the task is cancelled.
-    public func takeAll() async -> [PublishedEvent]? {
-        while true {
-            let taken: [PublishedEvent]?? = self.state.withLock { state in
-                if !state.events.isEmpty {
-                    defer { state.events.removeAll(keepingCapacity: true) }
-                    return .some(state.events)
-                }
-                return state.ended ? .some(nil) : .none
-            }
-            if let taken { return taken }
-            if Task.isCancelled { return nil }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let ready = self.state.withLock { state -> Bool in
-                        if !state.events.isEmpty || state.ended || Task.isCancelled { return true }
-                        state.taker = continuation
-                        return false
-                    }
-                    if ready { continuation.resume() }
-                }
-            } onCancel: {
-                let taker = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                    defer { state.taker = nil }
-                    return state.taker
-                }
-                taker?.resume()
-            }
-        }
-    }
-
-    /// Every event put since the last take, without waiting (possibly none).
-    public func takeNow() -> [PublishedEvent] {
-        self.state.withLock { state in
-            defer { state.events.removeAll(keepingCapacity: true) }
-            return state.events
-        }
-    }
-
-    /// Stops the sink.
-    public func cancel() { self.hub?.remove(self.id) }
 }
