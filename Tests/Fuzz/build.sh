@@ -9,11 +9,23 @@ debug=.build/debug
 out=.build/fuzz
 mkdir -p "$out"
 flags=(-sanitize=fuzzer,address -parse-as-library -g -Onone -I "$debug/Modules" -module-cache-path "$out/module-cache")
-# Object files of modules (some file names have spaces): into the array `objects`.
+# Object files of modules (some file names have spaces): into the array `objects`. A Swift module's objects are
+# those its output-file-map.json names (a file renamed since an earlier build leaves a stale object behind); a C
+# module's are every object in its folder.
+objects_of() {
+    local map="$debug/$1.build/output-file-map.json"
+    if [ -f "$map" ]; then
+        python3 -c 'import json, sys
+for entry in json.load(open(sys.argv[1])).values():
+    if "object" in entry: sys.stdout.write(entry["object"] + "\0")' "$map"
+    else
+        find "$debug/$1.build" -name '*.o' -print0
+    fi
+}
 collect() {
     objects=()
     for module in "$@"; do
-        while IFS= read -r -d '' file; do objects+=("$file"); done < <(find "$debug/$module.build" -name '*.o' -print0)
+        while IFS= read -r -d '' file; do objects+=("$file"); done < <(objects_of "$module")
     done
 }
 
