@@ -6,8 +6,8 @@ CONFIG ?= config/seatd.yaml
 
 all: build
 
-# What the build and the tests need (liblz4-dev, pkg-config, redis-server, nats-server, nats-py), installed when
-# missing if run as root on Debian: scripts/install-deps.sh.
+# What the build and the tests need (liblz4-dev, pkg-config, redis-server, nats-server, nats-py, etcd-server),
+# installed when missing if run as root on Debian: scripts/install-deps.sh.
 deps:
 	@bash scripts/install-deps.sh
 
