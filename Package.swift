@@ -87,6 +87,7 @@ let package = Package(
             dependencies: [
                 "SeatActors",
                 "WAL",
+                "Etcd",
                 "Store",
                 "NATS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -107,6 +108,7 @@ let package = Package(
         .target(
             name: "SeatdTestSupport",
             dependencies: [
+                "Etcd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -139,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "SeatdTestSupport", "SeatActors", "WAL", "Store", "NATS",
+                "Server", "SeatdTestSupport", "SeatActors", "WAL", "Store", "NATS", "Etcd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -161,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "EtcdTests",
             dependencies: [
-                "Etcd",
+                "Etcd", "SeatdTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -4,7 +4,7 @@
 #   liblz4-dev, pkg-config   the LZ4 headers the log links against
 #   redis-server             the Redis script's tests and the reference benchmark
 #   nats-server, nats-py     the JetStream publishing tests (checked by a client seatd did not write)
-#   etcd-server (etcd)       the etcd client's tests (Tests/EtcdTests start a throwaway member on loopback)
+#   etcd-server (etcd)       the etcd client's and `seatd cluster`'s tests (a throwaway member on loopback)
 # Anything already there is left alone. Not root, or not Debian: it says what is missing and goes on (the tests
 # that need a missing server then skip and say so).
 set -euo pipefail

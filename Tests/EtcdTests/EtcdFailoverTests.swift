@@ -1,5 +1,6 @@
 import Etcd
 import Foundation
+import SeatdTestSupport
 import Testing
 
 /// Goal: a client given several URLs gets through while any of them answers, goes on with the one that answered,

@@ -1,4 +1,5 @@
 import Etcd
+import SeatdTestSupport
 import Testing
 
 /// Goal: keys, prefixes, transactions and the create-if-absent election behave against a real etcd as etcd's own

@@ -1,5 +1,6 @@
 import Etcd
 import Foundation
+import SeatdTestSupport
 import Testing
 
 /// Goal: a key attached to a lease lives while the lease is kept alive and goes when the lease is revoked or runs

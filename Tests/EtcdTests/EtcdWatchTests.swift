@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Etcd
 import Foundation
 import NIOCore
+import SeatdTestSupport
 import Testing
 
 @testable import Etcd

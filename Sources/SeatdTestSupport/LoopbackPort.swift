@@ -2,9 +2,9 @@ import Foundation
 
 /// Loopback ports for the tests: a free one (nothing listens there once this returns), and a socket that listens
 /// but never accepts, so a request to it is never answered.
-enum LoopbackPort {
+public enum LoopbackPort {
     /// A port the kernel just gave out and that is closed again: a connection to it is refused.
-    static func free() throws -> Int {
+    public static func free() throws -> Int {
         let socket = try Self.bound()
         close(socket.fd)
         return socket.port
@@ -12,7 +12,7 @@ enum LoopbackPort {
 
     /// A listening socket that is never accepted from: the kernel completes connections into its backlog, takes
     /// the request bytes, and nothing ever answers. Close `fd` when done.
-    static func silent() throws -> (fd: Int32, port: Int) {
+    public static func silent() throws -> (fd: Int32, port: Int) {
         let socket = try Self.bound()
         guard listen(socket.fd, 16) == 0 else {
             close(socket.fd)

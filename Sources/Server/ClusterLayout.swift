@@ -1,0 +1,81 @@
+import Foundation
+
+/// What a seatd cluster keeps in etcd, under `/seatd/<name>/` (`docs/cluster.md`, "What etcd holds"): the keys and
+/// the JSON of their values. A cluster has shards; each shard has a primary (its leader key, whose create revision
+/// is the shard's epoch), perhaps a standby, and the primary's record of whether the standby is in sync.
+struct ClusterLayout: Codable, Equatable, Sendable {
+    /// The format of this value.
+    var version = 1
+    /// The shards, in the order `seatd cluster init` was given them.
+    var shards: [String]
+
+    /// The longest cluster name and shard id: they are parts of etcd keys.
+    static let idBytesMax = 64
+    /// The most shards a cluster may have: one per slot (`crc32c(session) mod 1024`).
+    static let shardsMax = 1_024
+
+    /// Throws unless `name` may name a cluster or a shard: 1-64 of A-Z a-z 0-9 _ -.
+    static func check(_ id: String, _ what: String) throws(ClusterError) {
+        guard !id.isEmpty, id.utf8.count <= Self.idBytesMax,
+            id.utf8.allSatisfy({ Self.isIDByte($0) })
+        else { throw .invalid("\(what) must be 1-\(Self.idBytesMax) characters of A-Z a-z 0-9 _ -, got \(id)") }
+    }
+
+    private static func isIDByte(_ byte: UInt8) -> Bool {
+        (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95 || byte == 45
+    }
+
+    /// A layout of `shards`: each a valid id, none twice, at least one and at most `shardsMax`.
+    init(shards: [String]) throws(ClusterError) {
+        guard !shards.isEmpty else { throw .invalid("--shards needs at least one shard") }
+        guard shards.count <= Self.shardsMax else { throw .invalid("at most \(Self.shardsMax) shards") }
+        for shard in shards { try Self.check(shard, "a shard id") }
+        if let repeated = shards.enumerated().first(where: { shards[..<$0.offset].contains($0.element) }) {
+            throw .invalid("shard \(repeated.element) is listed twice")
+        }
+        self.shards = shards
+    }
+
+    // MARK: Keys
+
+    /// The prefix of every key of the cluster `name`.
+    static func prefix(_ name: String) -> String { "/seatd/\(name)/" }
+
+    /// The layout's key.
+    static func layoutKey(_ name: String) -> [UInt8] { Array((Self.prefix(name) + "layout").utf8) }
+
+    /// A key of shard `shard`: `leader`, `standby` or `sync`.
+    static func shardKey(_ name: String, _ shard: String, _ leaf: String) -> [UInt8] {
+        Array((Self.prefix(name) + "shards/\(shard)/\(leaf)").utf8)
+    }
+
+    // MARK: Values
+
+    /// The value of a shard's `leader` and `standby` keys: which node, and where clients (and, for a primary,
+    /// standbys) reach it.
+    struct Node: Codable, Equatable, Sendable {
+        var node: String
+        var client: String
+        var replication: String?
+    }
+
+    /// The value of a shard's `sync` key, written by its primary under its epoch.
+    struct Sync: Codable, Equatable, Sendable {
+        var epoch: Int64
+        var standby: String
+        var state: String
+    }
+
+    /// The JSON of a value.
+    static func encode(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding these plain structs cannot fail.
+        return Array((try? encoder.encode(value)) ?? Data())
+    }
+
+    /// A value read back, or nil when it is not of this shape (a key written by something else).
+    static func decode<Value: Decodable>(_ type: Value.Type, _ bytes: [UInt8]) -> Value? {
+        try? JSONDecoder().decode(type, from: Data(bytes))
+    }
+}
