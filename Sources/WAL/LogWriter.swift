@@ -24,6 +24,10 @@ public final class LogWriter: @unchecked Sendable {
         /// An fsync slower than this is logged as a warning (the disk is struggling; every reply waits for it).
         public var slowFsyncMs = 500
 
+        /// Called on the writer's thread with each batch once it is written and before its fsync: how a primary
+        /// ships its batches to a standby while its own fsync runs.
+        public var onBatch: (@Sendable (LogBatch) -> Void)? = nil
+
         public init(directory: String, segmentBytes: Int = 64 << 20, fsync: FsyncPolicy = .always) {
             precondition(segmentBytes >= 64 << 10, "segments must be at least 64 KiB")
             self.directory = directory
@@ -38,8 +42,10 @@ public final class LogWriter: @unchecked Sendable {
     private var pending = ByteWriter()
     private var pendingEnds: [Int] = []
     private var pendingFirst: LSN = 0
-    /// When the first pending record was appended: the time of the batch (or batches) they are written in.
-    private var pendingMs: Int64 = 0
+    /// The pending records in runs of one time each: a batch is written with its first record's run's time, and
+    /// never across two runs. A primary's records make one run per batch they start (the time the batch began); a
+    /// standby's keep the runs of the primary's batches (`appendReplicated`).
+    private var pendingTimes: [(records: Int, atMs: Int64)] = []
     private var durable: LSN
     /// The CRC of the batch that ends at `durable`: a fresh segment after a failure chains to it.
     private var durableCRC: UInt32
@@ -107,13 +113,40 @@ public final class LogWriter: @unchecked Sendable {
         self.assigned += 1
         if self.pendingEnds.isEmpty {
             self.pendingFirst = self.assigned
-            self.pendingMs = Self.nowMs()
+            self.pendingTimes = [(0, Self.nowMs())]
             self.condition.signal()
         }
         self.pending.bytes.append(contentsOf: encoded)
         self.pendingEnds.append(self.pending.bytes.count)
-        publish(self.assigned, self.pendingMs)
-        return (self.assigned, self.pendingMs)
+        self.pendingTimes[self.pendingTimes.count - 1].records += 1
+        let atMs = self.pendingTimes[self.pendingTimes.count - 1].atMs
+        publish(self.assigned, atMs)
+        return (self.assigned, atMs)
+    }
+
+    /// A standby's append: the records a primary wrote as one batch (`LogBatch`), given the same LSNs and the same
+    /// time, so that the standby's log replays to the primary's state and events. Throws `.corrupt` unless the
+    /// batch starts right after the last LSN assigned here and its record ends are those of its payload, and
+    /// `.unavailable` once the log failed or is closing.
+    public func appendReplicated(_ batch: LogBatch) throws(WALError) {
+        guard batch.isWellFormed else { throw .corrupt("a replicated batch whose record ends do not fit its bytes") }
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        if let failure = self.failure { throw Self.unwritable(failure) }
+        guard !self.stopping else { throw .unavailable("the log is closing") }
+        guard batch.firstLSN == self.assigned + 1 else {
+            throw .corrupt("a replicated batch at LSN \(batch.firstLSN), but this log is at \(self.assigned)")
+        }
+        if self.pendingEnds.isEmpty {
+            self.pendingFirst = batch.firstLSN
+            self.pendingTimes = []
+            self.condition.signal()
+        }
+        let base = self.pending.bytes.count
+        self.pending.bytes.append(contentsOf: batch.payload)
+        self.pendingEnds.append(contentsOf: batch.recordEnds.map { base + $0 })
+        self.pendingTimes.append((batch.recordEnds.count, batch.atMs))
+        self.assigned += LSN(batch.recordEnds.count)
     }
 
     /// What every append and waiter gets once the writer failed with `failure`.
@@ -204,9 +237,12 @@ public final class LogWriter: @unchecked Sendable {
     // MARK: The writer thread
 
     private func runWriter() {
-        while let (payload, count, first, atMs) = self.nextBatch() {
+        while let (payload, ends, first, atMs) = self.nextBatch() {
+            let count = ends.count
             do throws(WALError) {
                 try self.write(payload: payload, count: count, firstLSN: first, atMs: atMs)
+                self.options.onBatch?(LogBatch(firstLSN: first, atMs: atMs, payload: payload, recordEnds: ends))
+                try self.syncIfDue()
                 self.finish(through: first + LSN(count) - 1, crc: self.lastCRC)
             } catch {
                 self.fail(error)
@@ -221,7 +257,7 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     /// Waits for pending records and takes up to one batch of them; nil once stopping with nothing pending.
-    private func nextBatch() -> ([UInt8], Int, LSN, Int64)? {
+    private func nextBatch() -> ([UInt8], [Int], LSN, Int64)? {
         self.condition.lock()
         defer { self.condition.unlock() }
         // After a failure nothing more is written: a later batch must never become durable after a lost one.
@@ -240,12 +276,18 @@ public final class LogWriter: @unchecked Sendable {
             }
         }
         let limit = min(Format.batchBytesMax - 8, self.options.segmentBytes - Format.segmentHeaderBytes - 64)
+        let run = self.pendingTimes[0]
         var count = 1
-        while count < self.pendingEnds.count && self.pendingEnds[count] <= limit { count += 1 }
+        while count < run.records && self.pendingEnds[count] <= limit { count += 1 }
         let end = self.pendingEnds[count - 1]
         let payload = Array(self.pending.bytes[0..<end])
+        let ends = Array(self.pendingEnds[0..<count])
         let first = self.pendingFirst
-        let atMs = self.pendingMs
+        if count == run.records {
+            self.pendingTimes.removeFirst()
+        } else {
+            self.pendingTimes[0].records -= count
+        }
         if count == self.pendingEnds.count {
             self.pending.bytes.removeAll(keepingCapacity: true)
             self.pendingEnds.removeAll(keepingCapacity: true)
@@ -255,7 +297,7 @@ public final class LogWriter: @unchecked Sendable {
             for index in self.pendingEnds.indices { self.pendingEnds[index] -= end }
             self.pendingFirst = first + LSN(count)
         }
-        return (payload, count, first, atMs)
+        return (payload, ends, first, run.atMs)
     }
 
     private func write(payload: [UInt8], count: Int, firstLSN: LSN, atMs: Int64) throws(WALError) {
@@ -274,6 +316,10 @@ public final class LogWriter: @unchecked Sendable {
         self.condition.withLock { self.stats.bytesWritten += UInt64(bytes.count) }
         self.metrics.bytes.increment(by: bytes.count)
         self.recordsSinceSync += count
+    }
+
+    /// The fsync a written batch asks for: at once with `always`, once the interval has passed with `interval`.
+    private func syncIfDue() throws(WALError) {
         if case .always = self.options.fsync { try self.syncNow() }
         if case .interval(let ms) = self.options.fsync,
             DispatchTime.now().uptimeNanoseconds - self.lastSyncNs >= UInt64(ms) * 1_000_000
