@@ -38,7 +38,7 @@ extension Wire {
         }
     }
 
-    /// `POST /v3/kv/range` (also the `request_range` of a transaction).
+    /// `POST /v3/kv/range` (also the `request_range` of a transaction), and a delete's key and range.
     struct RangeRequest: Encodable {
         var key: Data
         var rangeEnd: Data?
@@ -97,21 +97,8 @@ extension Wire {
         }
     }
 
-    /// `POST /v3/kv/deleterange` (also the `request_delete_range` of a transaction).
-    struct DeleteRangeRequest: Encodable {
-        var key: Data
-        var rangeEnd: Data?
-
-        private enum CodingKeys: String, CodingKey {
-            case key
-            case rangeEnd = "range_end"
-        }
-
-        init(key: [UInt8], rangeEnd: [UInt8]? = nil) {
-            self.key = Data(key)
-            self.rangeEnd = rangeEnd.map { Data($0) }
-        }
-    }
+    /// `POST /v3/kv/deleterange` (also the `request_delete_range` of a transaction): the same fields as a range.
+    typealias DeleteRangeRequest = RangeRequest
 
     /// The reply to a delete: how many keys went.
     struct DeleteRangeResponse: Decodable {
