@@ -15,27 +15,6 @@ import Synchronization
 /// the same file (after a failed fsync the kernel may have dropped the dirty pages), every waiter gets
 /// `.unavailable`, and so does every later append.
 public final class LogWriter: @unchecked Sendable {
-    /// Settings of the log.
-    public struct Options: Sendable {
-        public var directory: String
-        public var segmentBytes: Int
-        public var fsync: FsyncPolicy
-
-        /// An fsync slower than this is logged as a warning (the disk is struggling; every reply waits for it).
-        public var slowFsyncMs = 500
-
-        /// Called on the writer's thread with each batch once it is written and before its fsync: how a primary
-        /// ships its batches to a standby while its own fsync runs.
-        public var onBatch: (@Sendable (LogBatch) -> Void)? = nil
-
-        public init(directory: String, segmentBytes: Int = 64 << 20, fsync: FsyncPolicy = .always) {
-            precondition(segmentBytes >= 64 << 10, "segments must be at least 64 KiB")
-            self.directory = directory
-            self.segmentBytes = segmentBytes
-            self.fsync = fsync
-        }
-    }
-
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var assigned: LSN
@@ -396,24 +375,4 @@ public final class LogWriter: @unchecked Sendable {
         }
         for decided in waiting { decided() }
     }
-}
-
-/// The writer's metrics (no-ops unless the process bootstrapped a metrics backend).
-private struct WriterMetrics {
-    let fsync = Metrics.Timer(label: "seatd_fsync_seconds")
-    let recordsPerFsync = Recorder(label: "seatd_records_per_fsync", aggregate: true)
-    let bytes = Counter(label: "seatd_wal_bytes_total")
-}
-
-/// What the writer has done since it started.
-public struct LogStats: Sendable, Equatable {
-    public init() {}
-
-    public var batches: UInt64 = 0
-    public var records: UInt64 = 0
-    public var fsyncs: UInt64 = 0
-    public var fsyncNanoseconds: UInt64 = 0
-    public var bytesWritten: UInt64 = 0
-    public var segments: UInt64 = 0
-    var lastRecordLSN: LSN = 0
 }
