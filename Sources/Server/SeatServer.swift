@@ -60,6 +60,8 @@ final class SeatServer: Service, Sendable {
     let executors: LoopExecutors?
     /// When connections must be closed by, once a graceful shutdown began.
     private let drainDeadline = Mutex<ContinuousClock.Instant?>(nil)
+    /// True from the bind until the listening socket is closed (a graceful shutdown closes it first).
+    private let listening = Atomic<Bool>(false)
     /// The open connections, and who waits for the last to close.
     private let open = Mutex<(channels: [ObjectIdentifier: any Channel], waiter: CheckedContinuation<Void, Never>?)>(
         ([:], nil))
@@ -88,6 +90,8 @@ final class SeatServer: Service, Sendable {
         }
         let port = channel.localAddress?.port ?? self.settings.port
         self.logger.info("listening", metadata: ["host": "\(self.settings.host)", "port": "\(port)"])
+        self.listening.store(true, ordering: .releasing)
+        channel.closeFuture.whenComplete { _ in self.listening.store(false, ordering: .releasing) }
         self.onBound(port)
         await withGracefulShutdownHandler {
             try? await channel.closeFuture.get()
@@ -187,6 +191,9 @@ final class SeatServer: Service, Sendable {
         let nanoseconds = left.components.seconds * 1_000_000_000 + left.components.attoseconds / 1_000_000_000
         return .nanoseconds(max(0, min(nanoseconds, self.settings.closeGraceSeconds * 1_000_000_000)))
     }
+
+    /// True while the server accepts connections.
+    var isListening: Bool { self.listening.load(ordering: .acquiring) }
 
     /// True once a graceful shutdown began.
     var isDraining: Bool { self.drainDeadline.withLock { $0 != nil } }

@@ -33,6 +33,7 @@ struct EndToEndTests {
         let port: Int
         let group: ServiceGroup
         let service: LogService
+        let server: SeatServer
     }
 
     static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -65,7 +66,7 @@ struct EndToEndTests {
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())
-        do { try await body(Running(port: port, group: group, service: service)) } catch {
+        do { try await body(Running(port: port, group: group, service: service, server: server)) } catch {
             await group.triggerGracefulShutdown()
             _ = await task.result
             throw error
