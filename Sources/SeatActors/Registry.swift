@@ -6,6 +6,19 @@ public final class Registry: Sendable {
     private struct Tables {
         var halls: [String: Hall] = [:]
         var sessions: [String: Session] = [:]
+        /// The same sessions by handle (a replayed change names its session by handle).
+        var handles: [SessionHandle: Session] = [:]
+
+        mutating func insert(_ session: Session) {
+            self.sessions[session.id] = session
+            self.handles[session.handle] = session
+        }
+
+        mutating func remove(_ session: Session) {
+            guard self.sessions[session.id] === session else { return }
+            self.sessions[session.id] = nil
+            self.handles[session.handle] = nil
+        }
     }
 
     private let tables: Mutex<Tables>
@@ -32,9 +45,10 @@ public final class Registry: Sendable {
         var tables = Tables(halls: state.halls)
         for var session in state.sessions.values {
             session.retainEvents(eventsRetained)
-            tables.sessions[session.id] = Session(
-                state: session, log: log, hub: hub, clock: clock, ids: ids,
-                keysMax: keysPerSessionMax, executor: executors())
+            tables.insert(
+                Session(
+                    state: session, log: log, hub: hub, clock: clock, ids: ids,
+                    keysMax: keysPerSessionMax, executor: executors()))
         }
         self.executors = executors
         self.keysPerSessionMax = keysPerSessionMax
@@ -97,18 +111,52 @@ public final class Registry: Sendable {
             let session = Session(
                 state: state, log: self.log, hub: self.hub, clock: self.clock, ids: self.ids,
                 keysMax: self.keysPerSessionMax, executor: self.executors())
-            tables.sessions[config.id] = session
+            tables.insert(session)
             return session
         }
+    }
+
+    // MARK: Replay (a standby's records; `Registry+Replay.swift`)
+
+    /// The hall of a replayed `hallCreated`; the same hall again is one this registry has already.
+    func replayHall(id: String, rows: [RowSpec], parts: [HallPart]) throws(SeatError) {
+        try self.tables.withLock { tables throws(SeatError) in
+            if let hall = tables.halls[id], hall.specs == rows, hall.parts == parts { return }
+            guard tables.halls[id] == nil else { throw .exists("hall \(id)") }
+            tables.halls[id] = try Hall(id: id, specs: rows, parts: parts)
+        }
+    }
+
+    /// The session of a replayed `sessionCreated` at LSN `handle`; one of that handle is here already.
+    func replaySession(_ config: SessionConfig, handle: SessionHandle) throws(SeatError) {
+        try self.tables.withLock { tables throws(SeatError) in
+            if tables.sessions[config.id]?.handle == handle { return }
+            guard tables.sessions[config.id] == nil else { throw .exists("session \(config.id)") }
+            guard let hall = tables.halls[config.hallID] else { throw .noSuchHall(config.hallID) }
+            var state = SessionState(handle: handle, config: config, hall: hall)
+            state.retainEvents(self.eventsRetained)
+            tables.insert(
+                Session(
+                    state: state, log: self.log, hub: self.hub, clock: self.clock, ids: self.ids,
+                    keysMax: self.keysPerSessionMax, executor: self.executors()))
+        }
+    }
+
+    /// The live session of that handle (the LSN of its `sessionCreated`).
+    func session(handle: SessionHandle) -> Session? {
+        self.tables.withLock { $0.handles[handle] }
+    }
+
+    /// Takes `session` out of the registry, if it is still the one under its id.
+    func remove(_ session: Session) {
+        self.tables.withLock { $0.remove(session) }
     }
 
     /// DROP SESSION. Returns the LSN of the drop record.
     public func dropSession(_ id: String) async throws(SeatError) -> LSN {
         guard let session = self.session(id) else { throw .noSuchSession(id) }
         let lsn = try await session.drop()
-        self.tables.withLock { tables in
-            if tables.sessions[id] === session { tables.sessions[id] = nil }
-        }
+        self.remove(session)
         return lsn
     }
 

@@ -10,6 +10,12 @@ public enum LoopbackPort {
         return socket.port
     }
 
+    /// A port held closed for as long as `fd` is open: bound but not listening, so a connection to it is refused
+    /// and no other test's server can be given it meanwhile (a port from `free()` can be). Close `fd` when done.
+    public static func refusing() throws -> (fd: Int32, port: Int) {
+        try Self.bound()
+    }
+
     /// A listening socket that is never accepted from: the kernel completes connections into its backlog, takes
     /// the request bytes, and nothing ever answers. Close `fd` when done.
     public static func silent() throws -> (fd: Int32, port: Int) {

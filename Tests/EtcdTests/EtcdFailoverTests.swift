@@ -11,7 +11,9 @@ struct EtcdFailoverTests {
     @Test func aClosedFirstURLFailsOverToTheSecondAndItIsRemembered() async throws {
         let server = try await EtcdServer()
         defer { server.stop() }
-        let closed = "http://127.0.0.1:\(try LoopbackPort.free())"
+        let refusing = try LoopbackPort.refusing()
+        defer { close(refusing.fd) }
+        let closed = "http://127.0.0.1:\(refusing.port)"
         let client = EtcdClient(endpoints: [closed, server.url], timeout: EtcdServer.callTimeout)
         #expect(client.currentEndpoint == closed)
         let revision = try await client.put(bytes("/f"), bytes("1"))
@@ -35,7 +37,9 @@ struct EtcdFailoverTests {
     }
 
     @Test func noAnsweringURLIsUnreachableAndOnlySilentOnesTimeOut() async throws {
-        let closed = ["http://127.0.0.1:\(try LoopbackPort.free())", "http://127.0.0.1:\(try LoopbackPort.free())"]
+        let ports = [try LoopbackPort.refusing(), try LoopbackPort.refusing()]
+        defer { for port in ports { close(port.fd) } }
+        let closed = ports.map { "http://127.0.0.1:\($0.port)" }
         // A long timeout: `.unreachable`, not `.timeout`, shows that a refused connection is not waited out.
         let refusing = EtcdClient(endpoints: closed, timeout: EtcdServer.callTimeout)
         do {

@@ -39,6 +39,41 @@ struct ReplicatedLogTests {
         }
     }
 
+    @Test func aStandbysRegistryFedThePrimarysBatchesHoldsThePrimarysStateAndEvents() async throws {
+        try await withTemporaryDirectory("replicated-hot") { directory in
+            let shipped = Mutex<[LogBatch]>([])
+            var options = LogWriter.Options(directory: directory + "/primary", segmentBytes: 64 << 10)
+            options.onBatch = { batch in shipped.withLock { $0.append(batch) } }
+            let primaryWriter = try LogWriter(options: options, lastLSN: 0, tail: nil)
+            let clock = ManualClock()
+            let primary = Registry(log: WriterLog(primaryWriter), clock: clock, ids: SeededHoldIDSource(seed: 31))
+            try await workload(primary, primaryWriter, count: 200, seed: 9)
+            // A second session, holds that lapse, and a drop.
+            let other = try primary.createSession(try SessionConfig(id: "t", hallID: "h", ttlSeconds: 5))
+            _ = try await other.hold(customer: "x", selection: .best(3)).result.get()
+            clock.advance(byMs: 6_000)
+            _ = await primary.sweep()
+            _ = try await primary.dropSession("t")
+            try await workload(primary, primaryWriter, count: 50, seed: 10)
+            try await primaryWriter.waitDurable(through: primaryWriter.lastLSN)
+            primaryWriter.close()
+
+            let hub = EventHub()
+            let standby = Registry(log: InMemoryChangeLog(), hub: hub, clock: ManualClock())
+            let events = hub.sink(bufferMax: 100_000)
+            let batches = shipped.withLock { $0 }
+            for batch in batches { try await standby.replay(batch) }
+            #expect(await digests(standby) == (await digests(primary)))
+            #expect(standby.session("t") == nil && standby.hallIDs == primary.hallIDs)
+            // Every change of the live sessions reached the standby's subscribers, in LSN order.
+            let seqs = events.takeNow().map(\.seq)
+            #expect(!seqs.isEmpty && zip(seqs, seqs.dropFirst()).allSatisfy { $0 < $1 })
+            // A batch replayed again changes nothing.
+            for batch in batches.suffix(3) { try await standby.replay(batch) }
+            #expect(await digests(standby) == (await digests(primary)))
+        }
+    }
+
     @Test func batchesOfDifferentTimesStayApartOnTheStandby() async throws {
         try await withTemporaryDirectory("replicated-times") { directory in
             let standby = try LogWriter(options: .init(directory: directory), lastLSN: 0, tail: nil)
