@@ -22,7 +22,7 @@ public struct LogBatch: Sendable, Equatable {
     public var lastLSN: LSN { self.firstLSN + LSN(self.recordEnds.count) - 1 }
 
     /// At least one record, each of at least one byte, and the ends in order within the payload.
-    var isWellFormed: Bool {
+    public var isWellFormed: Bool {
         guard let last = self.recordEnds.last, last == self.payload.count, self.firstLSN > 0 else { return false }
         return zip([0] + self.recordEnds, self.recordEnds).allSatisfy { $0 < $1 }
     }

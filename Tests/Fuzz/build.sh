@@ -33,6 +33,8 @@ collect() {
 # maintenance service brings swift-service-lifecycle and swift-log. No NIO.
 collections=(HeapModule DequeModule OrderedCollections InternalCollectionsUtilities ContainersPreview)
 lifecycle=(ServiceLifecycle UnixSignals ConcurrencyHelpers AsyncAlgorithms Logging Metrics CoreMetrics)
+# The replication frames prove the cluster's secret with swift-crypto (BoringSSL underneath).
+crypto=(Crypto CryptoBoringWrapper CCryptoBoringSSL CCryptoBoringSSLShims CXKCP CXKCPShims)
 collect SeatActors "${collections[@]}"
 swiftc "${flags[@]}" -module-name RequestFuzz -o "$out/request-fuzz" \
     Tests/Fuzz/RequestFuzz.swift Sources/Server/Request.swift Sources/Server/Request+Parse.swift \
@@ -42,7 +44,7 @@ swiftc "${flags[@]}" -module-name RequestFuzz -o "$out/request-fuzz" \
     "${objects[@]}" 2>&1 | grep -v "ld.gold: warning" || true
 test -x "$out/request-fuzz"
 
-collect Store WAL SeatActors "${collections[@]}" "${lifecycle[@]}"
+collect Store WAL SeatActors "${collections[@]}" "${lifecycle[@]}" "${crypto[@]}"
 swiftc "${flags[@]}" -module-name LogFuzz -o "$out/log-fuzz" -Xcc -fmodule-map-file=Sources/CLZ4/module.modulemap \
     Tests/Fuzz/LogFuzz.swift Tests/Fuzz/Bytes.swift \
     "${objects[@]}" -llz4 2>&1 | grep -v "ld.gold: warning" || true
