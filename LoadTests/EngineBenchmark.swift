@@ -185,7 +185,7 @@ struct Worker: Sendable {
         var failure: SeatError? = nil
         if let service = self.service {
             do throws(SeatError) {
-                try await service.durable(CommitToken(epoch: service.current.epoch, lsn: outcome.lsn))
+                try await service.durable(outcome.token)
             } catch {
                 failure = error
             }

@@ -95,13 +95,16 @@ extension Session {
     /// gets every event after the LSN it was given.
     private func poster(for event: SessionEvent?) -> ((Appended) -> Void)? {
         guard let event else { return nil }
-        let hub = self.hub
-        return { [self] appended in
-            guard hub.hasSubscribers else { return }
-            var event = event
-            (event.seq, event.atMs) = (appended.lsn, appended.atMs)
-            hub.post(PublishedEvent(event, session: self))
-        }
+        return { [self] appended in self.post(event, lsn: appended.lsn, atMs: appended.atMs) }
+    }
+
+    /// Posts `event`, logged at `lsn` and `atMs`, to the hub while anyone listens (the hub hands it out on
+    /// `deliver`).
+    nonisolated func post(_ event: SessionEvent, lsn: LSN, atMs: Int64) {
+        guard self.hub.hasSubscribers else { return }
+        var event = event
+        (event.seq, event.atMs) = (lsn, atMs)
+        self.hub.post(PublishedEvent(event, session: self))
     }
 
     /// The answer `result`, whose reply waits for the changes through `lsn`: the log issues its token.

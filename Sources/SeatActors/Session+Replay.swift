@@ -8,9 +8,8 @@ extension Session {
         try self.inPlace { state throws(SeatError) in try state.validate(change, lsn: lsn) }
         let event = self.inPlace { $0.event(of: change) }
         self.inPlace { $0.apply(change, lsn: lsn, atMs: atMs, event: event) }
-        guard var event, self.hub.hasSubscribers else { return }
-        (event.seq, event.atMs) = (lsn, atMs)
-        self.hub.post(PublishedEvent(event, session: self))
+        guard let event else { return }
+        self.post(event, lsn: lsn, atMs: atMs)
         self.hub.deliver()
     }
 

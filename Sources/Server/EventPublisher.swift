@@ -118,15 +118,15 @@ final class EventPublisher: Service, Sendable {
     private func publish(on connection: NATSConnection, connected: () -> Void) async throws {
         try await self.ensureStream(connection)
         connected()
-        let (registry, epoch) = self.service.current
+        let registry = self.service.registry
         // A sink rather than a stream: it takes the live events in batches, with no wake-up per event.
         let (sink, through) = registry.log.withAppendsHeld { last in
             (registry.hub.sink(after: last, bufferMax: self.settings.inFlightMax * 8), last)
         }
         defer { sink.cancel() }
         let tracker = AckTracker(metrics: self.metrics) { passed in self.moveAcked(past: passed) }
-        try await self.catchUp(registry, through: through, epoch: epoch, on: connection, tracker: tracker)
-        try await self.follow(sink, epoch: epoch, on: connection, tracker: tracker)
+        try await self.catchUp(registry, through: through, on: connection, tracker: tracker)
+        try await self.follow(sink, of: registry.log, on: connection, tracker: tracker)
     }
 
     /// Moves the position past events JetStream acknowledged.
@@ -141,7 +141,7 @@ final class EventPublisher: Service, Sendable {
     /// Sends the sessions' retained history after the acknowledged position, through `through` (where the live
     /// events start), and counts what the history trimmed before NATS had it.
     private func catchUp(
-        _ registry: Registry, through: LSN, epoch: Int, on connection: NATSConnection, tracker: AckTracker
+        _ registry: Registry, through: LSN, on connection: NATSConnection, tracker: AckTracker
     ) async throws {
         let from = self.acked + 1
         var reader = HistoryReader(sessions: registry.sessions, from: from, through: through)
@@ -161,14 +161,14 @@ final class EventPublisher: Service, Sendable {
                 gapsSeen = reader.gaps.count
             }
             if page.isEmpty { break }
-            try await self.send(page, epoch: epoch, on: connection, tracker: tracker)
+            try await self.send(page, of: registry.log, on: connection, tracker: tracker)
         }
     }
 
     /// Sends the live events, gathered in the sink while the last batch is sent, until the sink or the connection
     /// ends.
     private func follow(
-        _ sink: EventSink, epoch: Int, on connection: NATSConnection, tracker: AckTracker
+        _ sink: EventSink, of log: any ChangeLog, on connection: NATSConnection, tracker: AckTracker
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -179,7 +179,7 @@ final class EventPublisher: Service, Sendable {
                         try? await Task.sleep(for: .milliseconds(Self.lingerMs))
                         batch += sink.takeNow()
                     }
-                    try await self.send(batch, epoch: epoch, on: connection, tracker: tracker)
+                    try await self.send(batch, of: log, on: connection, tracker: tracker)
                 }
                 if let failure = sink.failed { throw NATSPublishError.logFailed(failure) }
                 if sink.overflowed { throw NATSPublishError.fellBehind }
@@ -201,14 +201,14 @@ final class EventPublisher: Service, Sendable {
     /// writes to NATS is up to this much more publish latency.
     static let lingerMs = 50
 
-    /// Sends `events` once they are durable, waiting while too many are unacknowledged.
+    /// Sends `events` (changes `log` took) once they are durable, waiting while too many are unacknowledged.
     private func send<Event: OutgoingEvent>(
-        _ events: [Event], epoch: Int, on connection: NATSConnection, tracker: AckTracker
+        _ events: [Event], of log: any ChangeLog, on connection: NATSConnection, tracker: AckTracker
     ) async throws {
         guard let last = events.last else { return }
         if let failure = tracker.failure { throw failure }
         // One wait for the batch: every event in it is at or below the last one's seq.
-        try await self.service.durable(CommitToken(epoch: epoch, lsn: last.seq))
+        try await self.service.durable(log.token(through: last.seq))
         var start = 0
         while start < events.count {
             try await tracker.waitForRoom(below: self.settings.inFlightMax)

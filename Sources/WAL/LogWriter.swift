@@ -83,7 +83,7 @@ public final class LogWriter: @unchecked Sendable {
     /// the LSN and the batch's time (unix ms) before the next record is appended (it does not escape: no context is
     /// allocated for it). Throws `.unavailable` once the log failed or is closing.
     public func append(
-        _ encoded: [UInt8], publish: (_ lsn: LSN, _ atMs: Int64) -> Void = { _, _ in }
+        _ encoded: [UInt8], publish: (_ lsn: LSN, _ atMs: Int64) -> Void
     ) throws(WALError) -> (lsn: LSN, atMs: Int64) {
         self.condition.lock()
         defer { self.condition.unlock() }

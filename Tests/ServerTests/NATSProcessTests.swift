@@ -139,7 +139,7 @@ struct NATSServer {
         self.store =
             store ?? FileManager.default.temporaryDirectory.appendingPathComponent("nats-\(UUID().uuidString)").path
         for _ in 0..<5 {
-            let chosen = try port ?? Self.freePort()
+            let chosen = try port ?? LoopbackPort.free()
             let process = try Self.start(port: chosen, store: self.store)
             if try await Self.answers(process, port: chosen) {
                 (self.process, self.port) = (process, chosen)
@@ -184,7 +184,4 @@ struct NATSServer {
         self.process.waitUntilExit()
     }
 
-    static func freePort() throws -> Int {
-        try LoopbackPort.free()
-    }
 }

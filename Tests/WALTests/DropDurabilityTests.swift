@@ -31,7 +31,7 @@ struct DropDurabilityTests {
         let recovered = try DataDirectory.open("/d", storage: disk.afterPowerCut(), repair: false)
         #expect(recovered.recovered.state.handles["s"] != nil)
         storage.reopen()
-        try await service.durable(CommitToken(epoch: service.current.epoch, lsn: dropLSN))
+        try await service.durable(registry.log.token(through: dropLSN))
         service.close()
     }
 }
