@@ -28,8 +28,8 @@ struct EtcdFailoverTests {
         defer { server.stop() }
         let silent = try LoopbackPort.silent()
         defer { close(silent.fd) }
-        let client = EtcdClient(endpoints: ["http://127.0.0.1:\(silent.port)", server.url], timeout: .seconds(2))
-        // A read: it needs no disk, so the server answers within the short timeout even on a loaded machine.
+        let client = EtcdClient(endpoints: ["http://127.0.0.1:\(silent.port)", server.url], timeout: .seconds(5))
+        // A read: it needs no disk, so the server answers within the timeout even on a loaded machine.
         #expect(try await client.get(bytes("/f")) == nil)
         #expect(client.currentEndpoint == server.url)
         #expect(try await client.get(bytes("/f")) == nil)

@@ -7,7 +7,7 @@ func bytes(_ text: String) -> [UInt8] {
 
 /// Reads batches from `stream` until `count` events have come or `deadline` passes, and returns them in order.
 func collectEvents(
-    _ stream: AsyncThrowingStream<[WatchEvent], any Error>, count: Int, within deadline: Duration = .seconds(10)
+    _ stream: AsyncThrowingStream<[WatchEvent], any Error>, count: Int, within deadline: Duration = .seconds(30)
 ) async throws -> [WatchEvent] {
     try await withThrowingTaskGroup(of: [WatchEvent]?.self) { group in
         group.addTask {
