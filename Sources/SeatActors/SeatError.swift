@@ -28,6 +28,10 @@ public enum SeatError: Error, Equatable, Sendable {
     case notHeld(String)
     /// The log cannot take changes now.
     case unavailable(String)
+    /// A cluster's node that cannot acknowledge changes now: a primary whose lease is not fresh or that stepped
+    /// down, a shard whose primary is not known yet. Try again after `ms` milliseconds (since 1.2; a single node
+    /// never says it).
+    case tryAgain(ms: Int)
     /// Log or snapshot data that does not describe a possible state (a record that does not apply, a session image
     /// with a seat in two holds): recovery refuses it, so it never answers a request.
     case damaged(String)
@@ -55,6 +59,7 @@ public enum SeatError: Error, Equatable, Sendable {
         case .areasSoldOut(let areas): areas.joined(separator: " ")
         case .noAdjacent(let count): "no block of \(count) adjacent free seats"
         case .expired(let id): "hold \(id) expired"
+        case .tryAgain(let ms): "\(ms)"
         }
     }
 }

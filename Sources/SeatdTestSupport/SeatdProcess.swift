@@ -87,6 +87,11 @@ public final class SeatdProcess: Sendable {
         return self.process.terminationStatus
     }
 
+    /// Sends `signal` (SIGSTOP, SIGCONT) without waiting for anything.
+    public func signal(_ signal: Int32) {
+        if self.process.isRunning { Foundation.kill(self.process.processIdentifier, signal) }
+    }
+
     /// Waits up to `seconds` for the process to end by itself; true if it did.
     public func exited(within seconds: Double) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)

@@ -63,7 +63,13 @@ struct ClusterLayout: Codable, Equatable, Sendable {
     struct Sync: Codable, Equatable, Sendable {
         var epoch: Int64
         var standby: String
+        /// `in-sync` or `out-of-sync`.
         var state: String
+        /// The primary that wrote it (nil in records of format 1 before it was added).
+        var primary: String? = nil
+
+        static let inSync = "in-sync"
+        static let outOfSync = "out-of-sync"
     }
 
     /// The JSON of a value.

@@ -34,12 +34,16 @@ final class Dispatcher: Sendable {
     let metrics: ServerMetrics
     /// Events the NATS publisher lost to a trimmed history, when it is on: STATS then shows `events_dropped`.
     let eventsDropped: (@Sendable () -> Int)?
+    /// In cluster mode: this node's role, which decides what it answers itself.
+    let cluster: ClusterState?
 
     init(
         service: LogService, tokens: [(token: String, role: Role)], seatsPerHoldMax: Int = Limits.seatsPerHoldMax,
-        metrics: ServerMetrics = ServerMetrics(), eventsDropped: (@Sendable () -> Int)? = nil
+        metrics: ServerMetrics = ServerMetrics(), eventsDropped: (@Sendable () -> Int)? = nil,
+        cluster: ClusterState? = nil
     ) {
         self.service = service
+        self.cluster = cluster
         self.eventsDropped = eventsDropped
         self.metrics = metrics
         self.tokens = tokens.map { (Array($0.token.utf8), $0.role) }
@@ -111,6 +115,7 @@ final class Dispatcher: Sendable {
         case stats
         case snapshot
         case dropSession(String)
+        case failover
     }
 
     /// A reply and what it waits for.
@@ -128,6 +133,7 @@ final class Dispatcher: Sendable {
             .done(.reply(response, registry.log.token(through: lsn)))
         }
         if let refusal = self.authorization(of: request, state.role) { return .done(refusal) }
+        if let referral = self.cluster?.referral(for: request) { return .done(.reply(referral, .none)) }
         // A refusal waits for the log's last LSN read after the refusal was decided: whatever it observed (a hall
         // or session that exists, one that was dropped) is at or below it.
         func refused(_ error: SeatError) -> Step { reply(.failure(error), registry.log.lastLSN) }
@@ -138,6 +144,12 @@ final class Dispatcher: Sendable {
             return .done(.reply(.line(Reply.ok(role.rawValue)), .none))
         case .ping: return .done(.reply(.line(Reply.ok("PONG")), .none))
         case .quit: return .done(.quit)
+        case .clusterInfo:
+            guard let cluster = self.cluster else { return .done(.reply(Self.notClustered, .none)) }
+            return .done(.reply(.line(cluster.infoLine(lsn: registry.log.lastLSN)), .none))
+        case .clusterFailover:
+            guard self.cluster != nil else { return .done(.reply(Self.notClustered, .none)) }
+            return .suspending(.failover)
         case .watch(let session, let from):
             if let session, registry.session(session) == nil { return refused(.noSuchSession(session)) }
             return .done(.watch(session: session, from: from))
@@ -194,8 +206,16 @@ final class Dispatcher: Sendable {
             do { return reply(.line(Reply.ok(id)), try await registry.dropSession(id)) } catch {
                 return reply(.failure(error), registry.log.lastLSN)
             }
+        case .failover:
+            guard let cluster = self.cluster else { return Answer(response: Self.notClustered, token: .none) }
+            do { return Answer(response: .line(Reply.ok("\(try await cluster.failover())")), token: .none) } catch {
+                return Answer(response: .failure(error), token: .none)
+            }
         }
     }
+
+    /// What the CLUSTER commands get on a single node.
+    static let notClustered = Response.error(.badRequest, "not a cluster node (cluster.etcd is not set)")
 
     /// NOAUTH or FORBIDDEN when the connection's role may not send `request`; nil when it may.
     private func authorization(of request: Request, _ granted: Role?) -> Outcome? {

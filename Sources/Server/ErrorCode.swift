@@ -22,6 +22,10 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case unavailable = "UNAVAILABLE"
     /// WATCH `from=` older than the retained events (since 1.1): the message starts with the oldest retained seq.
     case trimmed = "TRIMMED"
+    /// A cluster's standby refers the request to the shard's primary (since 1.2): `<slot> <host:port>`.
+    case moved = "MOVED"
+    /// A cluster's node cannot answer now (since 1.2): the message is the milliseconds to wait before retrying.
+    case tryAgain = "TRYAGAIN"
 }
 
 extension SeatError {
@@ -41,6 +45,7 @@ extension SeatError {
         case .expired: .expired
         case .notHeld: .notHeld
         case .unavailable: .unavailable
+        case .tryAgain: .tryAgain
         // Recovery refuses damaged data before any request; were it ever to reach a reply, it is the server's fault.
         case .damaged: .unavailable
         }

@@ -40,6 +40,13 @@ extension Request {
         case "QUIT":
             try Self.count(args, 0, "QUIT")
             return .quit
+        case "CLUSTER":
+            guard args.count == 1 else { throw .bad("usage: CLUSTER INFO | CLUSTER FAILOVER") }
+            switch Self.asciiUppercased(args.first!) {
+            case "INFO": return .clusterInfo
+            case "FAILOVER": return .clusterFailover
+            default: throw .bad("usage: CLUSTER INFO | CLUSTER FAILOVER")
+            }
         case "AUTH":
             try Self.count(args, 1, "AUTH <token>")
             return .auth(token: try Self.token(args.first!))

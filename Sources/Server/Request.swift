@@ -22,4 +22,8 @@ public enum Request: Sendable, Equatable {
     case stats
     case snapshot
     case quit
+    /// CLUSTER INFO (since 1.2, cluster mode): this node's role in its shard.
+    case clusterInfo
+    /// CLUSTER FAILOVER (since 1.2, cluster mode, to an in-sync standby): take over from the primary now.
+    case clusterFailover
 }

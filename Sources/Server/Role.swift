@@ -42,6 +42,8 @@ extension Request {
         case .stats: CommandFlags(command: .stats, role: .reader)
         case .snapshot: CommandFlags(command: .snapshot, role: .admin)
         case .quit: CommandFlags(command: .quit, role: .reader, beforeAuth: true, whileWatching: true)
+        case .clusterInfo: CommandFlags(command: .clusterInfo, role: .reader)
+        case .clusterFailover: CommandFlags(command: .clusterFailover, role: .admin)
         }
     }
 

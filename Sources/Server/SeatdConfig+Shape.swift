@@ -39,6 +39,10 @@ extension SeatdConfig {
         ]),
         "metrics": .section(["host": .scalar, "port": .scalar]),
         "log": .section(["level": .scalar, "slow_fsync_ms": .scalar, "segment_bytes": .scalar]),
+        "cluster": .section([
+            "etcd": .scalar, "name": .scalar, "node": .scalar, "shard": .scalar, "advertise": .scalar,
+            "replication_listen": .scalar, "lease_ttl_s": .scalar, "replication": .scalar, "secret": .scalar,
+        ]),
     ])
 
     /// Throws `Invalid` naming the first key of the file at `path` whose value has the wrong shape, or is unknown.

@@ -32,6 +32,8 @@ struct SeatdConfig: Sendable {
     var slowFsyncMs = 500
     /// Size of one log segment file.
     var segmentBytes = 64 << 20
+    /// Cluster mode (`cluster.*`); nil: a single node.
+    var cluster: ClusterSettings? = nil
     /// Event loops (`threads`): each serves its connections and runs its share of the sessions; 0 is one per core.
     var threads = 0
 
@@ -131,6 +133,54 @@ struct SeatdConfig: Sendable {
         self.logLevel = logLevel
         self.slowFsyncMs = try read.int("log.slow_fsync_ms", 500, 1...600_000)
         self.segmentBytes = try read.int("log.segment_bytes", self.segmentBytes, 64 << 10...1 << 30)
+        self.cluster = try Self.cluster(read, advertiseDefault: "\(self.host):\(self.port)")
+    }
+
+    /// The `cluster.*` settings, nil unless `cluster.etcd` is set; each one checked.
+    private static func cluster(_ read: Reader, advertiseDefault: String) throws -> ClusterSettings? {
+        let etcd = try read.string("cluster.etcd", "").split(separator: ",").map {
+            String($0).trimmingCharacters(in: .whitespaces)
+        }
+        guard !etcd.isEmpty else { return nil }
+        for url in etcd where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw Invalid("\(Reader.name("cluster.etcd")): expected http://<host>:<port>[,...], got \(url)")
+        }
+        func id(_ key: ConfigKey, _ defaultValue: String?) throws -> String {
+            guard let value = try read.optionalString(key) ?? defaultValue else {
+                throw Invalid("\(Reader.name(key)) is required in cluster mode (cluster.etcd is set)")
+            }
+            do { try ClusterLayout.check(value, "\(Reader.name(key))") } catch { throw Invalid(error.description) }
+            return value
+        }
+        func address(_ key: ConfigKey, _ defaultValue: String?) throws -> String {
+            guard let value = try read.optionalString(key) ?? defaultValue else {
+                throw Invalid("\(Reader.name(key)) is required in cluster mode (cluster.etcd is set)")
+            }
+            guard ClusterSettings.address(value) != nil else {
+                throw Invalid("\(Reader.name(key)): expected <host>:<port>, got \(value)")
+            }
+            return value
+        }
+        let name = try id("cluster.name", "seatd")
+        let node = try id("cluster.node", nil)
+        let shard = try id("cluster.shard", nil)
+        let advertise = try address("cluster.advertise", advertiseDefault)
+        let replicationListen = try address("cluster.replication_listen", nil)
+        let ttl = try read.int("cluster.lease_ttl_s", 3, ClusterSettings.leaseTTLRange)
+        let mode = try read.string("cluster.replication", "sync")
+        guard let replication = ClusterSettings.Replication(rawValue: mode) else {
+            throw Invalid("\(Reader.name("cluster.replication")): expected sync or async, got \(mode)")
+        }
+        let secret = try read.string("cluster.secret", "")
+        guard secret.utf8.count >= ClusterSettings.secretBytesMin else {
+            // Never echo the secret.
+            throw Invalid(
+                "\(Reader.name("cluster.secret")) must be set to \(ClusterSettings.secretBytesMin) or more characters "
+                    + "in cluster mode, the same on every node")
+        }
+        return ClusterSettings(
+            etcd: etcd, name: name, node: node, shard: shard, advertise: advertise,
+            replicationListen: replicationListen, leaseTTLSeconds: ttl, replication: replication, secret: secret)
     }
 
     /// True when the server may bind its address with the auth settings it has.
@@ -179,6 +229,11 @@ struct SeatdConfig: Sendable {
 
         func string(_ key: ConfigKey, _ defaultValue: String) throws -> String {
             self.config.string(forKey: key) ?? defaultValue
+        }
+
+        /// The value, nil when unset or empty.
+        func optionalString(_ key: ConfigKey) throws -> String? {
+            self.config.string(forKey: key).flatMap { $0.isEmpty ? nil : $0 }
         }
 
         func int(_ key: ConfigKey, _ defaultValue: Int, _ range: ClosedRange<Int>) throws -> Int {

@@ -37,12 +37,46 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
     @Flag(help: "Allow a non-loopback address with auth off (every client is then admin).")
     var allowOpen = false
+    @Option(help: "Cluster mode: etcd client URLs, comma-separated (cluster.etcd; default off).")
+    var clusterEtcd: String?
+    @Option(help: "The cluster's name: its etcd keys are under /seatd/<name>/ (default seatd).")
+    var clusterName: String?
+    @Option(help: "This node's id, unique in the cluster.")
+    var clusterNode: String?
+    @Option(help: "The shard this node serves.")
+    var clusterShard: String?
+    @Option(help: "host:port clients reach this node at (default host:port).")
+    var clusterAdvertise: String?
+    @Option(help: "host:port of this node's replication port.")
+    var clusterReplicationListen: String?
+    @Option(help: "The etcd lease's TTL in seconds (default 3).")
+    var clusterLeaseTtlS: Int?
+    @Option(help: "sync (default: an OK waits for the standby) or async.")
+    var clusterReplication: String?
+    @Option(help: "The cluster's shared secret, 16 or more characters, the same on every node.")
+    var clusterSecret: String?
+
+    /// The cluster flags given, as the environment variables they override.
+    var clusterFlags: [String: String] {
+        let flags: [(String, String?)] = [
+            ("ETCD", self.clusterEtcd), ("NAME", self.clusterName), ("NODE", self.clusterNode),
+            ("SHARD", self.clusterShard), ("ADVERTISE", self.clusterAdvertise),
+            ("REPLICATION_LISTEN", self.clusterReplicationListen),
+            ("LEASE_TTL_S", self.clusterLeaseTtlS.map { "\($0)" }), ("REPLICATION", self.clusterReplication),
+            ("SECRET", self.clusterSecret),
+        ]
+        return Dictionary(
+            uniqueKeysWithValues: flags.compactMap { key, value in value.map { ("SEATD_CLUSTER_" + key, $0) } })
+    }
 
     /// The configuration: file and environment, then the flags given.
     func settings(environment: [String: String]) async throws -> SeatdConfig {
         var config: SeatdConfig
         do {
-            config = try await SeatdConfig.load(file: self.config, environment: environment)
+            // Cluster flags are read with the file and environment (they override both), so that the cluster
+            // settings are checked as one.
+            config = try await SeatdConfig.load(
+                file: self.config, environment: environment.merging(self.clusterFlags) { $1 })
         } catch let error as SeatdConfig.Invalid {
             throw ValidationError(error.description)
         }
@@ -132,10 +166,15 @@ struct Serve: AsyncParsableCommand {
         let loops = MultiThreadedEventLoopGroup(
             numberOfThreads: config.threads == 0 ? System.coreCount : config.threads)
         let executors = LoopExecutors(loops)
+        // In a cluster the log feeds the standby's connection, and "durable" also asks the replication gate.
+        let gate = config.cluster.map { ReplicationGate(leaseTTLSeconds: $0.leaseTTLSeconds) }
+        let source = ReplicationSource()
+        let publish: @Sendable (LogBatch) -> Void = { source.publish($0) }
+        let onBatch = gate == nil ? nil : publish
         let service = try LogService(
             data: config.data, segmentBytes: config.segmentBytes, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs,
             keysPerSessionMax: config.limits.keysPerSessionMax, eventsRetained: config.eventsRetained,
-            executors: executors.next)
+            executors: executors.next, gate: gate, onBatch: onBatch)
         for repair in service.opened.recovered.repairs { logger.warning("recovery repaired the log: \(repair)") }
         logger[metadataKey: "data"] = "\(config.data)"
         logger.info(
@@ -144,7 +183,10 @@ struct Serve: AsyncParsableCommand {
                 "lsn": "\(service.opened.recovered.lastLSN)", "fsync": "\(config.fsync)",
                 "took": "\(started.duration(to: .now))",
             ])
-        try await Self.createHalls(config.halls, in: service, logger: logger)
+        var cluster: ClusterState? = nil
+        if let settings = config.cluster, let gate { cluster = ClusterState(settings: settings, gate: gate) }
+        // A cluster's node creates the configured halls when it starts to serve as primary.
+        if cluster == nil { try await Self.createHalls(config.halls, in: service, logger: logger) }
 
         var publisher: EventPublisher? = nil
         var eventsDropped: (@Sendable () -> Int)? = nil
@@ -156,7 +198,7 @@ struct Serve: AsyncParsableCommand {
         let dispatcher = Dispatcher(
             service: service, tokens: config.tokens.map { ($0.secret, $0.role) },
             seatsPerHoldMax: config.limits.seatsPerHoldMax,
-            metrics: metrics, eventsDropped: eventsDropped)
+            metrics: metrics, eventsDropped: eventsDropped, cluster: cluster)
         if config.tokens.isEmpty { logger.notice("auth is off: every connection is admin") }
         var services: [any Service] = [
             Maintenance(
@@ -170,6 +212,20 @@ struct Serve: AsyncParsableCommand {
                     logger: Logger(label: "seatd.metrics"), refresh: { await dispatcher.refreshGauges() }))
         }
         if let publisher { services.append(publisher) }
+        if let settings = config.cluster, let cluster {
+            let halls = config.halls
+            let node = try ClusterNode(
+                settings: settings, state: cluster, service: service, source: source, group: loops,
+                logger: Logger(label: "seatd.cluster"),
+                onPrimary: {
+                    do { try await Self.createHalls(halls, in: service, logger: Logger(label: "seatd.cluster")) } catch
+                    {
+                        Logger(label: "seatd.cluster").error("creating the configured halls failed: \(error)")
+                    }
+                })
+            cluster.onFailover { () async throws(SeatError) -> Int64 in try await node.failover() }
+            services.append(node)
+        }
         services.append(
             SeatServer(
                 settings: config.limits, dispatcher: dispatcher, logger: Logger(label: "seatd.server"),

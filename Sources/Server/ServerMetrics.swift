@@ -11,12 +11,15 @@ final class ServerMetrics: Sendable {
         case ping, auth, createHall, createSession, dropSession, hold, extend, confirm, release, cancel, avail, map
         case list, watch, stats, snapshot, quit, invalid
         case block, unblock, reserve, unreserve, hall, halls, sessions, add, sell, history
+        case clusterInfo, clusterFailover
 
         var label: String {
             switch self {
             case .createHall: "create_hall"
             case .createSession: "create_session"
             case .dropSession: "drop_session"
+            case .clusterInfo: "cluster_info"
+            case .clusterFailover: "cluster_failover"
             default: "\(self)"
             }
         }

@@ -26,7 +26,7 @@ public final class LogService: Sendable {
     /// The registry and log changes go to. A new generation starts when the log fails (read-only, on the durable
     /// state) and when it resumes; each has an epoch, and each ended epoch is remembered with the LSN its changes
     /// are durable through: a reply of an ended epoch that waits for a later LSN waits for a lost change.
-    private struct Generation {
+    struct Generation {
         var registry: Registry
         /// Nil while the log is unavailable (the registry is read-only).
         var writer: LogWriter?
@@ -53,7 +53,7 @@ public final class LogService: Sendable {
         }
     }
 
-    private let generation: Mutex<Generation>
+    let generation: Mutex<Generation>
     /// The snapshot being taken, if one is: snapshots are taken one at a time (two at once would write the same
     /// temp file, and one's prune would remove the other's).
     private let snapshotting = Mutex<Task<LSN, any Error>?>(nil)
@@ -69,6 +69,8 @@ public final class LogService: Sendable {
     let executors: @Sendable () -> any SessionExecutor
     /// What opening the data directory found.
     public let opened: DataDirectory.Opened
+    /// In a cluster: the standby's acknowledgement and the lease's freshness, asked once the local log is durable.
+    public let gate: ReplicationGate?
 
     /// Opens `data` (recovering it) and starts a writer after its last LSN.
     public init(
@@ -76,13 +78,15 @@ public final class LogService: Sendable {
         fsync: FsyncPolicy = .always, hub: EventHub = EventHub(), clock: any WallClock = SystemWallClock(),
         ids: any HoldIDSource = SystemHoldIDSource(), slowFsyncMs: Int = 500,
         keysPerSessionMax: Int = Limits.keysPerSessionDefault, eventsRetained: Int = Limits.eventsRetainedDefault,
-        executors: @escaping @Sendable () -> any SessionExecutor = { QueueExecutor() }
+        executors: @escaping @Sendable () -> any SessionExecutor = { QueueExecutor() },
+        gate: ReplicationGate? = nil, onBatch: (@Sendable (LogBatch) -> Void)? = nil
     ) throws(WALError) {
         let opened = try DataDirectory.open(data, storage: storage, eventsRetained: eventsRetained)
         var options = LogWriter.Options(
             directory: DataDirectory.walDirectory(data), segmentBytes: segmentBytes,
             fsync: fsync)
         options.slowFsyncMs = slowFsyncMs
+        options.onBatch = onBatch
         let writer = try LogWriter(
             storage: storage, options: options, lastLSN: opened.recovered.lastLSN,
             tail: opened.recovered.tail)
@@ -102,6 +106,7 @@ public final class LogService: Sendable {
         self.clock = clock
         self.ids = ids
         self.opened = opened
+        self.gate = gate
     }
 
     /// The registry requests go to now.
@@ -130,7 +135,7 @@ public final class LogService: Sendable {
             return .lost(.unavailable(failedAt.reason))
         }
         switch writer.durability(through: token.lsn) {
-        case .success(true): return .durable
+        case .success(true): return self.gate?.durability(through: token.lsn) ?? .durable
         case .success(false): return .waiting(DurabilityTicket(writer: writer, lsn: token.lsn))
         case .failure(let error): return .lost(error.seatError)
         }

@@ -2,7 +2,7 @@ import Logging
 import SeatActors
 import ServiceLifecycle
 
-/// The log's background work as one service: lapsed holds swept every 250 ms, snapshots on schedule, a failed
+/// The log's background work as one service: lapsed holds swept every 250 ms (on a cluster's primary only), snapshots on schedule, a failed
 /// writer supervised and resumed. Shut down last: it then takes a snapshot (so the next start replays little)
 /// and closes the log, which writes and syncs everything appended.
 public struct Maintenance: Service {
@@ -29,7 +29,8 @@ public struct Maintenance: Service {
             await withDiscardingTaskGroup { group in
                 group.addTask {
                     while !Task.isCancelled {
-                        _ = await service.registry.sweep()
+                        // Only a primary expires holds: a standby applies its primary's expiries.
+                        if service.gate?.isServing ?? true { _ = await service.registry.sweep() }
                         try? await Task.sleep(for: .milliseconds(250))
                     }
                 }

@@ -5,14 +5,14 @@ import WAL
 /// The frames' bytes: `encode`, and `decode` of what a connection has read so far.
 extension ReplicationFrame {
     /// Why bytes are not a frame: the connection is then closed.
-    enum DecodeError: Error, Equatable {
+    public enum DecodeError: Error, Equatable {
         case tooLarge(Int)
         case checksum
         case malformed(String)
     }
 
     /// The frame with its header.
-    func encode() -> [UInt8] {
+    public func encode() -> [UInt8] {
         var body = ByteWriter()
         switch self {
         case .challenge(let nonce):
@@ -37,6 +37,15 @@ extension ReplicationFrame {
         case .refused(let reason):
             body.u8(5)
             body.string(reason)
+        case .snapshot(let epoch, let lsn, let version, let payload):
+            body.u8(6)
+            body.u64(epoch)
+            body.u64(lsn)
+            body.u16(version)
+            body.bytes += payload
+        case .handover(let epoch):
+            body.u8(7)
+            body.u64(epoch)
         }
         var frame = ByteWriter()
         frame.u32(UInt32(body.bytes.count))
@@ -46,11 +55,13 @@ extension ReplicationFrame {
     }
 
     /// The first frame in `bytes` and how many bytes it took, or nil while it is incomplete.
-    static func decode(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> (frame: ReplicationFrame, bytes: Int)? {
+    public static func decode(
+        _ bytes: ArraySlice<UInt8>, bodyBytesMax: Int = Self.bodyBytesMax
+    ) throws(DecodeError) -> (frame: ReplicationFrame, bytes: Int)? {
         guard bytes.count >= Self.headerBytes else { return nil }
         var header = ByteReader(bytes.prefix(Self.headerBytes))
         guard let length = try? Int(header.u32()), let crc = try? header.u32() else { return nil }
-        guard length <= Self.bodyBytesMax else { throw .tooLarge(length) }
+        guard length <= bodyBytesMax else { throw .tooLarge(length) }
         guard bytes.count >= Self.headerBytes + length else { return nil }
         let start = bytes.startIndex + Self.headerBytes
         let body = bytes[start..<(start + length)]
@@ -71,6 +82,12 @@ extension ReplicationFrame {
         case 3: frame = .batch(epoch: try reader.u64(), try Self.decodeBatch(&reader))
         case 4: frame = .ack(epoch: try reader.u64(), lsn: try reader.u64())
         case 5: frame = .refused(try reader.string(maxBytes: 4_096))
+        case 6:
+            let (epoch, lsn, version) = (try reader.u64(), try reader.u64(), try reader.u16())
+            frame = .snapshot(
+                epoch: epoch, lsn: lsn, version: version, payload: Array(reader.bytes[reader.position...]))
+            reader.position = reader.bytes.endIndex
+        case 7: frame = .handover(epoch: try reader.u64())
         case let kind: throw .corrupt("unknown frame kind \(kind)")
         }
         guard reader.isAtEnd else { throw .corrupt("bytes left after the frame") }
@@ -110,7 +127,7 @@ extension ReplicationFrame.Hello {
 
     /// HMAC-SHA256, keyed with the cluster's secret, over the primary's nonce and this hello's fields: proves the
     /// standby knows the secret without sending it, and binds the proof to this connection and these fields.
-    static func proof(secret: String, nonce: [UInt8], fields: Self) -> [UInt8] {
+    public static func proof(secret: String, nonce: [UInt8], fields: Self) -> [UInt8] {
         var message = ByteWriter()
         message.bytes += nonce
         fields.encodeFields(into: &message)
@@ -119,7 +136,7 @@ extension ReplicationFrame.Hello {
     }
 
     /// True when `proof` is the proof of these fields for `nonce` under `secret` (compared in constant time).
-    func isProven(secret: String, nonce: [UInt8]) -> Bool {
+    public func isProven(secret: String, nonce: [UInt8]) -> Bool {
         let expected = Self.proof(secret: secret, nonce: nonce, fields: self)
         guard expected.count == self.proof.count else { return false }
         return zip(expected, self.proof).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0

@@ -14,7 +14,9 @@ import WAL
 /// | 3 | batch | primary | epoch (u64), first LSN (u64), time ms (i64), record count, each record's end, payload |
 /// | 4 | ack | standby | epoch (u64), LSN durable on the standby (u64) |
 /// | 5 | refused | either | reason |
-enum ReplicationFrame: Sendable, Equatable {
+/// | 6 | snapshot | primary | epoch (u64), LSN (u64), format version (u16), payload: the state the log continues from |
+/// | 7 | handover | standby | epoch (u64): asks the primary of that epoch to hand the shard over (`CLUSTER FAILOVER`) |
+public enum ReplicationFrame: Sendable, Equatable {
     /// The primary's first frame: a fresh nonce the standby proves the cluster's secret with.
     case challenge(nonce: [UInt8])
     /// Who the standby is, what it has, and its proof (`proof(secret:nonce:...)`).
@@ -25,24 +27,39 @@ enum ReplicationFrame: Sendable, Equatable {
     case ack(epoch: UInt64, lsn: LSN)
     /// The peer ends the connection, and says why.
     case refused(String)
+    /// The primary's state at `lsn`, for a standby it cannot continue from its log: the standby replaces its own.
+    case snapshot(epoch: UInt64, lsn: LSN, version: UInt16, payload: [UInt8])
+    /// The standby asks the primary of `epoch` to hand over.
+    case handover(epoch: UInt64)
 
     /// What a standby says of itself.
-    struct Hello: Sendable, Equatable {
-        var cluster: String
-        var shard: String
-        var node: String
+    public struct Hello: Sendable, Equatable {
+        public var cluster: String
+        public var shard: String
+        public var node: String
         /// The highest epoch it has accepted batches of: a primary of an older one is refused.
-        var epoch: UInt64
+        public var epoch: UInt64
         /// Its last durable LSN: the primary sends the log after it.
-        var lsn: LSN
+        public var lsn: LSN
         /// HMAC-SHA256 over the nonce and the fields above, keyed with `cluster.secret`.
-        var proof: [UInt8]
+        public var proof: [UInt8]
+
+        public init(cluster: String, shard: String, node: String, epoch: UInt64, lsn: LSN, proof: [UInt8]) {
+            self.cluster = cluster
+            self.shard = shard
+            self.node = node
+            self.epoch = epoch
+            self.lsn = lsn
+            self.proof = proof
+        }
     }
 
-    /// The largest body a frame may have: a batch of the log's largest size and its record ends, with room.
-    static let bodyBytesMax = Format.batchBytesMax + (1 << 20)
+    /// The largest body a frame may have: a batch of the log's largest size and its record ends, with room. A
+    /// standby reads its primary's frames with `snapshotBodyBytesMax`: a snapshot is one frame.
+    public static let bodyBytesMax = Format.batchBytesMax + (1 << 20)
+    public static let snapshotBodyBytesMax = 1 << 30
     /// Bytes before the body: its length and its CRC.
-    static let headerBytes = 8
+    public static let headerBytes = 8
     /// The length of a challenge's nonce and of a hello's proof.
-    static let nonceBytes = 32
+    public static let nonceBytes = 32
 }

@@ -26,4 +26,15 @@ public struct LogBatch: Sendable, Equatable {
         guard let last = self.recordEnds.last, last == self.payload.count, self.firstLSN > 0 else { return false }
         return zip([0] + self.recordEnds, self.recordEnds).allSatisfy { $0 < $1 }
     }
+
+    /// The records of this batch after `lsn`: the whole batch when it starts after it, nil when none is.
+    public func after(_ lsn: LSN) -> LogBatch? {
+        guard lsn >= self.firstLSN else { return self }
+        let skipped = Int(lsn - self.firstLSN) + 1
+        guard skipped < self.recordEnds.count else { return nil }
+        let start = self.recordEnds[skipped - 1]
+        return LogBatch(
+            firstLSN: lsn + 1, atMs: self.atMs, payload: Array(self.payload[start...]),
+            recordEnds: self.recordEnds[skipped...].map { $0 - start })
+    }
 }

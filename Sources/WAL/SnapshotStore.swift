@@ -25,7 +25,8 @@ public struct SnapshotStore: Sendable {
         }.sorted()
     }
 
-    func path(_ lsn: LSN) -> String {
+    /// The path of the snapshot at `lsn`.
+    public func path(_ lsn: LSN) -> String {
         let digits = String(lsn)
         return self.directory + "/" + String(repeating: "0", count: 20 - digits.count) + digits + ".snap"
     }

@@ -1,0 +1,328 @@
+import Etcd
+import Logging
+import NIOCore
+import NIOPosix
+import SeatActors
+import Store
+import Synchronization
+import WAL
+
+/// The primary's side of replication: the standby dials the replication port, proves the cluster's secret, says
+/// what it has; the primary sends it a snapshot if it cannot continue from its log, then its log from there on,
+/// batch by batch as they are written; the standby acknowledges what it has durable.
+extension ClusterNode {
+    typealias ReplicationChannel = NIOAsyncChannel<ReplicationFrame, ByteBuffer>
+
+    func bindReplication() async throws -> NIOAsyncChannel<ReplicationChannel, Never> {
+        guard let (host, port) = ClusterSettings.address(self.settings.replicationListen) else {
+            throw ClusterError.invalid("cluster.replication_listen: expected <host>:<port>")
+        }
+        return try await SeatServer.listening(on: self.settings.replicationListen, for: "replication") {
+            try await ServerBootstrap(group: self.group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(ReplicationFrameDecoder(bodyBytesMax: ReplicationFrame.bodyBytesMax)))
+                        return try ReplicationChannel(wrappingChannelSynchronously: channel)
+                    }
+                }
+        }
+    }
+
+    func acceptStandbys(_ listener: NIOAsyncChannel<ReplicationChannel, Never>) async {
+        await withDiscardingTaskGroup { group in
+            try? await listener.executeThenClose { inbound in
+                for try await connection in inbound {
+                    group.addTask {
+                        do { try await self.serveStandby(connection) } catch {
+                            self.logger.info("replication connection ended: \(error)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One standby's connection, from the challenge to its end.
+    private func serveStandby(_ connection: ReplicationChannel) async throws {
+        var random = SystemRandomNumberGenerator()
+        let nonce = (0..<ReplicationFrame.nonceBytes).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let greeted = Atomic<Bool>(false)
+        let channel = connection.channel
+        // A peer that does not prove itself within 5 s is dropped.
+        channel.eventLoop.scheduleTask(in: .seconds(5)) {
+            if !greeted.load(ordering: .relaxed) { channel.close(promise: nil) }
+        }
+        try await connection.executeThenClose { inbound, outbound in
+            try await outbound.write(ReplicationFrame.challenge(nonce: nonce).buffer)
+            var frames = inbound.makeAsyncIterator()
+            guard case .hello(let hello)? = try await frames.next() else {
+                throw ClusterError.refused("the peer did not say hello")
+            }
+            greeted.store(true, ordering: .relaxed)
+            let info = self.state.current
+            let refusal: String? =
+                if !hello.isProven(secret: self.settings.secret, nonce: nonce) {
+                    "the proof does not match this cluster's secret"
+                } else if hello.cluster != self.settings.name || hello.shard != self.settings.shard {
+                    "this is cluster \(self.settings.name) shard \(self.settings.shard)"
+                } else if hello.node == self.settings.node {
+                    "a node cannot follow itself"
+                } else if info.role != .primary || !self.state.gate.isServing {
+                    "this node is not the primary"
+                } else if Int64(hello.epoch) > info.epoch {
+                    "the standby has accepted epoch \(hello.epoch), newer than this primary's \(info.epoch)"
+                } else { nil }
+            if let refusal {
+                self.logger.warning("refused a standby", metadata: ["node": "\(hello.node)", "reason": "\(refusal)"])
+                try? await outbound.write(ReplicationFrame.refused(refusal).buffer)
+                return
+            }
+            let (feedID, live) = self.source.attach()
+            let link = StandbyLink(node: hello.node, epoch: info.epoch, channel: channel)
+            self.link.withLock { $0 = link }
+            self.state.update { $0.standbyAttached = true }
+            self.logger.info(
+                "standby connected",
+                metadata: ["node": "\(hello.node)", "epoch": "\(hello.epoch)", "lsn": "\(hello.lsn)"])
+            defer {
+                self.source.detach(feedID)
+                self.link.withLock { if $0 === link { $0 = nil } }
+            }
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        do { try await self.send(to: outbound, hello: hello, live: live, link: link) } catch {
+                            link.close()
+                            throw error
+                        }
+                    }
+                    group.addTask { try await self.watchAcknowledgements(link) }
+                    while let frame = try await frames.next() {
+                        switch frame {
+                        case .ack(let epoch, let lsn) where Int64(epoch) == link.epoch:
+                            self.state.gate.acknowledged(through: lsn)
+                            if link.acknowledged(lsn) { group.addTask { try await self.declareInSync(link) } }
+                        case .handover(let epoch) where Int64(epoch) == link.epoch:
+                            group.addTask { await self.handOver(link) }
+                        case .refused(let reason):
+                            throw ClusterError.refused("the standby refused: \(reason)")
+                        default:
+                            throw ClusterError.refused("unexpected frame from the standby")
+                        }
+                    }
+                    group.cancelAll()
+                }
+            } catch {
+                await self.standbyLost(link)
+                throw error
+            }
+            await self.standbyLost(link)
+        }
+    }
+
+    /// Sends the standby what it lacks (a snapshot if the log cannot continue its own), then every batch the log
+    /// writes. Batches missing from the live feed (written before it attached, or dropped by a full buffer) are
+    /// read back from the log's files.
+    private func send(
+        to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, hello: ReplicationFrame.Hello,
+        live: AsyncStream<LogBatch>, link: StandbyLink
+    ) async throws {
+        let epoch = UInt64(link.epoch)
+        var sent: LSN
+        var incremental = hello.epoch == epoch && hello.lsn <= self.service.registry.log.lastLSN
+        if incremental {
+            let after = hello.lsn
+            do {
+                // Throws when the log no longer starts after the standby's LSN.
+                _ = try await BlockingIO.shared.run { () throws(WALError) in
+                    try self.service.loggedBatches(after: after, through: after)
+                }
+            } catch { incremental = false }
+        }
+        if incremental {
+            sent = hello.lsn
+        } else {
+            let snapshot = try await self.service.snapshotForStandby()
+            try await outbound.write(
+                ReplicationFrame.snapshot(
+                    epoch: epoch, lsn: snapshot.lsn, version: snapshot.version, payload: snapshot.payload
+                ).buffer)
+            sent = snapshot.lsn
+            self.logger.info("sent a snapshot to the standby", metadata: ["lsn": "\(snapshot.lsn)"])
+        }
+        link.sent(sent)
+        sent = try await self.sendLogged(after: sent, through: self.service.durableLSN, to: outbound, link: link)
+        link.caughtUp(at: sent)
+        for await batch in live {
+            guard let fresh = batch.after(sent) else { continue }
+            if fresh.firstLSN > sent + 1 {
+                sent = try await self.sendLogged(after: sent, through: fresh.firstLSN - 1, to: outbound, link: link)
+                guard sent == fresh.firstLSN - 1 else {
+                    throw ClusterError.refused("the log lacks LSNs \(sent + 1) to \(fresh.firstLSN - 1)")
+                }
+            }
+            try await outbound.write(ReplicationFrame.batch(epoch: epoch, fresh).buffer)
+            sent = fresh.lastLSN
+            link.sent(sent)
+        }
+        throw ClusterError.refused("the log's feed to this standby ended")
+    }
+
+    /// Sends the log's batches after `lsn` through `through`, read from its files; returns the last LSN sent.
+    private func sendLogged(
+        after lsn: LSN, through: LSN, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, link: StandbyLink
+    ) async throws -> LSN {
+        var sent = lsn
+        while sent < through {
+            let from = sent
+            let batches = try await BlockingIO.shared.run { () throws(WALError) in
+                try self.service.loggedBatches(after: from, through: min(through, from + 20_000))
+            }
+            guard !batches.isEmpty else { break }
+            for batch in batches {
+                try await outbound.write(ReplicationFrame.batch(epoch: UInt64(link.epoch), batch).buffer)
+                sent = batch.lastLSN
+                link.sent(sent)
+            }
+        }
+        return sent
+    }
+
+    /// Closes the standby's connection when it has not acknowledged what it was sent for longer than the ack
+    /// timeout: the primary then records it out of sync and acknowledges alone.
+    private func watchAcknowledgements(_ link: StandbyLink) async throws {
+        let timeout = Duration.milliseconds(max(500, self.settings.leaseTTLSeconds * 1_000 / 3))
+        while !Task.isCancelled {
+            try await Task.sleep(for: .milliseconds(50))
+            if link.waitingLongerThan(timeout) {
+                self.logger.warning(
+                    "the standby did not acknowledge in time",
+                    metadata: ["node": "\(link.node)", "timeout": "\(timeout)"])
+                link.close()
+                return
+            }
+        }
+    }
+
+    /// The standby has caught up: from now on changes wait for it (in sync replication), and once it has every
+    /// change acknowledged alone, etcd records it in sync (under this epoch), which lets it take over.
+    private func declareInSync(_ link: StandbyLink) async throws {
+        let gate = self.state.gate
+        if self.settings.replication == .sync { gate.standbyInSync(true) }
+        let target = self.service.registry.log.lastLSN
+        while gate.acknowledgedLSN < target || self.service.durableLSN < target {
+            guard !link.isClosed else { return }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let record = ClusterLayout.Sync(
+            epoch: link.epoch, standby: link.node, state: ClusterLayout.Sync.inSync, primary: self.settings.node)
+        guard try await self.writeSync(record, epoch: link.epoch) else {
+            self.signalStepDown("the leader key is not this epoch's")
+            return
+        }
+        link.recordedInSync()
+        self.state.update { $0.inSync = true }
+        self.logger.info("standby in sync", metadata: ["node": "\(link.node)", "lsn": "\(target)"])
+    }
+
+    /// The standby's connection ended: if it was in sync, record that it is not (under this epoch) before
+    /// acknowledging alone; if that cannot be recorded because the epoch ended, step down.
+    func standbyLost(_ link: StandbyLink) async {
+        self.state.update { $0.standbyAttached = false }
+        guard link.wasInSync || self.state.gate.waitsForStandby else { return }
+        let record = ClusterLayout.Sync(
+            epoch: link.epoch, standby: link.node, state: ClusterLayout.Sync.outOfSync, primary: self.settings.node)
+        while !Task.isCancelled, self.state.current.role == .primary, self.state.current.epoch == link.epoch {
+            do {
+                if try await self.writeSync(record, epoch: link.epoch) {
+                    self.state.gate.standbyInSync(false)
+                    self.state.update { $0.inSync = false }
+                    self.logger.warning("standby out of sync; acknowledging alone", metadata: ["node": "\(link.node)"])
+                } else {
+                    self.signalStepDown("the leader key is not this epoch's")
+                }
+                return
+            } catch {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// CLUSTER FAILOVER, as the in-sync standby asked: stop taking requests, let every change logged reach the
+    /// standby (their replies then leave), then step down and release the key so the standby campaigns at once.
+    private func handOver(_ link: StandbyLink) async {
+        guard self.state.current.role == .primary, link.wasInSync else { return }
+        self.logger.notice("handing over", metadata: ["to": "\(link.node)"])
+        self.state.update { $0.primary = nil }
+        self.handedOverAt.withLock { $0 = .now }
+        let last = self.service.registry.log.lastLSN
+        let deadline = ContinuousClock.now + .seconds(2)
+        while self.state.gate.acknowledgedLSN < last, ContinuousClock.now < deadline, !link.isClosed {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        self.signalStepDown("handed over to \(link.node)")
+    }
+}
+
+/// A primary's view of its standby's connection.
+final class StandbyLink: Sendable {
+    struct State {
+        var sent: LSN = 0
+        var acked: LSN = 0
+        /// Where the catch-up from the files ended: once acknowledged, the standby is declared in sync.
+        var caughtUpAt: LSN? = nil
+        var declaring = false
+        var inSync = false
+        var lastProgress = ContinuousClock.now
+        var closed = false
+    }
+
+    let node: String
+    let epoch: Int64
+    let channel: any Channel
+    private let state = Mutex(State())
+
+    init(node: String, epoch: Int64, channel: any Channel) {
+        self.node = node
+        self.epoch = epoch
+        self.channel = channel
+    }
+
+    func sent(_ lsn: LSN) {
+        self.state.withLock {
+            if $0.sent == $0.acked { $0.lastProgress = .now }
+            $0.sent = max($0.sent, lsn)
+        }
+    }
+
+    func caughtUp(at lsn: LSN) { self.state.withLock { $0.caughtUpAt = lsn } }
+
+    /// Records an acknowledgement; true the first time the standby has acknowledged its catch-up (time to
+    /// declare it in sync).
+    func acknowledged(_ lsn: LSN) -> Bool {
+        self.state.withLock {
+            if lsn > $0.acked { $0.lastProgress = .now }
+            $0.acked = max($0.acked, lsn)
+            guard !$0.declaring, let target = $0.caughtUpAt, $0.acked >= target else { return false }
+            $0.declaring = true
+            return true
+        }
+    }
+
+    func recordedInSync() { self.state.withLock { $0.inSync = true } }
+    var wasInSync: Bool { self.state.withLock { $0.inSync } }
+    var isClosed: Bool { self.state.withLock { $0.closed } }
+
+    /// True when something sent has waited for its acknowledgement longer than `timeout`.
+    func waitingLongerThan(_ timeout: Duration) -> Bool {
+        self.state.withLock { $0.sent > $0.acked && $0.lastProgress.duration(to: .now) > timeout }
+    }
+
+    func close() {
+        self.state.withLock { $0.closed = true }
+        self.channel.close(promise: nil)
+    }
+}

@@ -1,0 +1,195 @@
+import Etcd
+import Logging
+import NIOCore
+import NIOPosix
+import SeatActors
+import Store
+import WAL
+
+/// The standby's side: follow the shard's primary (replicate its log into this node's log and registry, and
+/// acknowledge what is durable here), watch its key, and take over when asked (`CLUSTER FAILOVER`).
+extension ClusterNode {
+    /// Follows the primary `node` (whose key is `leader`) until its key changes.
+    func follow(
+        _ leader: KeyValue, _ node: ClusterLayout.Node, sync: ClusterLayout.Sync?, revision: Int64
+    ) async throws {
+        let epoch = leader.createRevision
+        self.state.update {
+            $0 = ClusterState.Info(
+                role: .joining, epoch: epoch, primary: node.client, inSync: self.isInSync(sync, epoch: epoch))
+        }
+        if let lease = self.lease.withLock({ $0 }) {
+            _ = try? await self.etcd.put(self.standbyKey, ClusterLayout.encode(self.me), lease: lease)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.replicate(from: node, epoch: epoch) }
+            group.addTask { await self.watchLeader(leader, after: revision) }
+            await group.next()
+            group.cancelAll()
+        }
+        self.state.update { $0 = ClusterState.Info(role: .joining, epoch: $0.epoch) }
+    }
+
+    /// True when `sync` records this node as the in-sync standby of `epoch`.
+    func isInSync(_ sync: ClusterLayout.Sync?, epoch: Int64) -> Bool {
+        guard let sync else { return false }
+        return sync.epoch == epoch && sync.standby == self.settings.node && sync.state == ClusterLayout.Sync.inSync
+    }
+
+    /// Returns when the leader key is deleted or taken by another epoch; meanwhile follows the sync record.
+    private func watchLeader(_ leader: KeyValue, after revision: Int64) async {
+        var from = revision + 1
+        while !Task.isCancelled {
+            do {
+                for try await events in self.etcd.watchPrefix(self.shardPrefix, fromRevision: from) {
+                    for event in events {
+                        from = event.modRevision + 1
+                        switch event {
+                        case .delete(let key, _) where key == self.leaderKey: return
+                        case .put(let value) where value.key == self.leaderKey:
+                            if value.createRevision != leader.createRevision { return }
+                        case .put(let value) where value.key == self.syncKey:
+                            let sync = ClusterLayout.decode(ClusterLayout.Sync.self, value.value)
+                            let inSync = self.isInSync(sync, epoch: leader.createRevision)
+                            self.state.update { $0.inSync = inSync }
+                        default: continue
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                // Read the key again: the watch may have missed its change.
+                guard let current = try? await self.etcd.get(self.leaderKey),
+                    current.createRevision == leader.createRevision
+                else { return }
+                from = max(from, current.modRevision + 1)
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Keeps a replication connection to the primary, reconnecting, until cancelled.
+    private func replicate(from node: ClusterLayout.Node, epoch: Int64) async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await self.replicateOnce(from: node, epoch: epoch)
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                if failures % 10 == 1 {
+                    self.logger.warning(
+                        "replication from the primary failed",
+                        metadata: ["primary": "\(node.node)", "error": "\(error)"])
+                }
+            }
+            self.state.update { if $0.role == .standby { $0.role = .joining } }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    private func replicateOnce(from node: ClusterLayout.Node, epoch: Int64) async throws {
+        guard let address = node.replication, let (host, port) = ClusterSettings.address(address) else {
+            throw ClusterError.invalid("the primary \(node.node) gives no replication address")
+        }
+        let connection = try await ClientBootstrap(group: self.group)
+            .connectTimeout(.seconds(2))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(
+                            ReplicationFrameDecoder(bodyBytesMax: ReplicationFrame.snapshotBodyBytesMax)))
+                    return try ReplicationChannel(wrappingChannelSynchronously: channel)
+                }
+            }
+        try await connection.executeThenClose { inbound, outbound in
+            var frames = inbound.makeAsyncIterator()
+            guard case .challenge(let nonce)? = try await frames.next() else {
+                throw ClusterError.refused("the primary did not send a challenge")
+            }
+            var hello = ReplicationFrame.Hello(
+                cluster: self.settings.name, shard: self.settings.shard, node: self.settings.node,
+                epoch: UInt64(self.acceptedEpoch.withLock { $0 }), lsn: self.service.registry.log.lastLSN, proof: [])
+            hello.proof = ReplicationFrame.Hello.proof(secret: self.settings.secret, nonce: nonce, fields: hello)
+            try await outbound.write(ReplicationFrame.hello(hello).buffer)
+            let (outgoing, sink) = AsyncStream.makeStream(of: ReplicationFrame.self)
+            self.toPrimary.withLock { $0 = sink }
+            defer {
+                self.toPrimary.withLock { $0 = nil }
+                sink.finish()
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await frame in outgoing { try await outbound.write(frame.buffer) }
+                }
+                while let frame = try await frames.next() {
+                    try await self.apply(frame, epoch: epoch, acknowledge: sink)
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Applies one frame from the primary of `epoch`.
+    private func apply(
+        _ frame: ReplicationFrame, epoch: Int64, acknowledge: AsyncStream<ReplicationFrame>.Continuation
+    ) async throws {
+        switch frame {
+        case .snapshot(let frameEpoch, let lsn, let version, let payload):
+            guard Int64(frameEpoch) == epoch else {
+                throw ClusterError.refused("a snapshot of epoch \(frameEpoch) from the primary of \(epoch)")
+            }
+            try await self.accept(epoch: epoch)
+            try await BlockingIO.shared.run { () throws(WALError) in
+                try self.service.install(snapshot: payload, version: version, lsn: lsn)
+            }
+            self.state.gate.follow()
+            self.state.update { $0.role = .standby }
+            self.logger.info("installed the primary's snapshot", metadata: ["lsn": "\(lsn)", "epoch": "\(epoch)"])
+            acknowledge.yield(.ack(epoch: frameEpoch, lsn: lsn))
+        case .batch(let frameEpoch, let batch):
+            // Fencing: only batches of the epoch this node accepted (a snapshot or a hello of it came first).
+            guard Int64(frameEpoch) == epoch, epoch == self.acceptedEpoch.withLock({ $0 }) else {
+                throw ClusterError.refused(
+                    "a batch of epoch \(frameEpoch); this node follows \(self.acceptedEpoch.withLock { $0 })")
+            }
+            let last = self.service.registry.log.lastLSN
+            guard let fresh = batch.after(last) else {
+                acknowledge.yield(.ack(epoch: frameEpoch, lsn: batch.lastLSN))
+                return
+            }
+            guard fresh.firstLSN == last + 1 else {
+                throw ClusterError.refused("a batch at LSN \(fresh.firstLSN); this log ends at \(last)")
+            }
+            try await self.service.appendReplicated(fresh)
+            let through = fresh.lastLSN
+            self.service.whenStored(through: through) { stored in
+                if stored { acknowledge.yield(.ack(epoch: frameEpoch, lsn: through)) }
+            }
+            if self.state.current.role != .standby { self.state.update { $0.role = .standby } }
+        case .refused(let reason):
+            throw ClusterError.refused("the primary refused: \(reason)")
+        default:
+            throw ClusterError.refused("unexpected frame from the primary")
+        }
+    }
+
+    /// CLUSTER FAILOVER on this standby: asks the primary to hand over, then waits (up to 5 s) until this node
+    /// serves. Only an in-sync standby may.
+    func failover() async throws(SeatError) -> Int64 {
+        let info = self.state.current
+        if info.role == .primary { throw .badRequest("this node is the primary already") }
+        guard info.role == .standby, info.inSync, let sink = self.toPrimary.withLock({ $0 }) else {
+            throw .unavailable("this node is not a standby in sync")
+        }
+        sink.yield(.handover(epoch: UInt64(info.epoch)))
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            let now = self.state.current
+            if now.role == .primary, now.epoch > info.epoch, self.state.gate.isServing { return now.epoch }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        throw .tryAgain(ms: self.state.retryMs)
+    }
+}

@@ -1,0 +1,28 @@
+import NIOCore
+import Store
+
+/// Reads replication frames (`ReplicationFrame`) off a connection: waits for a frame's whole body, then decodes
+/// it (checksum, fields); a frame over `bodyBytesMax`, damaged or malformed, closes the connection.
+struct ReplicationFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ReplicationFrame
+    let bodyBytesMax: Int
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, endianness: .little, as: UInt32.self) else {
+            return .needMoreData
+        }
+        guard Int(length) <= self.bodyBytesMax else { throw ReplicationFrame.DecodeError.tooLarge(Int(length)) }
+        let total = ReplicationFrame.headerBytes + Int(length)
+        guard buffer.readableBytes >= total, let bytes = buffer.readBytes(length: total) else { return .needMoreData }
+        guard let (frame, _) = try ReplicationFrame.decode(bytes[...], bodyBytesMax: self.bodyBytesMax) else {
+            throw ReplicationFrame.DecodeError.malformed("a whole frame read as incomplete")
+        }
+        context.fireChannelRead(Self.wrapInboundOut(frame))
+        return .continue
+    }
+}
+
+extension ReplicationFrame {
+    /// The frame as a buffer to write.
+    var buffer: ByteBuffer { ByteBuffer(bytes: self.encode()) }
+}
