@@ -29,14 +29,16 @@ final class EventPublisher: Service, Sendable {
     private let metrics = PublisherMetrics()
 
     /// A publisher of `service`'s events. Reads the data directory's id and the position's file: at startup, before
-    /// anything is served.
-    init(service: LogService, settings: NATSSettings, logger: Logger) throws {
+    /// anything is served. A cluster's node names its messages by its shard (`messageIDs`) instead: a shard's seqs
+    /// are its LSNs on every node, so JetStream drops what a new primary (or its standby) publishes again.
+    init(service: LogService, settings: NATSSettings, logger: Logger, messageIDs: String? = nil) throws {
         self.service = service
         self.settings = settings
         self.logger = logger
         self.positionPath = service.data + "/nats-acked"
         self.subjectParts = settings.subjectParts
-        self.messageIDPrefix = Array("Nats-Msg-Id: \(try DataDirectory.identity(service.data))-".utf8)
+        let identity = try messageIDs ?? DataDirectory.identity(service.data)
+        self.messageIDPrefix = Array("Nats-Msg-Id: \(identity)-".utf8)
         self.position = Mutex(try Position.load(self.positionPath))
     }
 

@@ -191,7 +191,9 @@ struct Serve: AsyncParsableCommand {
         var publisher: EventPublisher? = nil
         var eventsDropped: (@Sendable () -> Int)? = nil
         if let nats = config.nats {
-            let made = try EventPublisher(service: service, settings: nats, logger: Logger(label: "seatd.nats"))
+            let made = try EventPublisher(
+                service: service, settings: nats, logger: Logger(label: "seatd.nats"), messageIDs: config.cluster?.shard
+            )
             publisher = made
             eventsDropped = { made.dropped }
         }

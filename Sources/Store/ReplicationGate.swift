@@ -30,8 +30,8 @@ public final class ReplicationGate: Sendable {
     }
 
     private let state = Mutex(State())
-    /// When the lease was last renewed (`ContinuousClock` nanoseconds since `origin`).
-    private let renewedNs = Atomic<Int64>(0)
+    /// When the lease was last renewed (`ContinuousClock` nanoseconds since `origin`; long before it: never).
+    private let renewedNs = Atomic<Int64>(-(1 << 62))
     private let origin = ContinuousClock.now
     /// How long after a renewal the primary may still acknowledge: 2/3 of the lease's TTL.
     public let freshForNs: Int64

@@ -1,6 +1,7 @@
 import Foundation
 import SeatdTestSupport
 import Testing
+import WAL
 
 @testable import Server
 
@@ -173,5 +174,59 @@ struct ClusterProcessTests {
             #expect(after.hasPrefix("ERR MOVED ") && after.hasSuffix(" 127.0.0.1:\(b.port)"), "\(after)")
             #expect(try await b.send(["AVAIL s"])[0] == "OK free=0 held=10 sold=0")
         }
+    }
+}
+
+/// Goal: the cluster settings are checked as one (each required one named, the secret never echoed), the CLUSTER
+/// commands parse, a single node answers them with BAD_REQUEST and never sends MOVED or TRYAGAIN, and a slot is
+/// `crc32c(session) mod 1024`. Method: `SeatdConfig.load` with an environment, the parser, a dispatcher.
+struct ClusterSettingsTests {
+    func load(_ environment: [String: String]) async throws -> SeatdConfig {
+        try await SeatdConfig.load(file: nil, environment: environment)
+    }
+
+    @Test func clusterSettingsAreCheckedAsOne() async throws {
+        #expect(try await self.load([:]).cluster == nil)
+        let base = [
+            "SEATD_CLUSTER_ETCD": "http://127.0.0.1:2379,http://127.0.0.1:2380", "SEATD_CLUSTER_NODE": "n1",
+            "SEATD_CLUSTER_SHARD": "s0", "SEATD_CLUSTER_REPLICATION_LISTEN": "127.0.0.1:7071",
+            "SEATD_CLUSTER_SECRET": "sixteen-chars-ok",
+        ]
+        let cluster = try #require(try await self.load(base).cluster)
+        #expect(cluster.etcd.count == 2 && cluster.name == "seatd" && cluster.advertise == "127.0.0.1:7070")
+        #expect(cluster.leaseTTLSeconds == 3 && cluster.replication == .sync)
+        for (key, value, says) in [
+            ("SEATD_CLUSTER_NODE", "", "SEATD_CLUSTER_NODE) is required"),
+            ("SEATD_CLUSTER_SHARD", "a/b", "SEATD_CLUSTER_SHARD) must be"),
+            ("SEATD_CLUSTER_REPLICATION_LISTEN", "nowhere", "expected <host>:<port>"),
+            ("SEATD_CLUSTER_LEASE_TTL_S", "1", "2...60"),
+            ("SEATD_CLUSTER_REPLICATION", "semi", "expected sync or async"),
+            ("SEATD_CLUSTER_SECRET", "short-secret", "16 or more characters"),
+            ("SEATD_CLUSTER_ETCD", "127.0.0.1:2379", "expected http://"),
+        ] {
+            var environment = base
+            environment[key] = value
+            do {
+                _ = try await self.load(environment)
+                Issue.record("\(key)=\(value) was accepted")
+            } catch let error as SeatdConfig.Invalid {
+                #expect(error.description.contains(says), "\(error)")
+                #expect(!error.description.contains("short-secret"))
+            }
+        }
+    }
+
+    @Test func theClusterCommandsParseAndASingleNodeRefusesThem() async throws {
+        #expect(Request.parse("CLUSTER INFO") == .success(.clusterInfo))
+        #expect(Request.parse("cluster failover") == .success(.clusterFailover))
+        #expect(Request.parse("CLUSTER NODES").map { (try? $0.get()) == nil } == true)
+        #expect(Request.clusterFailover.roleRequired == .admin && Request.clusterInfo.roleRequired == .reader)
+        let client = DispatcherTests.Client(try DispatcherTests().make())
+        for request in ["CLUSTER INFO", "CLUSTER FAILOVER"] {
+            #expect(await client.send(request) == "ERR BAD_REQUEST not a cluster node (cluster.etcd is not set)")
+        }
+        #expect(await client.send("CREATE HALL h A=2") == "OK h 2")
+        #expect(ClusterState.slot(of: .ping) == 0)
+        #expect(ClusterState.slot(of: .session("s", .avail)) == Int(CRC32C.checksum(Array("s".utf8)) % 1_024))
     }
 }
