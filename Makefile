@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test lint format soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-events clean
+.PHONY: all deps build release run test lint format soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-events bench-replication clean
 
 all: build
 
@@ -110,6 +110,11 @@ bench-compare: release
 # catch-up rate (LoadTests/bench-events.sh; needs nats-server and the Python package nats-py).
 bench-events: release
 	bash LoadTests/bench-events.sh
+
+# What synchronous replication costs: seat-load steady against seatd alone and against a shard's primary with its
+# standby in sync, PAIRS=3 times alternating (LoadTests/bench-replication.sh; needs etcd-server).
+bench-replication: release
+	bash LoadTests/bench-replication.sh
 
 clean:
 	rm -rf .build

@@ -155,7 +155,10 @@ extension ClusterNode {
         }
         link.sent(sent)
         sent = try await self.sendLogged(after: sent, through: self.service.durableLSN, to: outbound, link: link)
-        link.caughtUp(at: sent)
+        if link.caughtUp(at: sent) {
+            // Everything was acknowledged already (a quiet primary): declare it now, not at the next batch.
+            Task { try? await self.declareInSync(link) }
+        }
         for await batch in live {
             guard let fresh = batch.after(sent) else { continue }
             if fresh.firstLSN > sent + 1 {
@@ -179,7 +182,7 @@ extension ClusterNode {
         while sent < through {
             let from = sent
             let batches = try await BlockingIO.shared.run { () throws(WALError) in
-                try self.service.loggedBatches(after: from, through: min(through, from + 20_000))
+                try self.service.loggedBatches(after: from, through: min(through, from + 200_000))
             }
             guard !batches.isEmpty else { break }
             for batch in batches {
@@ -231,6 +234,8 @@ extension ClusterNode {
     /// The standby's connection ended: if it was in sync, record that it is not (under this epoch) before
     /// acknowledging alone; if that cannot be recorded because the epoch ended, step down.
     func standbyLost(_ link: StandbyLink) async {
+        // A newer connection of the standby took over the gate's acknowledgements: it decides from now on.
+        guard self.link.withLock({ $0 == nil || $0 === link }) else { return }
         self.state.update { $0.standbyAttached = false }
         guard link.wasInSync || self.state.gate.waitsForStandby else { return }
         let record = ClusterLayout.Sync(
@@ -298,7 +303,16 @@ final class StandbyLink: Sendable {
         }
     }
 
-    func caughtUp(at lsn: LSN) { self.state.withLock { $0.caughtUpAt = lsn } }
+    /// The catch-up from the files ended at `lsn`; true when the standby has acknowledged it already (time to
+    /// declare it in sync).
+    func caughtUp(at lsn: LSN) -> Bool {
+        self.state.withLock {
+            $0.caughtUpAt = lsn
+            guard !$0.declaring, $0.acked >= lsn else { return false }
+            $0.declaring = true
+            return true
+        }
+    }
 
     /// Records an acknowledgement; true the first time the standby has acknowledged its catch-up (time to
     /// declare it in sync).

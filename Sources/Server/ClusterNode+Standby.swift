@@ -162,9 +162,8 @@ extension ClusterNode {
             guard fresh.firstLSN == last + 1 else {
                 throw ClusterError.refused("a batch at LSN \(fresh.firstLSN); this log ends at \(last)")
             }
-            try await self.service.appendReplicated(fresh)
             let through = fresh.lastLSN
-            self.service.whenStored(through: through) { stored in
+            try await self.service.appendReplicated(fresh) { stored in
                 if stored { acknowledge.yield(.ack(epoch: frameEpoch, lsn: through)) }
             }
             if self.state.current.role != .standby { self.state.update { $0.role = .standby } }
@@ -183,6 +182,8 @@ extension ClusterNode {
         guard info.role == .standby, info.inSync, let sink = self.toPrimary.withLock({ $0 }) else {
             throw .unavailable("this node is not a standby in sync")
         }
+        // This node asks to lead: a handover it made earlier does not hold it back from campaigning.
+        self.handedOverAt.withLock { $0 = nil }
         sink.yield(.handover(epoch: UInt64(info.epoch)))
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {

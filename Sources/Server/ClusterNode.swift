@@ -77,7 +77,12 @@ final class ClusterNode: Service, Sendable {
                 "lease_ttl_s": "\(self.settings.leaseTTLSeconds)", "replication": "\(self.settings.replication)",
                 "epoch": "\(self.acceptedEpoch.withLock { $0 })",
             ])
-        try await self.checkLayout()
+        do {
+            try await cancelWhenGracefulShutdown { try await self.checkLayout() }
+        } catch is CancellationError {
+            listener.channel.close(promise: nil)
+            return
+        }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.acceptStandbys(listener) }
@@ -238,6 +243,10 @@ final class ClusterNode: Service, Sendable {
             epoch: epoch, standby: previous?.standby ?? "", state: ClusterLayout.Sync.outOfSync,
             primary: self.settings.node)
         guard try await self.writeSync(record, epoch: epoch) else { return }
+        // The standby key names this node no more.
+        _ = try? await self.etcd.txn(
+            compare: [.value(self.standbyKey, .equal, ClusterLayout.encode(self.me))],
+            success: [.delete(key: self.standbyKey)])
         let (signals, sink) = AsyncStream.makeStream(of: String.self)
         self.stepDownSignal.withLock { $0 = sink }
         self.state.gate.serve(from: self.service.registry.log.lastLSN)

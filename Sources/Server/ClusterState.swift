@@ -62,7 +62,10 @@ final class ClusterState: Sendable {
         }
         let info = self.current
         if info.role == .primary {
-            guard self.gate.isServing, self.gate.isFresh else { return .error(.tryAgain, "\(self.retryMs)") }
+            // A primary handing over (no primary known) or with a stale lease takes nothing new.
+            guard info.primary != nil, self.gate.isServing, self.gate.isFresh else {
+                return .error(.tryAgain, "\(self.retryMs)")
+            }
             return nil
         }
         guard let primary = info.primary else { return .error(.tryAgain, "\(self.retryMs)") }
@@ -88,8 +91,7 @@ final class ClusterState: Sendable {
         let standbyLSN: String
         switch info.role {
         case .primary:
-            let inSync = self.gate.waitsForStandby || (self.settings.replication == .async && info.standbyAttached)
-            replication = inSync ? self.settings.replication.rawValue : "out-of-sync"
+            replication = info.inSync ? self.settings.replication.rawValue : "out-of-sync"
             standbyLSN = info.standbyAttached ? "\(self.gate.acknowledgedLSN)" : "-"
         case .standby, .joining:
             replication = info.inSync && info.role == .standby ? self.settings.replication.rawValue : "out-of-sync"

@@ -7,21 +7,20 @@ import WAL
 /// snapshot in place of its own state.
 extension LogService {
     /// A standby's append of a batch its primary wrote: queued in the log here at the same LSNs, then applied to the
-    /// registry. Its durability here is told by `whenStored`.
-    public func appendReplicated(_ batch: LogBatch) async throws(SeatError) {
+    /// registry. `stored` is called once the batch is durable here (true) or the log failed first (false), on the
+    /// log's thread: it is registered before the registry applies the batch, so the acknowledgement does not wait
+    /// for that.
+    public func appendReplicated(
+        _ batch: LogBatch, stored: @escaping @Sendable (Bool) -> Void = { _ in }
+    ) async throws(SeatError) {
         let (registry, writer) = self.generation.withLock { ($0.registry, $0.writer) }
         guard let writer else { throw .unavailable(self.unavailableReason ?? "the log is unavailable") }
         do { try writer.appendReplicated(batch) } catch { throw error.seatError }
-        try await registry.replay(batch)
-    }
-
-    /// Calls `stored` once the log here is durable through `lsn` (true) or has failed first (false), on the log's
-    /// own thread. What the standby acknowledges to its primary: its own log, whatever the gate says.
-    public func whenStored(through lsn: LSN, _ stored: @escaping @Sendable (Bool) -> Void) {
-        guard let writer = self.writer else { return stored(false) }
-        writer.whenDurable(through: lsn) {
-            if case .success(true) = writer.durability(through: lsn) { stored(true) } else { stored(false) }
+        let last = batch.lastLSN
+        writer.whenDurable(through: last) {
+            if case .success(true) = writer.durability(through: last) { stored(true) } else { stored(false) }
         }
+        try await registry.replay(batch)
     }
 
     /// The batches of the log after `lsn`, through `throughLSN` at most, read back from the files: what a primary

@@ -13,8 +13,6 @@ extension Registry {
         } catch {
             throw .damaged("the batch at LSN \(batch.firstLSN) does not decode: \(error)")
         }
-        for (index, record) in records.enumerated() {
-            try await self.replay(record, lsn: batch.firstLSN + LSN(index), atMs: batch.atMs)
-        }
+        try await self.replay(records, firstLSN: batch.firstLSN, atMs: batch.atMs)
     }
 }

@@ -49,9 +49,6 @@ public final class ReplicationGate: Sendable {
     /// True while the last renewal is recent enough to acknowledge.
     public var isFresh: Bool { self.nowNs - self.renewedNs.load(ordering: .acquiring) < self.freshForNs }
 
-    /// Milliseconds until the lease is fresh again at the earliest, for `ERR TRYAGAIN <ms>`.
-    public var retryMs: Int { max(100, Int(self.freshForNs / 2_000_000)) }
-
     /// Where a change of `lsn`, durable in the local log, stands.
     func durability(through lsn: LSN) -> Durability {
         let fresh = self.isFresh

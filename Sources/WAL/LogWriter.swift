@@ -216,13 +216,22 @@ public final class LogWriter: @unchecked Sendable {
     // MARK: The writer thread
 
     private func runWriter() {
-        while let (payload, ends, first, atMs) = self.nextBatch() {
-            let count = ends.count
+        while let batch = self.nextBatch(waiting: true) {
+            var next: (payload: [UInt8], ends: [Int], first: LSN, atMs: Int64)? = batch
+            var last: LSN = 0
+            var written = 0
             do throws(WALError) {
-                try self.write(payload: payload, count: count, firstLSN: first, atMs: atMs)
-                self.options.onBatch?(LogBatch(firstLSN: first, atMs: atMs, payload: payload, recordEnds: ends))
+                // Batches pending already are written before one fsync covers them all: a standby's pending
+                // records come in runs of one time each (one per batch of its primary), and each run is a batch.
+                while let (payload, ends, first, atMs) = next {
+                    try self.write(payload: payload, count: ends.count, firstLSN: first, atMs: atMs)
+                    self.options.onBatch?(LogBatch(firstLSN: first, atMs: atMs, payload: payload, recordEnds: ends))
+                    last = first + LSN(ends.count) - 1
+                    written += 1
+                    next = written < Self.batchesPerFsyncMax ? self.nextBatch(waiting: false) : nil
+                }
                 try self.syncIfDue()
-                self.finish(through: first + LSN(count) - 1, crc: self.lastCRC)
+                self.finish(through: last, crc: self.lastCRC, batches: written)
             } catch {
                 self.fail(error)
             }
@@ -235,12 +244,17 @@ public final class LogWriter: @unchecked Sendable {
         }
     }
 
-    /// Waits for pending records and takes up to one batch of them; nil once stopping with nothing pending.
-    private func nextBatch() -> ([UInt8], [Int], LSN, Int64)? {
+    /// The most batches one fsync covers.
+    static let batchesPerFsyncMax = 64
+
+    /// Waits for pending records (unless not `waiting`) and takes up to one batch of them; nil once stopping with
+    /// nothing pending (or, not waiting, when nothing is pending).
+    private func nextBatch(waiting: Bool) -> ([UInt8], [Int], LSN, Int64)? {
         self.condition.lock()
         defer { self.condition.unlock() }
         // After a failure nothing more is written: a later batch must never become durable after a lost one.
         guard self.failure == nil else { return nil }
+        if !waiting && self.pendingEnds.isEmpty { return nil }
         while self.pendingEnds.isEmpty {
             if self.stopping || self.failure != nil { return nil }
             if case .interval(let ms) = self.options.fsync, self.unsynced {
@@ -348,11 +362,11 @@ public final class LogWriter: @unchecked Sendable {
         self.condition.withLock { self.stats.segments += 1 }
     }
 
-    private func finish(through lsn: LSN, crc: UInt32) {
+    private func finish(through lsn: LSN, crc: UInt32, batches: Int = 1) {
         let ready: [@Sendable () -> Void] = self.condition.withLock {
             self.durable = lsn
             self.durableCRC = crc
-            self.stats.batches += 1
+            self.stats.batches += UInt64(batches)
             self.stats.records += UInt64(lsn - self.stats.lastRecordLSN)
             self.stats.lastRecordLSN = lsn
             var ready: [@Sendable () -> Void] = []
