@@ -9,7 +9,26 @@ protocol LineSender: AnyObject, Sendable {
     func close() async
 }
 
-extension LineClient: LineSender {}
+extension LineClient: LineSender {
+    /// Sends one request and waits at most `timeoutMs` for its reply; throws if none came (the connection is then
+    /// closed: a stopped node keeps it open and answers nothing) or the connection dropped.
+    func send(_ line: String, timeoutMs: Int) async throws -> String {
+        try await withThrowingTaskGroup(of: String?.self) { tasks in
+            tasks.addTask { try await self.send([line])[0] }
+            tasks.addTask {
+                try? await Task.sleep(for: .milliseconds(timeoutMs))
+                return nil
+            }
+            guard case .some(.some(let reply)) = try await tasks.next() else {
+                await self.close()
+                tasks.cancelAll()
+                throw LoadError("no reply to \(line) within \(timeoutMs) ms")
+            }
+            tasks.cancelAll()
+            return reply
+        }
+    }
+}
 
 /// A request/reply client of a seatd cluster, one request at a time: the admin client of the scenarios with
 /// `--cluster`, and each client of the failover run. It follows MOVED to the primary, waits out TRYAGAIN (and,
@@ -131,22 +150,7 @@ final class ClusterClient: LineSender, @unchecked Sendable {
             self.connections += 1
             if self.connections > 1 { self.counts.reconnects += 1 }
         }
-        let timeoutMs = self.settings.replyTimeoutMs
-        return try await withThrowingTaskGroup(of: String?.self) { tasks in
-            tasks.addTask { try await client.send([line])[0] }
-            tasks.addTask {
-                try? await Task.sleep(for: .milliseconds(timeoutMs))
-                return nil
-            }
-            guard case .some(.some(let reply)) = try await tasks.next() else {
-                // Overdue (a stopped node keeps the connection and answers nothing): closing it ends the send.
-                await client.close()
-                tasks.cancelAll()
-                throw LoadError("no reply within \(timeoutMs) ms")
-            }
-            tasks.cancelAll()
-            return reply
-        }
+        return try await client.send(line, timeoutMs: self.settings.replyTimeoutMs)
     }
 
     private func disconnect() async {
