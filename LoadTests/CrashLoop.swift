@@ -520,7 +520,9 @@ final class CrashClient: @unchecked Sendable {
             if gone { self.holds.removeAll { $0.id == hold } }
         case .releaseItems(let hold, let seats, let places, _):
             if ok, let index = self.holds.firstIndex(where: { $0.id == hold }) {
-                self.holds[index].pieces.removeAll { $0.seats == seats && $0.places == places }
+                // One piece: two pieces of places alone may be alike, and the server released the items once.
+                let piece = self.holds[index].pieces.firstIndex { $0.seats == seats && $0.places == places }
+                if let piece { self.holds[index].pieces.remove(at: piece) }
                 if self.holds[index].pieces.isEmpty { self.holds.remove(at: index) }
             }
             if gone { self.holds.removeAll { $0.id == hold } }
