@@ -92,13 +92,10 @@ final class FailoverRun: @unchecked Sendable {
 
     private func run(etcd: EtcdCluster, data: String, group: any EventLoopGroup) async throws {
         try Self.initCluster(binary: self.settings.seatd, etcd: etcd.urls)
-        let secret = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
-        self.nodes = try ["a", "b"].map {
-            try FailoverNode(
-                name: $0, binary: self.settings.seatd, data: data + "/" + $0, etcd: etcd.urls,
-                leaseTTLSeconds: self.settings.leaseTTLSeconds, secret: String(secret.prefix(32)))
+        let secret = UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        for name in ["a", "b"] {
+            self.nodes.append(try await self.startNode(name, data: data, etcd: etcd, secret: secret, group: group))
         }
-        for node in self.nodes { try await node.start(group: group) }
         guard var roles = await self.settled(group: group, withinMs: self.settings.rejoinMsMax) else {
             self.report.failures.append("the nodes did not settle as an in-sync primary and standby")
             return
@@ -128,6 +125,27 @@ final class FailoverRun: @unchecked Sendable {
             self.report.counts.merge(client.counts)
         }
         await self.check(clients, group: group)
+    }
+
+    /// A new node on free ports. A port is only free when it was looked at: a node that exits while starting (another
+    /// process took its port) is started again on others, at most 3 times.
+    private func startNode(
+        _ name: String, data: String, etcd: EtcdCluster, secret: String, group: any EventLoopGroup
+    ) async throws -> FailoverNode {
+        var attempt = 0
+        while true {
+            let node = try FailoverNode(
+                name: name, binary: self.settings.seatd, data: data + "/\(name)-\(attempt)", etcd: etcd.urls,
+                leaseTTLSeconds: self.settings.leaseTTLSeconds, secret: secret)
+            do {
+                try await node.start(group: group)
+                return node
+            } catch {
+                node.end()
+                attempt += 1
+                if attempt == 3 { throw error }
+            }
+        }
     }
 
     /// `seatd cluster init`: the cluster's layout in etcd, one shard.
