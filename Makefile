@@ -53,6 +53,16 @@ FAILPOINT_CYCLES ?= 20
 failpoint-test: release
 	.build/release/seat-load crash --failpoint all --cycles $(FAILPOINT_CYCLES) $(SEED_FLAG)
 
+# A shard's primary and standby as real processes beside etcd (3 members), checking clients, and TRIALS faults of
+# the primary (SIGKILL and SIGSTOP in turn; FAULTS=kill,stop,switchover adds CLUSTER FAILOVER): the time from each
+# fault to the first change the new primary acknowledges, the rejoin, and at the end nothing acknowledged lost, no
+# seat in two bookings, no OK from a replaced primary, the seat checker over the whole history (docs/reliability.md).
+TRIALS ?= 20
+FAULTS ?= kill,stop
+.PHONY: failover-test
+failover-test: release
+	.build/release/seat-load failover --trials $(TRIALS) --faults $(FAULTS) $(SEED_FLAG)
+
 # The libFuzzer targets (request parser, log decoder, snapshot decoder), FUZZ_SECONDS each (Tests/Fuzz).
 FUZZ_SECONDS ?= 300
 fuzz: deps

@@ -213,9 +213,11 @@ final class CrashLoop: @unchecked Sendable {
         if !self.report.failures.isEmpty { self.saveHistory(to: data + "/history.txt") }
     }
 
+    private func saveHistory(to path: String) { Self.write(self.history, to: path) }
+
     /// Every operation, one line each in start order: client, start, end, retried, request, reply.
-    private func saveHistory(to path: String) {
-        let lines = self.history.sorted { $0.start < $1.start }.map { operation in
+    static func write(_ history: [SeatChecker.Operation], to path: String) {
+        let lines = history.sorted { $0.start < $1.start }.map { operation in
             "\(operation.client)\t\(operation.start)\t\(operation.end)\t\(operation.retried)\t\(operation.request.line(session: operation.session))\t\(operation.reply)"
         }
         FileManager.default.createFile(atPath: path, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
@@ -433,16 +435,18 @@ actor Coordinator {
 }
 
 /// One client of the crash loop: one request at a time on its own connection, with keys on every HOLD; after a
-/// crash it sends the unanswered request again.
+/// crash it sends the unanswered request again. The failover run draws its clients' requests from it too
+/// (`next()`, then `finish(_:reply:)` with the answer).
 final class CrashClient: @unchecked Sendable {
     let id: Int
     private var random: SplitMix64
     let sessions: [String]
     let rows: [(label: String, count: Int)]
     let acknowledged: Shared<[String: (session: String, customer: String, reply: String)]>
-    private var history: [SeatChecker.Operation] = []
+    /// Every operation answered, in order.
+    private(set) var history: [SeatChecker.Operation] = []
     /// This client's holds: (session, id, sold, pieces: the items each reply gave it).
-    private var holds: [(session: String, id: String, sold: Bool, pieces: [(seats: [String], places: Int)])] = []
+    private(set) var holds: [(session: String, id: String, sold: Bool, pieces: [(seats: [String], places: Int)])] = []
     private var keys = 0
 
     init(
@@ -486,7 +490,8 @@ final class CrashClient: @unchecked Sendable {
         return self.history
     }
 
-    private func finish(_ operation: inout SeatChecker.Operation, reply: String) {
+    /// Records `operation`'s answer and what it did to this client's holds.
+    func finish(_ operation: inout SeatChecker.Operation, reply: String) {
         operation.end = now()
         operation.reply = reply
         self.history.append(operation)
@@ -515,7 +520,9 @@ final class CrashClient: @unchecked Sendable {
             if gone { self.holds.removeAll { $0.id == hold } }
         case .releaseItems(let hold, let seats, let places, _):
             if ok, let index = self.holds.firstIndex(where: { $0.id == hold }) {
-                self.holds[index].pieces.removeAll { $0.seats == seats && $0.places == places }
+                // One piece: two pieces of places alone may be alike, and the server released the items once.
+                let piece = self.holds[index].pieces.firstIndex { $0.seats == seats && $0.places == places }
+                if let piece { self.holds[index].pieces.remove(at: piece) }
                 if self.holds[index].pieces.isEmpty { self.holds.remove(at: index) }
             }
             if gone { self.holds.removeAll { $0.id == hold } }
@@ -532,7 +539,7 @@ final class CrashClient: @unchecked Sendable {
     /// The next request: mostly holds (listed seats or BEST) and sales, confirms, releases and additions of its
     /// holds (whole and by items), cancels of its bookings, now and then a map. Every change has a key, so one sent
     /// again after a crash answers its first reply.
-    private func next() -> SeatChecker.Operation {
+    func next() -> SeatChecker.Operation {
         let customer = "c\(self.id)"
         let roll = self.random.below(100)
         let held = self.holds.filter { !$0.sold }

@@ -34,27 +34,20 @@ struct ConnectionOutcome<Flow: LoadFlow>: Sendable {
 /// in request order), answers each reply with the flow's next request, and flushes once per read burst. Replies
 /// between `measureFromNs` and `stopAtNs` are counted; at `stopAtNs` (or once `stop` is signalled) the flows stop
 /// (giving back what they hold) and the connection closes once nothing is outstanding, fulfilling `done`.
-/// Requests and replies are seatd lines; `wire` carries them to other targets.
-final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
+/// Requests and replies are seatd lines; `wire` carries them to other targets. With a cluster, its `LoadLink`
+/// follows MOVED and TRYAGAIN and reconnects, and the flows see only answers.
+final class LoadConnection<Flow: LoadFlow>: LinkedHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    struct Sent {
-        /// The flow, or -1 for AUTH.
-        var flow: Int
-        var kind: RequestKind
-        var sentNs: UInt64
-    }
-
     private var flows: [Flow]
-    private let wire: Wire
+    private let link: LoadLink
     private let token: String?
     private let stop: StopSignal?
     private let measureFromNs: UInt64
     private let stopAtNs: UInt64
     private let progress: LoadProgress
     private let done: EventLoopPromise<ConnectionOutcome<Flow>>
-    private var outstanding = CircularBuffer<Sent>()
     private var result = LoadResult()
     private var interval = LoadResult()
     /// The second of the measured window `interval` counts.
@@ -64,57 +57,69 @@ final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
 
     init(
         flows: [Flow], wire: Wire, token: String?, measureFromNs: UInt64, stopAtNs: UInt64, stop: StopSignal? = nil,
-        progress: LoadProgress, done: EventLoopPromise<ConnectionOutcome<Flow>>
+        progress: LoadProgress, done: EventLoopPromise<ConnectionOutcome<Flow>>, cluster: ClusterSettings? = nil
     ) {
         self.flows = flows
-        self.wire = wire
+        self.link = LoadLink(wire: wire, cluster: cluster)
         self.token = token
         self.stop = stop
         self.measureFromNs = measureFromNs
         self.stopAtNs = stopAtNs
         self.progress = progress
         self.done = done
-        self.outstanding.reserveCapacity(flows.count + 1)
+    }
+
+    /// Cluster: connects to the first node that answers (on `loop`, the handler's loop from now on).
+    func start(on loop: any EventLoop) {
+        let box = LoopBox(self)
+        loop.execute { box.value.link.start(box.value, loop: loop) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        let first = self.link.active(context)
         let now = LoadClock.nowNs
-        if let token = self.token { self.send("AUTH \(token)\n", flow: -1, kind: .other, now: now, context: context) }
-        for index in self.flows.indices {
-            self.send(self.flows[index].start(), flow: index, kind: .hold, now: now, context: context)
+        if let token = self.token { self.send("AUTH \(token)\n", flow: -1, kind: .other, now: now) }
+        if first {
+            for index in self.flows.indices { self.send(self.flows[index].start(), flow: index, kind: .hold, now: now) }
+        } else {
+            self.link.resume()
         }
-        context.flush()
+        self.link.flush()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = Self.unwrapInboundIn(data)
-        let reply = self.wire.decode(Substring(buffer.readString(length: buffer.readableBytes) ?? ""))
-        let now = LoadClock.nowNs
-        guard let sent = self.outstanding.popFirst() else {
-            return self.finish(context: context, error: LoadError("a reply nobody asked for: \(reply)"))
+        let text = self.link.decode(&buffer)
+        let sent: InFlight
+        switch self.link.reply(text) {
+        case .answer(let request): sent = request
+        case .followed: return
+        case .unexpected: return self.finish(error: LoadError("a reply nobody asked for: \(text)"))
         }
+        let reply = text
+        let now = LoadClock.nowNs
         guard sent.flow >= 0 else {
-            if !reply.hasPrefix("OK") { self.finish(context: context, error: LoadError("AUTH refused: \(reply)")) }
+            if !reply.hasPrefix("OK") { self.finish(error: LoadError("AUTH refused: \(reply)")) }
             return
         }
         if now >= self.measureFromNs, now < self.stopAtNs {
-            self.result.record(sent.kind, reply: reply, latencyNs: now &- sent.sentNs)
+            self.result.record(sent.kind, reply: reply, latencyNs: now &- sent.startNs)
             let second = self.progress.second(of: now)
             if second != self.intervalSecond {
                 self.progress.add(self.interval, second: self.intervalSecond)
                 self.interval.reset()
                 self.intervalSecond = second
             }
-            self.interval.record(sent.kind, reply: reply, latencyNs: now &- sent.sentNs)
+            self.interval.record(sent.kind, reply: reply, latencyNs: now &- sent.startNs)
         }
         if !self.stopping, now >= self.stopAtNs || self.stop?.isStopped == true {
             self.stopping = true
             for index in self.flows.indices { self.flows[index].stopping = true }
         }
         if let next = self.flows[sent.flow].next(after: reply) {
-            self.send(next, flow: sent.flow, kind: self.flows[sent.flow].pending, now: now, context: context)
+            self.send(next, flow: sent.flow, kind: self.flows[sent.flow].pending, now: now)
         }
-        if self.stopping, self.outstanding.isEmpty { self.finish(context: context, error: nil) }
+        if self.stopping, self.link.isIdle { self.finish(error: nil) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -122,32 +127,34 @@ final class LoadConnection<Flow: LoadFlow>: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        guard !self.finished, !self.link.inactive(context) else { return }
         self.finish(
-            context: context,
-            error: LoadError("the server closed the connection with \(self.outstanding.count) requests outstanding"))
+            error: LoadError(
+                "the server closed the connection with \(self.link.outstanding.count) requests outstanding"))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.finish(context: context, error: error)
+        // With a cluster the connection closes and the link reconnects; else the run fails.
+        if self.link.isCluster { context.close(promise: nil) } else { self.finish(error: error) }
     }
 
-    private func send(_ line: String, flow: Int, kind: RequestKind, now: UInt64, context: ChannelHandlerContext) {
-        self.outstanding.append(Sent(flow: flow, kind: kind, sentNs: now))
-        var buffer = context.channel.allocator.buffer(capacity: line.utf8.count + 64)
-        self.wire.encode(line, into: &buffer)
-        context.write(Self.wrapOutboundOut(buffer), promise: nil)
+    func linkFailed(_ error: any Error) { self.finish(error: error) }
+
+    private func send(_ line: String, flow: Int, kind: RequestKind, now: UInt64) {
+        self.link.send(InFlight(flow: flow, kind: kind, startNs: now, line: line))
     }
 
-    private func finish(context: ChannelHandlerContext, error: (any Error)?) {
+    private func finish(error: (any Error)?) {
         guard !self.finished else { return }
         self.finished = true
         self.progress.add(self.interval, second: self.intervalSecond)
+        self.result.cluster.merge(self.link.counts)
         if let error {
             self.done.fail(error)
         } else {
             self.done.succeed(ConnectionOutcome(result: self.result, flows: self.flows))
         }
-        context.close(promise: nil)
+        self.link.close()
     }
 }
 
@@ -174,14 +181,21 @@ enum LoadRun {
         return value
     }
 
-    /// Connects the admin client (AUTH first on seatd when a token is given), creates the hall (or finds it from
-    /// an earlier run) and `count` new sessions of it named `<prefix>-<run id>-<n>` with `options`.
+    /// Connects the admin client (AUTH first on seatd when a token is given; to the cluster's primary with a
+    /// cluster), creates the hall (or finds it from an earlier run) and `count` new sessions of it named
+    /// `<prefix>-<run id>-<n>` with `options`.
     static func setUp(
         _ target: Target, token: String?, hall: LoadHall, prefix: String, count: Int, options: String = "",
-        group: any EventLoopGroup
-    ) async throws -> (admin: LineClient, sessions: [String]) {
-        let admin = try await LineClient.connect(target, group: group)
-        if let token, target.kind == .seatd { try await admin.ok("AUTH \(token)") }
+        cluster: ClusterSettings? = nil, group: any EventLoopGroup
+    ) async throws -> (admin: any LineSender, sessions: [String]) {
+        let admin: any LineSender
+        if let cluster {
+            admin = ClusterClient(cluster, token: token, group: group)
+        } else {
+            let client = try await LineClient.connect(target, group: group)
+            if let token, target.kind == .seatd { try await client.ok("AUTH \(token)") }
+            admin = client
+        }
         let run = String(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff, radix: 16)
         let sessions = (0..<count).map { "\(prefix)-\(run)-\($0)" }
         let created = try await admin.send(["CREATE HALL \(hall.id) \(hall.rowSpecs)"])[0]
@@ -194,17 +208,26 @@ enum LoadRun {
     }
 
     /// Opens one connection per element of `flows`, each driving those flows; returns their outcomes to come.
+    /// With a cluster, each connection finds a node that answers by itself (and fails if none does).
     static func start<Flow: LoadFlow>(
         _ flows: [[Flow]], target: Target, wire: Wire, token: String?, group: any EventLoopGroup,
-        measureFromNs: UInt64, stopAtNs: UInt64, stop: StopSignal? = nil, progress: LoadProgress
+        measureFromNs: UInt64, stopAtNs: UInt64, stop: StopSignal? = nil, progress: LoadProgress,
+        cluster: ClusterSettings? = nil
     ) async throws -> [EventLoopFuture<ConnectionOutcome<Flow>>] {
         var outcomes: [EventLoopFuture<ConnectionOutcome<Flow>>] = []
         // AUTH is seatd's; the Redis target runs without it.
-        let token = target.kind == .seatd ? token : nil
+        let token = target.kind == .seatd || cluster != nil ? token : nil
         for connectionFlows in flows {
             let loop = group.next()
             let done = loop.makePromise(of: ConnectionOutcome<Flow>.self)
             outcomes.append(done.futureResult)
+            if let cluster {
+                LoadConnection(
+                    flows: connectionFlows, wire: wire, token: token, measureFromNs: measureFromNs, stopAtNs: stopAtNs,
+                    stop: stop, progress: progress, done: done, cluster: cluster
+                ).start(on: loop)
+                continue
+            }
             try await Self.connect(target, on: loop) {
                 LoadConnection(
                     flows: connectionFlows, wire: wire, token: token, measureFromNs: measureFromNs,
@@ -218,7 +241,14 @@ enum LoadRun {
     static func connect(
         _ target: Target, on loop: any EventLoop, _ makeHandler: @escaping @Sendable () -> any ChannelHandler
     ) async throws {
-        _ = try await ClientBootstrap(group: loop)
+        _ = try await Self.bootstrap(on: loop, makeHandler).connect(to: try target.address()).get()
+    }
+
+    /// A bootstrap for load connections on `loop`: a line decoder, then the handler `makeHandler` gives.
+    static func bootstrap(
+        on loop: any EventLoop, _ makeHandler: @escaping @Sendable () -> any ChannelHandler
+    ) -> ClientBootstrap {
+        ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -226,7 +256,6 @@ enum LoadRun {
                         ByteToMessageHandler(LineBasedFrameDecoder()), makeHandler())
                 }
             }
-            .connect(to: try target.address()).get()
     }
 
     /// Prints each second of the measured window a quarter second after it ended (time for every connection to

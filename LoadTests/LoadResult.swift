@@ -10,6 +10,9 @@ struct LoadResult: Sendable {
     /// Every other ERR reply, by code.
     var errors: [String: Int] = [:]
     var latencyNs = LoadResult.histogram()
+    /// With `--cluster`: MOVED, TRYAGAIN, reconnections and requests sent again, over the whole run (none of them
+    /// is a reply above).
+    var cluster = ClusterCounts()
 
     static func histogram() -> Histogram<UInt64> {
         Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
@@ -37,6 +40,7 @@ struct LoadResult: Sendable {
         self.conflicts += other.conflicts
         self.errors.merge(other.errors, uniquingKeysWith: +)
         self.latencyNs.add(other.latencyNs)
+        self.cluster.merge(other.cluster)
     }
 
     func microseconds(atPercentile percentile: Double) -> Double {

@@ -21,6 +21,7 @@ struct OpenBenchmark: AsyncParsableCommand {
 
     @Option(help: "The server: seatd://host:port or redis://host:port.")
     var target = Target(argument: "seatd://127.0.0.1:7070")!
+    @OptionGroup var cluster: ClusterOptions
     @Option(help: "AUTH token (admin, to create the sessions), when the server has auth on.")
     var token: String?
     @Option(help: "Requests per second, in all; a comma-separated list runs each in turn.")
@@ -79,7 +80,7 @@ struct OpenBenchmark: AsyncParsableCommand {
         let hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
         let (admin, sessions) = try await LoadRun.setUp(
             self.target, token: self.token, hall: hall, prefix: "open",
-            count: self.sessions, group: group)
+            count: self.sessions, cluster: self.cluster.settings, group: group)
         let shape = SteadyFlow.Shape(
             sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
             confirmRatio: self.confirm)
@@ -87,13 +88,14 @@ struct OpenBenchmark: AsyncParsableCommand {
         var failed = false
         for rate in self.rates {
             say(
-                "open: \(self.target), \(Int(rate)) requests/s over \(self.connections) connections, \(self.sessions) "
+                "open: \(self.cluster.settings?.description ?? self.target.description), \(Int(rate)) requests/s over \(self.connections) connections, \(self.sessions) "
                     + "sessions x \(hall.capacity) seats, \(self.seatsPerHold) seats per hold, \(self.warmup) s warm-up + \(self.seconds) s"
             )
             let (result, failures) = try await self.measure(rate: rate, shape: shape, wire: admin.wire, group: group)
             say(
                 result.summary(
                     title: "summary at \(Int(rate)) requests/s (\(self.seconds) s measured)", seconds: self.seconds))
+            if self.cluster.settings != nil { say(result.cluster.summary) }
             for failure in failures { say("connection failed: \(failure)") }
             failed = failed || !failures.isEmpty
             rows.append((rate, result))
@@ -127,12 +129,18 @@ struct OpenBenchmark: AsyncParsableCommand {
             // Connections start a fraction of an interval apart, so the schedule is even overall.
             let offset = UInt64(intervalNs * Double(connection) / Double(self.connections))
             let flowsMax = self.flowsMax
-            try await LoadRun.connect(self.target, on: loop) {
+            let cluster = self.cluster.settings
+            let makeHandler = { @Sendable in
                 OpenConnection(
                     makeFlow: { index in
                         SteadyFlow(shape: shape, customer: "o\(connection)-\(index)", seed: seed &+ UInt64(index))
                     }, wire: wire, startNs: start + offset, intervalNs: intervalNs, measureFromNs: measureFrom,
-                    stopAtNs: stopAt, flowsMax: flowsMax, progress: progress, done: done)
+                    stopAtNs: stopAt, flowsMax: flowsMax, progress: progress, done: done, cluster: cluster)
+            }
+            if cluster != nil {
+                makeHandler().start(on: loop)
+            } else {
+                try await LoadRun.connect(self.target, on: loop, makeHandler)
             }
         }
         let reporter = LoadRun.reportEverySecond(progress)
@@ -167,7 +175,8 @@ struct OpenBenchmark: AsyncParsableCommand {
         if let path = self.json {
             let objects = rows.map { row in
                 row.result.json(
-                    scenario: "open", target: self.target.description, seconds: self.seconds,
+                    scenario: "open", target: self.cluster.settings?.description ?? self.target.description,
+                    seconds: self.seconds,
                     extra: [
                         "rate": row.rate,
                         "parameters": [

@@ -6,18 +6,14 @@ import SeatdTestSupport
 /// a server that stalls is charged for every request that should have gone out meanwhile (no coordinated
 /// omission). The requests are those of steady flows (hold k random seats, then release): a due slot takes the
 /// next request of a flow that is not waiting for a reply, and opens a new flow when every flow is waiting.
-final class OpenConnection: ChannelInboundHandler {
+/// With a cluster, its `LoadLink` follows MOVED and TRYAGAIN and reconnects; requests due meanwhile wait for the
+/// connection, their latency still counted from when they were due.
+final class OpenConnection: LinkedHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private struct Sent {
-        var flow: Int
-        var kind: RequestKind
-        var dueNs: UInt64
-    }
-
     private let makeFlow: @Sendable (Int) -> SteadyFlow
-    private let wire: Wire
+    private let link: LoadLink
     private let startNs: UInt64
     private let intervalNs: Double
     private let measureFromNs: UInt64
@@ -28,7 +24,6 @@ final class OpenConnection: ChannelInboundHandler {
     private var flows: [SteadyFlow] = []
     /// Flows with a request ready to go (the request and its kind).
     private var ready = CircularBuffer<(flow: Int, line: String, kind: RequestKind)>()
-    private var outstanding = CircularBuffer<Sent>()
     private var slotsSent = 0
     private var result = LoadResult()
     private var interval = LoadResult()
@@ -41,10 +36,10 @@ final class OpenConnection: ChannelInboundHandler {
     init(
         makeFlow: @escaping @Sendable (Int) -> SteadyFlow, wire: Wire, startNs: UInt64, intervalNs: Double,
         measureFromNs: UInt64, stopAtNs: UInt64, flowsMax: Int, progress: LoadProgress,
-        done: EventLoopPromise<ConnectionOutcome<SteadyFlow>>
+        done: EventLoopPromise<ConnectionOutcome<SteadyFlow>>, cluster: ClusterSettings? = nil
     ) {
         self.makeFlow = makeFlow
-        self.wire = wire
+        self.link = LoadLink(wire: wire, cluster: cluster)
         self.startNs = startNs
         self.intervalNs = intervalNs
         self.measureFromNs = measureFromNs
@@ -54,19 +49,29 @@ final class OpenConnection: ChannelInboundHandler {
         self.done = done
     }
 
+    /// Cluster: connects to the first node that answers (on `loop`, the handler's loop from now on).
+    func start(on loop: any EventLoop) {
+        let box = LoopBox(self)
+        loop.execute { box.value.link.start(box.value, loop: loop) }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        guard self.link.active(context) else {
+            self.link.resume()
+            self.link.flush()
+            return
+        }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.timer = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(500)) { _ in
-            let (handler, context) = bound.value
-            handler.tick(context: context)
+            bound.value.tick()
         }
     }
 
     /// Sends every request that is due by now, each stamped with the time it was due.
-    private func tick(context: ChannelHandlerContext) {
+    private func tick() {
         let now = LoadClock.nowNs
         if now >= self.stopAtNs {
-            self.stop(context: context)
+            self.stop()
             return
         }
         guard now > self.startNs else { return }
@@ -88,14 +93,14 @@ final class OpenConnection: ChannelInboundHandler {
                 self.ready.append((self.flows.count - 1, line, .hold))
             }
             let next = self.ready.removeFirst()
-            self.send(next.line, flow: next.flow, kind: next.kind, dueNs: dueNs, context: context)
+            self.send(next.line, flow: next.flow, kind: next.kind, dueNs: dueNs)
             wrote = true
         }
-        if wrote { context.flush() }
+        if wrote { self.link.flush() }
     }
 
     /// The end: no more slots; flows give back what they hold, and the connection closes once all is answered.
-    private func stop(context: ChannelHandlerContext) {
+    private func stop() {
         guard !self.stopping else { return }
         self.stopping = true
         self.timer?.cancel()
@@ -104,68 +109,73 @@ final class OpenConnection: ChannelInboundHandler {
         self.ready.removeAll()
         let now = LoadClock.nowNs
         for item in pending where item.kind != .hold {
-            self.send(item.line, flow: item.flow, kind: item.kind, dueNs: now, context: context)
+            self.send(item.line, flow: item.flow, kind: item.kind, dueNs: now)
         }
-        context.flush()
-        if self.outstanding.isEmpty { self.finish(context: context, error: nil) }
+        self.link.flush()
+        if self.link.isIdle { self.finish(error: nil) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = Self.unwrapInboundIn(data)
-        let reply = self.wire.decode(Substring(buffer.readString(length: buffer.readableBytes) ?? ""))
+        let reply = self.link.decode(&buffer)
         let now = LoadClock.nowNs
-        guard let sent = self.outstanding.popFirst() else {
-            return self.finish(context: context, error: LoadError("a reply nobody asked for: \(reply)"))
+        let sent: InFlight
+        switch self.link.reply(reply) {
+        case .answer(let request): sent = request
+        case .followed: return
+        case .unexpected: return self.finish(error: LoadError("a reply nobody asked for: \(reply)"))
         }
-        if sent.dueNs >= self.measureFromNs, !self.stopping {
-            self.result.record(sent.kind, reply: reply, latencyNs: now &- sent.dueNs)
+        if sent.startNs >= self.measureFromNs, !self.stopping {
+            self.result.record(sent.kind, reply: reply, latencyNs: now &- sent.startNs)
             let second = self.progress.second(of: now)
             if second != self.intervalSecond {
                 self.progress.add(self.interval, second: self.intervalSecond)
                 self.interval.reset()
                 self.intervalSecond = second
             }
-            self.interval.record(sent.kind, reply: reply, latencyNs: now &- sent.dueNs)
+            self.interval.record(sent.kind, reply: reply, latencyNs: now &- sent.startNs)
         }
         if let next = self.flows[sent.flow].next(after: reply) {
             let kind = self.flows[sent.flow].pending
             if self.stopping {
-                self.send(next, flow: sent.flow, kind: kind, dueNs: now, context: context)
-                context.flush()
+                self.send(next, flow: sent.flow, kind: kind, dueNs: now)
+                self.link.flush()
             } else {
                 self.ready.append((sent.flow, next, kind))
             }
         }
-        if self.stopping, self.outstanding.isEmpty { self.finish(context: context, error: nil) }
+        if self.stopping, self.link.isIdle { self.finish(error: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        guard !self.finished, !self.link.inactive(context) else { return }
         self.finish(
-            context: context,
-            error: LoadError("the server closed the connection with \(self.outstanding.count) requests outstanding"))
+            error: LoadError(
+                "the server closed the connection with \(self.link.outstanding.count) requests outstanding"))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.finish(context: context, error: error)
+        // With a cluster the connection closes and the link reconnects; else the run fails.
+        if self.link.isCluster { context.close(promise: nil) } else { self.finish(error: error) }
     }
 
-    private func send(_ line: String, flow: Int, kind: RequestKind, dueNs: UInt64, context: ChannelHandlerContext) {
-        self.outstanding.append(Sent(flow: flow, kind: kind, dueNs: dueNs))
-        var buffer = context.channel.allocator.buffer(capacity: line.utf8.count + 64)
-        self.wire.encode(line, into: &buffer)
-        context.write(Self.wrapOutboundOut(buffer), promise: nil)
+    func linkFailed(_ error: any Error) { self.finish(error: error) }
+
+    private func send(_ line: String, flow: Int, kind: RequestKind, dueNs: UInt64) {
+        self.link.send(InFlight(flow: flow, kind: kind, startNs: dueNs, line: line))
     }
 
-    private func finish(context: ChannelHandlerContext, error: (any Error)?) {
+    private func finish(error: (any Error)?) {
         guard !self.finished else { return }
         self.finished = true
         self.timer?.cancel()
         self.progress.add(self.interval, second: self.intervalSecond)
+        self.result.cluster.merge(self.link.counts)
         if let error {
             self.done.fail(error)
         } else {
             self.done.succeed(ConnectionOutcome(result: self.result, flows: self.flows))
         }
-        context.close(promise: nil)
+        self.link.close()
     }
 }

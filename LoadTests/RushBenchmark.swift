@@ -28,6 +28,7 @@ struct RushBenchmark: AsyncParsableCommand {
 
     @Option(help: "The server: seatd://host:port or redis://host:port.")
     var target = Target(argument: "seatd://127.0.0.1:7070")!
+    @OptionGroup var cluster: ClusterOptions
     @Option(help: "AUTH token (admin, to create the sessions), when the server has auth on.")
     var token: String?
     @Option(help: "Buyers in the rush at any moment (all arrive at once).")
@@ -110,7 +111,7 @@ struct RushBenchmark: AsyncParsableCommand {
         }
         let (admin, sessions) = try await LoadRun.setUp(
             self.target, token: self.token, hall: hall, prefix: "rush",
-            count: self.sessions, options: " ttl=\(self.ttl)", group: group)
+            count: self.sessions, options: " ttl=\(self.ttl)", cluster: self.cluster.settings, group: group)
 
         let shape = RushFlow.Shape(
             sessions: sessions, seatsMax: self.maxSeats, ttlSeconds: self.ttl,
@@ -122,7 +123,7 @@ struct RushBenchmark: AsyncParsableCommand {
             }
         }.filter { !$0.isEmpty }
         say(
-            "rush: \(self.target), \(self.buyers) buyers over \(flows.count) connections, \(self.sessions) x "
+            "rush: \(self.cluster.settings?.description ?? self.target.description), \(self.buyers) buyers over \(flows.count) connections, \(self.sessions) x "
                 + "\(hall.capacity) seats, BEST 1...\(self.maxSeats), ttl \(self.ttl) s, confirm \(self.confirm), "
                 + "release \(self.release), walk away \(Self.format(1 - self.confirm - self.release))")
         let stop = StopSignal()
@@ -132,7 +133,7 @@ struct RushBenchmark: AsyncParsableCommand {
             flows, target: self.target, wire: admin.wire, token: self.token,
             group: group, measureFromNs: started,
             stopAtNs: started + UInt64(self.maxSeconds * 1e9), stop: stop,
-            progress: progress)
+            progress: progress, cluster: self.cluster.settings)
         let reporter = LoadRun.reportEverySecond(progress)
         // Sold out: no session has a free or held seat left.
         // All taken: no session has a free seat (some may still be held, and come back if their buyer walks away).
@@ -171,6 +172,7 @@ struct RushBenchmark: AsyncParsableCommand {
         outcome.allTakenSeconds = allTakenNs.map { Double($0 - started) / 1e9 }
         say(total.summary(title: "summary (\(String(format: "%.2f", seconds)) s)", seconds: seconds))
         say(outcome.summary)
+        if self.cluster.settings != nil { say(total.cluster.summary) }
         for failure in failures { say("connection failed: \(failure)") }
         say(report.description)
         if !self.keep {
@@ -195,7 +197,8 @@ struct RushBenchmark: AsyncParsableCommand {
                 "confirm": "\(self.confirm)", "release": "\(self.release)",
             ]
             let summary = total.json(
-                scenario: "rush", target: self.target.description, seconds: outcome.seconds,
+                scenario: "rush", target: self.cluster.settings?.description ?? self.target.description,
+                seconds: outcome.seconds,
                 extra: extra)
             if path == "-" {
                 print(summary)

@@ -21,6 +21,7 @@ struct SeatLoad: AsyncParsableCommand {
             RushBenchmark.self, SteadyBenchmark.self, VenueBenchmark.self, CheckoutBenchmark.self, OpenBenchmark.self,
             CompareTable.self, PgbenchReport.self,
             EngineBenchmark.self, RecoverBenchmark.self, CrashTest.self, NetFuzzTest.self, DiskFullTest.self,
+            FailoverTest.self,
         ])
 }
 

@@ -25,6 +25,7 @@ struct SteadyBenchmark: AsyncParsableCommand {
 
     @Option(help: "The server: seatd://host:port or redis://host:port (the Redis script, see --help of seat-load).")
     var target = Target(argument: "seatd://127.0.0.1:7070")!
+    @OptionGroup var cluster: ClusterOptions
     @Option(help: "AUTH token (admin, to create the sessions), when the server has auth on.")
     var token: String?
     @Option(help: "Connections.")
@@ -90,7 +91,7 @@ struct SteadyBenchmark: AsyncParsableCommand {
         }
         let (admin, sessions) = try await LoadRun.setUp(
             self.target, token: self.token, hall: hall, prefix: "load",
-            count: self.sessions, group: group)
+            count: self.sessions, cluster: self.cluster.settings, group: group)
 
         var shape = SteadyFlow.Shape(
             sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
@@ -101,7 +102,7 @@ struct SteadyBenchmark: AsyncParsableCommand {
         let progress = LoadProgress(measureFromNs: measureFrom)
         let stopAt = measureFrom + UInt64(self.seconds * 1e9)
         say(
-            "steady: \(self.target), \(self.connections) connections x \(self.depth) deep, \(self.sessions) sessions x "
+            "steady: \(self.cluster.settings?.description ?? self.target.description), \(self.connections) connections x \(self.depth) deep, \(self.sessions) sessions x "
                 + "\(hall.capacity) seats, \(self.seatsPerHold) seats per hold"
                 + (self.best.map { " (BEST\($0.isEmpty ? "" : " " + $0))" } ?? "") + ", confirm \(self.confirm), "
                 + "\(self.warmup) s warm-up + \(self.seconds) s")
@@ -115,11 +116,12 @@ struct SteadyBenchmark: AsyncParsableCommand {
         let outcomes = try await LoadRun.start(
             flows, target: self.target, wire: admin.wire, token: self.token,
             group: group, measureFromNs: measureFrom, stopAtNs: stopAt,
-            progress: progress)
+            progress: progress, cluster: self.cluster.settings)
         let reporter = LoadRun.reportEverySecond(progress)
         let (total, _, failures) = await LoadRun.collect(outcomes)
         LoadRun.finishReport(reporter, progress)
         say(total.summary(title: "summary (\(self.seconds) s measured)", seconds: self.seconds))
+        if self.cluster.settings != nil { say(total.cluster.summary) }
         for failure in failures { say("connection failed: \(failure)") }
         try await Self.checkEmpty(sessions, admin: admin)
         if !self.keep {
@@ -133,7 +135,7 @@ struct SteadyBenchmark: AsyncParsableCommand {
     }
 
     /// Every flow released what it held: the sessions must be empty again.
-    static func checkEmpty(_ sessions: [String], admin: LineClient) async throws {
+    static func checkEmpty(_ sessions: [String], admin: any LineSender) async throws {
         let replies = try await admin.send(sessions.map { "AVAIL \($0)" })
         let left = zip(sessions, replies).filter { !$0.1.contains(" held=0 sold=0") }
         if left.isEmpty {
@@ -147,7 +149,8 @@ struct SteadyBenchmark: AsyncParsableCommand {
         if let path = self.json {
             let scenario = self.depth == 1 ? "steady" : "steady, \(self.depth) deep"
             let summary = total.json(
-                scenario: scenario, target: self.target.description, seconds: self.seconds,
+                scenario: scenario, target: self.cluster.settings?.description ?? self.target.description,
+                seconds: self.seconds,
                 extra: [
                     "parameters": [
                         "connections": "\(self.connections)", "depth": "\(self.depth)",
@@ -176,6 +179,12 @@ extension LoadResult {
         for kind in RequestKind.allCases { object["replies_" + kind.name.lowercased()] = self.replies[kind.rawValue] }
         for (name, percentile) in [("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p999", 99.9), ("max", 100.0)] {
             object["latency_\(name)_us"] = self.microseconds(atPercentile: percentile)
+        }
+        if self.cluster != ClusterCounts() {
+            object["cluster"] = [
+                "moved": self.cluster.moved, "tryagain": self.cluster.tryAgain,
+                "reconnects": self.cluster.reconnects, "indeterminate": self.cluster.resent,
+            ]
         }
         object.merge(extra) { $1 }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()

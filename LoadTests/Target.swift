@@ -3,8 +3,8 @@ import NIOCore
 
 /// Where the load goes: `seatd://host:port` (the default scheme when none is given) or `redis://host:port` (a
 /// Redis server running `redis/seats.lua`, the same booking semantics as one script).
-struct Target: ExpressibleByArgument, CustomStringConvertible, Sendable {
-    enum Kind: String, Sendable { case seatd, redis }
+struct Target: ExpressibleByArgument, CustomStringConvertible, Sendable, Equatable {
+    enum Kind: String, Sendable, Equatable { case seatd, redis }
 
     var kind: Kind
     var host: String

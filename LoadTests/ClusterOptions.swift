@@ -1,0 +1,60 @@
+import ArgumentParser
+
+/// The addresses of a seatd cluster's nodes, `host:port[,host:port...]` (each may carry `seatd://`).
+struct ClusterAddresses: ExpressibleByArgument, CustomStringConvertible, Sendable, Equatable {
+    let addresses: [Target]
+
+    init(_ addresses: [Target]) {
+        precondition(!addresses.isEmpty)
+        self.addresses = addresses
+    }
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
+        let addresses = parts.compactMap { Target(argument: String($0)) }
+        guard !addresses.isEmpty, addresses.count == parts.count, addresses.allSatisfy({ $0.kind == .seatd }) else {
+            return nil
+        }
+        self.addresses = addresses
+    }
+
+    var description: String { "cluster " + self.addresses.map { "\($0.host):\($0.port)" }.joined(separator: ",") }
+}
+
+/// `--cluster` of the rush, steady and open scenarios: the load goes to a cluster instead of `--target`.
+struct ClusterOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A seatd cluster's nodes, host:port[,host:port...], instead of --target.",
+            discussion: """
+                Each connection starts at the first address that answers, follows ERR MOVED to the primary and waits
+                out ERR TRYAGAIN (at most 1 s) before sending the request again; when its connection drops, or a
+                reply does not come within --cluster-reply-timeout-ms, it tries the listed addresses in turn and
+                sends again the requests it got no reply to (counted as indeterminate, never as answered).
+                """))
+    var cluster: ClusterAddresses?
+
+    @Option(help: "With --cluster: ms to wait for a reply before taking the connection as lost.")
+    var clusterReplyTimeoutMs = 2_000
+
+    func validate() throws {
+        guard self.clusterReplyTimeoutMs >= 1 else { throw ValidationError("--cluster-reply-timeout-ms must be >= 1") }
+    }
+
+    /// The cluster's connection settings, or nil without `--cluster`.
+    var settings: ClusterSettings? {
+        self.cluster.map { ClusterSettings(addresses: $0.addresses, replyTimeoutMs: self.clusterReplyTimeoutMs) }
+    }
+}
+
+/// How the clients of a run reach a cluster.
+struct ClusterSettings: Sendable {
+    var addresses: [Target]
+    /// A reply that has not come this long after its request was written counts as lost with its connection (a
+    /// stopped node keeps its connections open and answers nothing).
+    var replyTimeoutMs = 2_000
+    /// A client that has had no connection for this long gives up.
+    var unreachableMsMax = 30_000
+
+    var description: String { ClusterAddresses(self.addresses).description }
+}
