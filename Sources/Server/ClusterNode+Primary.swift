@@ -23,8 +23,9 @@ extension ClusterNode {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(ReplicationFrameDecoder(bodyBytesMax: ReplicationFrame.bodyBytesMax)))
+                        try channel.pipeline.syncOperations.addHandlers(
+                            ByteToMessageHandler(ReplicationFrameDecoder(bodyBytesMax: ReplicationFrame.bodyBytesMax)),
+                            ReplicationAckTap())
                         return try ReplicationChannel(wrappingChannelSynchronously: channel)
                     }
                 }
@@ -80,21 +81,25 @@ extension ClusterNode {
                 try? await outbound.write(ReplicationFrame.refused(refusal).buffer)
                 return
             }
-            let (feedID, live) = self.source.attach()
-            let link = StandbyLink(node: hello.node, epoch: info.epoch, channel: channel)
+            let link = StandbyLink(
+                node: hello.node, epoch: info.epoch, channel: channel, gate: self.state.gate,
+                caughtUp: { link in Task { try? await self.declareInSync(link) } })
+            // Acknowledgements are taken on the connection's event loop as they arrive, not in this task.
+            try await channel.pipeline.handler(type: ReplicationAckTap.self).get().attach(link)
+            self.source.attach(link)
             self.link.withLock { $0 = link }
             self.state.update { $0.standbyAttached = true }
             self.logger.info(
                 "standby connected",
                 metadata: ["node": "\(hello.node)", "epoch": "\(hello.epoch)", "lsn": "\(hello.lsn)"])
             defer {
-                self.source.detach(feedID)
+                self.source.detach(link)
                 self.link.withLock { if $0 === link { $0 = nil } }
             }
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        do { try await self.send(to: outbound, hello: hello, live: live, link: link) } catch {
+                        do { try await self.catchUp(hello: hello, link: link) } catch {
                             link.close()
                             throw error
                         }
@@ -102,9 +107,6 @@ extension ClusterNode {
                     group.addTask { try await self.watchAcknowledgements(link) }
                     while let frame = try await frames.next() {
                         switch frame {
-                        case .ack(let epoch, let lsn) where Int64(epoch) == link.epoch:
-                            self.state.gate.acknowledged(through: lsn)
-                            if link.acknowledged(lsn) { group.addTask { try await self.declareInSync(link) } }
                         case .handover(let epoch) where Int64(epoch) == link.epoch:
                             group.addTask { await self.handOver(link) }
                         case .refused(let reason):
@@ -123,15 +125,11 @@ extension ClusterNode {
         }
     }
 
-    /// Sends the standby what it lacks (a snapshot if the log cannot continue its own), then every batch the log
-    /// writes. Batches missing from the live feed (written before it attached, or dropped by a full buffer) are
-    /// read back from the log's files.
-    private func send(
-        to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, hello: ReplicationFrame.Hello,
-        live: AsyncStream<LogBatch>, link: StandbyLink
-    ) async throws {
+    /// Sends the standby what it lacks (a snapshot if the log cannot continue its own, then the log after it, read
+    /// from the files), then hands the link to the live feed: from then on each batch goes out from the log's
+    /// thread as it is written (`StandbyLink.offer`).
+    private func catchUp(hello: ReplicationFrame.Hello, link: StandbyLink) async throws {
         let epoch = UInt64(link.epoch)
-        var sent: LSN
         var incremental = hello.epoch == epoch && hello.lsn <= self.service.registry.log.lastLSN
         if incremental {
             let after = hello.lsn
@@ -142,42 +140,36 @@ extension ClusterNode {
                 }
             } catch { incremental = false }
         }
-        if incremental {
-            sent = hello.lsn
-        } else {
+        var sent = hello.lsn
+        if !incremental {
             let snapshot = try await self.service.snapshotForStandby()
-            try await outbound.write(
-                ReplicationFrame.snapshot(
-                    epoch: epoch, lsn: snapshot.lsn, version: snapshot.version, payload: snapshot.payload
-                ).buffer)
+            try await link.write(
+                .snapshot(epoch: epoch, lsn: snapshot.lsn, version: snapshot.version, payload: snapshot.payload))
             sent = snapshot.lsn
             self.logger.info("sent a snapshot to the standby", metadata: ["lsn": "\(snapshot.lsn)"])
+            // The standby installs it before it takes batches on its fast path: wait for its acknowledgement.
+            while link.acknowledgedLSN < snapshot.lsn {
+                guard !link.isClosed else { throw ClusterError.refused("the standby left during its snapshot") }
+                try await Task.sleep(for: .milliseconds(1))
+            }
         }
         link.sent(sent)
-        sent = try await self.sendLogged(after: sent, through: self.service.durableLSN, to: outbound, link: link)
+        sent = try await self.sendLogged(after: sent, through: self.service.durableLSN, link: link)
         if link.caughtUp(at: sent) {
             // Everything was acknowledged already (a quiet primary): declare it now, not at the next batch.
-            Task { try? await self.declareInSync(link) }
+            link.caughtUp(link)
         }
-        for await batch in live {
-            guard let fresh = batch.after(sent) else { continue }
-            if fresh.firstLSN > sent + 1 {
-                sent = try await self.sendLogged(after: sent, through: fresh.firstLSN - 1, to: outbound, link: link)
-                guard sent == fresh.firstLSN - 1 else {
-                    throw ClusterError.refused("the log lacks LSNs \(sent + 1) to \(fresh.firstLSN - 1)")
-                }
+        // Batches written since the link attached wait in it; a gap before the first of them is read back.
+        while let gap = try link.goLive() {
+            let through = try await self.sendLogged(after: gap.after, through: gap.through, link: link)
+            guard through == gap.through else {
+                throw ClusterError.refused("the log lacks LSNs \(through + 1) to \(gap.through)")
             }
-            try await outbound.write(ReplicationFrame.batch(epoch: epoch, fresh).buffer)
-            sent = fresh.lastLSN
-            link.sent(sent)
         }
-        throw ClusterError.refused("the log's feed to this standby ended")
     }
 
     /// Sends the log's batches after `lsn` through `through`, read from its files; returns the last LSN sent.
-    private func sendLogged(
-        after lsn: LSN, through: LSN, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, link: StandbyLink
-    ) async throws -> LSN {
+    private func sendLogged(after lsn: LSN, through: LSN, link: StandbyLink) async throws -> LSN {
         var sent = lsn
         while sent < through {
             let from = sent
@@ -186,7 +178,7 @@ extension ClusterNode {
             }
             guard !batches.isEmpty else { break }
             for batch in batches {
-                try await outbound.write(ReplicationFrame.batch(epoch: UInt64(link.epoch), batch).buffer)
+                try await link.write(.batch(epoch: UInt64(link.epoch), batch))
                 sent = batch.lastLSN
                 link.sent(sent)
             }
@@ -283,17 +275,34 @@ final class StandbyLink: Sendable {
         var inSync = false
         var lastProgress = ContinuousClock.now
         var closed = false
+        /// Batches the log wrote while the standby catches up; nil once live (each batch is sent as it comes).
+        var pending: [LogBatch]? = []
     }
 
     let node: String
     let epoch: Int64
     let channel: any Channel
+    let gate: ReplicationGate
+    /// Called once, when the standby has acknowledged its catch-up: time to declare it in sync.
+    let caughtUp: @Sendable (StandbyLink) -> Void
     private let state = Mutex(State())
 
-    init(node: String, epoch: Int64, channel: any Channel) {
+    init(
+        node: String, epoch: Int64, channel: any Channel, gate: ReplicationGate,
+        caughtUp: @escaping @Sendable (StandbyLink) -> Void
+    ) {
         self.node = node
         self.epoch = epoch
         self.channel = channel
+        self.gate = gate
+        self.caughtUp = caughtUp
+    }
+
+    /// An acknowledgement from the standby (on its connection's event loop).
+    func acknowledgement(epoch: UInt64, lsn: LSN) {
+        guard Int64(epoch) == self.epoch else { return }
+        self.gate.acknowledged(through: lsn)
+        if self.acknowledged(lsn) { self.caughtUp(self) }
     }
 
     func sent(_ lsn: LSN) {
@@ -305,6 +314,59 @@ final class StandbyLink: Sendable {
 
     /// The catch-up from the files ended at `lsn`; true when the standby has acknowledged it already (time to
     /// declare it in sync).
+    /// Writes a frame and waits until the channel took it.
+    func write(_ frame: ReplicationFrame) async throws {
+        try await self.channel.writeAndFlush(frame.buffer).get()
+    }
+
+    /// A batch the log just wrote (on its thread, before its fsync): sent at once when live, kept while catching up.
+    func offer(_ batch: LogBatch) {
+        self.state.withLock { state in
+            guard !state.closed else { return }
+            guard state.pending == nil else {
+                state.pending!.append(batch)
+                return
+            }
+            guard let fresh = batch.after(state.sent) else { return }
+            guard fresh.firstLSN == state.sent + 1 else {
+                // A batch went missing: the standby cannot go on from this connection.
+                state.closed = true
+                self.channel.close(promise: nil)
+                return
+            }
+            if state.sent == state.acked { state.lastProgress = .now }
+            state.sent = fresh.lastLSN
+            // Under the lock: batches reach the channel in LSN order.
+            self.channel.writeAndFlush(ReplicationFrame.batch(epoch: UInt64(self.epoch), fresh).buffer, promise: nil)
+        }
+    }
+
+    /// Ends the catch-up: sends the batches kept meanwhile and turns live. Returns the LSNs to read back from the
+    /// files first when the kept batches do not start right after what was sent (they were written before the link
+    /// attached, or not yet durable when the files were read); nil once live.
+    func goLive() throws -> (after: LSN, through: LSN)? {
+        try self.state.withLock { state -> (after: LSN, through: LSN)? in
+            guard !state.closed else { throw ClusterError.refused("the standby's connection closed") }
+            let kept = (state.pending ?? []).compactMap { $0.after(state.sent) }
+            if let first = kept.first, first.firstLSN > state.sent + 1 {
+                state.pending = kept
+                return (state.sent, first.firstLSN - 1)
+            }
+            for batch in kept {
+                guard batch.firstLSN == state.sent + 1 else {
+                    throw ClusterError.refused("the log's batches skip from \(state.sent) to \(batch.firstLSN)")
+                }
+                state.sent = batch.lastLSN
+                self.channel.writeAndFlush(
+                    ReplicationFrame.batch(epoch: UInt64(self.epoch), batch).buffer, promise: nil)
+            }
+            state.pending = nil
+            return nil
+        }
+    }
+
+    var acknowledgedLSN: LSN { self.state.withLock { $0.acked } }
+
     func caughtUp(at lsn: LSN) -> Bool {
         self.state.withLock {
             $0.caughtUpAt = lsn
@@ -336,7 +398,31 @@ final class StandbyLink: Sendable {
     }
 
     func close() {
-        self.state.withLock { $0.closed = true }
+        self.state.withLock {
+            $0.closed = true
+            $0.pending = nil
+        }
         self.channel.close(promise: nil)
+    }
+}
+
+/// Takes the standby's acknowledgements off its connection on the event loop (no task between the socket and the
+/// replication gate); every other frame goes on to the connection's task.
+final class ReplicationAckTap: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ReplicationFrame
+    typealias InboundOut = ReplicationFrame
+
+    // A class, not a closure: a closure kept in a `Mutex` and read through `inout` is re-wrapped in a pair of
+    // reabstraction thunks at each read (perf showed them nesting until they took most of the loop's time).
+    private let link = Mutex<StandbyLink?>(nil)
+
+    func attach(_ link: StandbyLink) { self.link.withLock { $0 = link } }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .ack(let epoch, let lsn) = Self.unwrapInboundIn(data), let link = self.link.withLock({ $0 }) {
+            link.acknowledgement(epoch: epoch, lsn: lsn)
+            return
+        }
+        context.fireChannelRead(data)
     }
 }

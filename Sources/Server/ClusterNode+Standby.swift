@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import SeatActors
 import Store
+import Synchronization
 import WAL
 
 /// The standby's side: follow the shard's primary (replicate its log into this node's log and registry, and
@@ -97,12 +98,15 @@ extension ClusterNode {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
+                    try channel.pipeline.syncOperations.addHandlers(
                         ByteToMessageHandler(
-                            ReplicationFrameDecoder(bodyBytesMax: ReplicationFrame.snapshotBodyBytesMax)))
+                            ReplicationFrameDecoder(bodyBytesMax: ReplicationFrame.snapshotBodyBytesMax)),
+                        ReplicationReceiver())
                     return try ReplicationChannel(wrappingChannelSynchronously: channel)
                 }
             }
+        let channel = connection.channel
+        let receiver = try await channel.pipeline.handler(type: ReplicationReceiver.self).get()
         try await connection.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
             guard case .challenge(let nonce)? = try await frames.next() else {
@@ -112,28 +116,45 @@ extension ClusterNode {
                 cluster: self.settings.name, shard: self.settings.shard, node: self.settings.node,
                 epoch: UInt64(self.acceptedEpoch.withLock { $0 }), lsn: self.service.registry.log.lastLSN, proof: [])
             hello.proof = ReplicationFrame.Hello.proof(secret: self.settings.secret, nonce: nonce, fields: hello)
+            // Batches of this epoch go the fast way from now on (a primary that must send a snapshot first waits
+            // for its acknowledgement before any batch).
+            self.arm(receiver, epoch: epoch, after: hello.lsn)
             try await outbound.write(ReplicationFrame.hello(hello).buffer)
-            let (outgoing, sink) = AsyncStream.makeStream(of: ReplicationFrame.self)
-            self.toPrimary.withLock { $0 = sink }
-            defer {
-                self.toPrimary.withLock { $0 = nil }
-                sink.finish()
-            }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await frame in outgoing { try await outbound.write(frame.buffer) }
-                }
-                while let frame = try await frames.next() {
-                    try await self.apply(frame, epoch: epoch, acknowledge: sink)
-                }
-                group.cancelAll()
+            self.toPrimary.withLock { $0 = channel }
+            defer { self.toPrimary.withLock { $0 = nil } }
+            while let frame = try await frames.next() {
+                try await self.apply(frame, epoch: epoch, receiver: receiver, channel: channel)
             }
         }
     }
 
-    /// Applies one frame from the primary of `epoch`.
+    /// Lets `receiver` take batches of `epoch` after `lsn` on the event loop: logged there, acknowledged from the
+    /// log's thread once durable, and applied to the registry on the sessions' executors (`dispatchReplay`).
+    private func arm(_ receiver: ReplicationReceiver, epoch: Int64, after lsn: LSN) {
+        let service = self.service
+        let logger = self.logger
+        receiver.arm(epoch: UInt64(epoch), after: lsn) { batch, channel throws(SeatError) in
+            // Fencing: only batches of the epoch this node accepted (a snapshot or a hello of it came first).
+            guard self.acceptedEpoch.withLock({ $0 }) == epoch else {
+                throw .unavailable("a batch of epoch \(epoch), which this node has not accepted")
+            }
+            let through = batch.lastLSN
+            let registry = try service.logReplicated(batch) { stored in
+                if stored {
+                    channel.writeAndFlush(ReplicationFrame.ack(epoch: UInt64(epoch), lsn: through).buffer, promise: nil)
+                }
+            }
+            try registry.dispatchReplay(batch) { error in
+                logger.error("a replicated batch does not apply: \(error)")
+                channel.close(promise: nil)
+            }
+        }
+        if self.state.current.role != .standby { self.state.update { $0.role = .standby } }
+    }
+
+    /// Applies a frame the receiver did not take: a snapshot, a refusal.
     private func apply(
-        _ frame: ReplicationFrame, epoch: Int64, acknowledge: AsyncStream<ReplicationFrame>.Continuation
+        _ frame: ReplicationFrame, epoch: Int64, receiver: ReplicationReceiver, channel: any Channel
     ) async throws {
         switch frame {
         case .snapshot(let frameEpoch, let lsn, let version, let payload):
@@ -145,28 +166,11 @@ extension ClusterNode {
                 try self.service.install(snapshot: payload, version: version, lsn: lsn)
             }
             self.state.gate.follow()
-            self.state.update { $0.role = .standby }
+            self.arm(receiver, epoch: epoch, after: lsn)
             self.logger.info("installed the primary's snapshot", metadata: ["lsn": "\(lsn)", "epoch": "\(epoch)"])
-            acknowledge.yield(.ack(epoch: frameEpoch, lsn: lsn))
-        case .batch(let frameEpoch, let batch):
-            // Fencing: only batches of the epoch this node accepted (a snapshot or a hello of it came first).
-            guard Int64(frameEpoch) == epoch, epoch == self.acceptedEpoch.withLock({ $0 }) else {
-                throw ClusterError.refused(
-                    "a batch of epoch \(frameEpoch); this node follows \(self.acceptedEpoch.withLock { $0 })")
-            }
-            let last = self.service.registry.log.lastLSN
-            guard let fresh = batch.after(last) else {
-                acknowledge.yield(.ack(epoch: frameEpoch, lsn: batch.lastLSN))
-                return
-            }
-            guard fresh.firstLSN == last + 1 else {
-                throw ClusterError.refused("a batch at LSN \(fresh.firstLSN); this log ends at \(last)")
-            }
-            let through = fresh.lastLSN
-            try await self.service.appendReplicated(fresh) { stored in
-                if stored { acknowledge.yield(.ack(epoch: frameEpoch, lsn: through)) }
-            }
-            if self.state.current.role != .standby { self.state.update { $0.role = .standby } }
+            try await channel.writeAndFlush(ReplicationFrame.ack(epoch: frameEpoch, lsn: lsn).buffer).get()
+        case .batch(let frameEpoch, _):
+            throw ClusterError.refused("a batch of epoch \(frameEpoch) this node did not expect")
         case .refused(let reason):
             throw ClusterError.refused("the primary refused: \(reason)")
         default:
@@ -179,12 +183,12 @@ extension ClusterNode {
     func failover() async throws(SeatError) -> Int64 {
         let info = self.state.current
         if info.role == .primary { throw .badRequest("this node is the primary already") }
-        guard info.role == .standby, info.inSync, let sink = self.toPrimary.withLock({ $0 }) else {
+        guard info.role == .standby, info.inSync, let channel = self.toPrimary.withLock({ $0 }) else {
             throw .unavailable("this node is not a standby in sync")
         }
         // This node asks to lead: a handover it made earlier does not hold it back from campaigning.
         self.handedOverAt.withLock { $0 = nil }
-        sink.yield(.handover(epoch: UInt64(info.epoch)))
+        channel.writeAndFlush(ReplicationFrame.handover(epoch: UInt64(info.epoch)).buffer, promise: nil)
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
             let now = self.state.current
@@ -192,5 +196,50 @@ extension ClusterNode {
             try? await Task.sleep(for: .milliseconds(5))
         }
         throw .tryAgain(ms: self.state.retryMs)
+    }
+}
+
+/// Takes the primary's batches off the replication connection on the event loop once armed: each is logged at
+/// once (`LogService.logReplicated`), acknowledged from the log's thread when durable, and queued for the
+/// registry. Any other frame, or a batch before it is armed, goes on to the connection's task.
+final class ReplicationReceiver: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ReplicationFrame
+    typealias InboundOut = ReplicationFrame
+    typealias Take = @Sendable (LogBatch, any Channel) throws(SeatError) -> Void
+
+    private struct Armed {
+        var epoch: UInt64
+        var last: LSN
+        var take: Take
+    }
+
+    private let armed = Mutex<Armed?>(nil)
+
+    func arm(epoch: UInt64, after lsn: LSN, take: @escaping Take) {
+        self.armed.withLock { $0 = Armed(epoch: epoch, last: lsn, take: take) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .batch(let epoch, let batch) = Self.unwrapInboundIn(data),
+            let armed = self.armed.withLock({ $0 })
+        else { return context.fireChannelRead(data) }
+        do throws(SeatError) {
+            guard epoch == armed.epoch else {
+                throw .unavailable("a batch of epoch \(epoch) from the primary of \(armed.epoch)")
+            }
+            guard let fresh = batch.after(armed.last) else {
+                context.writeAndFlush(
+                    NIOAny(ReplicationFrame.ack(epoch: epoch, lsn: armed.last).buffer), promise: nil)
+                return
+            }
+            guard fresh.firstLSN == armed.last + 1 else {
+                throw .unavailable("a batch at LSN \(fresh.firstLSN); this log ends at \(armed.last)")
+            }
+            try armed.take(fresh, context.channel)
+            self.armed.withLock { $0?.last = fresh.lastLSN }
+        } catch {
+            context.fireErrorCaught(ClusterError.refused("\(error.message)"))
+            context.close(promise: nil)
+        }
     }
 }

@@ -23,6 +23,8 @@ final class ClusterNode: Service, Sendable {
     let etcd: EtcdClient
     /// Runs each time this node starts to serve as primary (halls from the configuration are created then).
     let onPrimary: @Sendable () async -> Void
+    /// Returns once every session executor has run what was queued on it (the standby's replays).
+    let barrier: @Sendable () async -> Void
     /// The lease this node's keys are attached to, nil until granted (and again once lost).
     let lease = Mutex<Int64?>(nil)
     /// The highest epoch this node has accepted a snapshot or batches of, or served: kept in `<data>/cluster-epoch`.
@@ -34,13 +36,15 @@ final class ClusterNode: Service, Sendable {
     let stepDownSignal = Mutex<AsyncStream<String>.Continuation?>(nil)
     /// While leading: the standby's connection.
     let link = Mutex<StandbyLink?>(nil)
-    /// While following: frames to send the primary (acknowledgements, a handover request).
-    let toPrimary = Mutex<AsyncStream<ReplicationFrame>.Continuation?>(nil)
+    /// While following: the replication connection to the primary (for a handover request).
+    let toPrimary = Mutex<(any Channel)?>(nil)
 
     init(
         settings: ClusterSettings, state: ClusterState, service: LogService, source: ReplicationSource,
-        group: any EventLoopGroup, logger: Logger, onPrimary: @escaping @Sendable () async -> Void
+        group: any EventLoopGroup, logger: Logger, onPrimary: @escaping @Sendable () async -> Void,
+        barrier: @escaping @Sendable () async -> Void
     ) throws {
+        self.barrier = barrier
         self.settings = settings
         self.state = state
         self.service = service
@@ -249,6 +253,8 @@ final class ClusterNode: Service, Sendable {
             success: [.delete(key: self.standbyKey)])
         let (signals, sink) = AsyncStream.makeStream(of: String.self)
         self.stepDownSignal.withLock { $0 = sink }
+        // Every batch this node took as the standby is applied before it serves.
+        await self.barrier()
         self.state.gate.serve(from: self.service.registry.log.lastLSN)
         self.state.update {
             $0 = ClusterState.Info(role: .primary, epoch: epoch, primary: self.settings.advertise)

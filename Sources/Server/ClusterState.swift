@@ -27,7 +27,12 @@ final class ClusterState: Sendable {
     let gate: ReplicationGate
     private let info = Mutex(Info())
     /// Carries out CLUSTER FAILOVER (set by the cluster node): the epoch this node then serves.
-    private let failoverAction = Mutex<(@Sendable () async throws(SeatError) -> Int64)?>(nil)
+    /// (In a struct: a closure read from a `Mutex` through `inout` is re-wrapped in thunks at each read.)
+    private let failoverAction = Mutex<FailoverAction?>(nil)
+
+    struct FailoverAction: Sendable {
+        let run: @Sendable () async throws(SeatError) -> Int64
+    }
 
     init(settings: ClusterSettings, gate: ReplicationGate) {
         self.settings = settings
@@ -39,18 +44,18 @@ final class ClusterState: Sendable {
     func update(_ change: (inout Info) -> Void) { self.info.withLock { change(&$0) } }
 
     func onFailover(_ action: @escaping @Sendable () async throws(SeatError) -> Int64) {
-        self.failoverAction.withLock { $0 = action }
+        self.failoverAction.withLock { $0 = FailoverAction(run: action) }
     }
 
     /// CLUSTER FAILOVER: hands the shard to this node (an in-sync standby); the epoch it then serves.
     func failover() async throws(SeatError) -> Int64 {
         guard let action = self.failoverAction.withLock({ $0 }) else { throw .tryAgain(ms: 500) }
-        return try await action()
+        return try await action.run()
     }
 
-    /// The milliseconds a client is asked to wait (`ERR TRYAGAIN <ms>`): a third of the lease's TTL, the time
-    /// between two renewals.
-    var retryMs: Int { self.settings.leaseTTLSeconds * 1_000 / 3 }
+    /// The milliseconds a client is asked to wait (`ERR TRYAGAIN <ms>`): short, since a takeover or a handover
+    /// ends at an unknown moment and a client that waits longer than it needs adds that to the failover's time.
+    var retryMs: Int { 100 }
 
     /// What a request gets instead of being carried out here: `ERR MOVED` to the primary on a standby, `ERR
     /// TRYAGAIN` while no primary is known or while this primary cannot acknowledge; nil when it is carried out.

@@ -48,6 +48,13 @@ final class LoopExecutors: Sendable {
     }
 
     /// The executor of `loop`, if it is one of the group's.
+    /// Returns once every loop has run what was queued on it before the call.
+    func barrier() async {
+        for executor in self.executors {
+            await withCheckedContinuation { continuation in executor.execute { continuation.resume() } }
+        }
+    }
+
     func executor(of loop: any EventLoop) -> LoopSessionExecutor? {
         self.executors.first { $0.loop === loop }
     }

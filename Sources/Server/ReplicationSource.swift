@@ -1,41 +1,28 @@
 import Synchronization
 import WAL
 
-/// A primary's feed of the batches its log writes, for the standby's connection: `LogWriter.Options.onBatch`
-/// publishes each batch here (on the log's thread, after the write, before the fsync), and the connection that
-/// serves the standby reads them. One reader at a time: attaching ends the previous one's stream. A reader that
-/// falls more than `bufferMax` batches behind misses batches, and reads the gap back from the log's files.
+/// A primary's feed of the batches its log writes to the standby's connection: `LogWriter.Options.onBatch`
+/// offers each batch here (on the log's thread, after the write, before the fsync) to the attached link, which
+/// sends it at once (or keeps it while the standby catches up). One link at a time.
 final class ReplicationSource: Sendable {
-    private let feed = Mutex<(id: Int, continuation: AsyncStream<LogBatch>.Continuation)?>(nil)
-    private let nextID = Atomic<Int>(1)
-    static let bufferMax = 1 << 16
+    private let link = Mutex<StandbyLink?>(nil)
 
     /// Called for every batch the log writes.
     func publish(_ batch: LogBatch) {
-        guard let continuation = self.feed.withLock({ $0?.continuation }) else { return }
-        continuation.yield(batch)
+        self.link.withLock { $0 }?.offer(batch)
     }
 
-    /// The batches written from now on, and the id that detaches them.
-    func attach() -> (id: Int, batches: AsyncStream<LogBatch>) {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: LogBatch.self, bufferingPolicy: .bufferingOldest(Self.bufferMax))
-        let id = self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let previous = self.feed.withLock { feed in
-            defer { feed = (id, continuation) }
-            return feed?.continuation
+    /// Feeds the batches written from now on to `link` (instead of any link before it).
+    func attach(_ link: StandbyLink) {
+        let previous = self.link.withLock { current in
+            defer { current = link }
+            return current
         }
-        previous?.finish()
-        return (id, stream)
+        if let previous, previous !== link { previous.close() }
     }
 
-    /// Ends the stream `id` if it is still the attached one.
-    func detach(_ id: Int) {
-        let ended = self.feed.withLock { feed -> AsyncStream<LogBatch>.Continuation? in
-            guard let current = feed, current.id == id else { return nil }
-            feed = nil
-            return current.continuation
-        }
-        ended?.finish()
+    /// Stops feeding `link` if it is still the attached one.
+    func detach(_ link: StandbyLink) {
+        self.link.withLock { if $0 === link { $0 = nil } }
     }
 }

@@ -224,7 +224,7 @@ struct Serve: AsyncParsableCommand {
                     {
                         Logger(label: "seatd.cluster").error("creating the configured halls failed: \(error)")
                     }
-                })
+                }, barrier: { await executors.barrier() })
             cluster.onFailover { () async throws(SeatError) -> Int64 in try await node.failover() }
             services.append(node)
         }

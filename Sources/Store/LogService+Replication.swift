@@ -13,6 +13,14 @@ extension LogService {
     public func appendReplicated(
         _ batch: LogBatch, stored: @escaping @Sendable (Bool) -> Void = { _ in }
     ) async throws(SeatError) {
+        try await self.logReplicated(batch, stored: stored).replay(batch)
+    }
+
+    /// The first half of `appendReplicated`, which never waits: queues the batch in the log and returns the
+    /// registry to apply it to (in LSN order, after every batch logged before it).
+    public func logReplicated(
+        _ batch: LogBatch, stored: @escaping @Sendable (Bool) -> Void
+    ) throws(SeatError) -> Registry {
         let (registry, writer) = self.generation.withLock { ($0.registry, $0.writer) }
         guard let writer else { throw .unavailable(self.unavailableReason ?? "the log is unavailable") }
         do { try writer.appendReplicated(batch) } catch { throw error.seatError }
@@ -20,7 +28,7 @@ extension LogService {
         writer.whenDurable(through: last) {
             if case .success(true) = writer.durability(through: last) { stored(true) } else { stored(false) }
         }
-        try await registry.replay(batch)
+        return registry
     }
 
     /// The batches of the log after `lsn`, through `throughLSN` at most, read back from the files: what a primary

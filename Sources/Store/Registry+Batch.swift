@@ -16,3 +16,17 @@ extension Registry {
         try await self.replay(records, firstLSN: batch.firstLSN, atMs: batch.atMs)
     }
 }
+
+extension Registry {
+    /// `replay(_: LogBatch)` without waiting (`dispatchReplay`): the standby's connection applies each batch as it
+    /// logs it.
+    public func dispatchReplay(_ batch: LogBatch, failed: @escaping @Sendable (SeatError) -> Void) throws(SeatError) {
+        let records: [LogRecord]
+        do {
+            records = try RecordCodec.decodeAll(batch.payload[...], count: batch.recordEnds.count)
+        } catch {
+            throw .damaged("the batch at LSN \(batch.firstLSN) does not decode: \(error)")
+        }
+        try self.dispatchReplay(records, firstLSN: batch.firstLSN, atMs: batch.atMs, failed: failed)
+    }
+}

@@ -122,6 +122,11 @@ public final class ReplicationGate: Sendable {
         }
     }
 
+    /// True when the change of `lsn` waits for the standby's acknowledgement.
+    func awaitsAcknowledgement(of lsn: LSN) -> Bool {
+        self.state.withLock { $0.requireAck && $0.acked < lsn }
+    }
+
     /// True while changes wait for the standby's acknowledgement.
     public var waitsForStandby: Bool { self.state.withLock { $0.requireAck } }
 
