@@ -133,6 +133,7 @@ extension ClusterNode {
     private func arm(_ receiver: ReplicationReceiver, epoch: Int64, after lsn: LSN) {
         let service = self.service
         let logger = self.logger
+        let acknowledgements = AcknowledgementCoalescer(epoch: UInt64(epoch))
         receiver.arm(epoch: UInt64(epoch), after: lsn) { batch, channel throws(SeatError) in
             // Fencing: only batches of the epoch this node accepted (a snapshot or a hello of it came first).
             guard self.acceptedEpoch.withLock({ $0 }) == epoch else {
@@ -140,9 +141,7 @@ extension ClusterNode {
             }
             let through = batch.lastLSN
             let registry = try service.logReplicated(batch) { stored in
-                if stored {
-                    channel.writeAndFlush(ReplicationFrame.ack(epoch: UInt64(epoch), lsn: through).buffer, promise: nil)
-                }
+                if stored { acknowledgements.acknowledge(through, on: channel) }
             }
             try registry.dispatchReplay(batch) { error in
                 logger.error("a replicated batch does not apply: \(error)")
@@ -240,6 +239,26 @@ final class ReplicationReceiver: ChannelInboundHandler, Sendable {
         } catch {
             context.fireErrorCaught(ClusterError.refused("\(error.message)"))
             context.close(promise: nil)
+        }
+    }
+}
+
+/// A standby's acknowledgements: the batches one fsync made durable are told (on the log's thread) one after
+/// another; they go out as one `ack` of the highest LSN, written on the connection's event loop.
+final class AcknowledgementCoalescer: Sendable {
+    let epoch: UInt64
+    /// The highest LSN durable and not yet acknowledged; 0 when none waits.
+    private let waiting = Atomic<UInt64>(0)
+
+    init(epoch: UInt64) { self.epoch = epoch }
+
+    func acknowledge(_ lsn: LSN, on channel: any Channel) {
+        // LSNs are told in order: the last one told is the highest.
+        guard self.waiting.exchange(lsn, ordering: .acquiringAndReleasing) == 0 else { return }
+        channel.eventLoop.execute {
+            let through = self.waiting.exchange(0, ordering: .acquiringAndReleasing)
+            guard through > 0 else { return }
+            channel.writeAndFlush(ReplicationFrame.ack(epoch: self.epoch, lsn: through).buffer, promise: nil)
         }
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import Store
+import WAL
 
 /// Reads replication frames (`ReplicationFrame`) off a connection: waits for a frame's whole body, then decodes
 /// it (checksum, fields); a frame over `bodyBytesMax`, damaged or malformed, closes the connection.
@@ -23,6 +24,16 @@ struct ReplicationFrameDecoder: ByteToMessageDecoder {
 }
 
 extension ReplicationFrame {
-    /// The frame as a buffer to write.
-    var buffer: ByteBuffer { ByteBuffer(bytes: self.encode()) }
+    /// The frame as a buffer to write: `encode()`'s bytes. A batch's payload is copied once, straight into the
+    /// buffer (it is written on the log's thread, before the primary's fsync).
+    var buffer: ByteBuffer {
+        guard case .batch(let epoch, let batch) = self else { return ByteBuffer(bytes: self.encode()) }
+        let head = Self.batchHead(epoch: epoch, batch)
+        var buffer = ByteBufferAllocator().buffer(capacity: Self.headerBytes + head.count + batch.payload.count)
+        buffer.writeInteger(UInt32(head.count + batch.payload.count), endianness: .little)
+        buffer.writeInteger(CRC32C.checksum(batch.payload, continuing: CRC32C.checksum(head)), endianness: .little)
+        buffer.writeBytes(head)
+        buffer.writeBytes(batch.payload)
+        return buffer
+    }
 }

@@ -23,12 +23,7 @@ extension ReplicationFrame {
             hello.encodeFields(into: &body)
             body.bytes += hello.proof
         case .batch(let epoch, let batch):
-            body.u8(3)
-            body.u64(epoch)
-            body.u64(batch.firstLSN)
-            body.u64(UInt64(bitPattern: batch.atMs))
-            body.varint(batch.recordEnds.count)
-            for end in batch.recordEnds { body.varint(end) }
+            body.bytes += Self.batchHead(epoch: epoch, batch)
             body.bytes += batch.payload
         case .ack(let epoch, let lsn):
             body.u8(4)
@@ -52,6 +47,18 @@ extension ReplicationFrame {
         frame.u32(CRC32C.checksum(body.bytes))
         frame.bytes += body.bytes
         return frame.bytes
+    }
+
+    /// A batch frame's body before its payload: kind, epoch, first LSN, time, record count and ends.
+    public static func batchHead(epoch: UInt64, _ batch: LogBatch) -> [UInt8] {
+        var head = ByteWriter()
+        head.u8(3)
+        head.u64(epoch)
+        head.u64(batch.firstLSN)
+        head.u64(UInt64(bitPattern: batch.atMs))
+        head.varint(batch.recordEnds.count)
+        for end in batch.recordEnds { head.varint(end) }
+        return head.bytes
     }
 
     /// The first frame in `bytes` and how many bytes it took, or nil while it is incomplete.

@@ -1,5 +1,7 @@
 import Foundation
+import NIOCore
 import SeatdTestSupport
+import Store
 import Testing
 import WAL
 
@@ -228,5 +230,22 @@ struct ClusterSettingsTests {
         #expect(await client.send("CREATE HALL h A=2") == "OK h 2")
         #expect(ClusterState.slot(of: .ping) == 0)
         #expect(ClusterState.slot(of: .session("s", .avail)) == Int(CRC32C.checksum(Array("s".utf8)) % 1_024))
+    }
+
+    @Test func everyFrameWritesAsItEncodesAndReadsBack() throws {
+        let batch = LogBatch(firstLSN: 7, atMs: 1_700, payload: Array(0..<200), recordEnds: [3, 90, 200])
+        let hello = ReplicationFrame.Hello(
+            cluster: "c", shard: "s0", node: "b", epoch: 4, lsn: 6, proof: Array(repeating: 9, count: 32))
+        let frames: [ReplicationFrame] = [
+            .challenge(nonce: Array(repeating: 1, count: 32)), .hello(hello), .batch(epoch: 4, batch),
+            .ack(epoch: 4, lsn: 9), .refused("no"), .snapshot(epoch: 4, lsn: 6, version: 4, payload: [1, 2, 3]),
+            .handover(epoch: 4),
+        ]
+        for frame in frames {
+            let written = Array(frame.buffer.readableBytesView)
+            #expect(written == frame.encode(), "\(frame)")
+            let read = try ReplicationFrame.decode(written[...], bodyBytesMax: ReplicationFrame.snapshotBodyBytesMax)
+            #expect(read?.frame == frame && read?.bytes == written.count)
+        }
     }
 }
