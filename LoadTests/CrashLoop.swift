@@ -365,30 +365,10 @@ final class CrashLoop: @unchecked Sendable {
     private func checkHistory() {
         self.report.operations = self.history.count
         self.report.retried = self.history.count(where: \.retried)
-        var ids: [String: String] = [:]
-        for operation in self.history {
-            switch operation.request {
-            case .hold, .best, .sell:
-                let tokens = operation.reply.split(separator: " ")
-                guard tokens.first == "OK", tokens.count > 1 else { continue }
-                self.report.holds += 1
-                let id = String(tokens[1])
-                if let other = ids[id] {
-                    self.report.failures.append("hold id \(id) given twice: \(other) and \(operation.reply)")
-                }
-                ids[id] = operation.reply
-            default: continue
-            }
-        }
-        let checker = SeatChecker(layout: Self.layout)
-        let bySession = Dictionary(grouping: self.history, by: \.session)
-        for session in self.sessionIDs {
-            if let finding = checker.check(session: session, bySession[session] ?? []) {
-                self.report.failures.append(finding.description)
-            } else {
-                self.report.checkedSessions += 1
-            }
-        }
+        let checked = SeatChecker(layout: Self.layout).check(history: self.history, sessions: self.sessionIDs)
+        self.report.holds = checked.holds
+        self.report.checkedSessions = checked.explained
+        self.report.failures += checked.failures
     }
 }
 

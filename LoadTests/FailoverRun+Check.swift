@@ -57,27 +57,8 @@ extension FailoverRun {
     private func checkHistory() {
         self.report.operations = self.history.count
         self.report.retried = self.history.count(where: \.retried)
-        var ids: [String: String] = [:]
-        for operation in self.history {
-            switch operation.request {
-            case .hold, .best, .sell:
-                let tokens = operation.reply.split(separator: " ")
-                guard tokens.first == "OK", tokens.count > 1 else { continue }
-                if let other = ids[String(tokens[1])] {
-                    self.report.failures.append("hold id \(tokens[1]) given twice: \(other) and \(operation.reply)")
-                }
-                ids[String(tokens[1])] = operation.reply
-            default: continue
-            }
-        }
-        let checker = SeatChecker(layout: CrashLoop.layout)
-        let bySession = Dictionary(grouping: self.history, by: \.session)
-        for session in Self.sessions {
-            if let finding = checker.check(session: session, bySession[session] ?? []) {
-                self.report.failures.append(finding.description)
-            } else {
-                self.report.checkedSessions += 1
-            }
-        }
+        let checked = SeatChecker(layout: CrashLoop.layout).check(history: self.history, sessions: Self.sessions)
+        self.report.checkedSessions = checked.explained
+        self.report.failures += checked.failures
     }
 }

@@ -630,3 +630,37 @@ struct SeatChecker {
         return longest
     }
 }
+
+extension SeatChecker {
+    /// A whole run's history: no hold id given twice, then the checker per session. Returns the holds granted,
+    /// the sessions the checker explained, and what it found.
+    func check(
+        history: [Operation], sessions: [String]
+    ) -> (holds: Int, explained: Int, failures: [String]) {
+        var failures: [String] = []
+        var holds = 0
+        var ids: [String: String] = [:]
+        for operation in history {
+            switch operation.request {
+            case .hold, .best, .sell:
+                let tokens = operation.reply.split(separator: " ")
+                guard tokens.first == "OK", tokens.count > 1 else { continue }
+                holds += 1
+                let id = String(tokens[1])
+                if let other = ids[id] { failures.append("hold id \(id) given twice: \(other) and \(operation.reply)") }
+                ids[id] = operation.reply
+            default: continue
+            }
+        }
+        var explained = 0
+        let bySession = Dictionary(grouping: history, by: \.session)
+        for session in sessions {
+            if let finding = self.check(session: session, bySession[session] ?? []) {
+                failures.append(finding.description)
+            } else {
+                explained += 1
+            }
+        }
+        return (holds, explained, failures)
+    }
+}

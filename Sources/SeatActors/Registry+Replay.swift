@@ -5,40 +5,6 @@ extension Registry {
     /// Applies one record the primary logged at `lsn` and `atMs`. Throws what recovery would refuse the record
     /// for (a session that exists, a change that does not apply); records already here are skipped.
     public func replay(_ record: LogRecord, lsn: LSN, atMs: Int64) async throws(SeatError) {
-        try await self.replay([record], firstLSN: lsn, atMs: atMs)
-    }
-
-    /// Applies records logged one after another from `firstLSN`, at `atMs` (one batch): each run of changes of one
-    /// session in one turn of that session.
-    public func replay(_ records: [LogRecord], firstLSN: LSN, atMs: Int64) async throws(SeatError) {
-        var run: [(change: SessionChange, lsn: LSN)] = []
-        var runSession: Session? = nil
-        func flush() async throws(SeatError) {
-            guard let session = runSession, !run.isEmpty else { return }
-            try await session.replay(run, atMs: atMs)
-            run.removeAll(keepingCapacity: true)
-        }
-        for (index, record) in records.enumerated() {
-            let lsn = firstLSN + LSN(index)
-            if case .change(let handle, let change) = record {
-                guard let session = self.session(handle: handle) else {
-                    throw .damaged("a change at LSN \(lsn) of session handle \(handle), which this registry lacks")
-                }
-                if runSession !== session {
-                    try await flush()
-                    runSession = session
-                }
-                run.append((change, lsn))
-                continue
-            }
-            try await flush()
-            runSession = nil
-            try await self.replayOne(record, lsn: lsn, atMs: atMs)
-        }
-        try await flush()
-    }
-
-    private func replayOne(_ record: LogRecord, lsn: LSN, atMs: Int64) async throws(SeatError) {
         switch record {
         case .hallCreated(let id, let rows, let parts):
             try self.replayHall(id: id, rows: rows, parts: parts)
@@ -58,7 +24,7 @@ extension Registry {
 }
 
 extension Registry {
-    /// `replay(_:firstLSN:atMs:)` without waiting: each run of one session's changes is queued on that session's
+    /// `replay(_:lsn:atMs:)` of a batch's records, without waiting: each run of one session's changes is queued on that session's
     /// executor (where its turns run in order), so a standby's connection applies its primary's batches without a
     /// task hop per session. A change that does not apply is reported to `failed` (on that executor). Once the
     /// standby stops taking batches, `SessionExecutor.execute` on every executor marks when they are all applied.

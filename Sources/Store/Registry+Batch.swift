@@ -13,7 +13,9 @@ extension Registry {
         } catch {
             throw .damaged("the batch at LSN \(batch.firstLSN) does not decode: \(error)")
         }
-        try await self.replay(records, firstLSN: batch.firstLSN, atMs: batch.atMs)
+        for (index, record) in records.enumerated() {
+            try await self.replay(record, lsn: batch.firstLSN + LSN(index), atMs: batch.atMs)
+        }
     }
 }
 
