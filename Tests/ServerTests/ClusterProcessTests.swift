@@ -23,11 +23,16 @@ struct ClusterProcessTests {
         let replicationPort: Int
         let etcd: String
         let cluster: String
+        let environment: [String: String]
         var process: SeatdProcess
 
-        init(_ name: String, root: String, etcd: String, cluster: String, shard: String = "s0") async throws {
+        init(
+            _ name: String, root: String, etcd: String, cluster: String, shard: String = "s0",
+            environment: [String: String] = [:]
+        ) async throws {
             self.name = name
             self.shard = shard
+            self.environment = environment
             self.data = root + "/" + name
             self.port = try LoopbackPort.free()
             self.replicationPort = try LoopbackPort.free()
@@ -35,15 +40,16 @@ struct ClusterProcessTests {
             self.cluster = cluster
             self.process = try Self.start(
                 name: name, data: self.data, port: self.port, replicationPort: self.replicationPort, etcd: etcd,
-                cluster: cluster, shard: shard)
+                cluster: cluster, shard: shard, environment: environment)
             _ = try await self.process.port()
         }
 
         static func start(
-            name: String, data: String, port: Int, replicationPort: Int, etcd: String, cluster: String, shard: String
+            name: String, data: String, port: Int, replicationPort: Int, etcd: String, cluster: String, shard: String,
+            environment: [String: String]
         ) throws -> SeatdProcess {
             try SeatdProcess(
-                binary: SeatdProcess.defaultBinary, data: data,
+                binary: SeatdProcess.defaultBinary, data: data, environment: environment,
                 arguments: [
                     "--port", "\(port)", "--cluster-etcd", etcd, "--cluster-name", cluster, "--cluster-node", name,
                     "--cluster-shard", shard, "--cluster-advertise", "127.0.0.1:\(port)",
@@ -55,7 +61,7 @@ struct ClusterProcessTests {
         func restart() async throws {
             self.process = try Self.start(
                 name: self.name, data: self.data, port: self.port, replicationPort: self.replicationPort,
-                etcd: self.etcd, cluster: self.cluster, shard: self.shard)
+                etcd: self.etcd, cluster: self.cluster, shard: self.shard, environment: self.environment)
             _ = try await self.process.port()
         }
 

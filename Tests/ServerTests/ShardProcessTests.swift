@@ -1,4 +1,5 @@
 import Foundation
+import NATS
 import SeatdTestSupport
 import Testing
 
@@ -100,6 +101,72 @@ struct ShardProcessTests {
             try await self.expect(p1, ["AVAIL \(sessions[1])"], ["ERR TRYAGAIN 100"])
             try await self.expect(p3, ["AVAIL \(sessions[2])"], ["OK free=14 held=1 sold=0"])
             #expect(try await p1.send(["CLUSTER INFO"])[0].contains("shard=s1 role=primary"))
+        }
+    }
+}
+
+/// Goal: each shard publishes its own events to NATS JetStream under `seatd.<type>.<session>`, with message ids of
+/// its own (`<shard>-<seq>`), so one consumer of `seatd.confirmed.>` sees every shard's bookings. Method: two
+/// shards' primaries (real processes, real etcd) publishing to one real nats-server; the stream read back.
+@Suite(
+    .enabled(
+        if: EtcdServer.path != nil && NATSServer.path != nil,
+        "etcd or nats-server is missing (apt-get install etcd-server nats-server); skipped"))
+struct ShardEventsProcessTests {
+    @Test func everyShardsBookingsReachOneStreamUnderTheirOwnIds() async throws {
+        try await EtcdServer.with { server, _ in
+            let root = TemporaryDirectory.path("shard-events")
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            var nats = try await NATSServer()
+            defer { nats.stop() }
+            let created = try OperatorTests.seatd([
+                "cluster", "init", "--etcd", server.url, "--name", "t", "--shards", "s1,s2",
+            ])
+            #expect(created.0 == 0, "\(created.1)")
+            let environment = ["SEATD_EVENTS_NATS": "nats://127.0.0.1:\(nats.port)"]
+            var primaries: [ClusterProcessTests.Node] = []
+            for shard in ["s1", "s2"] {
+                let node = try await ClusterProcessTests.Node(
+                    "p-\(shard)", root: root, etcd: server.url, cluster: "t", shard: shard, environment: environment)
+                _ = try await node.waitFor(role: "primary")
+                primaries.append(node)
+            }
+            // A session of each shard (slots 0-511 and 512-1023), a booking in each.
+            let ranges = ClusterLayout.evenRanges(["s1", "s2"])
+            let sessions = ranges.map { range in
+                (0...).lazy.map { "gala\($0)" }.first {
+                    (range.first...range.last).contains(ClusterState.slot(of: $0))
+                }!
+            }
+            #expect(try await primaries[0].send(["CREATE HALL h A=10"]) == ["OK h 10"])
+            for (node, session) in zip(primaries, sessions) {
+                let held = try await node.send(["CREATE SESSION \(session) h", "HOLD \(session) c1 A1 A2"])
+                #expect(held[0] == "OK \(session) 10" && held[1].hasPrefix("OK "), "\(held)")
+                let hold = String(held[1].split(separator: " ")[1])
+                #expect(try await node.send(["CONFIRM \(session) \(hold)"])[0].hasPrefix("OK "))
+            }
+
+            let connection = try await NATSConnection.connect(host: "127.0.0.1", port: nats.port, name: "check")
+            defer { connection.close() }
+            // Each shard published hold and confirm: four messages.
+            var count = 0
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                count = (try? await NATSProcessTests.messageCount(connection)) ?? 0
+                if count >= 4 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(count == 4)
+            var confirmed: [String: String] = [:]
+            for seq in 1...max(count, 1) {
+                let message = try await NATSProcessTests.message(connection, seq: seq)
+                guard message.subject.hasPrefix("seatd.confirmed.") else { continue }
+                confirmed[String(message.subject.dropFirst("seatd.confirmed.".count))] = message.headers
+            }
+            #expect(confirmed.keys.sorted() == sessions.sorted(), "\(confirmed)")
+            for (shard, session) in zip(["s1", "s2"], sessions) {
+                #expect(confirmed[session]?.hasPrefix("NATS/1.0\r\nNats-Msg-Id: \(shard)-") == true, "\(confirmed)")
+            }
         }
     }
 }
