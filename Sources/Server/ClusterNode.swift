@@ -21,8 +21,6 @@ final class ClusterNode: Service, Sendable {
     let group: any EventLoopGroup
     let logger: Logger
     let etcd: EtcdClient
-    /// Runs each time this node starts to serve as primary (halls from the configuration are created then).
-    let onPrimary: @Sendable () async -> Void
     /// Returns once every session executor has run what was queued on it (the standby's replays).
     let barrier: @Sendable () async -> Void
     /// The lease this node's keys are attached to, nil until granted (and again once lost).
@@ -41,7 +39,7 @@ final class ClusterNode: Service, Sendable {
 
     init(
         settings: ClusterSettings, state: ClusterState, service: LogService, source: ReplicationSource,
-        group: any EventLoopGroup, logger: Logger, onPrimary: @escaping @Sendable () async -> Void,
+        group: any EventLoopGroup, logger: Logger,
         barrier: @escaping @Sendable () async -> Void
     ) throws {
         self.barrier = barrier
@@ -51,7 +49,6 @@ final class ClusterNode: Service, Sendable {
         self.source = source
         self.group = group
         self.logger = logger
-        self.onPrimary = onPrimary
         self.etcd = state.etcd
         self.acceptedEpoch = Mutex(try Self.readEpoch(data: service.data))
     }
@@ -304,7 +301,6 @@ final class ClusterNode: Service, Sendable {
         }
         self.logger.notice(
             "serving as primary", metadata: ["epoch": "\(epoch)", "lsn": "\(self.service.registry.log.lastLSN)"])
-        await self.onPrimary()
         let reason = await withTaskGroup(of: String.self) { group in
             group.addTask { await self.watchOwnKey(epoch: epoch) }
             group.addTask {

@@ -63,12 +63,16 @@ final class ClusterState: Sendable {
         let run: @Sendable () async throws(SeatError) -> Int64
     }
 
-    init(settings: ClusterSettings, gate: ReplicationGate, registry: Registry) {
+    init(
+        settings: ClusterSettings, gate: ReplicationGate, registry: Registry,
+        halls: [HallCatalog.Definition] = []
+    ) {
         self.settings = settings
         self.gate = gate
         self.etcd = EtcdClient(endpoints: settings.etcd, logger: Logger(label: "seatd.etcd"))
         self.catalog = HallCatalog(
-            etcd: self.etcd, name: settings.name, registry: registry, logger: Logger(label: "seatd.cluster"))
+            etcd: self.etcd, name: settings.name, registry: registry, configured: halls,
+            logger: Logger(label: "seatd.cluster"))
     }
 
     var current: Info { self.info.withLock { $0 } }
@@ -160,16 +164,19 @@ final class ClusterState: Sendable {
         return id.withUTF8 { Int(CRC32C.checksum($0) % UInt32(ClusterLayout.slotCount)) }
     }
 
-    /// The reply to CLUSTER SLOTS: `OK <first>-<last>=<shard>@<host:port>|- ...`, every range in slot order.
-    var slotsLine: String {
+    /// The reply to CLUSTER SLOTS: `OK <first>-<last>=<shard>@<host:port>|- ...`, every range in slot order
+    /// (`ERR TRYAGAIN` until the node has read the layout).
+    var slotsReply: Response {
         let routes = self.currentRoutes
+        guard !routes.ranges.isEmpty else { return .error(.tryAgain, "\(self.retryMs)") }
         let own = self.current.primary
-        return Reply.ok(
-            list: routes.ranges.map { range in
-                let index = routes.shards.firstIndex(of: range.shard) ?? 0
-                let primary = index == routes.own ? own : routes.primaries[index]
-                return "\(range.first)-\(range.last)=\(range.shard)@\(primary ?? "-")"
-            })
+        return .line(
+            Reply.ok(
+                list: routes.ranges.map { range in
+                    let index = routes.shards.firstIndex(of: range.shard) ?? 0
+                    let primary = index == routes.own ? own : routes.primaries[index]
+                    return "\(range.first)-\(range.last)=\(range.shard)@\(primary ?? "-")"
+                }))
     }
 
     /// The reply to CLUSTER INFO, with `lsn` this node's last LSN.

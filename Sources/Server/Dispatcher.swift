@@ -159,7 +159,7 @@ final class Dispatcher: Sendable {
             return .suspending(.failover)
         case .clusterSlots:
             guard let cluster = self.cluster else { return .done(.reply(Self.notClustered, .none)) }
-            return .done(.reply(.line(cluster.slotsLine), .none))
+            return .done(.reply(cluster.slotsReply, .none))
         case .watch(let session, let from):
             if let session, registry.session(session) == nil { return refused(.noSuchSession(session)) }
             return .done(.watch(session: session, from: from))

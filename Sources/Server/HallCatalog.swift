@@ -10,15 +10,21 @@ import WAL
 /// (`ClusterNode.lead`), or at once when a request names a hall it has not installed yet. Only a primary installs:
 /// a standby's registry takes its primary's log and nothing else.
 final class HallCatalog: Sendable {
+    /// A hall of the configuration (`halls`).
+    typealias Definition = (id: String, rows: [RowSpec], parts: [HallPart])
+
     let etcd: EtcdClient
     let name: String
     let registry: Registry
+    /// The configured halls: created in the catalog when this node becomes primary.
+    let configured: [Definition]
     let logger: Logger
 
-    init(etcd: EtcdClient, name: String, registry: Registry, logger: Logger) {
+    init(etcd: EtcdClient, name: String, registry: Registry, configured: [Definition] = [], logger: Logger) {
         self.etcd = etcd
         self.name = name
         self.registry = registry
+        self.configured = configured
         self.logger = logger
     }
 
@@ -50,18 +56,27 @@ final class HallCatalog: Sendable {
     /// HALLS: the whole catalog, each hall installed here; their ids, sorted.
     func all() async throws(SeatError) -> [String] {
         let stored = try await self.reaching { try await self.etcd.getPrefix(self.prefix) }
-        for keyValue in stored { _ = try? self.install(keyValue) }
-        return self.registry.hallIDs
+        var ids: [String] = []
+        for keyValue in stored {
+            guard (try? self.install(keyValue)) != nil else { continue }
+            ids.append(String(decoding: keyValue.key.dropFirst(self.prefix.count), as: UTF8.self))
+        }
+        return ids.sorted()
     }
 
     /// While this node is primary (cancelled when it steps down): installs every catalog hall, then each new one
-    /// as the watch brings it. First publishes the halls of its own log the catalog lacks (a node's halls from
-    /// before it joined a cluster), so that HALLS and the other shards see them.
+    /// as the watch brings it. First, once etcd answers, publishes the halls of its own log the catalog lacks (a
+    /// node's halls from before it joined a cluster) and the configured halls, so that every shard sees them.
     func follow() async {
-        await self.publishOwnHalls()
+        var published = false
         var failures = 0
         while !Task.isCancelled {
             do {
+                if !published {
+                    try await self.publishOwnHalls()
+                    try await self.createConfigured()
+                    published = true
+                }
                 let (stored, revision) = try await self.etcd.getPrefixWithRevision(self.prefix)
                 for keyValue in stored { self.installLogging(keyValue) }
                 for try await events in self.etcd.watchPrefix(self.prefix, fromRevision: revision + 1) {
@@ -78,17 +93,27 @@ final class HallCatalog: Sendable {
     }
 
     /// The halls of this node's registry that the catalog lacks are created there.
-    private func publishOwnHalls() async {
+    private func publishOwnHalls() async throws(EtcdError) {
         for hall in self.registry.halls {
             let entry = ClusterLayout.CatalogHall(parts: hall.partTexts)
             let key = ClusterLayout.hallKey(self.name, hall.id)
-            switch try? await self.etcd.createIfAbsent(key, ClusterLayout.encode(entry)) {
-            case .exists(let stored)?
-            where ClusterLayout.decode(ClusterLayout.CatalogHall.self, stored.value) != entry:
+            if case .exists(let stored) = try await self.etcd.createIfAbsent(key, ClusterLayout.encode(entry)),
+                ClusterLayout.decode(ClusterLayout.CatalogHall.self, stored.value) != entry
+            {
                 self.logger.error(
                     "hall \(hall.id) of this node's log differs from the catalog's: sessions of other shards use the catalog's"
                 )
-            default: break
+            }
+        }
+    }
+
+    /// The configured halls the catalog lacks are created there (and installed here); one the catalog has with
+    /// another definition is kept as the catalog has it, with a warning.
+    private func createConfigured() async throws(EtcdError) {
+        for (id, rows, parts) in self.configured {
+            do { _ = try await self.create(id: id, rows: rows, parts: parts) } catch {
+                if case .unavailable = error { throw EtcdError.unreachable([error.message]) }
+                self.logger.warning("hall \(id) of the configuration: \(error.message); keeping the catalog's")
             }
         }
     }
@@ -113,7 +138,8 @@ final class HallCatalog: Sendable {
         while true {
             if let hall = self.registry.hall(id) {
                 guard hall.partTexts == entry.parts else {
-                    throw .exists("hall \(id) (this shard's differs from the catalog's)")
+                    self.logger.error("hall \(id) of this node's log differs from the catalog's")
+                    throw .exists("hall \(id)")
                 }
                 return (hall, self.registry.log.lastLSN)
             }

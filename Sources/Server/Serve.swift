@@ -185,9 +185,9 @@ struct Serve: AsyncParsableCommand {
             ])
         var cluster: ClusterState? = nil
         if let settings = config.cluster, let gate {
-            cluster = ClusterState(settings: settings, gate: gate, registry: service.registry)
+            cluster = ClusterState(settings: settings, gate: gate, registry: service.registry, halls: config.halls)
         }
-        // A cluster's node creates the configured halls when it starts to serve as primary.
+        // A cluster's node creates the configured halls in the cluster's catalog when it starts to serve as primary.
         if cluster == nil { try await Self.createHalls(config.halls, in: service, logger: logger) }
 
         var publisher: EventPublisher? = nil
@@ -217,11 +217,9 @@ struct Serve: AsyncParsableCommand {
         }
         if let publisher { services.append(publisher) }
         if let settings = config.cluster, let cluster {
-            let halls = config.halls
             let node = try ClusterNode(
                 settings: settings, state: cluster, service: service, source: source, group: loops,
                 logger: Logger(label: "seatd.cluster"),
-                onPrimary: { await Self.createHalls(halls, in: cluster.catalog) },
                 barrier: { await executors.barrier() })
             cluster.onFailover { () async throws(SeatError) -> Int64 in try await node.failover() }
             services.append(node)
@@ -235,17 +233,6 @@ struct Serve: AsyncParsableCommand {
         group.maximumGracefulShutdownDuration = .seconds(4)
         try await ServiceGroup(configuration: group).run()
         logger.info("stopped", metadata: ["lsn": "\(service.registry.log.lastLSN)"])
-    }
-
-    /// A cluster primary: creates the halls the configuration declares in the cluster's catalog (a hall there of
-    /// another definition is kept, with a warning).
-    static func createHalls(_ halls: [(id: String, rows: [RowSpec], parts: [HallPart])], in catalog: HallCatalog) async
-    {
-        for (id, rows, parts) in halls {
-            do { _ = try await catalog.create(id: id, rows: rows, parts: parts) } catch {
-                catalog.logger.warning("hall \(id) of the configuration: \(error.message); keeping the catalog's")
-            }
-        }
     }
 
     /// Creates the halls the configuration declares and the data directory lacks.

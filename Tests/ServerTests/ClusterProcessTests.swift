@@ -24,12 +24,15 @@ struct ClusterProcessTests {
         let etcd: String
         let cluster: String
         let environment: [String: String]
+        /// More arguments of `seatd serve`.
+        let extra: [String]
         var process: SeatdProcess
 
         init(
             _ name: String, root: String, etcd: String, cluster: String, shard: String = "s0",
-            environment: [String: String] = [:]
+            environment: [String: String] = [:], extra: [String] = []
         ) async throws {
+            self.extra = extra
             self.name = name
             self.shard = shard
             self.environment = environment
@@ -40,13 +43,13 @@ struct ClusterProcessTests {
             self.cluster = cluster
             self.process = try Self.start(
                 name: name, data: self.data, port: self.port, replicationPort: self.replicationPort, etcd: etcd,
-                cluster: cluster, shard: shard, environment: environment)
+                cluster: cluster, shard: shard, environment: environment, extra: extra)
             _ = try await self.process.port()
         }
 
         static func start(
             name: String, data: String, port: Int, replicationPort: Int, etcd: String, cluster: String, shard: String,
-            environment: [String: String]
+            environment: [String: String], extra: [String]
         ) throws -> SeatdProcess {
             try SeatdProcess(
                 binary: SeatdProcess.defaultBinary, data: data, environment: environment,
@@ -55,13 +58,14 @@ struct ClusterProcessTests {
                     "--cluster-shard", shard, "--cluster-advertise", "127.0.0.1:\(port)",
                     "--cluster-replication-listen", "127.0.0.1:\(replicationPort)", "--cluster-secret",
                     "a-test-secret-of-32-characters!!",
-                ])
+                ] + extra)
         }
 
         func restart() async throws {
             self.process = try Self.start(
                 name: self.name, data: self.data, port: self.port, replicationPort: self.replicationPort,
-                etcd: self.etcd, cluster: self.cluster, shard: self.shard, environment: self.environment)
+                etcd: self.etcd, cluster: self.cluster, shard: self.shard, environment: self.environment,
+                extra: self.extra)
             _ = try await self.process.port()
         }
 

@@ -52,9 +52,15 @@ struct ShardProcessTests {
                 "cluster", "init", "--etcd", server.url, "--name", "t", "--shards", "s1,s2,s3",
             ])
             #expect(created.0 == 0 && created.1.contains("slots 0-340=s1 341-681=s2 682-1023=s3"), "\(created.1)")
+            // s3's primary has a hall in its configuration: it goes to the catalog.
+            let config = root + "-seatd.yaml"
+            try "halls: [\"main A=3\"]\n".write(toFile: config, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: config) }
             var primaries: [Node] = []
             for shard in ["s1", "s2", "s3"] {
-                let node = try await Node("p-\(shard)", root: root, etcd: server.url, cluster: "t", shard: shard)
+                let node = try await Node(
+                    "p-\(shard)", root: root, etcd: server.url, cluster: "t", shard: shard,
+                    extra: shard == "s3" ? ["--config", config] : [])
                 _ = try await node.waitFor(role: "primary")
                 primaries.append(node)
             }
@@ -72,7 +78,7 @@ struct ShardProcessTests {
                 [
                     "OK h 15", "ERR EXISTS hall h exists",
                 ])
-            try await self.expect(p1, ["HALLS", "HALL h"], ["OK h", "OK A=10 ga:pit=5"])
+            try await self.expect(p1, ["HALLS", "HALL h", "HALL main"], ["OK h main", "OK A=10 ga:pit=5", "OK A=3"])
 
             // Each session on its own shard's primary; another shard refers it there.
             let sessions = Self.sessions()
@@ -101,6 +107,7 @@ struct ShardProcessTests {
             try await self.expect(p1, ["AVAIL \(sessions[1])"], ["ERR TRYAGAIN 100"])
             try await self.expect(p3, ["AVAIL \(sessions[2])"], ["OK free=14 held=1 sold=0"])
             #expect(try await p1.send(["CLUSTER INFO"])[0].contains("shard=s1 role=primary"))
+            try await self.expect(p3, ["HALLS"], ["OK h main"])
         }
     }
 }
