@@ -122,6 +122,25 @@ import Testing
         #expect(!report.passed && summary.contains("1 FAILURES"))
     }
 
+    @Test func aRunOfManyShardsGivesTheFiguresOverAllAndPerShard() {
+        var report = FailoverReport(seed: 9)
+        report.shards = 3
+        report.clients = 8
+        func trial(_ number: Int, _ shard: String, _ ms: Double) -> FailoverReport.Trial {
+            var trial = FailoverReport.Trial(
+                number: number, fault: .kill, from: "\(shard)-a", to: "\(shard)-b", failoverMs: ms, rejoinMs: 100)
+            trial.shard = shard
+            return trial
+        }
+        report.trials = [trial(1, "s0", 3_000), trial(2, "s1", 3_200), trial(3, "s2", 2_800), trial(4, "s0", 3_400)]
+        let summary = report.summary
+        #expect(summary.contains("shards=3, 4 trials") && summary.contains("8 clients per shard"))
+        #expect(summary.contains("  shard s1 trial 2: kill s1-a -> s1-b"))
+        #expect(summary.contains("kill: fault to first acknowledged change: median 3100 ms, max 3400 ms over 4"))
+        #expect(summary.contains("  shard s0 kill: fault to first acknowledged change: median 3200 ms, max 3400 ms"))
+        #expect(summary.contains("  shard s2 rejoin: median 100 ms, max 100 ms over 1"))
+    }
+
     @Test func onlyAcknowledgementsFromAReplacedPrimaryInsideItsWindowAreFenced() {
         let a = Target(argument: "127.0.0.1:1")!
         let b = Target(argument: "127.0.0.1:2")!
@@ -227,9 +246,11 @@ private final class RedirectingNode: ChannelInboundHandler {
                 Target(argument: "127.0.0.1:\(redirector.localAddress!.port!)")!,
             ], replyTimeoutMs: 10_000)
         let hall = LoadHall(id: "h", rows: 2, seatsPerRow: 10)
-        let (admin, sessions) = try await LoadRun.setUp(
+        let setUp = try await LoadRun.setUp(
             Target(argument: "127.0.0.1:1")!, token: nil, hall: hall, prefix: "c", count: 2, cluster: cluster,
             group: group)
+        let (admin, sessions) = (setUp.admin, setUp.sessions)
+        #expect(setUp.plan == nil, "a node that answers CLUSTER SLOTS with an error is one shard")
         let shape = SteadyFlow.Shape(sessions: sessions, seats: hall.seats, seatsPerHold: 2, confirmRatio: 0.5)
         let flows = (0..<3).map { connection in
             (0..<4).map {
@@ -267,7 +288,7 @@ struct FailoverProcessTests {
         #expect(report.passed, "\(report.summary)")
         #expect(report.trials.count == 2 && report.trials.allSatisfy { $0.failoverMs != nil && $0.rejoinMs != nil })
         #expect(report.lost.isEmpty && report.double.isEmpty && report.fencedAcknowledgements.isEmpty)
-        #expect(report.checkedSessions == FailoverRun.sessions.count, "\(report.summary)")
+        #expect(report.checkedSessions == settings.shards * FailoverShard.sessionsPerShard, "\(report.summary)")
         #expect(report.acknowledged > 20, "\(report.summary)")
     }
 }
