@@ -2,8 +2,8 @@ import ArgumentParser
 import Etcd
 import Foundation
 
-/// `seatd cluster`: a cluster's layout in etcd (`docs/cluster.md`). `init` writes it once; `status` prints each
-/// shard's primary, standby, epoch and sync state, a line per shard.
+/// `seatd cluster`: a cluster's layout in etcd (`docs/cluster.md`). `init` writes it once (the shards and their
+/// slot ranges); `status` prints each shard's slots, primary, standby, epoch and sync state, a line per shard.
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "Write or show a cluster's layout in etcd.",
@@ -45,7 +45,14 @@ struct ClusterCommand: AsyncParsableCommand {
     /// `seatd cluster init --etcd <urls> [--name <n>] --shards <s1>[,<s2>...]`.
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "init", abstract: "Write a new cluster's layout (its shards) to etcd; refused if one exists.")
+            commandName: "init",
+            abstract:
+                "Write a new cluster's layout to etcd (its shards, each a range of the 1024 slots); refused if one exists.",
+            discussion: """
+                The slots are split into contiguous ranges as even as they can be, in the order --shards gives the
+                shards: with s1,s2,s3, s1 has 0-340, s2 341-681 and s3 682-1023. A session belongs to slot
+                crc32c(session id) mod 1024. Slots do not move between shards once written.
+                """)
 
         @OptionGroup var location: Location
 
@@ -61,7 +68,10 @@ struct ClusterCommand: AsyncParsableCommand {
             try await self.location.withClient { client in
                 switch try await client.createIfAbsent(ClusterLayout.layoutKey(name), ClusterLayout.encode(layout)) {
                 case .created(let revision):
-                    print("OK cluster \(name): shards \(layout.shards.joined(separator: ",")) (revision \(revision))")
+                    let slots = (layout.slots ?? []).map { "\($0.first)-\($0.last)=\($0.shard)" }
+                    print(
+                        "OK cluster \(name): shards \(layout.shards.joined(separator: ",")) (revision \(revision)); "
+                            + "slots \(slots.joined(separator: " "))")
                 case .exists(let existing):
                     let shards = ClusterLayout.decode(ClusterLayout.self, existing.value)?.shards
                     throw ClusterError.refused(
@@ -85,15 +95,21 @@ struct ClusterCommand: AsyncParsableCommand {
                 guard let stored = try await client.get(ClusterLayout.layoutKey(name)) else {
                     throw ClusterError.refused("no cluster named \(name) (seatd cluster init writes one)")
                 }
-                guard let layout = ClusterLayout.decode(ClusterLayout.self, stored.value) else {
+                guard let layout = ClusterLayout.decode(ClusterLayout.self, stored.value),
+                    let ranges = layout.slotRanges
+                else {
                     throw ClusterError.refused("the layout of cluster \(name) is not one seatd wrote")
                 }
-                for shard in layout.shards { print(try await Self.line(shard, of: name, client)) }
+                for shard in layout.shards {
+                    let slots = ranges.filter { $0.shard == shard }.map { "\($0.first)-\($0.last)" }
+                    print(try await Self.line(shard, slots: slots.joined(separator: ","), of: name, client))
+                }
             }
         }
 
-        /// `<shard> primary=<node>@<host:port>|- standby=<node>@<host:port>|- epoch=<n>|- sync=<state>|-`.
-        static func line(_ shard: String, of name: String, _ client: EtcdClient) async throws -> String {
+        /// `<shard> slots=<first>-<last> primary=<node>@<host:port>|- standby=<node>@<host:port>|- epoch=<n>|-
+        /// sync=<state>|-`.
+        static func line(_ shard: String, slots: String, of name: String, _ client: EtcdClient) async throws -> String {
             let leader = try await client.get(ClusterLayout.shardKey(name, shard, "leader"))
             let standby = try await client.get(ClusterLayout.shardKey(name, shard, "standby"))
             let sync = try await client.get(ClusterLayout.shardKey(name, shard, "sync"))
@@ -105,7 +121,8 @@ struct ClusterCommand: AsyncParsableCommand {
             // A sync record of an earlier epoch says nothing about the current primary's standby.
             let state = sync.flatMap { ClusterLayout.decode(ClusterLayout.Sync.self, $0.value) }
                 .flatMap { record in leader.map { record.epoch == $0.createRevision } == true ? record.state : nil }
-            return "\(shard) primary=\(node(leader)) standby=\(node(standby)) epoch=\(epoch) sync=\(state ?? "-")"
+            return
+                "\(shard) slots=\(slots) primary=\(node(leader)) standby=\(node(standby)) epoch=\(epoch) sync=\(state ?? "-")"
         }
     }
 }

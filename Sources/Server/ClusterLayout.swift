@@ -1,13 +1,27 @@
 import Foundation
 
 /// What a seatd cluster keeps in etcd, under `/seatd/<name>/` (`docs/cluster.md`, "What etcd holds"): the keys and
-/// the JSON of their values. A cluster has shards; each shard has a primary (its leader key, whose create revision
-/// is the shard's epoch), perhaps a standby, and the primary's record of whether the standby is in sync.
+/// the JSON of their values. A cluster has shards, each serving a contiguous range of the 1024 slots; each shard
+/// has a primary (its leader key, whose create revision is the shard's epoch), perhaps a standby, and the
+/// primary's record of whether the standby is in sync. The halls are the cluster's, in its catalog (`HallCatalog`).
 struct ClusterLayout: Codable, Equatable, Sendable {
     /// The format of this value.
     var version = 1
     /// The shards, in the order `seatd cluster init` was given them.
     var shards: [String]
+    /// The slot ranges, in slot order, covering 0-1023 once (absent in layouts written before slots were: those
+    /// have the even ranges `evenRanges(shards)` gives).
+    var slots: [SlotRange]?
+
+    /// Slots a session id hashes to: `crc32c(id) mod 1024`.
+    static let slotCount = 1_024
+
+    /// A shard's slots, `first...last`.
+    struct SlotRange: Codable, Equatable, Sendable {
+        var first: Int
+        var last: Int
+        var shard: String
+    }
 
     /// The longest cluster name and shard id: they are parts of etcd keys.
     static let idBytesMax = 64
@@ -34,6 +48,29 @@ struct ClusterLayout: Codable, Equatable, Sendable {
             throw .invalid("shard \(repeated.element) is listed twice")
         }
         self.shards = shards
+        self.slots = Self.evenRanges(shards)
+    }
+
+    /// 1024 slots in contiguous ranges as even as they can be, in the order of `shards`: shard i of n has slots
+    /// `i*1024/n ... (i+1)*1024/n - 1`.
+    static func evenRanges(_ shards: [String]) -> [SlotRange] {
+        shards.enumerated().map { index, shard in
+            SlotRange(
+                first: index * Self.slotCount / shards.count, last: (index + 1) * Self.slotCount / shards.count - 1,
+                shard: shard)
+        }
+    }
+
+    /// The slot ranges, checked to cover 0-1023 once, in order, each of a listed shard: nil when they do not (a
+    /// value seatd did not write).
+    var slotRanges: [SlotRange]? {
+        let ranges = self.slots ?? Self.evenRanges(self.shards)
+        var next = 0
+        for range in ranges {
+            guard range.first == next, range.last >= range.first, self.shards.contains(range.shard) else { return nil }
+            next = range.last + 1
+        }
+        return next == Self.slotCount ? ranges : nil
     }
 
     // MARK: Keys
@@ -44,10 +81,28 @@ struct ClusterLayout: Codable, Equatable, Sendable {
     /// The layout's key.
     static func layoutKey(_ name: String) -> [UInt8] { Array((Self.prefix(name) + "layout").utf8) }
 
-    /// A key of shard `shard`: `leader`, `standby` or `sync`.
+    /// A key of shard `shard`: `leader`, `standby` or `sync` (`""`: the prefix of the shard's keys).
     static func shardKey(_ name: String, _ shard: String, _ leaf: String) -> [UInt8] {
         Array((Self.prefix(name) + "shards/\(shard)/\(leaf)").utf8)
     }
+
+    /// The prefix of every shard's keys.
+    static func shardsPrefix(_ name: String) -> [UInt8] { Array((Self.prefix(name) + "shards/").utf8) }
+
+    /// The shard and leaf of a key under `shardsPrefix(name)`, or nil.
+    static func shardAndLeaf(of key: [UInt8], in name: String) -> (shard: String, leaf: String)? {
+        let prefix = Self.shardsPrefix(name)
+        guard key.starts(with: prefix) else { return nil }
+        let rest = key[prefix.count...].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard rest.count == 2 else { return nil }
+        return (String(decoding: rest[0], as: UTF8.self), String(decoding: rest[1], as: UTF8.self))
+    }
+
+    /// The key of hall `hall` in the cluster's catalog.
+    static func hallKey(_ name: String, _ hall: String) -> [UInt8] { Array((Self.prefix(name) + "halls/\(hall)").utf8) }
+
+    /// The prefix of the catalog's keys.
+    static func hallsPrefix(_ name: String) -> [UInt8] { Array((Self.prefix(name) + "halls/").utf8) }
 
     // MARK: Values
 
@@ -70,6 +125,12 @@ struct ClusterLayout: Codable, Equatable, Sendable {
 
         static let inSync = "in-sync"
         static let outOfSync = "out-of-sync"
+    }
+
+    /// The value of a hall's catalog key: its parts in the normalised form CREATE HALL takes and HALL answers.
+    struct CatalogHall: Codable, Equatable, Sendable {
+        var version = 1
+        var parts: [String]
     }
 
     /// The JSON of a value.

@@ -52,7 +52,7 @@ final class ClusterNode: Service, Sendable {
         self.group = group
         self.logger = logger
         self.onPrimary = onPrimary
-        self.etcd = EtcdClient(endpoints: settings.etcd, logger: Logger(label: "seatd.etcd"))
+        self.etcd = state.etcd
         self.acceptedEpoch = Mutex(try Self.readEpoch(data: service.data))
     }
 
@@ -91,6 +91,7 @@ final class ClusterNode: Service, Sendable {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.acceptStandbys(listener) }
                 group.addTask { await self.keepLeaseAlive() }
+                group.addTask { await self.watchRoutes() }
                 group.addTask { await self.serveShard() }
             }
         }
@@ -101,7 +102,8 @@ final class ClusterNode: Service, Sendable {
         try? await self.etcd.shutdown()
     }
 
-    /// Refuses to start when the cluster has no layout (`seatd cluster init`) or the layout lacks this shard.
+    /// Refuses to start when the cluster has no layout (`seatd cluster init`) or the layout lacks this shard; takes
+    /// the layout's slot ranges.
     private func checkLayout() async throws {
         var attempt = 0
         while true {
@@ -116,6 +118,11 @@ final class ClusterNode: Service, Sendable {
                     throw ClusterError.invalid(
                         "cluster \(self.settings.name)'s layout has no shard \(self.settings.shard)")
                 }
+                guard let ranges = layout.slotRanges else {
+                    throw ClusterError.invalid(
+                        "cluster \(self.settings.name)'s layout does not cover slots 0-1023 once")
+                }
+                self.state.use(ranges: ranges, shards: layout.shards)
                 return
             } catch let error as EtcdError {
                 attempt += 1
@@ -155,6 +162,42 @@ final class ClusterNode: Service, Sendable {
                 continue
             }
             try? await Task.sleep(for: every)
+        }
+    }
+
+    /// Keeps the routes to the other shards' primaries (`ClusterState.route`) in line with their leader keys, for
+    /// as long as the node runs: requests for their sessions are referred there (`ERR MOVED`).
+    private func watchRoutes() async {
+        let name = self.settings.name
+        let prefix = ClusterLayout.shardsPrefix(name)
+        func client(_ value: [UInt8]) -> String? { ClusterLayout.decode(ClusterLayout.Node.self, value)?.client }
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let (keys, revision) = try await self.etcd.getPrefixWithRevision(prefix)
+                for shard in self.state.currentRoutes.shards where shard != self.settings.shard {
+                    let leader = ClusterLayout.shardKey(name, shard, "leader")
+                    self.state.route(
+                        shard: shard, primary: keys.first { $0.key == leader }.flatMap { client($0.value) })
+                }
+                for try await events in self.etcd.watchPrefix(prefix, fromRevision: revision + 1) {
+                    for event in events {
+                        guard let (shard, leaf) = ClusterLayout.shardAndLeaf(of: event.key, in: name),
+                            leaf == "leader", shard != self.settings.shard
+                        else { continue }
+                        switch event {
+                        case .put(let keyValue): self.state.route(shard: shard, primary: client(keyValue.value))
+                        case .delete: self.state.route(shard: shard, primary: nil)
+                        }
+                    }
+                    failures = 0
+                }
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                if failures % 10 == 1 { self.logger.warning("watching the shards' primaries: \(error)") }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
         }
     }
 
@@ -264,6 +307,10 @@ final class ClusterNode: Service, Sendable {
         await self.onPrimary()
         let reason = await withTaskGroup(of: String.self) { group in
             group.addTask { await self.watchOwnKey(epoch: epoch) }
+            group.addTask {
+                await self.state.catalog.follow()
+                return "stopped"
+            }
             group.addTask {
                 for await reason in signals { return reason }
                 return "stopped"

@@ -110,12 +110,19 @@ final class Dispatcher: Sendable {
         case suspending(Suspending)
     }
 
-    /// The requests that wait: for every session's figures, for a snapshot, for the session's turn and its record.
+    /// The requests that wait: for every session's figures, for a snapshot, for the session's turn and its record;
+    /// in a cluster, for the hall catalog in etcd.
     enum Suspending: Sendable, Equatable {
         case stats
         case snapshot
         case dropSession(String)
         case failover
+        /// The catalog's requests: a hall is created there, or read from there when this node lacks it.
+        case createHall(id: String, rows: [RowSpec], parts: [HallPart])
+        case hall(String)
+        case halls
+        case sessions(hall: String)
+        case createSession(SessionConfig)
     }
 
     /// A reply and what it waits for.
@@ -150,6 +157,9 @@ final class Dispatcher: Sendable {
         case .clusterFailover:
             guard self.cluster != nil else { return .done(.reply(Self.notClustered, .none)) }
             return .suspending(.failover)
+        case .clusterSlots:
+            guard let cluster = self.cluster else { return .done(.reply(Self.notClustered, .none)) }
+            return .done(.reply(.line(cluster.slotsLine), .none))
         case .watch(let session, let from):
             if let session, registry.session(session) == nil { return refused(.noSuchSession(session)) }
             return .done(.watch(session: session, from: from))
@@ -157,17 +167,23 @@ final class Dispatcher: Sendable {
         case .snapshot: return .suspending(.snapshot)
         case .dropSession(let id): return .suspending(.dropSession(id))
         case .createHall(let id, let rows, let parts):
+            if self.cluster != nil { return .suspending(.createHall(id: id, rows: rows, parts: parts)) }
             do {
                 let (hall, lsn) = try registry.createHall(id: id, rows: rows, parts: parts)
                 return reply(.line(Reply.ok(id, "\(hall.capacity)")), lsn)
             } catch { return refused(error) }
         case .hall(let id):
-            guard let hall = registry.hall(id) else { return refused(.noSuchHall(id)) }
+            guard let hall = registry.hall(id) else {
+                return self.cluster == nil ? refused(.noSuchHall(id)) : .suspending(.hall(id))
+            }
             return reply(.line(Reply.ok(hall.partTexts.joined(separator: " "))), registry.log.lastLSN)
         case .halls:
+            if self.cluster != nil { return .suspending(.halls) }
             return reply(.line(Reply.ok(list: registry.hallIDs)), registry.log.lastLSN)
         case .sessions(let hall):
-            if let hall, registry.hall(hall) == nil { return refused(.noSuchHall(hall)) }
+            if let hall, registry.hall(hall) == nil {
+                return self.cluster == nil ? refused(.noSuchHall(hall)) : .suspending(.sessions(hall: hall))
+            }
             return reply(.line(Reply.ok(list: registry.sessionIDs(ofHall: hall))), registry.log.lastLSN)
         case .createSession(let id, let hall, let ttl, let maxTTL, let limit, let avoidsOrphans, let grace, let keyTTL):
             do {
@@ -176,6 +192,9 @@ final class Dispatcher: Sendable {
                     maxTTLSeconds: maxTTL ?? max(SessionConfig.maxTTLSecondsDefault, ttl ?? 0), customerSeatsMax: limit,
                     avoidsOrphans: avoidsOrphans, graceSeconds: grace ?? 0,
                     keyTTLSeconds: keyTTL ?? SessionConfig.keyTTLSecondsDefault)
+                guard registry.hall(hall) != nil || self.cluster == nil else {
+                    return .suspending(.createSession(config))
+                }
                 let session = try registry.createSession(config)
                 return reply(.line(Reply.ok(id, "\(session.hall.capacity)")), session.handle)
             } catch { return refused(error) }
@@ -211,6 +230,39 @@ final class Dispatcher: Sendable {
             do { return Answer(response: .line(Reply.ok("\(try await cluster.failover())")), token: .none) } catch {
                 return Answer(response: .failure(error), token: .none)
             }
+        case .createHall, .hall, .halls, .sessions, .createSession:
+            guard let catalog = self.cluster?.catalog else { return Answer(response: Self.notClustered, token: .none) }
+            do throws(SeatError) {
+                let (response, lsn) = try await Self.catalogRequest(request, catalog, registry)
+                return reply(response, lsn)
+            } catch { return reply(.failure(error), registry.log.lastLSN) }
+        }
+    }
+
+    /// A cluster's request of the hall catalog: its reply, and the LSN the reply waits for (the hall's record, or
+    /// the session's).
+    private static func catalogRequest(
+        _ request: Suspending, _ catalog: HallCatalog, _ registry: Registry
+    ) async throws(SeatError) -> (Response, LSN) {
+        switch request {
+        case .createHall(let id, let rows, let parts):
+            let (hall, lsn) = try await catalog.create(id: id, rows: rows, parts: parts)
+            return (.line(Reply.ok(id, "\(hall.capacity)")), lsn)
+        case .hall(let id):
+            guard let hall = try await catalog.fetch(id) else { throw .noSuchHall(id) }
+            return (.line(Reply.ok(hall.partTexts.joined(separator: " "))), registry.log.lastLSN)
+        case .halls:
+            let ids = try await catalog.all()
+            return (.line(Reply.ok(list: ids)), registry.log.lastLSN)
+        case .sessions(let hall):
+            guard try await catalog.fetch(hall) != nil else { throw .noSuchHall(hall) }
+            return (.line(Reply.ok(list: registry.sessionIDs(ofHall: hall))), registry.log.lastLSN)
+        case .createSession(let config):
+            guard try await catalog.fetch(config.hallID) != nil else { throw .noSuchHall(config.hallID) }
+            let session = try registry.createSession(config)
+            return (.line(Reply.ok(config.id, "\(session.hall.capacity)")), session.handle)
+        case .stats, .snapshot, .dropSession, .failover:
+            preconditionFailure("not a request of the hall catalog")
         }
     }
 

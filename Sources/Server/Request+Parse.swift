@@ -41,11 +41,12 @@ extension Request {
             try Self.count(args, 0, "QUIT")
             return .quit
         case "CLUSTER":
-            guard args.count == 1 else { throw .bad("usage: CLUSTER INFO | CLUSTER FAILOVER") }
+            guard args.count == 1 else { throw .bad("usage: CLUSTER INFO | CLUSTER SLOTS | CLUSTER FAILOVER") }
             switch Self.asciiUppercased(args.first!) {
             case "INFO": return .clusterInfo
+            case "SLOTS": return .clusterSlots
             case "FAILOVER": return .clusterFailover
-            default: throw .bad("usage: CLUSTER INFO | CLUSTER FAILOVER")
+            default: throw .bad("usage: CLUSTER INFO | CLUSTER SLOTS | CLUSTER FAILOVER")
             }
         case "AUTH":
             try Self.count(args, 1, "AUTH <token>")

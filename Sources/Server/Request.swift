@@ -26,4 +26,6 @@ public enum Request: Sendable, Equatable {
     case clusterInfo
     /// CLUSTER FAILOVER (since 1.2, cluster mode, to an in-sync standby): take over from the primary now.
     case clusterFailover
+    /// CLUSTER SLOTS (since 1.2, cluster mode): which shard serves each slot range, and where its primary is.
+    case clusterSlots
 }

@@ -44,6 +44,7 @@ extension Request {
         case .quit: CommandFlags(command: .quit, role: .reader, beforeAuth: true, whileWatching: true)
         case .clusterInfo: CommandFlags(command: .clusterInfo, role: .reader)
         case .clusterFailover: CommandFlags(command: .clusterFailover, role: .admin)
+        case .clusterSlots: CommandFlags(command: .clusterSlots, role: .reader)
         }
     }
 

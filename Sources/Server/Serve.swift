@@ -184,7 +184,9 @@ struct Serve: AsyncParsableCommand {
                 "took": "\(started.duration(to: .now))",
             ])
         var cluster: ClusterState? = nil
-        if let settings = config.cluster, let gate { cluster = ClusterState(settings: settings, gate: gate) }
+        if let settings = config.cluster, let gate {
+            cluster = ClusterState(settings: settings, gate: gate, registry: service.registry)
+        }
         // A cluster's node creates the configured halls when it starts to serve as primary.
         if cluster == nil { try await Self.createHalls(config.halls, in: service, logger: logger) }
 
@@ -219,12 +221,8 @@ struct Serve: AsyncParsableCommand {
             let node = try ClusterNode(
                 settings: settings, state: cluster, service: service, source: source, group: loops,
                 logger: Logger(label: "seatd.cluster"),
-                onPrimary: {
-                    do { try await Self.createHalls(halls, in: service, logger: Logger(label: "seatd.cluster")) } catch
-                    {
-                        Logger(label: "seatd.cluster").error("creating the configured halls failed: \(error)")
-                    }
-                }, barrier: { await executors.barrier() })
+                onPrimary: { await Self.createHalls(halls, in: cluster.catalog) },
+                barrier: { await executors.barrier() })
             cluster.onFailover { () async throws(SeatError) -> Int64 in try await node.failover() }
             services.append(node)
         }
@@ -237,6 +235,17 @@ struct Serve: AsyncParsableCommand {
         group.maximumGracefulShutdownDuration = .seconds(4)
         try await ServiceGroup(configuration: group).run()
         logger.info("stopped", metadata: ["lsn": "\(service.registry.log.lastLSN)"])
+    }
+
+    /// A cluster primary: creates the halls the configuration declares in the cluster's catalog (a hall there of
+    /// another definition is kept, with a warning).
+    static func createHalls(_ halls: [(id: String, rows: [RowSpec], parts: [HallPart])], in catalog: HallCatalog) async
+    {
+        for (id, rows, parts) in halls {
+            do { _ = try await catalog.create(id: id, rows: rows, parts: parts) } catch {
+                catalog.logger.warning("hall \(id) of the configuration: \(error.message); keeping the catalog's")
+            }
+        }
     }
 
     /// Creates the halls the configuration declares and the data directory lacks.

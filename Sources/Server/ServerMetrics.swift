@@ -11,7 +11,7 @@ final class ServerMetrics: Sendable {
         case ping, auth, createHall, createSession, dropSession, hold, extend, confirm, release, cancel, avail, map
         case list, watch, stats, snapshot, quit, invalid
         case block, unblock, reserve, unreserve, hall, halls, sessions, add, sell, history
-        case clusterInfo, clusterFailover
+        case clusterInfo, clusterFailover, clusterSlots
 
         var label: String {
             switch self {
@@ -20,6 +20,7 @@ final class ServerMetrics: Sendable {
             case .dropSession: "drop_session"
             case .clusterInfo: "cluster_info"
             case .clusterFailover: "cluster_failover"
+            case .clusterSlots: "cluster_slots"
             default: "\(self)"
             }
         }

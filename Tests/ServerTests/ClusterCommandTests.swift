@@ -18,6 +18,7 @@ struct ClusterCommandTests {
             #expect(status == 1 && printed.contains("no cluster named c1"), "\(printed)")
             let created = try OperatorTests.seatd(["cluster", "init"] + etcd + ["--name", "c1", "--shards", "s1,s2"])
             #expect(created.0 == 0 && created.1.hasPrefix("OK cluster c1: shards s1,s2"), "\(created.1)")
+            #expect(created.1.contains("slots 0-511=s1 512-1023=s2"), "\(created.1)")
             let again = try OperatorTests.seatd(["cluster", "init"] + etcd + ["--name", "c1", "--shards", "s3"])
             #expect(again.0 == 1 && again.1.contains("exists already (shards s1,s2)"), "\(again.1)")
             // Another name is another cluster.
@@ -27,7 +28,8 @@ struct ClusterCommandTests {
             #expect(empty.0 == 0)
             #expect(
                 empty.1.split(separator: "\n") == [
-                    "s1 primary=- standby=- epoch=- sync=-", "s2 primary=- standby=- epoch=- sync=-",
+                    "s1 slots=0-511 primary=- standby=- epoch=- sync=-",
+                    "s2 slots=512-1023 primary=- standby=- epoch=- sync=-",
                 ])
 
             let leader = ClusterLayout.Node(node: "n1", client: "10.0.0.1:7070", replication: "10.0.0.1:7071")
@@ -53,8 +55,8 @@ struct ClusterCommandTests {
             #expect(shown.0 == 0)
             #expect(
                 shown.1.split(separator: "\n") == [
-                    "s1 primary=n1@10.0.0.1:7070 standby=n2@10.0.0.2:7070 epoch=\(epoch) sync=in-sync",
-                    "s2 primary=- standby=- epoch=- sync=-",
+                    "s1 slots=0-511 primary=n1@10.0.0.1:7070 standby=n2@10.0.0.2:7070 epoch=\(epoch) sync=in-sync",
+                    "s2 slots=512-1023 primary=- standby=- epoch=- sync=-",
                 ])
         }
     }
