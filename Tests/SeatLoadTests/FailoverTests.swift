@@ -10,7 +10,8 @@ import Testing
 /// measures, reports and checks what the issue asks for. Method: tables for the replies and CLUSTER INFO, the
 /// route's rotation and backoff, the report's figures, the fencing windows and the end-of-run claims check on
 /// fabricated histories; load connections against a real seatd behind a fake node that only redirects; and the
-/// failover run itself (two trials, one kill and one stop, one etcd member) against the real seatd binary.
+/// failover run itself (three shards, three trials: a kill, a stop and a switchover, one in each shard; one etcd
+/// member) against the real seatd binary.
 @Suite struct ClusterReplyTests {
     @Test(arguments: [
         ("ERR MOVED 17 127.0.0.1:7071", ClusterReply.moved(slot: 17, address: Target(argument: "127.0.0.1:7071")!)),
@@ -277,16 +278,19 @@ private final class RedirectingNode: ChannelInboundHandler {
 
 @Suite(.serialized, .enabled(if: EtcdServer.path != nil, "etcd is missing (apt-get install etcd-server); skipped"))
 struct FailoverProcessTests {
-    @Test func aKilledAndAStoppedPrimaryFailOverWithNothingAcknowledgedLost() async throws {
+    /// Three shards: trial 1 kills shard s0's primary, trial 2 stops shard s1's, trial 3 switches shard s2 over.
+    @Test func aKilledAStoppedAndASwitchedPrimaryFailOverWithNothingAcknowledgedLost() async throws {
         var settings = FailoverRun.Settings()
-        settings.trials = 2
-        settings.faults = [.kill, .stop]
+        settings.shards = 3
+        settings.trials = 3
+        settings.faults = [.kill, .stop, .switchover]
         settings.etcdMembers = 1
         settings.clients = 4
         settings.seed = UInt64.random(in: 1...UInt64.max >> 1)
         let report = try await FailoverRun(settings).run()
         #expect(report.passed, "\(report.summary)")
-        #expect(report.trials.count == 2 && report.trials.allSatisfy { $0.failoverMs != nil && $0.rejoinMs != nil })
+        #expect(report.trials.count == 3 && report.trials.allSatisfy { $0.failoverMs != nil && $0.rejoinMs != nil })
+        #expect(report.trials.map(\.shard) == ["s0", "s1", "s2"])
         #expect(report.lost.isEmpty && report.double.isEmpty && report.fencedAcknowledgements.isEmpty)
         #expect(report.checkedSessions == settings.shards * FailoverShard.sessionsPerShard, "\(report.summary)")
         #expect(report.acknowledged > 20, "\(report.summary)")
