@@ -70,7 +70,8 @@ extension FailoverRun {
     }
 
     /// Every node answers `CLUSTER SLOTS` with seatd's even split of the slots and every shard's primary, within
-    /// `slotsMsMax`. One shard may answer with an error instead (a seatd without shards).
+    /// `slotsMsMax` (a node answers TRYAGAIN until it has read the layout). One shard may answer with another error
+    /// instead (a seatd without shards).
     private func checkSlots(group: any EventLoopGroup) async -> Bool {
         let expected = FailoverShard.slots(self.shards)
         let deadlineNs = LoadClock.nowNs + UInt64(self.settings.slotsMsMax) * 1_000_000
@@ -78,7 +79,10 @@ extension FailoverRun {
             var reply: String?
             while true {
                 reply = await node.ask("CLUSTER SLOTS", group: group)
-                if let reply, reply.hasPrefix("ERR"), self.shards.count == 1 { return true }
+                // One shard, and a seatd without CLUSTER SLOTS (TRYAGAIN: the layout is not read yet).
+                if let reply, reply.hasPrefix("ERR"), ClusterReply(reply[...]) == .answer, self.shards.count == 1 {
+                    return true
+                }
                 if reply.flatMap({ ClusterSlots(reply: $0) }) == expected || LoadClock.nowNs >= deadlineNs { break }
                 try? await Task.sleep(for: .milliseconds(50))
             }
