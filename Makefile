@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test lint format soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-events bench-replication clean
+.PHONY: all deps build release run test lint format soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-events bench-replication bench-shards clean
 
 all: build
 
@@ -53,15 +53,17 @@ FAILPOINT_CYCLES ?= 20
 failpoint-test: release
 	.build/release/seat-load crash --failpoint all --cycles $(FAILPOINT_CYCLES) $(SEED_FLAG)
 
-# A shard's primary and standby as real processes beside etcd (3 members), checking clients, and TRIALS faults of
-# the primary (SIGKILL and SIGSTOP in turn; FAULTS=kill,stop,switchover adds CLUSTER FAILOVER): the time from each
-# fault to the first change the new primary acknowledges, the rejoin, and at the end nothing acknowledged lost, no
-# seat in two bookings, no OK from a replaced primary, the seat checker over the whole history (docs/reliability.md).
+# SHARDS shards, each a primary and a standby as real processes, beside etcd (3 members), checking clients on every
+# shard, and TRIALS faults, each of the primary of the next shard in turn (SIGKILL and SIGSTOP in turn;
+# FAULTS=kill,stop,switchover adds CLUSTER FAILOVER): the time from each fault to the first change the shard's new
+# primary acknowledges, the rejoin, and at the end every shard in sync, nothing acknowledged lost, no seat in two
+# bookings, no OK from a replaced primary, the seat checker over each shard's history (docs/reliability.md).
 TRIALS ?= 20
 FAULTS ?= kill,stop
+SHARDS ?= 3
 .PHONY: failover-test
 failover-test: release
-	.build/release/seat-load failover --trials $(TRIALS) --faults $(FAULTS) $(SEED_FLAG)
+	.build/release/seat-load failover --shards $(SHARDS) --trials $(TRIALS) --faults $(FAULTS) $(SEED_FLAG)
 
 # The libFuzzer targets (request parser, log decoder, snapshot decoder), FUZZ_SECONDS each (Tests/Fuzz).
 FUZZ_SECONDS ?= 300
@@ -125,6 +127,12 @@ bench-events: release
 # standby in sync, PAIRS=3 times alternating (LoadTests/bench-replication.sh; needs etcd-server).
 bench-replication: release
 	bash LoadTests/bench-replication.sh
+
+# What sharding costs in CPU: seat-load steady --cluster against one shard (primary + standby) and against three
+# shards (six nodes), CPU per request summed over every seatd process, ROUNDS=2 times alternating
+# (LoadTests/bench-shards.sh; needs etcd-server).
+bench-shards: release
+	bash LoadTests/bench-shards.sh
 
 clean:
 	rm -rf .build

@@ -65,7 +65,7 @@ final class ClusterClient: LineSender, @unchecked Sendable {
         self.token = token
         self.group = group
         self.retryUnavailable = retryUnavailable
-        self.route = ClusterRoute(settings.addresses)
+        self.route = ClusterRoute(settings.addresses, start: settings.start)
     }
 
     func send(_ requests: [String]) async throws -> [String] {

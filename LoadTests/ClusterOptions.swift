@@ -30,7 +30,15 @@ struct ClusterOptions: ParsableArguments {
                 Each connection starts at the first address that answers, follows ERR MOVED to the primary and waits
                 out ERR TRYAGAIN (at most 1 s) before sending the request again; when its connection drops, or a
                 reply does not come within --cluster-reply-timeout-ms, it tries the listed addresses in turn and
-                sends again the requests it got no reply to (counted as indeterminate, never as answered).
+                sends again the requests it got no reply to (counted as indeterminate, never as answered). List every
+                node, so that a connection whose node died finds another.
+
+                Many shards: the run asks CLUSTER SLOTS first (an ERR reply means one shard, as before). The session
+                ids are then chosen so that every shard gets an even share of --sessions (ids <prefix>-<run>-<n>
+                with the n whose shard already has its share skipped), each CREATE SESSION goes to its shard's
+                primary, and each load connection works on the sessions of one shard and starts at that shard's
+                primary (the connections go to the shards in turn; rush buyers stay on their connection's shard), so
+                the steady state has no MOVED. The admin client sends each request to its session's shard.
                 """))
     var cluster: ClusterAddresses?
 
@@ -50,6 +58,8 @@ struct ClusterOptions: ParsableArguments {
 /// How the clients of a run reach a cluster.
 struct ClusterSettings: Sendable {
     var addresses: [Target]
+    /// Where a client starts (a shard's primary); nil: the first of `addresses`.
+    var start: Target? = nil
     /// A reply that has not come this long after its request was written counts as lost with its connection (a
     /// stopped node keeps its connections open and answers nothing).
     var replyTimeoutMs = 2_000
@@ -57,4 +67,11 @@ struct ClusterSettings: Sendable {
     var unreachableMsMax = 30_000
 
     var description: String { ClusterAddresses(self.addresses).description }
+
+    /// These settings for a client that starts at `start` (nil: the first address).
+    func starting(at start: Target?) -> ClusterSettings {
+        var settings = self
+        settings.start = start
+        return settings
+    }
 }

@@ -1,6 +1,7 @@
-/// Where a cluster client sends its next request: the address it is on (the first listed one to begin with, then
-/// wherever a MOVED pointed), the listed addresses it tries in turn when a connection drops or cannot be made,
-/// and how long it waits before the next try. Pure: the clients (`LoadLink`, `ClusterClient`) do the I/O.
+/// Where a cluster client sends its next request: the address it is on (its start, a shard's primary, or the first
+/// listed one to begin with, then wherever a MOVED pointed), the listed addresses it tries in turn when a connection
+/// drops or cannot be made, and how long it waits before the next try. Pure: the clients (`LoadLink`,
+/// `ClusterClient`) do the I/O.
 struct ClusterRoute: Sendable {
     /// The first wait after two tries in a row without an answer; it doubles with every further one.
     static let retryDelayMsMin = 10
@@ -16,11 +17,14 @@ struct ClusterRoute: Sendable {
     /// The listed address tried after the next drop.
     private var nextIndex: Int
 
-    init(_ addresses: [Target]) {
+    /// A route that starts at `start` (a shard's primary, listed or not), or at the first address.
+    init(_ addresses: [Target], start: Target? = nil) {
         precondition(!addresses.isEmpty, "a cluster route needs an address")
         self.addresses = addresses
-        self.current = addresses[0]
-        self.nextIndex = 1 % addresses.count
+        self.current = start ?? addresses[0]
+        // After a drop: the listed address after the start, or the first one when the start is not listed.
+        let index = addresses.firstIndex(of: self.current) ?? -1
+        self.nextIndex = (index + 1) % addresses.count
     }
 
     /// A node answered `ERR MOVED ... address`: go there.

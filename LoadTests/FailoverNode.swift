@@ -2,19 +2,20 @@ import Foundation
 import NIOCore
 import SeatdTestSupport
 
-/// One seatd node of the failover run's shard, a real process: its fixed client and replication ports, data
+/// One seatd node of a shard of the failover run, a real process: its fixed client and replication ports, data
 /// directory and cluster flags, so that a restart after a SIGKILL is the same node; SIGSTOP and SIGCONT; and its
 /// `CLUSTER INFO`.
 final class FailoverNode: @unchecked Sendable {
-    /// The cluster's name in etcd and the one shard of the run.
+    /// The cluster's name in etcd.
     static let clusterName = "failover"
-    static let shard = "s0"
     /// How long a node may take to answer `CLUSTER INFO` after it was started.
     static let startSecondsMax = 60.0
     /// How long a `CLUSTER INFO` probe waits for its reply: a stopped node never answers.
     static let probeTimeoutMs = 500
 
     let name: String
+    /// The shard the node serves.
+    let shard: String
     let port: Int
     let data: String
     private let binary: String
@@ -23,15 +24,19 @@ final class FailoverNode: @unchecked Sendable {
     /// Every process started for this node, so none outlives the run.
     private(set) var started: [SeatdProcess] = []
 
-    init(name: String, binary: String, data: String, etcd: [String], leaseTTLSeconds: Int, secret: String) throws {
+    init(
+        name: String, shard: String, binary: String, data: String, etcd: [String], leaseTTLSeconds: Int,
+        secret: String
+    ) throws {
         self.name = name
+        self.shard = shard
         self.binary = binary
         self.data = data
         self.port = try LoopbackPort.free()
         let replicationPort = try LoopbackPort.free()
         self.arguments = [
             "--port", "\(self.port)", "--cluster-etcd", etcd.joined(separator: ","),
-            "--cluster-name", Self.clusterName, "--cluster-node", name, "--cluster-shard", Self.shard,
+            "--cluster-name", Self.clusterName, "--cluster-node", name, "--cluster-shard", shard,
             "--cluster-advertise", "127.0.0.1:\(self.port)",
             "--cluster-replication-listen", "127.0.0.1:\(replicationPort)",
             "--cluster-lease-ttl-s", "\(leaseTTLSeconds)", "--cluster-replication", "sync",
@@ -81,10 +86,15 @@ final class FailoverNode: @unchecked Sendable {
     /// The node's `CLUSTER INFO`, or nil when it does not answer one within `probeTimeoutMs` (down, stopped, or
     /// not in a cluster).
     func info(group: any EventLoopGroup) async -> ClusterInfo? {
+        await self.ask("CLUSTER INFO", group: group).flatMap { ClusterInfo($0) }
+    }
+
+    /// The node's reply to `line` on a connection of its own, or nil when none came within `probeTimeoutMs`.
+    func ask(_ line: String, group: any EventLoopGroup) async -> String? {
         guard let client = try? await LineClient.connect(self.address, group: group) else { return nil }
-        let reply = try? await client.send("CLUSTER INFO", timeoutMs: Self.probeTimeoutMs)
+        let reply = try? await client.send(line, timeoutMs: Self.probeTimeoutMs)
         await client.close()
-        return reply.flatMap { ClusterInfo($0) }
+        return reply
     }
 
     /// What the current process printed last.

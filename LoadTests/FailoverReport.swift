@@ -18,6 +18,8 @@ struct FailoverReport: Sendable {
         /// The primary faulted and the standby that took over (node names).
         var from: String
         var to: String
+        /// The shard they serve.
+        var shard = ""
         /// From the fault (for a switchover: from sending CLUSTER FAILOVER) to the first OK of a change from the
         /// new primary, as a client received it.
         var failoverMs: Double?
@@ -42,6 +44,7 @@ struct FailoverReport: Sendable {
     }
 
     var seed: UInt64
+    var shards = 1
     var etcdMembers = 0
     var leaseTTLSeconds = 0
     var clients = 0
@@ -78,22 +81,35 @@ struct FailoverReport: Sendable {
         return "\(name): median \(Trial.format(median)) ms, max \(Trial.format(max)) ms over \(values.count) trials"
     }
 
-    var summary: String {
-        var lines = [
-            "failover, seed \(self.seed): \(self.trials.count) trials, etcd \(self.etcdMembers) members, lease ttl "
-                + "\(self.leaseTTLSeconds) s, \(self.clients) clients"
-        ]
-        lines += self.trials.map { "  " + $0.line }
+    /// The failover time by fault, the switchover reply and the rejoin time of `trials`, each line after `prefix`.
+    static func figures(_ trials: [Trial], prefix: String) -> [String] {
+        var lines: [String] = []
         for fault in FailoverFault.allCases {
-            let trials = self.trials.filter { $0.fault == fault }
-            let measured = trials.compactMap(\.failoverMs)
+            let measured = trials.filter { $0.fault == fault }.compactMap(\.failoverMs)
             if let line = Self.figure("\(fault.rawValue): fault to first acknowledged change", measured) {
-                lines.append(line)
+                lines.append(prefix + line)
             }
         }
-        let switchovers = self.trials.compactMap(\.switchoverReplyMs)
-        if let line = Self.figure("switchover reply", switchovers) { lines.append(line) }
-        if let line = Self.figure("rejoin", self.trials.compactMap(\.rejoinMs)) { lines.append(line) }
+        if let line = Self.figure("switchover reply", trials.compactMap(\.switchoverReplyMs)) {
+            lines.append(prefix + line)
+        }
+        if let line = Self.figure("rejoin", trials.compactMap(\.rejoinMs)) { lines.append(prefix + line) }
+        return lines
+    }
+
+    var summary: String {
+        var lines = [
+            "failover, seed \(self.seed): shards=\(self.shards), \(self.trials.count) trials, etcd "
+                + "\(self.etcdMembers) members, lease ttl \(self.leaseTTLSeconds) s, \(self.clients) clients"
+                + (self.shards > 1 ? " per shard" : "")
+        ]
+        lines += self.trials.map { "  " + (self.shards > 1 ? "shard \($0.shard) " : "") + $0.line }
+        lines += Self.figures(self.trials, prefix: "")
+        if self.shards > 1 {
+            for shard in Set(self.trials.map(\.shard)).sorted() {
+                lines += Self.figures(self.trials.filter { $0.shard == shard }, prefix: "  shard \(shard) ")
+            }
+        }
         lines.append(
             "operations=\(self.operations) retried=\(self.retried) acknowledged=\(self.acknowledged) "
                 + "moved=\(self.counts.moved) tryagain=\(self.counts.tryAgain) unavailable=\(self.counts.unavailable) "

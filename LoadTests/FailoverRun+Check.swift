@@ -1,10 +1,12 @@
 import NIOCore
 
 extension FailoverRun {
-    /// The end of the run: every session's map read from the primary (recorded in the history), then what the
-    /// clients were told against it (`ClaimCheck`), the acknowledgements of replaced primaries, hold ids given
-    /// twice, and the seat checker over the whole history, per session.
+    /// The end of the run: every shard an in-sync pair with the primary its last trial left, every session's map
+    /// read from its shard's primary (recorded in the history), then what the clients were told against it
+    /// (`ClaimCheck`), the acknowledgements of replaced primaries, and per shard, over that shard's history, hold
+    /// ids given twice and the seat checker per session.
     func check(_ clients: [FailoverClient], group: any EventLoopGroup) async {
+        await self.checkShardsSettled(group: group)
         guard let maps = await self.finalMaps(group: group) else { return }
         let claims = clients.flatMap { ClaimCheck.claims($0.requests.holds) }
         let findings = ClaimCheck.check(claims, maps: maps, layout: CrashLoop.layout)
@@ -30,13 +32,30 @@ extension FailoverRun {
         self.checkHistory()
     }
 
-    /// The map of every session, read through a cluster client (so from the primary); nil (with a failure) when
-    /// no node answered.
+    /// Every shard is an in-sync primary and standby again, and its primary is the one its last trial left: a
+    /// fault of one shard's primary fails over no other shard.
+    private func checkShardsSettled(group: any EventLoopGroup) async {
+        for shard in self.shards {
+            guard let roles = shard.roles else { continue }
+            guard let settled = await self.settled(shard.nodes, group: group, withinMs: self.settings.rejoinMsMax)
+            else {
+                self.report.failures.append("shard \(shard.id): not an in-sync primary and standby at the end")
+                continue
+            }
+            if settled.primary !== roles.primary {
+                self.report.failures.append(
+                    "shard \(shard.id): \(settled.primary.name) is the primary at the end, not \(roles.primary.name)")
+            }
+        }
+    }
+
+    /// The map of every session, read through a client of its shard (so from its primary); nil (with a failure)
+    /// when no node answered.
     private func finalMaps(group: any EventLoopGroup) async -> [String: String]? {
-        let reader = ClusterClient(self.cluster, group: group)
+        let reader = ShardedClient(self.cluster, slots: FailoverShard.slots(self.shards), group: group)
         var maps: [String: String] = [:]
         do {
-            for session in Self.sessions {
+            for session in self.sessions {
                 let answer = try await reader.request("MAP \(session)")
                 self.history.append(
                     SeatChecker.Operation(
@@ -53,12 +72,19 @@ extension FailoverRun {
         return maps
     }
 
-    /// Hold ids unique over the run, then the seat checker per session.
+    /// Per shard, over its own history (each shard's hold ids and events are its own): hold ids unique, then the
+    /// seat checker per session.
     private func checkHistory() {
         self.report.operations = self.history.count
         self.report.retried = self.history.count(where: \.retried)
-        let checked = SeatChecker(layout: CrashLoop.layout).check(history: self.history, sessions: Self.sessions)
-        self.report.checkedSessions = checked.explained
-        self.report.failures += checked.failures
+        let checker = SeatChecker(layout: CrashLoop.layout)
+        for shard in self.shards {
+            let sessions = Set(shard.sessions)
+            let checked = checker.check(
+                history: self.history.filter { sessions.contains($0.session) }, sessions: shard.sessions)
+            self.report.checkedSessions += checked.explained
+            let which = self.shards.count == 1 ? "" : "shard \(shard.id): "
+            self.report.failures += checked.failures.map { which + $0 }
+        }
     }
 }

@@ -2,20 +2,23 @@ import NIOCore
 import SeatdTestSupport
 
 extension FailoverRun {
-    typealias Roles = (primary: FailoverNode, standby: FailoverNode)
+    typealias Roles = FailoverShard.Roles
 
-    /// One trial: the clients run for a random time, then the primary is faulted. The failover time runs from the
-    /// fault (taken just before the signal is sent, or CLUSTER FAILOVER written) to the first OK of a change that a
-    /// client receives from the other node. A stopped primary gets SIGCONT once the other node says role=primary
-    /// (and has acknowledged that change); a killed one is restarted on its data directory and flags. The rejoin
-    /// time runs from that restart, SIGCONT or switchover reply until the old primary says role=standby
-    /// replication=sync and the new one role=primary replication=sync. Returns the new roles, or nil (with a
-    /// failure in the report) when the trial did not complete.
-    func trial(_ number: Int, _ fault: FailoverFault, _ roles: Roles, group: any EventLoopGroup) async -> Roles? {
+    /// One trial: the clients run for a random time, then the primary of shard `shard` is faulted. The failover
+    /// time runs from the fault (taken just before the signal is sent, or CLUSTER FAILOVER written) to the first OK
+    /// of a change that a client receives from the shard's other node. A stopped primary gets SIGCONT once the other
+    /// node says role=primary (and has acknowledged that change); a killed one is restarted on its data directory
+    /// and flags. The rejoin time runs from that restart, SIGCONT or switchover reply until the old primary says
+    /// role=standby replication=sync and the new one role=primary replication=sync. Returns the new roles, or nil
+    /// (with a failure in the report) when the trial did not complete.
+    func trial(
+        _ number: Int, _ fault: FailoverFault, shard: String, _ roles: Roles, group: any EventLoopGroup
+    ) async -> Roles? {
         let (primary, standby) = roles
         let runMs = self.settings.runMsMin + self.random.below(max(1, self.settings.runMsMax - self.settings.runMsMin))
         try? await Task.sleep(for: .milliseconds(runMs))
         var trial = FailoverReport.Trial(number: number, fault: fault, from: primary.name, to: standby.name)
+        trial.shard = shard
         defer {
             self.report.trials.append(trial)
             self.progress("  " + trial.line)
@@ -111,14 +114,15 @@ extension FailoverRun {
         return nil
     }
 
-    /// Waits until one node is an in-sync primary and the other its in-sync standby.
-    func settled(group: any EventLoopGroup, withinMs: Int) async -> Roles? {
+    /// Waits until one of a shard's two nodes is an in-sync primary and the other its in-sync standby.
+    func settled(_ nodes: [FailoverNode], group: any EventLoopGroup, withinMs: Int) async -> Roles? {
+        precondition(nodes.count == 2, "a shard has two nodes")
         let deadlineNs = LoadClock.nowNs + UInt64(withinMs) * 1_000_000
         while LoadClock.nowNs < deadlineNs {
-            let first = await self.nodes[0].info(group: group)
-            let second = await self.nodes[1].info(group: group)
-            if first?.isPrimaryInSync == true, second?.isStandbyInSync == true { return (self.nodes[0], self.nodes[1]) }
-            if second?.isPrimaryInSync == true, first?.isStandbyInSync == true { return (self.nodes[1], self.nodes[0]) }
+            let first = await nodes[0].info(group: group)
+            let second = await nodes[1].info(group: group)
+            if first?.isPrimaryInSync == true, second?.isStandbyInSync == true { return (nodes[0], nodes[1]) }
+            if second?.isPrimaryInSync == true, first?.isStandbyInSync == true { return (nodes[1], nodes[0]) }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return nil

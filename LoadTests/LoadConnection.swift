@@ -69,7 +69,7 @@ final class LoadConnection<Flow: LoadFlow>: LinkedHandler {
         self.done = done
     }
 
-    /// Cluster: connects to the first node that answers (on `loop`, the handler's loop from now on).
+    /// Cluster: connects to its start, or the first node that answers (on `loop`, the handler's loop from now on).
     func start(on loop: any EventLoop) {
         let box = LoopBox(self)
         loop.execute { box.value.link.start(box.value, loop: loop) }
@@ -181,50 +181,26 @@ enum LoadRun {
         return value
     }
 
-    /// Connects the admin client (AUTH first on seatd when a token is given; to the cluster's primary with a
-    /// cluster), creates the hall (or finds it from an earlier run) and `count` new sessions of it named
-    /// `<prefix>-<run id>-<n>` with `options`.
-    static func setUp(
-        _ target: Target, token: String?, hall: LoadHall, prefix: String, count: Int, options: String = "",
-        cluster: ClusterSettings? = nil, group: any EventLoopGroup
-    ) async throws -> (admin: any LineSender, sessions: [String]) {
-        let admin: any LineSender
-        if let cluster {
-            admin = ClusterClient(cluster, token: token, group: group)
-        } else {
-            let client = try await LineClient.connect(target, group: group)
-            if let token, target.kind == .seatd { try await client.ok("AUTH \(token)") }
-            admin = client
-        }
-        let run = String(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff, radix: 16)
-        let sessions = (0..<count).map { "\(prefix)-\(run)-\($0)" }
-        let created = try await admin.send(["CREATE HALL \(hall.id) \(hall.rowSpecs)"])[0]
-        guard created.hasPrefix("OK") || created.hasPrefix("ERR EXISTS") else {
-            throw LoadError("CREATE HALL: \(created)")
-        }
-        let replies = try await admin.send(sessions.map { "CREATE SESSION \($0) \(hall.id)\(options)" })
-        if let refused = replies.first(where: { !$0.hasPrefix("OK") }) { throw LoadError("CREATE SESSION: \(refused)") }
-        return (admin, sessions)
-    }
-
     /// Opens one connection per element of `flows`, each driving those flows; returns their outcomes to come.
-    /// With a cluster, each connection finds a node that answers by itself (and fails if none does).
+    /// With a cluster, each connection finds a node that answers by itself (and fails if none does); with a `plan`,
+    /// connection c starts at the primary of the plan's group c (its flows work on that group's sessions).
     static func start<Flow: LoadFlow>(
         _ flows: [[Flow]], target: Target, wire: Wire, token: String?, group: any EventLoopGroup,
         measureFromNs: UInt64, stopAtNs: UInt64, stop: StopSignal? = nil, progress: LoadProgress,
-        cluster: ClusterSettings? = nil
+        cluster: ClusterSettings? = nil, plan: ShardPlan? = nil
     ) async throws -> [EventLoopFuture<ConnectionOutcome<Flow>>] {
         var outcomes: [EventLoopFuture<ConnectionOutcome<Flow>>] = []
         // AUTH is seatd's; the Redis target runs without it.
         let token = target.kind == .seatd || cluster != nil ? token : nil
-        for connectionFlows in flows {
+        for (connection, connectionFlows) in flows.enumerated() {
             let loop = group.next()
             let done = loop.makePromise(of: ConnectionOutcome<Flow>.self)
             outcomes.append(done.futureResult)
             if let cluster {
                 LoadConnection(
                     flows: connectionFlows, wire: wire, token: token, measureFromNs: measureFromNs, stopAtNs: stopAtNs,
-                    stop: stop, progress: progress, done: done, cluster: cluster
+                    stop: stop, progress: progress, done: done,
+                    cluster: cluster.starting(at: plan?.group(ofConnection: connection).shard.primary)
                 ).start(on: loop)
                 continue
             }

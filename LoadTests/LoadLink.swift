@@ -63,7 +63,7 @@ final class LoadLink {
     init(wire: Wire, cluster: ClusterSettings?) {
         self.wire = wire
         self.cluster = cluster
-        self.route = cluster.map { ClusterRoute($0.addresses) }
+        self.route = cluster.map { ClusterRoute($0.addresses, start: $0.start) }
     }
 
     var isCluster: Bool { self.cluster != nil }
@@ -159,8 +159,9 @@ final class LoadLink {
         return true
     }
 
-    /// Cluster: the first connection, to the first listed address that answers; `handler` is added to every
-    /// connection the link makes, and told when it gives up.
+    /// Cluster: the first connection, to the route's start (a shard's primary, or the first listed address); when
+    /// it fails, the next listed ones in turn. `handler` is added to every connection the link makes, and told when
+    /// it gives up.
     func start(_ handler: any LinkedHandler, loop: any EventLoop) {
         guard let cluster = self.cluster else { preconditionFailure("LoadLink.start needs a cluster") }
         self.handler = handler

@@ -78,9 +78,10 @@ struct OpenBenchmark: AsyncParsableCommand {
 
     func run(on group: MultiThreadedEventLoopGroup) async throws {
         let hall = LoadHall(id: "load-\(self.rows)x\(self.seatsPerRow)", rows: self.rows, seatsPerRow: self.seatsPerRow)
-        let (admin, sessions) = try await LoadRun.setUp(
+        let setUp = try await LoadRun.setUp(
             self.target, token: self.token, hall: hall, prefix: "open",
             count: self.sessions, cluster: self.cluster.settings, group: group)
+        let (admin, sessions) = (setUp.admin, setUp.sessions)
         let shape = SteadyFlow.Shape(
             sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
             confirmRatio: self.confirm)
@@ -91,7 +92,8 @@ struct OpenBenchmark: AsyncParsableCommand {
                 "open: \(self.cluster.settings?.description ?? self.target.description), \(Int(rate)) requests/s over \(self.connections) connections, \(self.sessions) "
                     + "sessions x \(hall.capacity) seats, \(self.seatsPerHold) seats per hold, \(self.warmup) s warm-up + \(self.seconds) s"
             )
-            let (result, failures) = try await self.measure(rate: rate, shape: shape, wire: admin.wire, group: group)
+            let (result, failures) = try await self.measure(
+                rate: rate, shape: shape, plan: setUp.plan, wire: admin.wire, group: group)
             say(
                 result.summary(
                     title: "summary at \(Int(rate)) requests/s (\(self.seconds) s measured)", seconds: self.seconds))
@@ -111,7 +113,7 @@ struct OpenBenchmark: AsyncParsableCommand {
     }
 
     private func measure(
-        rate: Double, shape: SteadyFlow.Shape, wire: Wire, group: MultiThreadedEventLoopGroup
+        rate: Double, shape: SteadyFlow.Shape, plan: ShardPlan?, wire: Wire, group: MultiThreadedEventLoopGroup
     )
         async throws -> (LoadResult, [String])
     {
@@ -129,7 +131,11 @@ struct OpenBenchmark: AsyncParsableCommand {
             // Connections start a fraction of an interval apart, so the schedule is even overall.
             let offset = UInt64(intervalNs * Double(connection) / Double(self.connections))
             let flowsMax = self.flowsMax
-            let cluster = self.cluster.settings
+            // Many shards: the connection works on one shard's sessions, starting at its primary.
+            var connectionShape = shape
+            if let plan { connectionShape.sessions = plan.group(ofConnection: connection).sessions }
+            let shape = connectionShape
+            let cluster = self.cluster.settings?.starting(at: plan?.group(ofConnection: connection).shard.primary)
             let makeHandler = { @Sendable in
                 OpenConnection(
                     makeFlow: { index in

@@ -49,7 +49,7 @@ final class OpenConnection: LinkedHandler {
         self.done = done
     }
 
-    /// Cluster: connects to the first node that answers (on `loop`, the handler's loop from now on).
+    /// Cluster: connects to its start, or the first node that answers (on `loop`, the handler's loop from now on).
     func start(on loop: any EventLoop) {
         let box = LoopBox(self)
         loop.execute { box.value.link.start(box.value, loop: loop) }

@@ -109,16 +109,20 @@ struct RushBenchmark: AsyncParsableCommand {
             let shape = (self.categories ? "-cat" : "") + (self.ga > 0 ? "-ga\(self.ga)" : "")
             hall = LoadHall(id: hall.id + shape, rows: hall.rows, seatsPerRow: hall.seatsPerRow, parts: hall.parts)
         }
-        let (admin, sessions) = try await LoadRun.setUp(
+        let setUp = try await LoadRun.setUp(
             self.target, token: self.token, hall: hall, prefix: "rush",
             count: self.sessions, options: " ttl=\(self.ttl)", cluster: self.cluster.settings, group: group)
+        let (admin, sessions) = (setUp.admin, setUp.sessions)
 
         let shape = RushFlow.Shape(
             sessions: sessions, seatsMax: self.maxSeats, ttlSeconds: self.ttl,
             confirm: self.confirm, release: self.release, categories: self.categories,
             area: self.ga > 0 ? "standing" : nil)
         let flows = (0..<self.connections).map { connection in
-            stride(from: connection, to: self.buyers, by: self.connections).map { buyer in
+            // Many shards: the connection's buyers stay on one shard's sessions (and its primary).
+            var shape = shape
+            if let plan = setUp.plan { shape.sessions = plan.group(ofConnection: connection).sessions }
+            return stride(from: connection, to: self.buyers, by: self.connections).map { buyer in
                 RushFlow(shape: shape, slot: "b\(buyer)", seed: self.seed &+ UInt64(buyer) &* 0x9E37_79B9)
             }
         }.filter { !$0.isEmpty }
@@ -133,7 +137,7 @@ struct RushBenchmark: AsyncParsableCommand {
             flows, target: self.target, wire: admin.wire, token: self.token,
             group: group, measureFromNs: started,
             stopAtNs: started + UInt64(self.maxSeconds * 1e9), stop: stop,
-            progress: progress, cluster: self.cluster.settings)
+            progress: progress, cluster: self.cluster.settings, plan: setUp.plan)
         let reporter = LoadRun.reportEverySecond(progress)
         // Sold out: no session has a free or held seat left.
         // All taken: no session has a free seat (some may still be held, and come back if their buyer walks away).

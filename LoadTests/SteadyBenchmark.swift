@@ -89,9 +89,10 @@ struct SteadyBenchmark: AsyncParsableCommand {
                 id: hall.id + "-vip", rows: self.rows, seatsPerRow: self.seatsPerRow,
                 parts: ["cat:vip=" + vip.joined(separator: ",")])
         }
-        let (admin, sessions) = try await LoadRun.setUp(
+        let setUp = try await LoadRun.setUp(
             self.target, token: self.token, hall: hall, prefix: "load",
             count: self.sessions, cluster: self.cluster.settings, group: group)
+        let (admin, sessions) = (setUp.admin, setUp.sessions)
 
         var shape = SteadyFlow.Shape(
             sessions: sessions, seats: hall.seats, seatsPerHold: self.seatsPerHold,
@@ -107,7 +108,10 @@ struct SteadyBenchmark: AsyncParsableCommand {
                 + (self.best.map { " (BEST\($0.isEmpty ? "" : " " + $0))" } ?? "") + ", confirm \(self.confirm), "
                 + "\(self.warmup) s warm-up + \(self.seconds) s")
         let flows = (0..<self.connections).map { connection in
-            (0..<self.depth).map { flow in
+            // Many shards: the connection's flows work on one shard's sessions.
+            var shape = shape
+            if let plan = setUp.plan { shape.sessions = plan.group(ofConnection: connection).sessions }
+            return (0..<self.depth).map { flow in
                 SteadyFlow(
                     shape: shape, customer: "c\(connection)-\(flow)",
                     seed: self.seed &+ UInt64(connection * self.depth + flow) &* 0x9E37_79B9)
@@ -116,7 +120,7 @@ struct SteadyBenchmark: AsyncParsableCommand {
         let outcomes = try await LoadRun.start(
             flows, target: self.target, wire: admin.wire, token: self.token,
             group: group, measureFromNs: measureFrom, stopAtNs: stopAt,
-            progress: progress, cluster: self.cluster.settings)
+            progress: progress, cluster: self.cluster.settings, plan: setUp.plan)
         let reporter = LoadRun.reportEverySecond(progress)
         let (total, _, failures) = await LoadRun.collect(outcomes)
         LoadRun.finishReport(reporter, progress)

@@ -10,7 +10,8 @@ import Testing
 /// measures, reports and checks what the issue asks for. Method: tables for the replies and CLUSTER INFO, the
 /// route's rotation and backoff, the report's figures, the fencing windows and the end-of-run claims check on
 /// fabricated histories; load connections against a real seatd behind a fake node that only redirects; and the
-/// failover run itself (two trials, one kill and one stop, one etcd member) against the real seatd binary.
+/// failover run itself (three shards, three trials: a kill, a stop and a switchover, one in each shard; one etcd
+/// member) against the real seatd binary.
 @Suite struct ClusterReplyTests {
     @Test(arguments: [
         ("ERR MOVED 17 127.0.0.1:7071", ClusterReply.moved(slot: 17, address: Target(argument: "127.0.0.1:7071")!)),
@@ -122,6 +123,25 @@ import Testing
         #expect(!report.passed && summary.contains("1 FAILURES"))
     }
 
+    @Test func aRunOfManyShardsGivesTheFiguresOverAllAndPerShard() {
+        var report = FailoverReport(seed: 9)
+        report.shards = 3
+        report.clients = 8
+        func trial(_ number: Int, _ shard: String, _ ms: Double) -> FailoverReport.Trial {
+            var trial = FailoverReport.Trial(
+                number: number, fault: .kill, from: "\(shard)-a", to: "\(shard)-b", failoverMs: ms, rejoinMs: 100)
+            trial.shard = shard
+            return trial
+        }
+        report.trials = [trial(1, "s0", 3_000), trial(2, "s1", 3_200), trial(3, "s2", 2_800), trial(4, "s0", 3_400)]
+        let summary = report.summary
+        #expect(summary.contains("shards=3, 4 trials") && summary.contains("8 clients per shard"))
+        #expect(summary.contains("  shard s1 trial 2: kill s1-a -> s1-b"))
+        #expect(summary.contains("kill: fault to first acknowledged change: median 3100 ms, max 3400 ms over 4"))
+        #expect(summary.contains("  shard s0 kill: fault to first acknowledged change: median 3200 ms, max 3400 ms"))
+        #expect(summary.contains("  shard s2 rejoin: median 100 ms, max 100 ms over 1"))
+    }
+
     @Test func onlyAcknowledgementsFromAReplacedPrimaryInsideItsWindowAreFenced() {
         let a = Target(argument: "127.0.0.1:1")!
         let b = Target(argument: "127.0.0.1:2")!
@@ -227,9 +247,11 @@ private final class RedirectingNode: ChannelInboundHandler {
                 Target(argument: "127.0.0.1:\(redirector.localAddress!.port!)")!,
             ], replyTimeoutMs: 10_000)
         let hall = LoadHall(id: "h", rows: 2, seatsPerRow: 10)
-        let (admin, sessions) = try await LoadRun.setUp(
+        let setUp = try await LoadRun.setUp(
             Target(argument: "127.0.0.1:1")!, token: nil, hall: hall, prefix: "c", count: 2, cluster: cluster,
             group: group)
+        let (admin, sessions) = (setUp.admin, setUp.sessions)
+        #expect(setUp.plan == nil, "a node that answers CLUSTER SLOTS with an error is one shard")
         let shape = SteadyFlow.Shape(sessions: sessions, seats: hall.seats, seatsPerHold: 2, confirmRatio: 0.5)
         let flows = (0..<3).map { connection in
             (0..<4).map {
@@ -256,18 +278,21 @@ private final class RedirectingNode: ChannelInboundHandler {
 
 @Suite(.serialized, .enabled(if: EtcdServer.path != nil, "etcd is missing (apt-get install etcd-server); skipped"))
 struct FailoverProcessTests {
-    @Test func aKilledAndAStoppedPrimaryFailOverWithNothingAcknowledgedLost() async throws {
+    /// Three shards: trial 1 kills shard s0's primary, trial 2 stops shard s1's, trial 3 switches shard s2 over.
+    @Test func aKilledAStoppedAndASwitchedPrimaryFailOverWithNothingAcknowledgedLost() async throws {
         var settings = FailoverRun.Settings()
-        settings.trials = 2
-        settings.faults = [.kill, .stop]
+        settings.shards = 3
+        settings.trials = 3
+        settings.faults = [.kill, .stop, .switchover]
         settings.etcdMembers = 1
         settings.clients = 4
         settings.seed = UInt64.random(in: 1...UInt64.max >> 1)
         let report = try await FailoverRun(settings).run()
         #expect(report.passed, "\(report.summary)")
-        #expect(report.trials.count == 2 && report.trials.allSatisfy { $0.failoverMs != nil && $0.rejoinMs != nil })
+        #expect(report.trials.count == 3 && report.trials.allSatisfy { $0.failoverMs != nil && $0.rejoinMs != nil })
+        #expect(report.trials.map(\.shard) == ["s0", "s1", "s2"])
         #expect(report.lost.isEmpty && report.double.isEmpty && report.fencedAcknowledgements.isEmpty)
-        #expect(report.checkedSessions == FailoverRun.sessions.count, "\(report.summary)")
+        #expect(report.checkedSessions == settings.shards * FailoverShard.sessionsPerShard, "\(report.summary)")
         #expect(report.acknowledged > 20, "\(report.summary)")
     }
 }
