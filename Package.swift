@@ -131,7 +131,7 @@ let package = Package(
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
             ],
             path: "LoadTests",
-            exclude: ["postgres", "bench-compare.sh", "bench-events.sh", "bench-replication.sh"],
+            exclude: ["postgres", "bench-compare.sh", "bench-events.sh", "bench-replication.sh", "bench-shards.sh"],
             resources: [.copy("redis/seats.lua")],
             swiftSettings: swiftSettings
         ),
