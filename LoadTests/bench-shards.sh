@@ -7,7 +7,9 @@
 # ticks (/proc/<pid>/stat fields 14 and 15) of every seatd process of the cluster under test over seat-load's measured
 # window; requests are those seat-load counts in that window. Prints for each round the CPU ms per 1000 requests of A
 # and B, both throughputs (the same closed loop both ways: judge "the same load" by them) and the ratio B/A, then the
-# median ratio. Exits 1 on any error reply or failed run. Needs etcd (apt-get install etcd-server) and the release
+# median ratio. Each round also runs C) one shard under CONNECTIONS/3 connections: the load each of B's primaries
+# carries, so B/C shows what the extra processes cost apart from each process carrying a third of the load (smaller
+# group commits and replication batches). Exits 1 on any error reply or failed run. Needs etcd (apt-get install etcd-server) and the release
 # build (make bench-shards builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,10 +91,10 @@ ticks() {
     for pid in "${seatd_pids[@]}"; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
     echo "$sum"
 }
-# Runs steady against `addresses`; prints its output, then "cpu <ticks>" over its measured window.
+# Runs steady against `addresses` with $1 connections; prints its output, then "cpu <ticks>" over its measured window.
 steady() {
     local out="$work/steady.out" t0 t1 pid
-    "$bin/seat-load" steady --cluster "$addresses" --connections "$connections" --depth "$depth" \
+    "$bin/seat-load" steady --cluster "$addresses" --connections "$1" --depth "$depth" \
         --seconds "$seconds" --warmup "$warmup" --confirm 0.5 >"$out" 2>&1 &
     pid=$!
     # The header is printed as the warm-up starts.
@@ -116,9 +118,12 @@ per_thousand() { python3 -c "print(f'{$1 / $hz * 1000 / ($2 / 1000):.1f}')"; }
 ratios=()
 declare -A cpu rate ms moved p50
 for round in $(seq "$rounds"); do
-    for run in A B; do
-        if [ "$run" = A ]; then cluster "a$round" 1; else cluster "b$round" 3; fi
-        output=$(steady)
+    for run in A B C; do
+        case $run in
+            A) cluster "a$round" 1; output=$(steady "$connections") ;;
+            B) cluster "b$round" 3; output=$(steady "$connections") ;;
+            C) cluster "c$round" 1; output=$(steady $(((connections + 2) / 3))) ;;
+        esac
         stop_all
         errors=$(echo "$output" | field errors)
         [ "$errors" = 0 ] || { echo "round $round, run $run: $errors error replies"; echo "$output"; exit 1; }
@@ -131,9 +136,11 @@ for round in $(seq "$rounds"); do
     done
     ratio=$(python3 -c "print(f'{${ms[B]} / ${ms[A]}:.3f}')")
     ratios+=("$ratio")
+    per_shard=$(python3 -c "print(f'{${ms[B]} / ${ms[C]}:.3f}')")
     echo "round $round: A (1 shard, 2 nodes) ${rate[A]} req/s p50 ${p50[A]} us, ${ms[A]} CPU ms per 1000 requests" \
         "| B (3 shards, 6 nodes) ${rate[B]} req/s p50 ${p50[B]} us, ${ms[B]} CPU ms per 1000 requests | B/A $ratio" \
-        "| moved A ${moved[A]}, B ${moved[B]}"
+        "| moved A ${moved[A]}, B ${moved[B]}" \
+        "| C (1 shard, $(((connections + 2) / 3)) connections) ${rate[C]} req/s, ${ms[C]} CPU ms per 1000 requests | B/C $per_shard"
 done
 python3 -c "
 import statistics
