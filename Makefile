@@ -21,12 +21,22 @@ run: release
 	.build/release/seatd --config $(CONFIG)
 
 # The formatter's check (.swift-format: 120 columns, 4 spaces), every test (the crash loop, failpoints, power
-# cuts, network fuzzing and disk-full runs in short versions), then the three libFuzzer targets for 10 s each.
+# cuts, network fuzzing and disk-full runs in short versions), the three libFuzzer targets for 10 s each, then the
+# Python, Go and TypeScript clients' suites against the debug seatd (clients/scenarios.md).
 test: deps lint
 	$(SWIFT) build
 	$(SWIFT) test --parallel
 	bash Tests/Fuzz/build.sh
 	bash Tests/Fuzz/run.sh 10
+	SEATD_BIN=$(CURDIR)/.build/debug/seatd $(MAKE) test-clients
+
+# The clients' suites (docs/clients.md): each against a real seatd, SEATD_BIN (default: built with swift build).
+# A suite whose toolchain is missing skips and says so.
+.PHONY: test-clients
+test-clients:
+	bash clients/python/test.sh
+	bash clients/go/test.sh
+	$(MAKE) -C clients/node test
 
 # swift-format (the toolchain's `swift format`) with .swift-format: `make lint` checks, `make format` rewrites.
 FORMATTED = Sources Tests LoadTests Package.swift

@@ -5,6 +5,8 @@
 #   redis-server             the Redis script's tests and the reference benchmark
 #   nats-server, nats-py     the JetStream publishing tests (checked by a client seatd did not write)
 #   etcd-server (etcd)       the etcd client's and `seatd cluster`'s tests (a throwaway member on loopback)
+#   golang-go                the Go client's tests (clients/go)
+#   node-typescript (tsc)    the TypeScript client's build and tests (clients/node; Node itself comes with it)
 # Anything already there is left alone. Not root, or not Debian: it says what is missing and goes on (the tests
 # that need a missing server then skip and say so).
 set -euo pipefail
@@ -15,6 +17,8 @@ command -v pkg-config >/dev/null || packages+=(pkg-config)
 command -v redis-server >/dev/null || packages+=(redis-server)
 command -v nats-server >/dev/null || packages+=(nats-server)
 command -v etcd >/dev/null || packages+=(etcd-server)
+command -v go >/dev/null || packages+=(golang-go)
+command -v tsc >/dev/null || packages+=(node-typescript)
 python3 -c "import nats" 2>/dev/null || python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 can_install() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
 if [ ${#packages[@]} -gt 0 ]; then
