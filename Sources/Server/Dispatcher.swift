@@ -50,10 +50,11 @@ final class Dispatcher: Sendable {
         self.seatsPerHoldMax = seatsPerHoldMax
     }
 
-    /// The line of a reply that may be released now (its token is durable).
+    /// The line of a reply that may be released now (its token is durable): printable ASCII, always
+    /// (`Reply.printable`; errors are escaped as they are formatted).
     func render(_ response: Response) -> String {
         switch response {
-        case .line(let text): return text
+        case .line(let text): return Reply.printable(text)
         case .error(let code, let message): return Reply.error(code, message)
         case .stats(var stats):
             stats.durableLSN = self.durableLSN

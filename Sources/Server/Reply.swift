@@ -12,7 +12,25 @@ enum Reply {
     }
 
     static func error(_ code: ErrorCode, _ message: String) -> String {
-        "ERR \(code.rawValue) \(message)"
+        "ERR \(code.rawValue) \(Self.printable(message))"
+    }
+
+    /// `text` with each byte outside printable ASCII (0x20-0x7e) written as `\xNN`. A reply is one line of
+    /// printable ASCII whatever the request held: an error that echoes a token with a CR in it would otherwise be
+    /// two lines to a reader that takes CR as a line end, and every later reply would pair with the wrong request.
+    static func printable(_ text: String) -> String {
+        if text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) { return text }
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count * 2)
+        for byte in text.utf8 {
+            if (0x20...0x7E).contains(byte) {
+                bytes.append(byte)
+            } else {
+                bytes += [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]]
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func error(_ error: SeatError) -> String {

@@ -40,7 +40,7 @@ swiftc "${flags[@]}" -module-name RequestFuzz -o "$out/request-fuzz" \
     Tests/Fuzz/RequestFuzz.swift Sources/Server/Request.swift Sources/Server/Request+Parse.swift \
     Sources/Server/RequestOptions.swift Sources/Server/SessionRequest.swift Sources/Server/HistoryTarget.swift \
     Sources/Server/HoldRef.swift Sources/Server/ProtocolError.swift \
-    Sources/Server/ErrorCode.swift \
+    Sources/Server/ErrorCode.swift Sources/Server/Reply.swift \
     "${objects[@]}" 2>&1 | grep -v "ld.gold: warning" || true
 test -x "$out/request-fuzz"
 
