@@ -131,15 +131,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if self.machine.readRequested(writable: context.channel.isWritable) { context.read() }
     }
 
-    /// Shutting down: stop reading; what was read is still answered, then the connection half-closes, at the
-    /// latest when the drain ends (whatever it is waiting for then: a slow reader, a client that does not close
-    /// its side after QUIT).
+    /// Shutting down: nothing more is executed; what was executed is answered, what was read and not executed is
+    /// refused, then the connection half-closes, and closes when the client closes or the drain ends (whatever it
+    /// is waiting for then: a slow reader, a client that does not close its side). Reads go on and are dropped:
+    /// closing a socket with unread bytes makes the kernel reset it, and a reset throws away replies not yet sent.
     private func drain() {
         guard let context, self.machine.drain() else { return }
         self.server.beginDrain()
-        context.close(mode: .input, promise: nil)
         self.scheduleCloser()
         self.pass()
+        context.read()
     }
 
     // MARK: A pass

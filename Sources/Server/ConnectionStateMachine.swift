@@ -27,7 +27,9 @@ struct ConnectionStateMachine {
         case backpressured(Mode)
         /// The client closed its side (EOF): the lines read are answered, then the connection closes.
         case inputClosed(Mode)
-        /// Shutting down: nothing more is read; the lines read are answered, then the connection half-closes.
+        /// Shutting down: nothing more is executed. The lines read but not executed are refused (`ERR UNAVAILABLE
+        /// shutting down`); what was executed is answered once durable; then the connection half-closes. Reads go
+        /// on and are dropped, so that no unread bytes make the kernel reset the connection over unsent replies.
         case draining(Mode)
         /// Nothing more is executed (QUIT, a line too long, a watcher cut off, too many connections): the replies
         /// queued leave, then the connection half-closes. `draining` once the drain reached it.
@@ -86,17 +88,28 @@ struct ConnectionStateMachine {
 
     // MARK: Input
 
-    /// The lines of one read; dropped once nothing more is executed.
+    /// The lines of one read; dropped once nothing more is executed (the drain, the end).
     mutating func read(_ lines: [ByteBuffer]) {
-        guard self.isOpen else { return }
+        guard self.takesInput else { return }
         for line in lines { self.inputs.append(.line(line)) }
     }
 
     /// A line longer than the limit was read: it is answered in turn, and ends the connection.
     mutating func readTooLong() {
-        guard self.isOpen else { return }
+        guard self.takesInput else { return }
         self.inputs.append(.tooLong)
     }
+
+    /// True while lines read are kept to be executed.
+    private var takesInput: Bool {
+        switch self.lifecycle {
+        case .reading, .backpressured, .inputClosed: true
+        case .draining, .ending, .halfClosed, .closed: false
+        }
+    }
+
+    /// The reply to a line read before the drain and not executed: it is not carried out.
+    static let shuttingDown = Response.error(.unavailable, "shutting down")
 
     /// The client closed its side (EOF): the lines read are still answered.
     mutating func inputEnded() {
@@ -107,11 +120,14 @@ struct ConnectionStateMachine {
     }
 
     /// The server began shutting down. True the first time for this connection: then the handler starts the
-    /// server's drain clock, closes the input and schedules the close at the drain's deadline.
+    /// server's drain clock and schedules the close at the drain's deadline. The lines read and not executed yet
+    /// are refused in their turn (`shuttingDown`).
     mutating func drain() -> Bool {
         switch self.lifecycle {
         case .reading(let mode), .backpressured(let mode), .inputClosed(let mode):
             self.lifecycle = .draining(mode)
+            for _ in self.inputs { self.slots.append(.reply(Self.shuttingDown, .none, nil)) }
+            self.inputs.removeAll()
         case .ending(draining: false):
             self.lifecycle = .ending(draining: true)
         case .halfClosed(draining: false):
@@ -123,9 +139,13 @@ struct ConnectionStateMachine {
     }
 
     /// The channel asks for a read: true to read now, false to hold it back (backpressure) until there is room.
-    /// Once half-closed, reads always go on, so that the client's close is seen.
+    /// Draining and once half-closed, reads always go on (and are dropped), so that the client's close is seen and
+    /// no unread bytes are left to reset the connection.
     mutating func readRequested(writable: Bool) -> Bool {
-        if case .halfClosed = self.lifecycle { return true }
+        switch self.lifecycle {
+        case .draining, .halfClosed: return true
+        default: break
+        }
         guard self.holdsReads(writable: writable) else { return true }
         if case .reading(let mode) = self.lifecycle { self.lifecycle = .backpressured(mode) }
         return false

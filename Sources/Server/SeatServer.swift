@@ -35,10 +35,13 @@ struct ServerSettings: Sendable {
     /// read before it is closed under the client. Not in the configuration: tests that hold a client's reads
     /// back on purpose on a loaded machine lengthen it.
     var closeGraceSeconds: Int64 = 5
-    /// Seconds from SIGTERM (graceful shutdown) within which every connection sends what it owes and closes: the
-    /// close grace is cut to what is left of it, so the process exits within 5 s (the service group's limit is 4 s,
-    /// and the snapshot at shutdown comes after the connections). Not in the configuration.
-    var shutdownDrainSeconds: Int64 = 3
+    /// Milliseconds from SIGTERM (graceful shutdown) within which every connection sends what it owes and closes
+    /// (`limits.drain_grace_ms`): the close grace is cut to what is left of it. The service group waits a second
+    /// longer (`shutdownLimit`), and the snapshot at shutdown comes after the connections.
+    var drainGraceMs = 3_000
+
+    /// How long the service group waits for a graceful shutdown: the drain and a second.
+    var shutdownLimit: Duration { .milliseconds(self.drainGraceMs + 1_000) }
 
     /// Events buffered per watcher: the byte budget over the longest event line (a hold of the most seats, each
     /// at most 7 characters and a space, after ~130 characters of type, ids and seq).
@@ -177,7 +180,7 @@ final class SeatServer: Service, Sendable {
     /// handlers may run first).
     func beginDrain() {
         self.drainDeadline.withLock { deadline in
-            if deadline == nil { deadline = .now + .seconds(self.settings.shutdownDrainSeconds) }
+            if deadline == nil { deadline = .now + .milliseconds(self.settings.drainGraceMs) }
         }
     }
 

@@ -30,7 +30,7 @@ extension SeatdConfig {
         "limits": .section([
             "line_bytes": .scalar, "seats_per_hold": .scalar, "keys_per_session": .scalar, "connections": .scalar,
             "pipeline": .scalar,
-            "watch_buffer_bytes": .scalar, "idle_timeout_s": .scalar,
+            "watch_buffer_bytes": .scalar, "idle_timeout_s": .scalar, "drain_grace_ms": .scalar,
         ]),
         "snapshot": .section(["every_records": .scalar, "every_seconds": .scalar]),
         "events": .section([

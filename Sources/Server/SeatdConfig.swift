@@ -91,6 +91,7 @@ struct SeatdConfig: Sendable {
             "limits.watch_buffer_bytes", self.limits.watchBufferBytes, 4_096...1 << 30)
         self.limits.idleTimeoutSeconds = try read.int(
             "limits.idle_timeout_s", self.limits.idleTimeoutSeconds, 0...86_400)
+        self.limits.drainGraceMs = try read.int("limits.drain_grace_ms", self.limits.drainGraceMs, 0...60_000)
 
         self.eventsRetained = try read.int(
             "events.retain_per_session", self.eventsRetained, 1...Limits.eventsRetainedMax)

@@ -230,7 +230,7 @@ struct Serve: AsyncParsableCommand {
                 group: loops, executors: executors))
         var group = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "seatd.lifecycle"))
-        group.maximumGracefulShutdownDuration = .seconds(4)
+        group.maximumGracefulShutdownDuration = config.limits.shutdownLimit
         try await ServiceGroup(configuration: group).run()
         logger.info("stopped", metadata: ["lsn": "\(service.registry.log.lastLSN)"])
     }

@@ -171,17 +171,24 @@ struct ConnectionStateMachineTests {
         #expect(machine.finish() == .close)
     }
 
-    @Test func theDrainIsTakenOnceAndEndsInAHalfClose() {
+    @Test func theDrainIsTakenOnceRefusesWhatWasNotExecutedAndEndsInAHalfClose() {
         var machine = Machine(capacity: 16)
-        machine.read(Self.lines("A"))
+        machine.read(Self.lines("A", "B"))
+        _ = machine.nextInput(writable: true)
+        machine.answer(.line("A"), .none, Self.timing)
         let r12 = machine.drain()
         #expect(r12)
         let r13 = machine.drain()
         #expect(!r13)
         machine.inputEnded()
         #expect(machine.lifecycle == .draining(.requests))
-        #expect(Self.executeAll(&machine) == ["A"])
-        _ = Self.take(&machine) { _ in .durable }
+        // Lines read after the drain are dropped; B, read before it, is refused without being executed.
+        machine.read(Self.lines("C"))
+        #expect(Self.executeAll(&machine) == [])
+        let readsOn = machine.readRequested(writable: false)
+        #expect(readsOn, "draining reads on, to drop what comes")
+        let written = Self.take(&machine) { _ in .durable }
+        #expect(written.responses == [.line("A"), Machine.shuttingDown])
         #expect(machine.finish() == .halfClose)
         let r14 = machine.halfClose()
         #expect(r14)
