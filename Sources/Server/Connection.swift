@@ -45,6 +45,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var closer: Scheduled<Void>?
     /// While watching: the stream of events.
     private var watch: WatchStream?
+    /// Admitted (`Admission`): counted until the channel closes.
+    private var admitted = false
+    /// With auth on, until AUTH succeeds: the close at the auth deadline.
+    private var authDeadline: Scheduled<Void>?
+    private var address: String?
 
     init(server: SeatServer, logger: Logger) {
         self.server = server
@@ -71,14 +76,40 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let open = self.dispatcher.connections.wrappingAdd(1, ordering: .relaxed).newValue
         self.dispatcher.metrics.connections.record(open)
         self.logger.debug("connected")
-        guard open <= self.settings.connectionsMax else {
-            self.logger.info("refused: too many connections", metadata: ["open": "\(open)"])
-            self.machine.end(with: .error(.busy, "too many connections"), timing: nil)
+        self.address = context.channel.remoteAddress?.ipAddress
+        switch self.server.admission.admit(context.channel, address: self.address, open: open) {
+        case .refused(let reason, let metric):
+            self.logger.info("refused: \(reason)", metadata: ["open": "\(open)"])
+            if let metric { self.dispatcher.metrics.authFailure(metric) }
+            self.machine.end(with: .error(.busy, reason), timing: nil)
             self.pass()
             return
+        case .admitted(let evict):
+            self.admitted = true
+            evict?.pipeline.fireUserInboundEventTriggered(SeatServer.Evict())
         }
+        if self.grant.role == nil { self.startAuthDeadline(context) }
         if self.server.isDraining { self.drain() }
         context.fireChannelActive()
+    }
+
+    /// With auth on: a connection that has not authenticated within `limits.auth_timeout_ms` of its accept gets
+    /// `ERR NOAUTH` and is closed.
+    private func startAuthDeadline(_ context: ChannelHandlerContext) {
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.authDeadline = context.eventLoop.scheduleTask(in: .milliseconds(Int64(self.settings.authTimeoutMs))) {
+            handler.value.stranger(
+                .error(.noAuth, "no AUTH within \(handler.value.settings.authTimeoutMs) ms"), metric: "timeout")
+        }
+    }
+
+    /// Closes a connection that has not authenticated (its deadline passed, or its slot went to a newer one).
+    private func stranger(_ reply: Response, metric: String) {
+        guard self.grant.role == nil, self.machine.isOpen else { return }
+        self.logger.info("closed before AUTH", metadata: ["reason": "\(metric)"])
+        self.dispatcher.metrics.authFailure(metric)
+        self.machine.end(with: reply, timing: nil)
+        self.pass()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -87,6 +118,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.logger.debug("disconnected")
         self.machine.channelClosed()
         self.closer?.cancel()
+        self.authDeadline?.cancel()
+        if self.admitted { self.server.admission.closed(context.channel, address: self.address) }
         self.watch?.cancel()
         self.watch = nil
         context.fireChannelInactive()
@@ -104,6 +137,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
             self.pass()
         case is SeatServer.Drain:
             self.drain()
+        case is SeatServer.Evict:
+            self.stranger(.error(.noAuth, "closed to make room for a new connection: AUTH first"), metric: "evicted")
         default:
             context.fireUserInboundEventTriggered(event)
         }
@@ -186,11 +221,19 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         let timing = Timing(command: request.command, startedNs: started)
         if watching, !request.allowedWhileWatching { return self.machine.answer(Self.watchingOnly, .none, timing) }
-        switch self.dispatcher.begin(request, state: &self.grant) {
+        let stranger = self.grant.role == nil
+        let step = self.dispatcher.begin(request, state: &self.grant)
+        if stranger, self.grant.role != nil, let channel = self.context?.channel {
+            self.authDeadline?.cancel()
+            self.server.admission.authenticated(channel)
+        }
+        switch step {
         case .done(.reply(let response, let token)):
             self.machine.answer(response, token, timing)
         case .done(.quit):
             self.machine.end(with: .line("OK BYE"), timing: timing)
+        case .done(.end(let response)):
+            self.machine.end(with: response, timing: timing)
         case .done(.watch(let session, let from)):
             self.machine.defer(.watch(session: session, from: from), timing: timing)
         case .suspending(let request):
@@ -250,6 +293,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let dispatcher = self.dispatcher
         let handler = NIOLoopBound(self, eventLoop: loop)
         switch request {
+        case .suspending(.authFailed(let delayMs)):
+            // A timer on the loop, not a task: a guesser's delays cost no thread.
+            loop.scheduleTask(in: .milliseconds(Int64(delayMs))) {
+                handler.value.machine.deferredDecided(slot, .reply(Dispatcher.invalidToken, .none, timing))
+                handler.value.pass()
+            }
         case .suspending(let request):
             loop.makeFutureWithTask { await dispatcher.finish(request) }.whenSuccess { answer in
                 handler.value.machine.deferredDecided(slot, .reply(answer.response, answer.token, timing))

@@ -1,3 +1,4 @@
+import Logging
 import SeatActors
 import Store
 import Synchronization
@@ -15,12 +16,16 @@ final class Dispatcher: Sendable {
         case watch(session: String?, from: LSN?)
         /// `OK BYE`, then close.
         case quit
+        /// The reply, then close (the last failed AUTH a connection may send).
+        case end(Response)
     }
 
     /// Per-connection state the dispatcher reads and changes.
     struct ConnectionState: Sendable {
-        /// The role AUTH granted; nil before AUTH when auth is on.
+        /// The role AUTH granted; nil before AUTH when auth is on. A failed AUTH leaves it as it was.
         var role: Role?
+        /// AUTHs with a wrong token on this connection, before AUTH or after.
+        var authFailures = 0
     }
 
     let service: LogService
@@ -36,12 +41,18 @@ final class Dispatcher: Sendable {
     let eventsDropped: (@Sendable () -> Int)?
     /// In cluster mode: this node's role, which decides what it answers itself.
     let cluster: ClusterState?
+    /// The failed AUTH that closes a connection (`limits.auth_failures`).
+    let authFailuresMax: Int
+    /// Failed AUTHs are logged at most once a second, with how many there were since the last line.
+    private let authLog = Mutex<(last: ContinuousClock.Instant?, unlogged: Int)>((nil, 0))
+    private let logger = Logger(label: "seatd.auth")
 
     init(
         service: LogService, tokens: [(token: String, role: Role)], seatsPerHoldMax: Int = Limits.seatsPerHoldMax,
         metrics: ServerMetrics = ServerMetrics(), eventsDropped: (@Sendable () -> Int)? = nil,
-        cluster: ClusterState? = nil
+        cluster: ClusterState? = nil, authFailuresMax: Int = ServerSettings().authFailuresMax
     ) {
+        self.authFailuresMax = authFailuresMax
         self.service = service
         self.cluster = cluster
         self.eventsDropped = eventsDropped
@@ -118,6 +129,8 @@ final class Dispatcher: Sendable {
         case snapshot
         case dropSession(String)
         case failover
+        /// A failed AUTH, answered after a delay that doubles with each failure of the connection.
+        case authFailed(delayMs: Int)
         /// The catalog's requests: a hall is created there, or read from there when this node lacks it.
         case createHall(id: String, rows: [RowSpec], parts: [HallPart])
         case hall(String)
@@ -147,7 +160,7 @@ final class Dispatcher: Sendable {
         func refused(_ error: SeatError) -> Step { reply(.failure(error), registry.log.lastLSN) }
         switch request {
         case .auth(let token):
-            guard let role = self.role(of: token) else { return .done(.reply(.error(.noAuth, "invalid token"), .none)) }
+            guard let role = self.role(of: token) else { return self.authFailed(&state) }
             state.role = role
             return .done(.reply(.line(Reply.ok(role.rawValue)), .none))
         case .ping: return .done(.reply(.line(Reply.ok("PONG")), .none))
@@ -231,6 +244,9 @@ final class Dispatcher: Sendable {
             do { return Answer(response: .line(Reply.ok("\(try await cluster.failover())")), token: .none) } catch {
                 return Answer(response: .failure(error), token: .none)
             }
+        case .authFailed(let delayMs):
+            try? await Task.sleep(for: .milliseconds(delayMs))
+            return Answer(response: Self.invalidToken, token: .none)
         case .createHall, .hall, .halls, .sessions, .createSession:
             guard let catalog = self.cluster?.catalog else { return Answer(response: Self.notClustered, token: .none) }
             do throws(SeatError) {
@@ -262,10 +278,32 @@ final class Dispatcher: Sendable {
             guard try await catalog.fetch(config.hallID) != nil else { throw .noSuchHall(config.hallID) }
             let session = try registry.createSession(config)
             return (.line(Reply.ok(config.id, "\(session.hall.capacity)")), session.handle)
-        case .stats, .snapshot, .dropSession, .failover:
+        case .stats, .snapshot, .dropSession, .failover, .authFailed:
             preconditionFailure("not a request of the hall catalog")
         }
     }
+
+    /// A wrong token: the k-th failure of a connection is answered after min(1 s, 50 ms x 2^(k-1)) (a guesser gets
+    /// a few tries a second at most), the `authFailuresMax`-th ends the connection. Logged at most once a second,
+    /// never with the token.
+    private func authFailed(_ state: inout ConnectionState) -> Step {
+        state.authFailures += 1
+        let failures = state.authFailures
+        let last = failures >= self.authFailuresMax
+        self.metrics.authFailure(last ? "too_many" : "invalid_token")
+        let report = self.authLog.withLock { log -> Int? in
+            log.unlogged += 1
+            if let at = log.last, at.duration(to: .now) < .seconds(1) { return nil }
+            defer { log = (.now, 0) }
+            return log.unlogged
+        }
+        if let report { self.logger.warning("failed AUTH attempts", metadata: ["count": "\(report)"]) }
+        if last { return .done(.end(.error(.noAuth, "too many failed AUTH attempts"))) }
+        return .suspending(.authFailed(delayMs: min(1_000, 50 << min(failures - 1, 10))))
+    }
+
+    /// The reply to a failed AUTH.
+    static let invalidToken = Response.error(.noAuth, "invalid token")
 
     /// What the CLUSTER commands get on a single node.
     static let notClustered = Response.error(.badRequest, "not a cluster node (cluster.etcd is not set)")

@@ -28,6 +28,19 @@ struct ServerSettings: Sendable {
     var watchBufferBytes = 1 << 20
     /// Seconds a connection may stay silent both ways before it is closed; 0: never.
     var idleTimeoutSeconds = 0
+    /// With auth on: milliseconds from the accept within which a connection must authenticate, or it gets `ERR
+    /// NOAUTH` and is closed (`limits.auth_timeout_ms`; never extended).
+    var authTimeoutMs = 5_000
+    /// With auth on: connections not authenticated yet at most (`limits.unauthenticated`; nil: 10% of
+    /// `connectionsMax`, at least 1). One more closes the oldest of them.
+    var unauthenticatedMax: Int? = nil
+    /// Connections from one address at most (`limits.connections_per_ip`; 0: no limit).
+    var connectionsPerIP = 0
+    /// The failed AUTH that closes its connection (`limits.auth_failures`).
+    var authFailuresMax = 5
+
+    /// The unauthenticated connections allowed.
+    var strangersMax: Int { self.unauthenticatedMax ?? max(1, self.connectionsMax / 10) }
     /// SO_SNDBUF of each connection, nil for the kernel's default (which grows to megabytes). Not in the
     /// configuration: tests set it small so that a watcher that does not read backs up at once.
     var socketSendBufferBytes: Int? = nil
@@ -61,6 +74,8 @@ final class SeatServer: Service, Sendable {
     let group: any EventLoopGroup
     /// The session executors of those loops (nil when the sessions run elsewhere, as in some tests).
     let executors: LoopExecutors?
+    /// Who may hold a connection: strangers' slots, per-address limits.
+    let admission: Admission
     /// When connections must be closed by, once a graceful shutdown began.
     private let drainDeadline = Mutex<ContinuousClock.Instant?>(nil)
     /// True from the bind until the listening socket is closed (a graceful shutdown closes it first).
@@ -71,6 +86,9 @@ final class SeatServer: Service, Sendable {
 
     /// Sent through every connection's pipeline when the drain begins.
     struct Drain {}
+
+    /// Sent to the oldest stranger when a new connection needs its slot.
+    struct Evict {}
 
     init(
         settings: ServerSettings, dispatcher: Dispatcher, logger: Logger = Logger(label: "seatd.server"),
@@ -83,6 +101,7 @@ final class SeatServer: Service, Sendable {
         self.dispatcher = dispatcher
         self.logger = logger
         self.onBound = onBound
+        self.admission = Admission(settings: settings, authRequired: !dispatcher.tokens.isEmpty)
     }
 
     func run() async throws {

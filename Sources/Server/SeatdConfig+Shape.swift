@@ -31,6 +31,8 @@ extension SeatdConfig {
             "line_bytes": .scalar, "seats_per_hold": .scalar, "keys_per_session": .scalar, "connections": .scalar,
             "pipeline": .scalar,
             "watch_buffer_bytes": .scalar, "idle_timeout_s": .scalar, "drain_grace_ms": .scalar,
+            "auth_timeout_ms": .scalar, "unauthenticated": .scalar, "connections_per_ip": .scalar,
+            "auth_failures": .scalar,
         ]),
         "snapshot": .section(["every_records": .scalar, "every_seconds": .scalar]),
         "events": .section([

@@ -92,6 +92,13 @@ struct SeatdConfig: Sendable {
         self.limits.idleTimeoutSeconds = try read.int(
             "limits.idle_timeout_s", self.limits.idleTimeoutSeconds, 0...86_400)
         self.limits.drainGraceMs = try read.int("limits.drain_grace_ms", self.limits.drainGraceMs, 0...60_000)
+        self.limits.authTimeoutMs = try read.int("limits.auth_timeout_ms", self.limits.authTimeoutMs, 100...3_600_000)
+        if try read.optionalString("limits.unauthenticated") != nil {
+            self.limits.unauthenticatedMax = try read.int("limits.unauthenticated", 1, 1...1_000_000)
+        }
+        self.limits.connectionsPerIP = try read.int(
+            "limits.connections_per_ip", self.limits.connectionsPerIP, 0...1_000_000)
+        self.limits.authFailuresMax = try read.int("limits.auth_failures", self.limits.authFailuresMax, 1...1_000)
 
         self.eventsRetained = try read.int(
             "events.retain_per_session", self.eventsRetained, 1...Limits.eventsRetainedMax)

@@ -202,7 +202,8 @@ struct Serve: AsyncParsableCommand {
         let dispatcher = Dispatcher(
             service: service, tokens: config.tokens.map { ($0.secret, $0.role) },
             seatsPerHoldMax: config.limits.seatsPerHoldMax,
-            metrics: metrics, eventsDropped: eventsDropped, cluster: cluster)
+            metrics: metrics, eventsDropped: eventsDropped, cluster: cluster,
+            authFailuresMax: config.limits.authFailuresMax)
         if config.tokens.isEmpty { logger.notice("auth is off: every connection is admin") }
         var services: [any Service] = [
             Maintenance(

@@ -29,6 +29,7 @@ final class ServerMetrics: Sendable {
     private let requests: [Counter]
     private let latency: [Metrics.Timer]
     private let errors = Mutex<[String: Counter]>([:])
+    private let authFailures = Mutex<[String: Counter]>([:])
     private let factory: any MetricsFactory
     let connections: Gauge
     let sessions: Gauge
@@ -51,6 +52,20 @@ final class ServerMetrics: Sendable {
         self.seatsSold = Gauge(label: "seatd_seats_sold", factory: factory)
         self.holdsLive = Gauge(label: "seatd_holds_live", factory: factory)
         self.durableLSN = Gauge(label: "seatd_durable_lsn", factory: factory)
+    }
+
+    /// Counts a connection refused or closed for want of authentication, by `reason`: `invalid_token`,
+    /// `too_many` (the last failed AUTH), `timeout` (no AUTH in time), `evicted` (the oldest stranger, to make
+    /// room), `per_ip` (`limits.connections_per_ip`).
+    func authFailure(_ reason: String) {
+        let counter = self.authFailures.withLock { counters in
+            if let counter = counters[reason] { return counter }
+            let counter = Counter(
+                label: "seatd_auth_failures_total", dimensions: [("reason", reason)], factory: self.factory)
+            counters[reason] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     /// Counts a reply sent after `nanoseconds` (from the request's parse to its reply being released), and an

@@ -28,6 +28,7 @@ struct DispatcherTests {
                     return self.dispatcher.render(await self.dispatcher.settle(response, token))
                 case .watch: return "OK"
                 case .quit: return "OK BYE"
+                case .end(let response): return self.dispatcher.render(response)
                 }
             }
         }
