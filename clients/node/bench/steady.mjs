@@ -61,7 +61,8 @@ async function flow(client, customer) {
     }
 }
 
-const clients = Array.from({ length: options.connections }, () => new Client({ host: options.host, port: options.port }));
+const clients = Array.from({ length: options.connections },
+    () => new Client({ host: options.host, port: options.port }));
 await Promise.all(clients.map((client) => client.ping()));
 const flows = clients.flatMap((client, c) =>
     Array.from({ length: options.depth }, (_, d) => flow(client, `nc${c}-${d}`)));
@@ -74,11 +75,13 @@ const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
 stopping = true;
 await Promise.all(flows);
 
-const left = (await Promise.all(sessions.map((session) => admin.avail(session)))).reduce((sum, a) => sum + a.held + a.sold, 0);
+const avails = await Promise.all(sessions.map((session) => admin.avail(session)));
+const left = avails.reduce((sum, avail) => sum + avail.held + avail.sold, 0);
 await Promise.all(sessions.map((session) => admin.dropSession(session)));
 for (const client of [admin, ...clients]) client.close();
 const rate = counts.ok / elapsedS;
-console.log(`node-steady: ${options.connections} connections, depth ${options.depth}, ${options.sessions} sessions of ` +
+console.log(`node-steady: ${options.connections} connections, depth ${options.depth}, ` +
+    `${options.sessions} sessions of ` +
     `${options.rows}x${options.seatsPerRow}, k=${options.seatsPerHold}, ${options.seconds} s`);
 console.log(JSON.stringify({ ok: counts.ok, ok_per_second: Math.round(rate), conflicts: counts.conflicts,
     errors: counts.errors, seconds: Number(elapsedS.toFixed(3)), seats_left: left }));

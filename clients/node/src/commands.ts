@@ -108,11 +108,13 @@ export const commands = {
     dropSession: (session: string) => change(line("DROP SESSION", session), none, undefined, session),
 
     hold: (session: string, customer: string, what: Selection, opts: HoldOptions = {}) =>
-        change(line("HOLD", session, customer, ...selection(what), ...options(opts)), reply.parseHold, opts.key, session),
+        change(line("HOLD", session, customer, ...selection(what), ...options(opts)), reply.parseHold, opts.key,
+            session),
     add: (session: string, hold: string, what: Selection, opts: SelectOptions = {}) =>
         change(line("ADD", session, hold, ...selection(what), ...options(opts)), reply.parseHold, opts.key, session),
     sell: (session: string, customer: string, what: Selection, opts: SellOptions = {}) =>
-        change(line("SELL", session, customer, ...selection(what), ...options(opts)), reply.parseBooking, opts.key, session),
+        change(line("SELL", session, customer, ...selection(what), ...options(opts)), reply.parseBooking, opts.key,
+            session),
     extend: (session: string, hold: string, ttlSeconds: number, opts: { key?: string } = {}) =>
         change(line("EXTEND", session, hold, ttlSeconds, ...options(opts)), reply.parseExtended, opts.key, session),
     confirm: (session: string, hold: string, opts: { ref?: string; key?: string } = {}) =>

@@ -8,7 +8,9 @@ export type { PipelineMethods } from "./pipeline.js";
 export { Watch } from "./watch.js";
 export type { WatchOptions } from "./watch.js";
 export { commands, token } from "./commands.js";
-export type { AvailPart, Command, HoldOptions, Selection, SelectOptions, SellOptions, SessionOptions } from "./commands.js";
+export type {
+    AvailPart, Command, HoldOptions, Selection, SelectOptions, SellOptions, SessionOptions,
+} from "./commands.js";
 export * from "./errors.js";
 export * from "./replies.js";
 export { crc32c, slotOf, slotCount } from "./crc32c.js";

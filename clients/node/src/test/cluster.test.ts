@@ -142,6 +142,7 @@ function httpOK(port: number, path: string): Promise<boolean> {
         socket.on("error", () => resolve(false));
         socket.on("data", (chunk) => (text += chunk));
         socket.on("close", () => resolve(text.startsWith("HTTP/1.1 200")));
-        socket.on("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+        const request = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`;
+        socket.on("connect", () => socket.write(request));
     });
 }

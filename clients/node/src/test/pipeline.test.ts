@@ -80,7 +80,8 @@ describe("pipelining and retries", () => {
             assert.equal(proxy.dropReplies, 0, "the first reply was dropped");
             assert.deepEqual(hold.seats, ["C1", "C2"]);
             assert.deepEqual(await admin.avail("r"), { free: 498, held: 2, sold: 0, blocked: 0, reserved: 0 });
-            assert.deepEqual(await admin.list("r", "ann"), [{ id: hold.id, state: "held", seats: ["C1", "C2"], places: {} }]);
+            const listed = await admin.list("r", "ann");
+            assert.deepEqual(listed, [{ id: hold.id, state: "held", seats: ["C1", "C2"], places: {} }]);
             const again = await admin.hold("r", "ann", ["C1", "C2"], { key: "retry-1" });
             assert.equal(again.id, hold.id, "the retry's reply names the same hold");
         } finally {

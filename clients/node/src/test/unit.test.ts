@@ -71,7 +71,8 @@ describe("timeouts (rule 3)", () => {
     it("a request without a reply times out and closes its connection", async () => {
         const silent: net.Socket[] = [];
         const server = net.createServer((socket) => silent.push(socket));
-        const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve(server.address()!.port)));
+        const port = await new Promise<number>((resolve) =>
+            server.listen(0, "127.0.0.1", () => resolve(server.address()!.port)));
         const client = new seatd.Client({ port, timeout: 200, retries: 0 });
         const started = Date.now();
         const error = await client.avail("s").then(() => null, (caught: unknown) => caught);
