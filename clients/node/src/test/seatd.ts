@@ -38,7 +38,12 @@ export class Seatd {
         }
         writeFileSync(join(dir, "seatd.yaml"), yaml + (options.yaml ?? ""));
         const seatd = new Seatd(await freePort(), dir);
-        await seatd.launch();
+        try {
+            await seatd.launch();
+        } catch (error) {
+            await seatd.stop();
+            throw error;
+        }
         return seatd;
     }
 
