@@ -26,7 +26,8 @@ type HoldRequest struct {
 }
 
 func (r HoldRequest) args(head ...string) []string {
-	a := head
+	a := make([]string, 0, len(head)+len(r.Seats)+len(r.Places)+4)
+	a = append(a, head...)
 	a = append(a, r.Seats...)
 	for _, p := range r.Places {
 		a = append(a, p.String())

@@ -119,6 +119,10 @@ func (c *conn) send(calls []*call) error {
 // wait waits for one call. A caller that gives up (its context ends) kills the conn, so that its late reply is
 // never paired with a later request (rule 3).
 func (c *conn) wait(ctx context.Context, k *call) (string, error) {
+	if ctx.Done() == nil { // a context that never ends: the watchdog alone bounds the wait
+		<-k.done
+		return k.reply, k.err
+	}
 	select {
 	case <-k.done:
 		return k.reply, k.err
@@ -144,9 +148,19 @@ func (c *conn) flushLoop() {
 		case <-c.dead:
 			return
 		}
-		// The flusher is woken by the first request of a burst; yielding once lets the goroutines that the
-		// same read of replies woke append theirs, so one write carries them all.
-		runtime.Gosched()
+		// The flusher is woken by the first request of a burst. Yielding while the buffer still grows lets the
+		// goroutines that the same read of replies woke append theirs, so one write carries them all; a lone
+		// request (no pipelining) waits one yield.
+		for n, i := -1, 0; i < 8; i++ {
+			c.mu.Lock()
+			size := len(c.out)
+			c.mu.Unlock()
+			if size == n {
+				break
+			}
+			n = size
+			runtime.Gosched()
+		}
 		c.mu.Lock()
 		buf := c.out
 		if len(buf) == 0 {

@@ -25,6 +25,7 @@ type router struct {
 	opts    *Options
 	cluster bool
 	seeds   []string
+	single  *node // the one node of a single-node client, routed to without a lock
 
 	mu        sync.RWMutex
 	nodes     map[string]*node
@@ -34,7 +35,11 @@ type router struct {
 }
 
 func newRouter(opts *Options, seeds []string, cluster bool) *router {
-	return &router{opts: opts, cluster: cluster, seeds: seeds, nodes: map[string]*node{}}
+	r := &router{opts: opts, cluster: cluster, seeds: seeds, nodes: map[string]*node{}}
+	if !cluster {
+		r.single = r.nodeFor(seeds[0])
+	}
+	return r
 }
 
 func (r *router) nodeFor(addr string) *node {
@@ -60,7 +65,7 @@ func (r *router) route(req request, target string) *node {
 		return r.nodeFor(target)
 	}
 	if !r.cluster {
-		return r.nodeFor(r.seeds[0])
+		return r.single
 	}
 	r.mu.RLock()
 	addr := ""
