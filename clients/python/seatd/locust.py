@@ -1,0 +1,80 @@
+"""A Locust `User` whose client reports every request to Locust's statistics.
+
+    from seatd.locust import SeatdUser
+
+    class Buyer(SeatdUser):
+        @task
+        def buy(self):
+            hold = self.client.hold("premiere", "ann", best=2)
+
+Each request is one entry named after its command (`HOLD`, `CONFIRM`, ...), timed from write to reply. `TAKEN`
+and `SOLD_OUT` are what a rush is expected to meet: they count as successes under their own names
+(`HOLD (taken)`, `HOLD (sold out)`) and are raised to the task as usual. Any other error is a failure.
+Locust is imported here only, so the package itself needs nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Optional
+from urllib.parse import urlparse
+
+from locust import User  # noqa: E402  (the only module that needs locust)
+
+from .client import Client
+from .commands import Command
+from .errors import SeatdError, SoldOut, Taken
+
+# Outcomes of a rush that are not failures, and the suffix of their statistics' name.
+EXPECTED = {Taken: "taken", SoldOut: "sold out"}
+
+
+class LocustClient(Client):
+    """A `seatd.Client` that fires Locust's request event for every request it sends."""
+
+    def __init__(self, fire: Callable[..., Any], **options: Any) -> None:
+        super().__init__(**options)
+        self._fire = fire
+
+    def execute(self, command: Command) -> Any:
+        start = time.perf_counter()
+        name, failure, result = command.name, None, None
+        try:
+            result = super().execute(command)
+            return result
+        except SeatdError as e:
+            suffix = next((label for cls, label in EXPECTED.items() if isinstance(e, cls)), None)
+            if suffix is None:
+                failure = e
+            else:
+                name = f"{name} ({suffix})"
+            raise
+        finally:
+            self._fire(request_type="seatd", name=name, response_time=(time.perf_counter() - start) * 1000,
+                       response_length=0, exception=failure, context={})
+
+
+def parse_host(host: Optional[str]) -> "tuple[str, int]":
+    """`seatd://host:port` (the default port is 7070)."""
+    url = urlparse(host or SeatdUser.host)
+    if url.scheme != "seatd":
+        raise ValueError(f"a seatd host is seatd://host:port, not {host!r}")
+    return url.hostname or "127.0.0.1", url.port or 7070
+
+
+class SeatdUser(User):
+    """Set `auth` (a token) and `timeout` as class attributes if needed; `self.client` is a LocustClient."""
+
+    abstract = True
+    host = "seatd://127.0.0.1:7070"
+    auth: Optional[str] = None
+    timeout: float = 5.0
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        address, port = parse_host(self.host)
+        self.client = LocustClient(environment.events.request.fire, host=address, port=port, auth=self.auth,
+                                   timeout=self.timeout)
+
+    def on_stop(self) -> None:
+        self.client.close()
