@@ -53,7 +53,7 @@ class AsyncClient:
     async def execute_command(self, *tokens: Any) -> List[str]:
         return await self.execute(c.raw(*tokens))
 
-    async def run(self, commands: Sequence[Command]) -> List[Any]:
+    async def run(self, commands: Sequence[Command[Any]]) -> List[Any]:
         batch = Batch(commands, self.router)
         while True:
             if self.router.stale:
@@ -180,7 +180,9 @@ class AsyncClient:
                       seat: Optional[str] = None) -> Union[List[HoldHistory], List[SeatHistory]]:
         if seat is not None:
             return await self.execute(c.history_of_seat(session, seat))
-        return await self.execute(c.history_of_hold(session, str(hold)))
+        if hold is None:
+            raise ValueError("history() needs a hold or seat=")
+        return await self.execute(c.history_of_hold(session, hold))
 
     async def block(self, session: str, *seats: str) -> List[str]:
         return await self.execute(c.block(session, *seats))
@@ -309,7 +311,7 @@ class AsyncWatch(AsyncIterator[Event]):
         await asyncio.sleep(error.ms / 1000 if isinstance(error, TryAgain) else RECONNECT_PAUSE_S)
 
     def _address(self) -> str:
-        return self.client.router.address(c.Command("WATCH", [], c.parse_event, self.session))
+        return self.client.router.address(c.routed_by(self.session))
 
     async def _ask(self, line: bytes) -> str:
         assert self._reader is not None and self._writer is not None

@@ -14,7 +14,7 @@ from .errors import ConnectionLost, Moved, SeatdError, TryAgain, error_from_repl
 from .routing import CLUSTER_RETRY_S, RECONNECT_PAUSE_S, SINGLE_NODE_ATTEMPTS_MAX, Router
 
 
-def outcome(command: Command, line: str) -> Any:
+def outcome(command: Command[Any], line: str) -> Any:
     """The parsed reply, or the error of an ERR line (returned, not raised: a pipeline keeps it in its place)."""
     if line == "OK" or line.startswith("OK "):
         return command.parse(line.split()[1:])
@@ -24,7 +24,7 @@ def outcome(command: Command, line: str) -> Any:
 
 
 class Batch:
-    def __init__(self, commands: Sequence[Command], router: Router) -> None:
+    def __init__(self, commands: Sequence[Command[Any]], router: Router) -> None:
         self.commands = commands
         self.router = router
         self.results: List[Any] = [None] * len(commands)
@@ -57,7 +57,7 @@ class Batch:
                 self.router.moved(result.slot, result.address)
                 self.again.append(i)
             elif isinstance(result, TryAgain):
-                self.router.stale = True
+                self.router.cluster = self.router.stale = True  # only a cluster's node sends it
                 self.router.tryagain_total += 1
                 self.pause_s = max(self.pause_s, result.ms / 1000)
                 self.again.append(i)

@@ -53,7 +53,7 @@ class Client:
         """Any request line; the reply's fields after OK. Never resent: it may be a change."""
         return self.execute(c.raw(*tokens))
 
-    def run(self, commands: Sequence[Command]) -> List[Any]:
+    def run(self, commands: Sequence[Command[Any]]) -> List[Any]:
         """Every request in one round of writes per node; each reply or error object in request order."""
         with self._lock:
             batch = Batch(commands, self.router)
@@ -177,7 +177,9 @@ class Client:
         """Of a hold, or (seat=) of a seat or area."""
         if seat is not None:
             return self.execute(c.history_of_seat(session, seat))
-        return self.execute(c.history_of_hold(session, str(hold)))
+        if hold is None:
+            raise ValueError("history() needs a hold or seat=")
+        return self.execute(c.history_of_hold(session, hold))
 
     def block(self, session: str, *seats: str) -> List[str]:
         return self.execute(c.block(session, *seats))

@@ -41,9 +41,17 @@ def command(name: str, tokens: List[Any], parse: Callable[[List[str]], T], sessi
     return Command(name, words, parse, session, name in READS or key is not None)
 
 
+def routed_by(session: str) -> Command[List[str]]:
+    """No request: only where one on this session would go (a WATCH's connection)."""
+    return Command("WATCH", [], _fields, session)
+
+
 def raw(*tokens: Any) -> Command[List[str]]:
     """Any line, for what has no method; the reply's fields after OK. Never resent (it may be a change)."""
-    return Command(" ".join(str(t) for t in tokens[:1]).upper(), [str(t) for t in tokens], _fields)
+    words = [str(t) for t in tokens]
+    if any("\n" in w or "\r" in w for w in words):
+        raise ValueError("a line break would make two requests of one")
+    return Command(" ".join(words[:1]).upper(), words, _fields)
 
 
 def _token(value: Any) -> str:

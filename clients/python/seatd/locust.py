@@ -36,7 +36,7 @@ class LocustClient(Client):
         super().__init__(**options)
         self._fire = fire
 
-    def execute(self, command: Command) -> Any:
+    def execute(self, command: Command[Any]) -> Any:
         start = time.perf_counter()
         name, failure, result = command.name, None, None
         try:
@@ -62,7 +62,7 @@ def parse_host(host: Optional[str]) -> "tuple[str, int]":
     return url.hostname or "127.0.0.1", url.port or 7070
 
 
-class SeatdUser(User):
+class SeatdUser(User):  # type: ignore[misc]
     """Set `auth` (a token) and `timeout` as class attributes if needed; `self.client` is a LocustClient."""
 
     abstract = True

@@ -12,12 +12,12 @@ P = TypeVar("P", bound="PipelineCommands")
 
 class PipelineCommands:
     def __init__(self) -> None:
-        self.commands: List[Command] = []
+        self.commands: List[Command[Any]] = []
 
     def __len__(self) -> int:
         return len(self.commands)
 
-    def queue(self: P, command: Command) -> P:
+    def queue(self: P, command: Command[Any]) -> P:
         self.commands.append(command)
         return self
 
@@ -82,7 +82,9 @@ class PipelineCommands:
     def history(self: P, session: str, hold: Optional[str] = None, seat: Optional[str] = None) -> P:
         if seat is not None:
             return self.queue(c.history_of_seat(session, seat))
-        return self.queue(c.history_of_hold(session, str(hold)))
+        if hold is None:
+            raise ValueError("history() needs a hold or seat=")
+        return self.queue(c.history_of_hold(session, hold))
 
     def block(self: P, session: str, *seats: str) -> P:
         return self.queue(c.block(session, *seats))

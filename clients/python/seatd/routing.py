@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from .commands import Command
 from .crc32c import SLOTS, slot
@@ -35,7 +35,7 @@ class Router:
         self.moved_total = 0
         self.tryagain_total = 0
 
-    def address(self, command: Command) -> str:
+    def address(self, command: Command[Any]) -> str:
         if command.session is not None and command.session != "*":
             known = self.primaries[slot(command.session)]
             if known is not None:

@@ -89,7 +89,7 @@ class Watch(Iterator[Event]):
         time.sleep(error.ms / 1000 if isinstance(error, TryAgain) else RECONNECT_PAUSE_S)
 
     def _address(self) -> str:
-        return self.client.router.address(c.Command("WATCH", [], c.parse_event, self.session))
+        return self.client.router.address(c.routed_by(self.session))
 
     def _open(self) -> None:
         if self.client.router.stale:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -145,10 +147,53 @@ class ClusterTests(unittest.TestCase):
         c.create_session(session, "fh")
         self.assertEqual(c.hold(session, "ann", ["A1"], key="before").seats, ["A1"])
         primary = list(self.ports).index("s1a") + 1  # processes: etcd, s0a, s0b, s1a, s1b
+        replies: List[str] = []
+        polling = threading.Thread(target=self._poll, args=(f"AVAIL {session}", replies), daemon=True)
         self.processes[primary].kill()
         self.processes[primary].wait()
+        polling.start()
         hold = c.hold(session, "bob", ["A2"], key="after")  # waits out the takeover on s1b
+        polling.join()
         self.assertEqual(hold.seats, ["A2"])
         self.assertEqual(c.avail(session).held, 2)
-        print(f"\ncluster failover: {c.router.moved_total} MOVED, {c.router.tryagain_total} TRYAGAIN followed",
-              end=" ")
+        # What s0's primary said about the session meanwhile: MOVED to the old primary, TRYAGAIN while s1 had
+        # none (if the poll met that moment), then MOVED to the new one.
+        kinds = sorted({r.split()[1] for r in replies if r.startswith("ERR ")})
+        for reply in replies:
+            if reply.startswith("ERR TRYAGAIN"):
+                self.assertIsInstance(seatd.error_from_reply(reply), seatd.TryAgain)
+        self.assertIsInstance(seatd.error_from_reply(replies[-1]), seatd.Moved)
+        print(f"\ncluster failover: the client followed {c.router.moved_total} MOVED and {c.router.tryagain_total} "
+              f"TRYAGAIN; s0's primary answered {kinds} meanwhile", end=" ")
+
+    def _poll(self, line: str, replies: List[str]) -> None:
+        """Asks s0's primary until it names s1's new primary."""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            replies.append(ask(self.ports["s0a"], line))
+            if replies[-1].endswith(f"127.0.0.1:{self.ports['s1b']}"):
+                return
+            time.sleep(0.01)
+
+    def test_zzz_tryagain_is_waited_out(self) -> None:
+        """etcd paused: a primary whose lease went stale answers TRYAGAIN to everything until it renews."""
+        c = seatd.Client(cluster=self.addresses())
+        self.addCleanup(c.close)
+        c.create_hall("th", "A=6")
+        session = self.session_on(0, "stale")
+        c.create_session(session, "th")
+        etcd = self.processes[0]
+        etcd.send_signal(signal.SIGSTOP)
+        try:
+            deadline, reply = time.monotonic() + 2.8, ""
+            while time.monotonic() < deadline and not reply.startswith("ERR TRYAGAIN"):
+                reply = ask(self.ports["s0a"], f"AVAIL {session}")
+                time.sleep(0.01)
+            if not reply.startswith("ERR TRYAGAIN"):
+                self.skipTest(f"s0's primary did not answer TRYAGAIN while etcd was paused (last: {reply})")
+            self.assertIsInstance(seatd.error_from_reply(reply), seatd.TryAgain)
+            threading.Timer(0.3, etcd.send_signal, (signal.SIGCONT,)).start()
+            self.assertEqual(c.hold(session, "ann", ["A1"], key="stale-1").seats, ["A1"])
+        finally:
+            etcd.send_signal(signal.SIGCONT)
+        self.assertGreaterEqual(c.router.tryagain_total, 1)

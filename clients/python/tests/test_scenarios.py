@@ -117,6 +117,19 @@ class KeyedRetryTests(ServerTestCase):
         self.assertEqual(direct.avail(s).held, 1)
 
 
+class TimeoutTests(ServerTestCase):
+    def test_a_request_that_times_out_closes_its_connection(self) -> None:
+        # A listener that accepts and never answers, as a hung server would.
+        silent = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(silent.close)
+        c = seatd.Client(port=silent.getsockname()[1], timeout=0.2)
+        self.addCleanup(c.close)
+        with self.assertRaises(seatd.Timeout) as caught:
+            c.hold("s", "ann", ["A1"])  # a change without a key: sent once, not again
+        self.assertTrue(caught.exception.written)
+        self.assertEqual(c._connections, {})  # closed: a late reply can never be read as another's
+
+
 class WatchResumeTests(ServerTestCase):
     def test_watch_resumes_across_kill_9(self) -> None:
         c = self.client()
