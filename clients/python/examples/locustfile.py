@@ -42,7 +42,7 @@ def admin_client(environment: Any) -> seatd.Client:
 def create_hall_and_session(environment: Any, **_: Any) -> None:
     with admin_client(environment) as client:
         try:
-            client.create_hall(HALL, *(f"{row}={SEATS_PER_ROW}" for row in ROWS), f"cat:vip=E8-E23,F8-F23")
+            client.create_hall(HALL, *(f"{row}={SEATS_PER_ROW}" for row in ROWS), "cat:vip=E8-E23,F8-F23")
         except seatd.Exists:
             pass
         try:

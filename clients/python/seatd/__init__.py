@@ -1,6 +1,7 @@
 """seatd: the Python client of the seatd seat reservation server (docs/protocol.md, docs/clients.md)."""
 
-from .aio import AsyncClient, AsyncPipeline, AsyncWatch
+from .aio import AsyncClient, AsyncPipeline
+from .aio_watch import AsyncWatch
 from .client import Client, Pipeline
 from .commands import Command
 from .crc32c import crc32c, slot

@@ -19,7 +19,7 @@ import time
 from typing import Any, Callable, Optional
 from urllib.parse import urlparse
 
-from locust import User  # noqa: E402  (the only module that needs locust)
+from locust import User  # the package's only import of locust
 
 from .client import Client
 from .commands import Command

@@ -66,7 +66,8 @@ class ReplyTests(unittest.TestCase):
         self.assertEqual(outcome(c.avail("s"), "OK free=60 held=0 sold=0 blocked=2 reserved=2"),
                          seatd.Avail(60, 0, 0, 2, 2))
         slots = outcome(c.cluster_slots(), "OK 0-340=s1@127.0.0.1:7001 341-1023=s2@-")
-        self.assertEqual(slots, [seatd.SlotRange(0, 340, "s1", "127.0.0.1:7001"), seatd.SlotRange(341, 1023, "s2", None)])
+        self.assertEqual(slots, [seatd.SlotRange(0, 340, "s1", "127.0.0.1:7001"),
+                                 seatd.SlotRange(341, 1023, "s2", None)])
 
     def test_event(self) -> None:
         event = c.parse_event("EVENT 4 reserved gala - press B1 B8")
