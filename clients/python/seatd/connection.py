@@ -94,10 +94,12 @@ class Connection:
         self._sock.settimeout(timeout)
 
     def close(self) -> None:
+        # shutdown first: it wakes a thread blocked reading this socket (a watch closed from another thread).
         try:
-            self._sock.close()
+            self._sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        self._sock.close()
 
 
 def check_reply(line: str) -> None:

@@ -3,6 +3,7 @@ sends as its own error type, and lines the server refuses, each against a real s
 
 from __future__ import annotations
 
+import threading
 import time
 
 import seatd
@@ -159,3 +160,20 @@ class RefusedLineTests(ServerTestCase):
         with self.assertRaises(seatd.BadRequest):
             c.create_session("s-bad", "h1", ttl=0)
         self.assertEqual(c.avail(s).free, 18)
+
+
+class WatchCloseTests(ServerTestCase):
+    def test_close_from_another_thread_ends_the_iteration(self) -> None:
+        c = self.client()
+        s = self.fresh_session(c)
+        watch = c.watch(s)
+        ended = threading.Event()
+
+        def consume() -> None:
+            for _ in watch:
+                pass
+            ended.set()
+
+        threading.Thread(target=consume, daemon=True).start()
+        threading.Timer(0.2, watch.close).start()
+        self.assertTrue(ended.wait(5))
