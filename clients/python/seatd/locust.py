@@ -9,14 +9,15 @@
 
 Each request is one entry named after its command (`HOLD`, `CONFIRM`, ...), timed from write to reply. `TAKEN`
 and `SOLD_OUT` are what a rush is expected to meet: they count as successes under their own names
-(`HOLD (taken)`, `HOLD (sold out)`) and are raised to the task as usual. Any other error is a failure.
+(`HOLD (taken)`, `HOLD (sold out)`) and are raised to the task as usual. Any other error is a failure. A
+pipeline is one entry, `PIPELINE`, a failure if any of its replies is.
 Locust is imported here only, so the package itself needs nothing beyond the standard library.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, List, Optional, Sequence
 from urllib.parse import urlparse
 
 from locust import User  # the package's only import of locust
@@ -36,22 +37,23 @@ class LocustClient(Client):
         super().__init__(**options)
         self._fire = fire
 
-    def execute(self, command: Command[Any]) -> Any:
+    def run(self, commands: Sequence[Command[Any]]) -> List[Any]:
+        """One entry per request; a pipeline is one entry, `PIPELINE`, failed if any reply is a failure."""
         start = time.perf_counter()
-        name, failure, result = command.name, None, None
-        try:
-            result = super().execute(command)
-            return result
-        except SeatdError as e:
-            suffix = next((label for cls, label in EXPECTED.items() if isinstance(e, cls)), None)
-            if suffix is None:
-                failure = e
-            else:
-                name = f"{name} ({suffix})"
-            raise
-        finally:
-            self._fire(request_type="seatd", name=name, response_time=(time.perf_counter() - start) * 1000,
-                       response_length=0, exception=failure, context={})
+        results = super().run(commands)
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        failures = [r for r in results if isinstance(r, SeatdError) and _expected(r) is None]
+        name = commands[0].name if len(commands) == 1 else "PIPELINE"
+        label = _expected(results[0]) if len(commands) == 1 else None
+        if label is not None:
+            name = f"{name} ({label})"
+        self._fire(request_type="seatd", name=name, response_time=elapsed_ms, response_length=0,
+                   exception=failures[0] if failures else None, context={})
+        return results
+
+
+def _expected(result: Any) -> Optional[str]:
+    return next((label for cls, label in EXPECTED.items() if isinstance(result, cls)), None)
 
 
 def parse_host(host: Optional[str]) -> "tuple[str, int]":

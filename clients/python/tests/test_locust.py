@@ -34,7 +34,12 @@ class LocustUserTests(ServerTestCase):
             user.client.hold(s, "bob", any=2)
         with self.assertRaises(seatd.NoSuchHold):
             user.client.confirm(s, "nope")
+        with user.client.pipeline() as p:
+            p.avail(s).hold(s, "cy", ["A1"])
+            self.assertIsInstance(p.execute()[1], seatd.Taken)
         stats = environment.stats
+        self.assertEqual(stats.get("PIPELINE", "seatd").num_requests, 1)
+        self.assertEqual(stats.get("PIPELINE", "seatd").num_failures, 0)
         self.assertEqual(stats.get("HOLD", "seatd").num_requests, 1)
         self.assertEqual(stats.get("CONFIRM", "seatd").num_requests, 2)
         self.assertEqual(stats.get("CONFIRM", "seatd").num_failures, 1)
