@@ -6,6 +6,7 @@
 #   nats-server, nats-py     the JetStream publishing tests (checked by a client seatd did not write)
 #   etcd-server (etcd)       the etcd client's and `seatd cluster`'s tests (a throwaway member on loopback)
 #   golang-go                the Go client's tests (clients/go)
+#   locust (pip)             the Python client's Locust user test (clients/python)
 #   node-typescript (tsc)    the TypeScript client's build and tests (clients/node; Node itself comes with it)
 # Anything already there is left alone. Not root, or not Debian: it says what is missing and goes on (the tests
 # that need a missing server then skip and say so).
@@ -38,4 +39,9 @@ if ! python3 -c "import nats" 2>/dev/null; then
     else
         echo "missing: the Python package nats-py (python3 -m pip install nats-py)" >&2
     fi
+fi
+if ! python3 -c "import locust" 2>/dev/null && python3 -m pip --version >/dev/null 2>&1; then
+    echo "installing the Python package locust"
+    python3 -m pip install --quiet locust 2>/dev/null || python3 -m pip install --quiet --break-system-packages locust \
+        || echo "missing: the Python package locust (python3 -m pip install locust)" >&2
 fi
