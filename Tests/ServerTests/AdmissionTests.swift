@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOEmbedded
 import Testing
 
 @testable import Server
@@ -19,19 +21,32 @@ struct AdmissionTests {
         return setup
     }
 
+    /// A blocking client whose reads give up after 10 s (a wrong expectation fails instead of hanging).
+    static func socket(_ port: Int) throws -> LineSocket {
+        let socket = try LineSocket(port: port)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return socket
+    }
+
+    /// Whether `socket` reads exactly `expected` next.
+    static func reads(_ socket: LineSocket, _ expected: String) -> Bool {
+        socket.read(count: expected.utf8.count) == expected
+    }
+
     @Test func anAdminGetsInWhileAThousandStrangersHoldConnections() async throws {
         try await EndToEndTests().withServer(Self.setup()) { port in
             // 4,096 connections, so at most 409 strangers: every stranger past that closes the oldest one.
             var strangers: [LineSocket] = []
-            for _ in 0..<1_000 { strangers.append(try LineSocket(port: port)) }
+            for _ in 0..<1_000 { strangers.append(try Self.socket(port)) }
             let (first, reset) = strangers[0].readToEnd()
             #expect(first == "ERR NOAUTH closed to make room for a new connection: AUTH first\n" && !reset)
-            let admin = try LineSocket(port: port)
+            let admin = try Self.socket(port)
             try admin.send("AUTH adm\nCREATE HALL h A=3\n")
-            #expect(admin.read(count: 17) == "OK admin\nOK h 3\n")
+            #expect(Self.reads(admin, "OK admin\nOK h 3\n"))
             // The newest strangers still hold their slots (and get an answer).
             try strangers[999].send("PING\n")
-            #expect(strangers[999].read(count: 44) == "ERR NOAUTH authenticate first: AUTH <token>\n")
+            #expect(Self.reads(strangers[999], "ERR NOAUTH authenticate first: AUTH <token>\n"))
         }
     }
 
@@ -40,37 +55,37 @@ struct AdmissionTests {
         try await EndToEndTests().withServer(setup) { port in
             var clients: [LineSocket] = []
             for _ in 0..<4 {
-                let client = try LineSocket(port: port)
+                let client = try Self.socket(port)
                 try client.send("AUTH rdr\n")
-                #expect(client.read(count: 10) == "OK reader\n")
+                #expect(Self.reads(client, "OK reader\n"))
                 clients.append(client)
             }
             // Every slot is an authenticated client's: a stranger is refused, and nobody is closed for it.
-            let stranger = try LineSocket(port: port)
+            let stranger = try Self.socket(port)
             #expect(stranger.readToEnd() == ("ERR BUSY too many connections\n", false))
             try clients[0].send("PING\n")
-            #expect(clients[0].read(count: 8) == "OK PONG\n")
+            #expect(Self.reads(clients[0], "OK PONG\n"))
         }
     }
 
     @Test func aConnectionThatDoesNotAuthenticateInTimeIsClosed() async throws {
         let setup = Self.setup { $0.authTimeoutMs = 200 }
         try await EndToEndTests().withServer(setup) { port in
-            let silent = try LineSocket(port: port)
+            let silent = try Self.socket(port)
             #expect(silent.readToEnd() == ("ERR NOAUTH no AUTH within 200 ms\n", false))
             // Authenticated in time: the deadline no longer applies.
-            let client = try LineSocket(port: port)
+            let client = try Self.socket(port)
             try client.send("AUTH rdr\n")
-            #expect(client.read(count: 10) == "OK reader\n")
+            #expect(Self.reads(client, "OK reader\n"))
             try await Task.sleep(for: .milliseconds(400))
             try client.send("PING\n")
-            #expect(client.read(count: 8) == "OK PONG\n")
+            #expect(Self.reads(client, "OK PONG\n"))
         }
     }
 
     @Test func failedAuthsAreAnsweredEverLaterAndTheFifthCloses() async throws {
         try await EndToEndTests().withServer(Self.setup()) { port in
-            let guesser = try LineSocket(port: port)
+            let guesser = try Self.socket(port)
             let started = ContinuousClock.now
             try guesser.send(String(repeating: "AUTH guess\n", count: 6))
             let (text, reset) = guesser.readToEnd()
@@ -84,10 +99,10 @@ struct AdmissionTests {
             #expect(started.duration(to: .now) >= .milliseconds(750))
 
             // A failed AUTH keeps the role the connection had; failures after AUTH count too.
-            let reader = try LineSocket(port: port)
+            let reader = try Self.socket(port)
             try reader.send("AUTH rdr\nAUTH wrong\nCREATE HALL h A=1\nHALLS\n")
             let expected = "OK reader\nERR NOAUTH invalid token\nERR FORBIDDEN reader may not do that\nOK\n"
-            #expect(reader.read(count: expected.utf8.count) == expected)
+            #expect(Self.reads(reader, expected))
             try reader.send(String(repeating: "AUTH wrong\n", count: 4))
             #expect(reader.readToEnd().0.hasSuffix("ERR NOAUTH too many failed AUTH attempts\n"))
         }
@@ -96,17 +111,58 @@ struct AdmissionTests {
     @Test func oneAddressHoldsAtMostItsShare() async throws {
         let setup = Self.setup { $0.connectionsPerIP = 3 }
         try await EndToEndTests().withServer(setup) { port in
-            let three = try (0..<3).map { _ in try LineSocket(port: port) }
-            let fourth = try LineSocket(port: port)
+            // Each one answered before the next connects: connections are admitted on several loops at once.
+            var three: [LineSocket] = []
+            for _ in 0..<3 {
+                let socket = try Self.socket(port)
+                try socket.send("PING\n")
+                #expect(Self.reads(socket, "ERR NOAUTH authenticate first: AUTH <token>\n"))
+                three.append(socket)
+            }
+            let fourth = try Self.socket(port)
             #expect(fourth.readToEnd() == ("ERR BUSY too many connections from this address\n", false))
             try three[2].send("AUTH adm\n")
-            #expect(three[2].read(count: 9) == "OK admin\n")
+            #expect(Self.reads(three[2], "OK admin\n"))
             // A slot freed is a slot again.
             shutdown(three[0].fd, Int32(SHUT_RDWR))
             try await Task.sleep(for: .milliseconds(200))
-            let again = try LineSocket(port: port)
+            let again = try Self.socket(port)
             try again.send("AUTH rdr\n")
-            #expect(again.read(count: 10) == "OK reader\n")
+            #expect(Self.reads(again, "OK reader\n"))
         }
+    }
+}
+
+/// Goal: `Admission`'s decisions on their own: the per-address cap, the strangers' cap with the oldest closed,
+/// the connections' cap. Method: embedded channels.
+struct AdmissionUnitTests {
+    @Test func decisions() throws {
+        var settings = ServerSettings()
+        settings.connectionsPerIP = 2
+        settings.unauthenticatedMax = 2
+        settings.connectionsMax = 3
+        let admission = Admission(settings: settings, authRequired: true)
+        let channels = (0..<5).map { _ in EmbeddedChannel() }
+        func admit(_ index: Int, _ address: String, open: Int) -> String {
+            switch admission.admit(channels[index], address: address, open: open) {
+            case .refused(let reason, _): return reason
+            case .admitted(nil): return "in"
+            case .admitted(let evict?):
+                let evicted = channels.firstIndex { $0 === evict }.map(String.init) ?? "?"
+                return "in, closing \(evicted)"
+            }
+        }
+        #expect(admit(0, "a", open: 1) == "in")
+        #expect(admit(1, "a", open: 2) == "in")
+        #expect(admit(2, "a", open: 3) == "too many connections from this address")
+        // A third stranger closes the oldest one.
+        #expect(admit(2, "b", open: 3) == "in, closing 0")
+        admission.authenticated(channels[2])
+        admission.authenticated(channels[1])
+        #expect(admission.strangers == 0)
+        // Past the connections' cap with no stranger left: refused.
+        #expect(admit(3, "c", open: 4) == "too many connections")
+        admission.closed(channels[1], address: "a")
+        #expect(admit(4, "a", open: 3) == "in")
     }
 }
