@@ -51,28 +51,31 @@ extension SeatdConfig {
     static func checkShape(ofFile path: String) throws {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw Invalid("cannot read config file \(path): \(error.localizedDescription)")
+            throw Invalid("cannot read the config file (\(path)): \(StartupError.reason(error, path: path))")
         }
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch { throw Invalid("config file \(path) is not YAML: \(error)") }
+        do { root = try Yams.compose(yaml: text) } catch {
+            throw Invalid("the config file (\(path)) is not YAML: \(StartupError.reason(error))")
+        }
         guard let root else { return }
         try Self.check(root, against: Self.fileShape, at: nil, file: path)
     }
 
     private static func check(_ node: Node, against shape: Shape, at key: String?, file: String) throws {
         func wrong() -> Invalid {
-            Invalid("config file \(file): \(key ?? "the top level") must be \(shape.name), not \(Self.kind(of: node))")
+            Invalid(
+                "config file (\(file)): \(key ?? "the top level") must be \(shape.name), not \(Self.kind(of: node))")
         }
         // An empty section or list (`auth:` with nothing under it) is the same as leaving it out.
         if node.null != nil, key != nil, !Self.isScalar(shape) { return }
         switch (shape, node) {
         case (.scalar, .scalar):
-            guard node.null == nil else { throw Invalid("config file \(file): \(key!) has no value") }
+            guard node.null == nil else { throw Invalid("config file (\(file)): \(key!) has no value") }
         case (.list, .sequence(let items)):
             for (index, item) in items.enumerated() {
                 guard case .scalar = item, item.null == nil else {
                     throw Invalid(
-                        "config file \(file): \(key!)[\(index)] must be a single value, not \(Self.kind(of: item))")
+                        "config file (\(file)): \(key!)[\(index)] must be a single value, not \(Self.kind(of: item))")
                 }
             }
         case (.section(let keys), .mapping(let mapping)):
@@ -80,7 +83,7 @@ extension SeatdConfig {
                 guard let text = name.string, let inner = keys[text] else {
                     let full = [key, name.string ?? "?"].compactMap { $0 }.joined(separator: ".")
                     throw Invalid(
-                        "config file \(file): unknown key \(full) (known here: \(keys.keys.sorted().joined(separator: ", ")))"
+                        "config file (\(file)): unknown key \(full) (known here: \(keys.keys.sorted().joined(separator: ", ")))"
                     )
                 }
                 try Self.check(

@@ -78,33 +78,33 @@ struct Serve: AsyncParsableCommand {
             config = try await SeatdConfig.load(
                 file: self.config, environment: environment.merging(self.clusterFlags) { $1 })
         } catch let error as SeatdConfig.Invalid {
-            throw ValidationError(error.description)
+            throw StartupError(error.description)
         }
         if let host = self.host { config.host = host }
         if let port = self.port {
-            guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+            guard (0...65_535).contains(port) else { throw StartupError("--port must be 0 to 65535") }
             config.port = port
         }
         if let data = self.data { config.data = data }
         if let fsync = self.fsync {
             guard let policy = FsyncPolicy(fsync) else {
-                throw ValidationError("--fsync must be always, interval=<ms> (1..60000) or off")
+                throw StartupError("--fsync must be always, interval=<ms> (1..60000) or off")
             }
             config.fsync = policy
         }
         if let port = self.metricsPort {
-            guard (0...65_535).contains(port) else { throw ValidationError("--metrics-port must be 0 to 65535") }
+            guard (0...65_535).contains(port) else { throw StartupError("--metrics-port must be 0 to 65535") }
             config.metricsPort = port
         }
         if let level = self.logLevel {
-            guard let level = Logger.Level(rawValue: level) else { throw ValidationError("--log-level: unknown level") }
+            guard let level = Logger.Level(rawValue: level) else { throw StartupError("--log-level: unknown level") }
             config.logLevel = level
         }
         if self.allowOpen { config.allowOpen = true }
         config.limits.host = config.host
         config.limits.port = config.port
         guard config.bindAllowed else {
-            throw ValidationError(
+            throw StartupError(
                 "refusing to listen on \(config.host) with auth off: set auth.tokens / SEATD_AUTH_TOKENS or allow_open")
         }
         return config
@@ -160,7 +160,7 @@ struct Serve: AsyncParsableCommand {
         let started = ContinuousClock.now
         // Held until the process ends: a second server on this directory refuses to start.
         let lock: DataDirectoryLock
-        do { lock = try DataDirectoryLock(config.data) } catch { throw ValidationError("\(error)") }
+        do { lock = try DataDirectoryLock(config.data) } catch { throw StartupError("\(error)") }
         defer { withExtendedLifetime(lock) {} }
         // Connections and sessions share these loops: a request to a session of its connection's loop runs there.
         let loops = MultiThreadedEventLoopGroup(
@@ -258,7 +258,7 @@ struct Serve: AsyncParsableCommand {
                     "created hall from the configuration",
                     metadata: ["hall": "\(id)", "seats": "\(hall.capacity)", "lsn": "\(lsn)"])
             } catch {
-                throw ValidationError("halls: cannot create \(id): \(error.message)")
+                throw StartupError("halls: cannot create \(id): \(error.message)")
             }
         }
         try await service.sync()

@@ -16,14 +16,18 @@ public enum DataDirectory {
     public static func snapshotDirectory(_ data: String) -> String { data + "/snapshots" }
 
     /// Loads the newest valid snapshot (falling back to older ones), then replays the log after it (through
-    /// `throughLSN` when given), each session retaining `eventsRetained` events. With `repair` it creates `wal/` when missing and repairs torn tails; without, it
-    /// changes nothing.
+    /// `throughLSN` when given), each session retaining `eventsRetained` events. With `repair` it creates `wal/` and
+    /// `snapshots/` when missing (so a backup's `cp -a <data>/snapshots` works before the first snapshot) and
+    /// repairs torn tails; without, it changes nothing.
     public static func open(
         _ data: String, storage: any Storage = PosixStorage(), throughLSN: LSN? = nil, repair: Bool = true,
         eventsRetained: Int = Limits.eventsRetainedDefault
     ) throws(WALError) -> Opened {
         // Reading (repair off, as `seatd check` does) never writes, not even a directory.
-        if repair { try storage.makeDirectory(Self.walDirectory(data)) }
+        if repair {
+            try storage.makeDirectory(Self.walDirectory(data))
+            try storage.makeDirectory(Self.snapshotDirectory(data))
+        }
         let store = SnapshotStore(directory: Self.snapshotDirectory(data), storage: storage)
         let (image, damaged) = try store.loadNewest()
         var state = image?.state ?? RegistryState()

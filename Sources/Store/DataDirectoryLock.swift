@@ -21,10 +21,16 @@ public final class DataDirectoryLock: Sendable {
 
     /// Takes the lock of `data` (created if missing), or throws `Held` naming the holder's pid.
     public init(_ data: String) throws {
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        do { try PosixStorage().makeDirectory(data) } catch {
+            guard case .io(_, let code) = error else { throw error }
+            throw Held(description: "cannot create the data directory (\(data)): \(String(cString: strerror(code)))")
+        }
         let path = data + "/" + Self.fileName
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Held(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw Held(
+                description: "cannot open the data directory's lock (\(path)): \(String(cString: strerror(errno)))")
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = Self.pid(in: fd).map { "pid \($0)" } ?? "another process"
             Glibc.close(fd)

@@ -204,3 +204,74 @@ struct ConfigShapeTests {
         #expect("\(config)".contains("redacted") && !"\(config)".contains("fa\""))
     }
 }
+
+/// Goal: a start that fails on a path or a setting says so in one line on standard error,
+/// `seatd: <what> (<path or setting>): <reason>`, exits non-zero, and prints no usage text (that is for a command
+/// line that does not parse). Method: the real binary with a data directory it cannot create, and bad settings
+/// from a file, the environment and a flag; standard error read apart from the log on standard output.
+struct StartupErrorTests {
+    /// `seatd <arguments>` run to its end: exit status, standard output, standard error.
+    static func seatd(
+        _ arguments: [String], environment: [String: String] = [:]
+    ) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SeatdProcess.defaultBinary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SEATD_") }
+            .merging(environment) { $1 }
+        let (output, error) = (Pipe(), Pipe())
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let errorText = error.fileHandleForReading.readDataToEndOfFile()
+        let outputText = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus, String(decoding: outputText, as: UTF8.self),
+            String(decoding: errorText, as: UTF8.self)
+        )
+    }
+
+    /// Each case: extra arguments, the environment, the config file's text (nil: no --config), the expected line.
+    static let cases: [([String], [String: String], String?, String)] = [
+        (
+            ["--data", "/proc/nope"], [:], nil,
+            "seatd: cannot create the data directory (/proc/nope): No such file or directory"
+        ),
+        (
+            [], [:], "fsync: sometimes\n",
+            "seatd: fsync (SEATD_FSYNC): expected always, off or interval=<ms> (1..60000), got sometimes"
+        ),
+        ([], ["SEATD_LIMITS_CONNECTIONS": "0"], nil, "seatd: limits.connections (SEATD_LIMITS_CONNECTIONS): "),
+        (
+            [], [:], "limits:\n  conection: 5\n",
+            "seatd: config file (CONFIG): unknown key limits.conection (known here: "
+        ),
+        ([], [:], "a: [\n", "seatd: the config file (CONFIG) is not YAML: line "),
+        (
+            ["--config", "/nonexistent/seatd.yaml"], [:], nil,
+            "seatd: cannot read the config file (/nonexistent/seatd.yaml): No such file or directory"
+        ),
+        (["--port", "70000"], [:], nil, "seatd: --port must be 0 to 65535"),
+    ]
+
+    @Test(arguments: 0..<Self.cases.count)
+    func aBadPathOrSettingIsOneLineWithoutUsage(index: Int) throws {
+        let (arguments, environment, file, expected) = Self.cases[index]
+        let data = TemporaryDirectory.path("start")
+        let config = data + ".yaml"
+        defer {
+            try? FileManager.default.removeItem(atPath: data)
+            try? FileManager.default.removeItem(atPath: config)
+        }
+        if let file { try file.write(toFile: config, atomically: true, encoding: .utf8) }
+        let (status, output, error) = try Self.seatd(
+            ["--data", data, "--port", "0"] + (file == nil ? [] : ["--config", config]) + arguments,
+            environment: environment)
+        let expectedLine = expected.replacingOccurrences(of: "CONFIG", with: config)
+        #expect(status == 1, "\(output)\(error)")
+        #expect(error.hasPrefix(expectedLine) && error.hasSuffix("\n"), "\(error)")
+        #expect(error.split(separator: "\n", omittingEmptySubsequences: false).count == 2, "one line: \(error)")
+        #expect(!(output + error).contains("Usage"), "\(output)\(error)")
+    }
+}
