@@ -5,7 +5,7 @@ import SeatdTestSupport
 extension LineClient {
     /// A client to `target`; for Redis it loads seat-load's script when it connects.
     static func connect(_ target: Target, group: any EventLoopGroup) async throws -> LineClient {
-        let client = try await LineClient.connect(to: try target.address(), group: group)
+        let client = try await LineClient.connect(to: try target.address(), group: group, tls: target.tls)
         // An open channel dropped on a throw traps in NIO ("Deinited NIOAsyncWriter without calling finish()"):
         // close it before giving up.
         do { if target.kind == .redis { try await client.loadRedisScript(try Self.redisScript()) } } catch {

@@ -217,17 +217,19 @@ enum LoadRun {
     static func connect(
         _ target: Target, on loop: any EventLoop, _ makeHandler: @escaping @Sendable () -> any ChannelHandler
     ) async throws {
-        _ = try await Self.bootstrap(on: loop, makeHandler).connect(to: try target.address()).get()
+        _ = try await Self.bootstrap(on: loop, tls: target.tls, makeHandler).connect(to: try target.address()).get()
     }
 
-    /// A bootstrap for load connections on `loop`: a line decoder, then the handler `makeHandler` gives.
+    /// A bootstrap for load connections on `loop`: TLS when `tls` is given, a line decoder, then the handler
+    /// `makeHandler` gives.
     static func bootstrap(
-        on loop: any EventLoop, _ makeHandler: @escaping @Sendable () -> any ChannelHandler
+        on loop: any EventLoop, tls: ClientTLS? = nil, _ makeHandler: @escaping @Sendable () -> any ChannelHandler
     ) -> ClientBootstrap {
         ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try tls.handler()) }
                     try channel.pipeline.syncOperations.addHandlers(
                         ByteToMessageHandler(LineBasedFrameDecoder()), makeHandler())
                 }

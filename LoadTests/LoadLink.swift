@@ -191,7 +191,7 @@ final class LoadLink {
             do {
                 let address = try target.address()
                 let handlerBox = LoopBox(handler)
-                connected = LoadRun.bootstrap(on: loop) { handlerBox.value }.connect(to: address)
+                connected = LoadRun.bootstrap(on: loop, tls: target.tls) { handlerBox.value }.connect(to: address)
             } catch {
                 connected = loop.makeFailedFuture(error)
             }

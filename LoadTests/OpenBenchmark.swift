@@ -22,6 +22,7 @@ struct OpenBenchmark: AsyncParsableCommand {
     @Option(help: "The server: seatd://host:port or redis://host:port.")
     var target = Target(argument: "seatd://127.0.0.1:7070")!
     @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var tls: TLSOptions
     @Option(help: "AUTH token (admin, to create the sessions), when the server has auth on.")
     var token: String?
     @Option(help: "Requests per second, in all; a comma-separated list runs each in turn.")
@@ -73,7 +74,10 @@ struct OpenBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await LoadRun.withGroup(threads: self.threads) { try await self.run(on: $0) }
+        var command = self
+        command.target = try self.tls.applied(to: self.target)
+        let ready = command
+        try await LoadRun.withGroup(threads: self.threads) { try await ready.run(on: $0) }
     }
 
     func run(on group: MultiThreadedEventLoopGroup) async throws {

@@ -29,6 +29,7 @@ struct RushBenchmark: AsyncParsableCommand {
     @Option(help: "The server: seatd://host:port or redis://host:port.")
     var target = Target(argument: "seatd://127.0.0.1:7070")!
     @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var tls: TLSOptions
     @Option(help: "AUTH token (admin, to create the sessions), when the server has auth on.")
     var token: String?
     @Option(help: "Buyers in the rush at any moment (all arrive at once).")
@@ -88,7 +89,10 @@ struct RushBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let passed = try await LoadRun.withGroup(threads: self.threads) { try await self.run(on: $0) }
+        var command = self
+        command.target = try self.tls.applied(to: self.target)
+        let ready = command
+        let passed = try await LoadRun.withGroup(threads: self.threads) { try await ready.run(on: $0) }
         if !passed { throw ExitCode.failure }
     }
 

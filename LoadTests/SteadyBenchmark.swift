@@ -26,6 +26,7 @@ struct SteadyBenchmark: AsyncParsableCommand {
     @Option(help: "The server: seatd://host:port or redis://host:port (the Redis script, see --help of seat-load).")
     var target = Target(argument: "seatd://127.0.0.1:7070")!
     @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var tls: TLSOptions
     @Option(help: "AUTH token (admin, to create the sessions), when the server has auth on.")
     var token: String?
     @Option(help: "Connections.")
@@ -76,7 +77,10 @@ struct SteadyBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await LoadRun.withGroup(threads: self.threads) { try await self.run(on: $0) }
+        var command = self
+        command.target = try self.tls.applied(to: self.target)
+        let ready = command
+        try await LoadRun.withGroup(threads: self.threads) { try await ready.run(on: $0) }
     }
 
     func run(on group: MultiThreadedEventLoopGroup) async throws {

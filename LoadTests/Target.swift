@@ -1,5 +1,6 @@
 import ArgumentParser
 import NIOCore
+import SeatdTestSupport
 
 /// Where the load goes: `seatd://host:port` (the default scheme when none is given) or `redis://host:port` (a
 /// Redis server running `redis/seats.lua`, the same booking semantics as one script).
@@ -9,6 +10,8 @@ struct Target: ExpressibleByArgument, CustomStringConvertible, Sendable, Equatab
     var kind: Kind
     var host: String
     var port: Int
+    /// Set by `--tls` (`TLSOptions`): connections speak TLS.
+    var tls: ClientTLS? = nil
 
     init?(argument: String) {
         var rest = Substring(argument)
@@ -26,7 +29,7 @@ struct Target: ExpressibleByArgument, CustomStringConvertible, Sendable, Equatab
         self.port = port
     }
 
-    var description: String { "\(self.kind.rawValue)://\(self.host):\(self.port)" }
+    var description: String { "\(self.kind.rawValue)://\(self.host):\(self.port)\(self.tls == nil ? "" : " (TLS)")" }
 
     /// The address to connect to. An IP literal needs no name resolution: NIO resolves names on a Dispatch queue,
     /// which a busy machine (every thread of the pool working) can leave waiting past the connect timeout.

@@ -16,7 +16,7 @@ public final class LineClient: @unchecked Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
 
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
     }
 
     init(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
@@ -24,9 +24,10 @@ public final class LineClient: @unchecked Sendable {
         self.iterator = channel.inbound.makeAsyncIterator()
     }
 
-    /// A connection to `address` that reads one frame per line (LF, CR dropped) and writes bytes as given.
+    /// A connection to `address` that reads one frame per line (LF, CR dropped) and writes bytes as given; over TLS
+    /// when `tls` is given.
     public static func openChannel(
-        to address: SocketAddress, group: any EventLoopGroup
+        to address: SocketAddress, group: any EventLoopGroup, tls: ClientTLS? = nil
     ) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         // A generous connect timeout: on a loaded machine (the test suite, a crash loop beside a benchmark) an
         // answer can take seconds; a connection that is refused still fails at once.
@@ -34,6 +35,7 @@ public final class LineClient: @unchecked Sendable {
             .connectTimeout(.seconds(60))
             .connect(to: address) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try tls.handler()) }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineBasedFrameDecoder()))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -42,8 +44,10 @@ public final class LineClient: @unchecked Sendable {
     }
 
     /// A client to the seatd (or other line server) at `address`.
-    public static func connect(to address: SocketAddress, group: any EventLoopGroup) async throws -> LineClient {
-        LineClient(channel: try await Self.openChannel(to: address, group: group))
+    public static func connect(
+        to address: SocketAddress, group: any EventLoopGroup, tls: ClientTLS? = nil
+    ) async throws -> LineClient {
+        LineClient(channel: try await Self.openChannel(to: address, group: group, tls: tls))
     }
 
     /// SCRIPT LOAD of `script` on a Redis target; its SHA1 is what every later request names.

@@ -2,6 +2,7 @@ import Etcd
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SeatActors
 import Store
 import Synchronization
@@ -23,6 +24,10 @@ extension ClusterNode {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        // With tls.* set the standby speaks TLS (and with client_ca shows a certificate signed by it).
+                        if let tls = self.tls {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.server))
+                        }
                         try channel.pipeline.syncOperations.addHandlers(
                             ByteToMessageHandler(ReplicationFrameDecoder(bodyBytesMax: ReplicationFrame.bodyBytesMax)),
                             ReplicationAckTap())

@@ -2,6 +2,7 @@ import Etcd
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SeatActors
 import Store
 import Synchronization
@@ -98,6 +99,11 @@ extension ClusterNode {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // With tls.* set: TLS, the primary's certificate checked against client_ca or tls.cert's CA.
+                    if let context = self.tls?.replicationClient {
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: context, serverHostname: nil))
+                    }
                     try channel.pipeline.syncOperations.addHandlers(
                         ByteToMessageHandler(
                             ReplicationFrameDecoder(bodyBytesMax: ReplicationFrame.snapshotBodyBytesMax)),

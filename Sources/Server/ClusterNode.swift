@@ -36,12 +36,15 @@ final class ClusterNode: Service, Sendable {
     let link = Mutex<StandbyLink?>(nil)
     /// While following: the replication connection to the primary (for a handover request).
     let toPrimary = Mutex<(any Channel)?>(nil)
+    /// With `tls.*` set: the replication port's contexts (the listener's, and the one a standby dials with).
+    let tls: TLSContextStore?
 
     init(
         settings: ClusterSettings, state: ClusterState, service: LogService, source: ReplicationSource,
-        group: any EventLoopGroup, logger: Logger,
+        group: any EventLoopGroup, logger: Logger, tls: TLSContextStore? = nil,
         barrier: @escaping @Sendable () async -> Void
     ) throws {
+        self.tls = tls
         self.barrier = barrier
         self.settings = settings
         self.state = state

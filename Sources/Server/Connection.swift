@@ -139,6 +139,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
             self.drain()
         case is SeatServer.Evict:
             self.stranger(.error(.noAuth, "closed to make room for a new connection: AUTH first"), metric: "evicted")
+        case let certificate as TLSClientRole:
+            // A verified client certificate grants its role as AUTH would (before any request is read).
+            let stranger = self.grant.role == nil
+            self.grant.role = certificate.role
+            if stranger, let channel = self.context?.channel {
+                self.authDeadline?.cancel()
+                self.server.admission.authenticated(channel)
+            }
         default:
             context.fireUserInboundEventTriggered(event)
         }

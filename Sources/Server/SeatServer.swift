@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
+import NIOSSL
 import SeatActors
 import ServiceLifecycle
 import Synchronization
@@ -55,6 +56,8 @@ struct ServerSettings: Sendable {
 
     /// How long the service group waits for a graceful shutdown: the drain and a second.
     var shutdownLimit: Duration { .milliseconds(self.drainGraceMs + 1_000) }
+    /// The TLS listener's settings and contexts (`tls.*`); nil: TLS off.
+    var tls: TLSContextStore? = nil
 
     /// Events buffered per watcher: the byte budget over the longest event line (a hold of the most seats, each
     /// at most 7 characters and a space, after ~130 characters of type, ids and seq).
@@ -105,11 +108,7 @@ final class SeatServer: Service, Sendable {
     }
 
     func run() async throws {
-        let channel = try await Self.listening(
-            on: "\(self.settings.host):\(self.settings.port)", for: "the line protocol"
-        ) {
-            try await self.bind()
-        }
+        let channel = try await self.bindListeners()
         let port = channel.localAddress?.port ?? self.settings.port
         self.logger.info("listening", metadata: ["host": "\(self.settings.host)", "port": "\(port)"])
         self.listening.store(true, ordering: .releasing)
@@ -165,7 +164,8 @@ final class SeatServer: Service, Sendable {
         }
     }
 
-    private func bind() async throws -> any Channel {
+    /// Binds the line protocol on `port`, behind TLS with the store's current context when `tls` is given.
+    func bind(port: Int, tls: TLSContextStore?) async throws -> any Channel {
         let lineBytesMax = self.settings.lineBytesMax
         let idle = self.settings.idleTimeoutSeconds
         let sendBuffer = self.settings.socketSendBufferBytes
@@ -187,12 +187,16 @@ final class SeatServer: Service, Sendable {
                     }
                     var logger = self.logger
                     logger[metadataKey: "connection"] = "\(channel.remoteAddress?.description ?? "?")"
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            NIOSSLServerHandler(context: tls.server), TLSConnectionTap(store: tls, logger: logger))
+                    }
                     try channel.pipeline.syncOperations.addHandlers(
                         ByteToMessageHandler(LineBatchDecoder(), maximumBufferSize: lineBytesMax + 2),
                         ConnectionHandler(server: self, logger: logger))
                 }
             }
-            .bind(host: self.settings.host, port: self.settings.port).get()
+            .bind(host: self.settings.host, port: port).get()
     }
 
     /// Starts the shutdown drain (the first call sets its deadline; connections call it too, as their shutdown

@@ -40,6 +40,10 @@ extension SeatdConfig {
             "nats_in_flight": .scalar,
         ]),
         "metrics": .section(["host": .scalar, "port": .scalar]),
+        "tls": .section([
+            "port": .scalar, "cert": .scalar, "key": .scalar, "client_ca": .scalar, "client_roles": .list,
+            "only": .scalar,
+        ]),
         "log": .section(["level": .scalar, "slow_fsync_ms": .scalar, "segment_bytes": .scalar]),
         "cluster": .section([
             "etcd": .scalar, "name": .scalar, "node": .scalar, "shard": .scalar, "advertise": .scalar,

@@ -36,6 +36,8 @@ struct SeatdConfig: Sendable {
     var cluster: ClusterSettings? = nil
     /// Event loops (`threads`): each serves its connections and runs its share of the sessions; 0 is one per core.
     var threads = 0
+    /// The TLS listener and certificates (`tls.*`); nil: TLS off.
+    var tls: TLSSettings? = nil
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -141,7 +143,10 @@ struct SeatdConfig: Sendable {
         self.logLevel = logLevel
         self.slowFsyncMs = try read.int("log.slow_fsync_ms", 500, 1...600_000)
         self.segmentBytes = try read.int("log.segment_bytes", self.segmentBytes, 64 << 10...1 << 30)
-        self.cluster = try Self.cluster(read, advertiseDefault: "\(self.host):\(self.port)")
+        self.tls = try Self.tls(read, roles: config.stringArray(forKey: "tls.client_roles") ?? [])
+        // Clients reach a TLS-only node on its TLS port.
+        let clientPort = self.tls.map { $0.only ? $0.port : self.port } ?? self.port
+        self.cluster = try Self.cluster(read, advertiseDefault: "\(self.host):\(clientPort)")
     }
 
     /// The `cluster.*` settings, nil unless `cluster.etcd` is set; each one checked.
@@ -232,7 +237,7 @@ struct SeatdConfig: Sendable {
     }
 
     /// Reads scalars as strings and converts them here, so a malformed value is an error, never a silent default.
-    private struct Reader {
+    struct Reader {
         let config: ConfigReader
 
         func string(_ key: ConfigKey, _ defaultValue: String) throws -> String {

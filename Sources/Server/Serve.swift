@@ -8,6 +8,7 @@ import Prometheus
 import SeatActors
 import ServiceLifecycle
 import Store
+import UnixSignals
 import WAL
 
 /// `seatd [serve]`: reads the configuration, recovers the data directory, creates the configured halls, then
@@ -55,6 +56,26 @@ struct Serve: AsyncParsableCommand {
     var clusterReplication: String?
     @Option(help: "The cluster's shared secret, 16 or more characters, the same on every node.")
     var clusterSecret: String?
+    @Option(help: "Port of the TLS listener, beside --port; 0 for any free port (tls.port; default off).")
+    var tlsPort: Int?
+    @Option(help: "PEM certificate (then any chain) of the TLS listener (tls.cert).")
+    var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert (tls.key).")
+    var tlsKey: String?
+    @Option(help: "PEM CA certificates: TLS clients must present a certificate signed by one (tls.client_ca).")
+    var tlsClientCa: String?
+    @Flag(help: "Serve TLS only: do not open the plain --port (tls.only).")
+    var tlsOnly = false
+
+    /// The TLS flags given, as the environment variables they override.
+    var tlsFlags: [String: String] {
+        let flags: [(String, String?)] = [
+            ("PORT", self.tlsPort.map { "\($0)" }), ("CERT", self.tlsCert), ("KEY", self.tlsKey),
+            ("CLIENT_CA", self.tlsClientCa), ("ONLY", self.tlsOnly ? "true" : nil),
+        ]
+        return Dictionary(
+            uniqueKeysWithValues: flags.compactMap { key, value in value.map { ("SEATD_TLS_" + key, $0) } })
+    }
 
     /// The cluster flags given, as the environment variables they override.
     var clusterFlags: [String: String] {
@@ -76,7 +97,8 @@ struct Serve: AsyncParsableCommand {
             // Cluster flags are read with the file and environment (they override both), so that the cluster
             // settings are checked as one.
             config = try await SeatdConfig.load(
-                file: self.config, environment: environment.merging(self.clusterFlags) { $1 })
+                file: self.config,
+                environment: environment.merging(self.clusterFlags) { $1 }.merging(self.tlsFlags) { $1 })
         } catch let error as SeatdConfig.Invalid {
             throw StartupError(error.description)
         }
@@ -112,7 +134,13 @@ struct Serve: AsyncParsableCommand {
 
     mutating func run() async throws {
         Failpoint.check()
-        let config = try await self.settings(environment: ProcessInfo.processInfo.environment)
+        var config = try await self.settings(environment: ProcessInfo.processInfo.environment)
+        // The certificate files are read, and the key matched to the certificate, before anything else starts.
+        if let tls = config.tls {
+            do { config.limits.tls = try TLSContextStore(settings: tls, cluster: config.cluster != nil) } catch {
+                throw ValidationError(error.description)
+            }
+        }
         let level = config.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)
@@ -152,6 +180,8 @@ struct Serve: AsyncParsableCommand {
                 "snapshot_every_seconds": "\(config.snapshotEverySeconds)",
                 "metrics_host": "\(config.metricsHost)", "metrics_port": "\(config.metricsPort)",
                 "log_level": "\(config.logLevel)", "threads": "\(config.threads)",
+                "tls":
+                    "\(config.tls.map { "port=\($0.port) client_ca=\($0.clientCAPath ?? "off") only=\($0.only)" } ?? "off")",
                 "slow_fsync_ms": "\(config.slowFsyncMs)",
                 "segment_bytes": "\(config.segmentBytes)", "events_retain_per_session": "\(config.eventsRetained)",
                 "events_nats":
@@ -217,10 +247,15 @@ struct Serve: AsyncParsableCommand {
                     logger: Logger(label: "seatd.metrics"), refresh: { await dispatcher.refreshGauges() }))
         }
         if let publisher { services.append(publisher) }
+        if let store = config.limits.tls {
+            // Trapped now: until a handler is installed, SIGHUP's default action would end the process.
+            let hangups = await UnixSignalsSequence(trapping: .sighup)
+            services.append(TLSReloader(store: store, signals: hangups, logger: Logger(label: "seatd.tls")))
+        }
         if let settings = config.cluster, let cluster {
             let node = try ClusterNode(
                 settings: settings, state: cluster, service: service, source: source, group: loops,
-                logger: Logger(label: "seatd.cluster"),
+                logger: Logger(label: "seatd.cluster"), tls: config.limits.tls,
                 barrier: { await executors.barrier() })
             cluster.onFailover { () async throws(SeatError) -> Int64 in try await node.failover() }
             services.append(node)
