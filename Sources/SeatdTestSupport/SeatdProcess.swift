@@ -25,6 +25,9 @@ public final class SeatdProcess: Sendable {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--data", data, "--port", "0"] + arguments
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SEATD_") }
+        // A minute to AUTH instead of 5 s: a test starved by its neighbours on a loaded machine must not lose its
+        // connection to the deadline (AdmissionTests tests the deadline itself). `environment` may say otherwise.
+        merged["SEATD_LIMITS_AUTH_TIMEOUT_MS"] = "60000"
         merged.merge(environment) { $1 }
         process.environment = merged
         let pipe = Pipe()

@@ -19,7 +19,9 @@ struct EndToEndTests {
 
     /// How a test's server is made: its settings, tokens, clock and storage.
     struct Setup {
-        var settings = ServerSettings(host: "127.0.0.1", port: 0)
+        /// The AUTH deadline is a minute here, not 5 s: a test starved of threads by its neighbours in a parallel run
+        /// must not lose its connection to it (`AdmissionTests` sets its own).
+        var settings = ServerSettings(host: "127.0.0.1", port: 0, authTimeoutMs: 60_000)
         var tokens: [(token: String, role: Role)] = []
         var clock: any WallClock = SystemWallClock()
         /// A simulated disk instead of a temp directory.
