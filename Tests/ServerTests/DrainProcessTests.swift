@@ -58,7 +58,11 @@ struct DrainProcessTests {
             let socket = try LineSocket(port: port)
             let fd = socket.fd
             guard Self.write(fd, (0..<1_500).map(Self.hold).joined()) else { return ("", false, -1) }
+            // The writer must be done before the socket closes: its descriptor could otherwise be reused (by a pipe
+            // the runtime watches) while the writer still writes to it.
+            let written = DispatchSemaphore(value: 0)
             let writer = Thread {
+                defer { written.signal() }
                 for start in stride(from: 1_500, to: Self.requests, by: 100) {
                     guard Self.write(fd, (start..<start + 100).map(Self.hold).joined()) else { return }
                     usleep(2_000)
@@ -75,7 +79,7 @@ struct DrainProcessTests {
             }
             let killed = kill(pid, SIGTERM)
             let (rest, reset) = socket.readToEnd()
-            writer.cancel()
+            written.wait()
             return (String(decoding: received, as: UTF8.self) + rest, reset, killed)
         }
         #expect(killed == 0)
