@@ -22,13 +22,14 @@ run: release
 
 # The formatter's check (.swift-format: 120 columns, 4 spaces), every test (the crash loop, failpoints, power
 # cuts, network fuzzing and disk-full runs in short versions), the three libFuzzer targets for 10 s each, then the
-# Python, Go and TypeScript clients' suites against the debug seatd (clients/scenarios.md).
+# Python, Go and TypeScript clients' suites and the seat-map page in Chromium against the debug seatd.
 test: deps lint
 	$(SWIFT) build
 	$(SWIFT) test --parallel
 	bash Tests/Fuzz/build.sh
 	bash Tests/Fuzz/run.sh 10
 	SEATD_BIN=$(CURDIR)/.build/debug/seatd $(MAKE) test-clients
+	SEATD_BIN=$(CURDIR)/.build/debug/seatd $(MAKE) test-browser
 
 # The clients' suites (docs/clients.md): each against a real seatd, SEATD_BIN (default: built with swift build).
 # A suite whose toolchain is missing skips and says so.
@@ -37,6 +38,13 @@ test-clients:
 	bash clients/python/test.sh
 	bash clients/go/test.sh
 	$(MAKE) -C clients/node test
+
+# The seat-map page in headless Chromium (Debian's chromium) against a real seatd's HTTP port, SEATD_BIN (default:
+# built with swift build): a rush with the page's stream cut, a trimmed history, the token form (docs/http.md).
+# Screenshots in .build/browser/. Without chromium it says SKIP.
+.PHONY: test-browser
+test-browser:
+	bash Tests/Browser/run.sh
 
 # swift-format (the toolchain's `swift format`) with .swift-format: `make lint` checks, `make format` rewrites.
 FORMATTED = Sources Tests LoadTests Package.swift

@@ -32,13 +32,16 @@ SEAT = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,3})$")
 
 
 def load_assets(path: str = ASSETS_SWIFT) -> Dict[str, str]:
-    """The four `static let <name>: String = #\"\"\"...\"\"\"#` literals of PageAssets.swift."""
+    """The four `static let <name>: String = #\"\"\"...\"\"\"#` literals of PageAssets.swift, with the
+    closing delimiter's indentation taken off every line, as Swift does."""
     text = open(path, encoding="utf-8").read()
-    found = dict(re.findall(r'static let (\w+): String = #"""\n(.*?)\n"""#', text, re.S))
+    found = {}
+    for name, body, indent in re.findall(r'static let (\w+): String = #"""\n(.*?)\n( *)"""#', text, re.S):
+        found[name] = "".join(line[len(indent):] + "\n" for line in body.split("\n"))
     missing = {"index", "session", "script", "style"} - set(found)
     if missing:
         raise SystemExit(f"{path}: no literal for {sorted(missing)}")
-    return {name: body + "\n" for name, body in found.items()}
+    return found
 
 
 class LineClient:
