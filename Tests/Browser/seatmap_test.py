@@ -357,6 +357,7 @@ class Page:
 
     def screenshot(self, path: str) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        time.sleep(0.4)  # let the seats' colour transitions finish
         shot = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
         with open(path, "wb") as f:
             f.write(base64.b64decode(shot["data"]))
@@ -513,6 +514,7 @@ def rush_check(binary: str, chromium: str, directory: str) -> None:
         client.create_hall("main", *HALL_PARTS)
         client.create_session(SESSION, "main", ttl=600)
         hall = Hall("main", client.hall("main"))
+        routes_check(server)
         client.block(SESSION, "A2", "A11")
         client.reserve(SESSION, "press", "B1", "B12")
         client.hold(SESSION, "early", ["D1", "pit:5"])
@@ -562,6 +564,26 @@ def rush_check(binary: str, chromium: str, directory: str) -> None:
         if proxy:
             proxy.close()
         server.stop()
+
+
+def routes_check(server: Server) -> None:
+    """The routes the page relies on, as docs/http.md gives them."""
+    for path, status, body in (("/health", 200, "ok"), ("/ready", 200, "ready")):
+        got = server.http(path)
+        check(got[0] == status and got[1].strip() == body, f"GET {path}: {got}, not {status} {body}")
+    kinds = {"/": "text/html", f"/sessions/{SESSION}": "text/html", "/assets/seatd.js": "javascript",
+             "/assets/seatd.css": "text/css", f"/api/sessions/{SESSION}": "application/json",
+             "/api/sessions": "application/json"}
+    for path, kind in kinds.items():
+        request = urllib.request.Request(f"http://127.0.0.1:{server.http_port}{path}")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            got = response.headers.get("Content-Type", "")
+            check(response.status == 200 and kind in got, f"GET {path}: {response.status} {got!r}, not {kind}")
+    for path in ("/sessions/nope", "/api/sessions/nope", "/sessions/nope/events"):
+        got = server.http(path)
+        check(got[0] == 404, f"GET {path} (no such session): {got[0]}, not 404")
+    got = server.http(f"/sessions/{SESSION}/events?from=soon")
+    check(got[0] == 400, f"GET /sessions/{SESSION}/events?from=soon: {got[0]}, not 400")
 
 
 def trimmed_check(binary: str, chromium: str, directory: str) -> None:
