@@ -245,7 +245,11 @@ class Browser:
         self.waiting: Dict[int, Tuple[threading.Event, List[dict]]] = {}
         self.console: List[str] = []
         threading.Thread(target=self._read, daemon=True).start()
-        self.call("Browser.getVersion", timeout_s=30)
+        try:
+            self.call("Browser.getVersion", timeout_s=30)
+        except Failure as e:
+            self.process.kill()
+            raise Failure(f"{e}; {self.log_path}:\n" + open(self.log_path, errors="replace").read()[-2000:])
 
     @staticmethod
     def _high(fd: int) -> int:
