@@ -370,7 +370,8 @@ class Handler(BaseHTTPRequestHandler):
                     if start <= model.dropped_through:
                         oldest = model.events[0]["seq"] if model.events else model.seq + 1
                         self.wfile.write(f"event: trimmed\ndata: {oldest}\n\n".encode())
-                        print(f"mock: {session}: from {start} is trimmed (oldest {oldest})", file=sys.stderr, flush=True)
+                        print(f"mock: {session}: from {start} is trimmed (oldest {oldest})", file=sys.stderr,
+                              flush=True)
                         return
                     batch = [e for e in model.events if e["seq"] >= start]
                     if not batch:

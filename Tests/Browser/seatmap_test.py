@@ -30,6 +30,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -290,7 +291,8 @@ class Browser:
             self.console.append(f"console.{params.get('type')}: {text}")
         elif message.get("method") == "Runtime.exceptionThrown":
             details = params.get("exceptionDetails", {})
-            self.console.append("exception: " + details.get("exception", {}).get("description", details.get("text", "")))
+            text = details.get("exception", {}).get("description", details.get("text", ""))
+            self.console.append(f"exception: {text}")
 
     def call(self, method: str, params: Optional[dict] = None, session: Optional[str] = None,
              timeout_s: float = 15) -> dict:
@@ -686,6 +688,7 @@ def main() -> int:
     if not os.access(binary, os.X_OK):
         print(f"seatmap: FAIL: no seatd at {binary} (build it, or set SEATD_BIN)")
         return 1
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a timeout's SIGTERM still stops seatd and chromium
     directory = tempfile.mkdtemp(prefix="seatd-browser-")
     keep = False
     try:
