@@ -2,12 +2,13 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test lint format soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-events bench-replication bench-shards clean
+.PHONY: all deps build release run test lint format soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-events bench-replication bench-shards bench-http clean
 
 all: build
 
-# What the build and the tests need (liblz4-dev, pkg-config, redis-server, nats-server, nats-py, etcd-server),
-# installed when missing if run as root on Debian: scripts/install-deps.sh.
+# What the build and the tests need (liblz4-dev, pkg-config, redis-server, nats-server, nats-py, etcd-server,
+# golang-go, node-typescript, chromium, prometheus, locust), installed when missing if run as root on Debian:
+# scripts/install-deps.sh.
 deps:
 	@bash scripts/install-deps.sh
 
@@ -151,6 +152,11 @@ bench-replication: release
 # (LoadTests/bench-shards.sh; needs etcd-server).
 bench-shards: release
 	bash LoadTests/bench-shards.sh
+
+# What the HTTP port costs the line protocol: seat-load steady with the port off, then with headless Chromium on a
+# session's page and 100 event streams open (LoadTests/bench-http.sh; PAIRS=2 alternating; chromium optional).
+bench-http: release
+	bash LoadTests/bench-http.sh
 
 clean:
 	rm -rf .build

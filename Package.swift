@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -110,6 +112,10 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -142,7 +148,10 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "LoadTests",
-            exclude: ["postgres", "bench-compare.sh", "bench-events.sh", "bench-replication.sh", "bench-shards.sh"],
+            exclude: [
+                "postgres", "bench-compare.sh", "bench-events.sh", "bench-replication.sh", "bench-shards.sh",
+                "bench-http.sh", "sse_streams.py",
+            ],
             resources: [.copy("redis/seats.lua")],
             swiftSettings: swiftSettings
         ),
@@ -155,6 +164,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server", "SeatdTestSupport", "SeatActors", "WAL", "Store", "NATS", "Etcd",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),

@@ -9,6 +9,7 @@
 #   locust (pip)             the Python client's Locust user test (clients/python)
 #   node-typescript (tsc)    the TypeScript client's build and tests (clients/node; Node itself comes with it)
 #   chromium                 the seat-map page in a headless browser (Tests/Browser)
+#   prometheus (promtool)    `promtool check metrics` on the HTTP port's /metrics (HTTPProcessTests)
 # Anything already there is left alone. Not root, or not Debian: it says what is missing and goes on (the tests
 # that need a missing server then skip and say so).
 set -euo pipefail
@@ -22,6 +23,7 @@ command -v etcd >/dev/null || packages+=(etcd-server)
 command -v go >/dev/null || packages+=(golang-go)
 command -v tsc >/dev/null || packages+=(node-typescript)
 command -v chromium >/dev/null || packages+=(chromium)
+command -v promtool >/dev/null || packages+=(prometheus)
 python3 -c "import nats" 2>/dev/null || python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 can_install() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
 if [ ${#packages[@]} -gt 0 ]; then

@@ -12,7 +12,7 @@ import Synchronization
 public final class EventHub: Sendable {
     private enum Subscriber {
         case stream(session: String?, AsyncStream<ChangeEvent>.Continuation, EventSubscription)
-        case sink(EventSink)
+        case sink(session: String?, EventSink)
     }
 
     /// A subscriber and what it gets: events of generation `epoch` after LSN `after`.
@@ -58,12 +58,12 @@ public final class EventHub: Sendable {
         return subscription
     }
 
-    /// Subscribes a sink to every session's events after LSN `after` (as for `subscribe`); it holds at most
-    /// `bufferMax` untaken.
-    public func sink(after: LSN = 0, bufferMax: Int) -> EventSink {
+    /// Subscribes a sink to one session's events, or every session's with `session` nil, after LSN `after` (as
+    /// for `subscribe`); it holds at most `bufferMax` untaken.
+    public func sink(session: String? = nil, after: LSN = 0, bufferMax: Int) -> EventSink {
         let id = self.nextID.wrappingAdd(1, ordering: .relaxed).newValue
         let sink = EventSink(id: id, bufferMax: bufferMax, hub: self)
-        self.add(id, .sink(sink), after: after)
+        self.add(id, .sink(session: session, sink), after: after)
         return sink
     }
 
@@ -120,7 +120,8 @@ public final class EventHub: Sendable {
                             subscription.markOverflowed()
                             overflowed.insert(id)
                         }
-                    case .sink(let sink):
+                    case .sink(let session, let sink):
+                        guard session == nil || session == event.session.id else { continue }
                         if !sink.put(event) { overflowed.insert(id) }
                     }
                 }
@@ -137,7 +138,7 @@ public final class EventHub: Sendable {
             for entry in subscribers.values {
                 switch entry.subscriber {
                 case .stream(_, _, let subscription): subscription.markFailed(reason)
-                case .sink(let sink): sink.markFailed(reason)
+                case .sink(_, let sink): sink.markFailed(reason)
                 }
             }
             return Array(subscribers.keys)
@@ -151,7 +152,7 @@ public final class EventHub: Sendable {
         self.count.subtract(1, ordering: .relaxed)
         switch removed.subscriber {
         case .stream(_, let continuation, _): continuation.finish()
-        case .sink(let sink): sink.finish()
+        case .sink(_, let sink): sink.finish()
         }
     }
 }

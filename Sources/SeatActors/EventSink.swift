@@ -8,6 +8,8 @@ public final class EventSink: Sendable {
         var ended = false
         var overflowed = false
         var failure: String?
+        /// Set by `nudge`: the next `takeAll` returns, empty if nothing came.
+        var nudged = false
         var taker: CheckedContinuation<Void, Never>?
     }
 
@@ -52,12 +54,23 @@ public final class EventSink: Sendable {
     public var failed: String? { self.state.withLock { $0.failure } }
     public var overflowed: Bool { self.state.withLock { $0.overflowed } }
 
-    /// Every event put since the last take, waiting for at least one; nil once the sink ended (failed, fell
-    /// behind, cancelled) and is empty, or the task is cancelled.
+    /// Wakes the taker: its `takeAll` returns now, with no events if none came (a stream's heartbeat is due).
+    public func nudge() {
+        let taker = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.nudged = true
+            defer { state.taker = nil }
+            return state.taker
+        }
+        taker?.resume()
+    }
+
+    /// Every event put since the last take, waiting for at least one (or a `nudge`); nil once the sink ended
+    /// (failed, fell behind, cancelled) and is empty, or the task is cancelled.
     public func takeAll() async -> [PublishedEvent]? {
         while true {
             let taken: [PublishedEvent]?? = self.state.withLock { state in
-                if !state.events.isEmpty {
+                defer { state.nudged = false }
+                if !state.events.isEmpty || (state.nudged && !state.ended) {
                     defer { state.events.removeAll(keepingCapacity: true) }
                     return .some(state.events)
                 }
@@ -68,7 +81,7 @@ public final class EventSink: Sendable {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let ready = self.state.withLock { state -> Bool in
-                        if !state.events.isEmpty || state.ended || Task.isCancelled { return true }
+                        if !state.events.isEmpty || state.ended || state.nudged || Task.isCancelled { return true }
                         state.taker = continuation
                         return false
                     }

@@ -21,6 +21,9 @@ extension Session {
         self.read { ($0.mapRows(), $0.mapAreas()) }
     }
 
+    /// The whole state, for a view of every seat (the HTTP port's seat map). Copy-on-write: O(1) here.
+    public func current() -> SessionAnswer<SessionState> { self.read { $0 } }
+
     /// LIST: a customer's live holds and bookings, oldest first.
     public func list(customer: String) -> SessionAnswer<[CustomerHold]> { self.read { $0.list(customer: customer) } }
 

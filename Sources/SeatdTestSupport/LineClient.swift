@@ -61,6 +61,9 @@ public final class LineClient: @unchecked Sendable {
         self.wire = .redis(sha: try await self.line())
     }
 
+    /// The next line the server sends (after a WATCH: its events).
+    public func next() async throws -> String { try await self.line() }
+
     private func line() async throws -> String {
         guard var line = try await self.iterator.next() else { throw Failure("the server closed the connection") }
         return line.readString(length: line.readableBytes) ?? ""
@@ -88,6 +91,9 @@ public final class LineClient: @unchecked Sendable {
         guard reply.hasPrefix("OK") else { throw Failure("\(request): \(reply)") }
         return reply
     }
+
+    /// A client dropped without `close()` (a test that threw) finishes its writer, as NIO requires.
+    deinit { self.channel.outbound.finish() }
 
     public func close() async {
         self.channel.outbound.finish()

@@ -57,10 +57,24 @@ public final class SeatdProcess: Sendable {
     /// Waits until seatd listens and returns its port, or nil if it exited first (a failpoint during recovery).
     /// Throws when it neither listens nor exits within `seconds`.
     public func listening(within seconds: Double = 120) async throws -> Int? {
+        try await self.listening(on: "] listening", within: seconds)
+    }
+
+    /// The HTTP port (`--http-port 0` picks one; the log's `http listening` line names it), once it listens.
+    public func httpPort(within seconds: Double = 120) async throws -> Int {
+        guard let port = try await self.listening(on: "] http listening", within: seconds) else {
+            throw Failure(description: "seatd exited before its HTTP port opened; it printed:\n\(self.printed)")
+        }
+        return port
+    }
+
+    /// The port of the first log line ending in `suffix` (the line port's `[Server] listening`, the HTTP port's
+    /// `http listening`), or nil if seatd exited first.
+    private func listening(on suffix: String, within seconds: Double) async throws -> Int? {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             let text = self.printed
-            if let line = text.split(separator: "\n").first(where: { $0.hasSuffix(" listening") }),
+            if let line = text.split(separator: "\n").first(where: { $0.hasSuffix(suffix) }),
                 let range = line.range(of: #"port=\d+"#, options: .regularExpression),
                 let port = Int(line[range].dropFirst(5))
             {

@@ -324,7 +324,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// The WATCH's start decided: `OK` and the stream, or the refusal.
     private func started(_ start: Dispatcher.WatchStart, session: String?, from: LSN?, _ slot: Int, _ timing: Timing) {
         switch start {
-        case .refused(let response, let token):
+        case .trimmed(let oldest, let token):
+            let response = Response.error(.trimmed, "\(oldest)")
             self.machine.deferredDecided(slot, .reply(response, token, timing))
         case .watching(let watch):
             guard let context, self.machine.startWatching(slot: slot, timing: timing) else {

@@ -84,10 +84,11 @@ final class Dispatcher: Sendable {
         let epoch: Int
     }
 
-    /// How a WATCH starts: watching, or refused (`ERR TRIMMED`).
+    /// How a WATCH starts: watching, or refused because the history no longer holds `from` (`ERR TRIMMED
+    /// <oldest>`, answered once `token` is durable).
     enum WatchStart: Sendable {
         case watching(Watch)
-        case refused(Response, CommitToken)
+        case trimmed(oldest: LSN, CommitToken)
     }
 
     /// Subscribes a watcher to live events and, with `from`, opens the history that leads up to them: both under
@@ -104,7 +105,7 @@ final class Dispatcher: Sendable {
         var reader = HistoryReader(sessions: sessions, from: from, through: through)
         if let oldest = await reader.start().map(\.oldest).max() {
             events.cancel()
-            return .refused(.error(.trimmed, "\(oldest)"), registry.log.token(through: through))
+            return .trimmed(oldest: oldest, registry.log.token(through: through))
         }
         return .watching(Watch(events: events, history: reader, epoch: epoch))
     }

@@ -40,6 +40,9 @@ extension SeatdConfig {
             "nats_in_flight": .scalar,
         ]),
         "metrics": .section(["host": .scalar, "port": .scalar]),
+        "http": .section([
+            "host": .scalar, "port": .scalar, "metrics_auth": .scalar, "max_streams": .scalar, "tls": .scalar,
+        ]),
         "tls": .section([
             "port": .scalar, "cert": .scalar, "key": .scalar, "client_ca": .scalar, "client_roles": .list,
             "only": .scalar,

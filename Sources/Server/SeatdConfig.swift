@@ -24,9 +24,8 @@ struct SeatdConfig: Sendable {
     var eventsRetained = Limits.eventsRetainedDefault
     /// Where events are published (`events.nats`); nil: off.
     var nats: NATSSettings? = nil
-    /// The Prometheus endpoint; port 0 turns it off.
-    var metricsHost = "127.0.0.1"
-    var metricsPort = 0
+    /// The HTTP port: the seat-map page, `/health`, `/ready`, `/metrics` (`http.*`); nil: off.
+    var http: HTTPSettings? = nil
     var logLevel = Logger.Level.info
     /// An fsync slower than this is logged as a warning.
     var slowFsyncMs = 500
@@ -132,8 +131,6 @@ struct SeatdConfig: Sendable {
         }
         self.snapshotEveryRecords = UInt64(try read.int("snapshot.every_records", 1_000_000, 1...Int.max))
         self.snapshotEverySeconds = try read.int("snapshot.every_seconds", 300, 1...86_400)
-        self.metricsHost = try read.string("metrics.host", self.metricsHost)
-        self.metricsPort = try read.int("metrics.port", 0, 0...65_535)
         let level = try read.string("log.level", "info")
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw Invalid(
@@ -144,6 +141,7 @@ struct SeatdConfig: Sendable {
         self.slowFsyncMs = try read.int("log.slow_fsync_ms", 500, 1...600_000)
         self.segmentBytes = try read.int("log.segment_bytes", self.segmentBytes, 64 << 10...1 << 30)
         self.tls = try Self.tls(read, roles: config.stringArray(forKey: "tls.client_roles") ?? [])
+        self.http = try Self.http(read, tls: self.tls)
         // Clients reach a TLS-only node on its TLS port.
         let clientPort = self.tls.map { $0.only ? $0.port : self.port } ?? self.port
         self.cluster = try Self.cluster(read, advertiseDefault: "\(self.host):\(clientPort)")

@@ -32,7 +32,14 @@ struct Serve: AsyncParsableCommand {
     var data: String?
     @Option(help: "always, interval=<ms> or off (default always).")
     var fsync: String?
-    @Option(help: "Port of the Prometheus endpoint GET /metrics, 0 for off (default off).")
+    @Option(help: "Address of the HTTP port (http.host; default 127.0.0.1).")
+    var httpHost: String?
+    @Option(
+        help:
+            "The HTTP port: the seat-map page, /api, /health, /ready, /metrics; 0 for any free port (http.port; default off)."
+    )
+    var httpPort: Int?
+    @Option(help: "The older name of --http-port, where 0 is off (metrics.port).")
     var metricsPort: Int?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
@@ -77,6 +84,15 @@ struct Serve: AsyncParsableCommand {
             uniqueKeysWithValues: flags.compactMap { key, value in value.map { ("SEATD_TLS_" + key, $0) } })
     }
 
+    /// The HTTP flags given, as the environment variables they override.
+    var httpFlags: [String: String] {
+        let flags: [(String, String?)] = [
+            ("HTTP_HOST", self.httpHost), ("HTTP_PORT", self.httpPort.map { "\($0)" }),
+            ("METRICS_PORT", self.metricsPort.map { "\($0)" }),
+        ]
+        return Dictionary(uniqueKeysWithValues: flags.compactMap { key, value in value.map { ("SEATD_" + key, $0) } })
+    }
+
     /// The cluster flags given, as the environment variables they override.
     var clusterFlags: [String: String] {
         let flags: [(String, String?)] = [
@@ -98,7 +114,8 @@ struct Serve: AsyncParsableCommand {
             // settings are checked as one.
             config = try await SeatdConfig.load(
                 file: self.config,
-                environment: environment.merging(self.clusterFlags) { $1 }.merging(self.tlsFlags) { $1 })
+                environment: environment.merging(self.clusterFlags) { $1 }.merging(self.tlsFlags) { $1 }
+                    .merging(self.httpFlags) { $1 })
         } catch let error as SeatdConfig.Invalid {
             throw StartupError(error.description)
         }
@@ -113,10 +130,6 @@ struct Serve: AsyncParsableCommand {
                 throw StartupError("--fsync must be always, interval=<ms> (1..60000) or off")
             }
             config.fsync = policy
-        }
-        if let port = self.metricsPort {
-            guard (0...65_535).contains(port) else { throw StartupError("--metrics-port must be 0 to 65535") }
-            config.metricsPort = port
         }
         if let level = self.logLevel {
             guard let level = Logger.Level(rawValue: level) else { throw StartupError("--log-level: unknown level") }
@@ -150,7 +163,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "seatd")
         let prometheus = PrometheusCollectorRegistry()
         var metrics = ServerMetrics(factory: NOOPMetricsHandler.instance)
-        if config.metricsPort > 0 {
+        if config.http != nil {
             var factory = PrometheusMetricsFactory(registry: prometheus)
             factory.defaultDurationHistogramBuckets = [
                 .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
@@ -158,8 +171,9 @@ struct Serve: AsyncParsableCommand {
                 .milliseconds(250), .seconds(1),
             ]
             factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1_024, 4_096]
-            MetricsSystem.bootstrap(factory)
-            metrics = ServerMetrics(factory: factory)
+            let described = DescribedMetricsFactory(registry: prometheus, plain: factory)
+            MetricsSystem.bootstrap(described)
+            metrics = ServerMetrics(factory: described)
         }
 
         // Recovery runs before the port opens.
@@ -178,7 +192,7 @@ struct Serve: AsyncParsableCommand {
                 "watch_buffer_bytes": "\(limits.watchBufferBytes)", "idle_timeout_s": "\(limits.idleTimeoutSeconds)",
                 "snapshot_every_records": "\(config.snapshotEveryRecords)",
                 "snapshot_every_seconds": "\(config.snapshotEverySeconds)",
-                "metrics_host": "\(config.metricsHost)", "metrics_port": "\(config.metricsPort)",
+                "http": "\(config.http.map { "\($0.host):\($0.port) tls=\($0.tls)" } ?? "off")",
                 "log_level": "\(config.logLevel)", "threads": "\(config.threads)",
                 "tls":
                     "\(config.tls.map { "port=\($0.port) client_ca=\($0.clientCAPath ?? "off") only=\($0.only)" } ?? "off")",
@@ -192,6 +206,13 @@ struct Serve: AsyncParsableCommand {
         let lock: DataDirectoryLock
         do { lock = try DataDirectoryLock(config.data) } catch { throw StartupError("\(error)") }
         defer { withExtendedLifetime(lock) {} }
+        // The HTTP port opens before recovery: /health answers and /ready says `recovering` meanwhile.
+        let http = HTTPState()
+        var httpTask: Task<Void, Never>? = nil
+        if let settings = config.http {
+            httpTask = try await Self.openHTTP(settings, state: http, registry: prometheus, tls: config.tls)
+        }
+        defer { httpTask?.cancel() }
         // Connections and sessions share these loops: a request to a session of its connection's loop runs there.
         let loops = MultiThreadedEventLoopGroup(
             numberOfThreads: config.threads == 0 ? System.coreCount : config.threads)
@@ -240,12 +261,7 @@ struct Serve: AsyncParsableCommand {
                 service: service, snapshotEveryRecords: config.snapshotEveryRecords,
                 snapshotEverySeconds: config.snapshotEverySeconds, logger: Logger(label: "seatd.log"))
         ]
-        if config.metricsPort > 0 {
-            services.append(
-                MetricsServer(
-                    host: config.metricsHost, port: config.metricsPort, registry: prometheus,
-                    logger: Logger(label: "seatd.metrics"), refresh: { await dispatcher.refreshGauges() }))
-        }
+        http.serve(HTTPState.Backend(service: service, dispatcher: dispatcher, cluster: cluster))
         if let publisher { services.append(publisher) }
         if let store = config.limits.tls {
             // Trapped now: until a handler is installed, SIGHUP's default action would end the process.
@@ -264,11 +280,46 @@ struct Serve: AsyncParsableCommand {
             SeatServer(
                 settings: config.limits, dispatcher: dispatcher, logger: Logger(label: "seatd.server"),
                 group: loops, executors: executors))
+        // Last, so it hears of the shutdown first: /ready then answers 503 `stopping` while the line port drains.
+        let configured =
+            services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+            + [.init(service: OnShutdown { http.stop() }, successTerminationBehavior: .ignore)]
         var group = ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "seatd.lifecycle"))
+            services: configured, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "seatd.lifecycle")
+        )
         group.maximumGracefulShutdownDuration = config.limits.shutdownLimit
         try await ServiceGroup(configuration: group).run()
         logger.info("stopped", metadata: ["lsn": "\(service.registry.log.lastLSN)"])
+    }
+
+    /// Opens the HTTP port in a task of its own (it outlives recovery and the service group's drain); returns once
+    /// it listens, or throws why it cannot.
+    static func openHTTP(
+        _ settings: HTTPSettings, state: HTTPState, registry: PrometheusCollectorRegistry, tls: TLSSettings?
+    ) async throws -> Task<Void, Never> {
+        let port = HTTPPort(
+            settings: settings, state: state, registry: registry,
+            refresh: { await $0.dispatcher.refreshGauges() }, logger: Logger(label: "seatd.http"))
+        let (opened, result) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
+        let task = Task {
+            do {
+                try await HTTPPort.run(port, tls: tls) { result.yield(.success($0)) }
+            } catch {
+                result.yield(.failure(error))
+            }
+            result.finish()
+        }
+        for await outcome in opened {
+            switch outcome {
+            case .success: return task
+            case .failure(let error as IOError):
+                throw StartupError(
+                    "cannot listen on \(settings.host):\(settings.port) for http: \(String(cString: strerror(error.errnoCode)))"
+                )
+            case .failure(let error): throw StartupError("http: \(error)")
+            }
+        }
+        throw StartupError("http: the port closed as it opened")
     }
 
     /// Creates the halls the configuration declares and the data directory lacks.

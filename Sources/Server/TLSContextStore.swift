@@ -46,6 +46,19 @@ final class TLSContextStore: Sendable {
         self.settings.clientRoles[commonName]
     }
 
+    /// The HTTP port's configuration (`http.tls`): the certificate and key alone. Browsers present no client
+    /// certificate, and `/api` has its bearer tokens, so `tls.client_ca` does not apply there.
+    static func serverConfiguration(_ settings: TLSSettings) throws(Failure) -> TLSConfiguration {
+        let chain = try Self.certificates(settings.certPath, key: "tls.cert")
+        let keyBytes = try Self.read(settings.keyPath, key: "tls.key")
+        let key: NIOSSLPrivateKey
+        do { key = try NIOSSLPrivateKey(bytes: keyBytes, format: .pem) } catch {
+            throw Failure("tls.key: \(settings.keyPath) holds no PEM private key (unencrypted PKCS#8, RSA or EC)")
+        }
+        return TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+    }
+
     static func load(_ settings: TLSSettings, cluster: Bool) throws(Failure) -> Contexts {
         let chain = try Self.certificates(settings.certPath, key: "tls.cert")
         let keyBytes = try Self.read(settings.keyPath, key: "tls.key")

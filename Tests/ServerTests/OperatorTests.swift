@@ -123,7 +123,7 @@ struct OperatorTests {
         #expect(printed.contains("2 tokens"))
         let settings = try #require(printed.split(separator: "\n").first { $0.contains(" configuration") })
         for key in [
-            "log_level=trace", "metrics_host=", "slow_fsync_ms=", "allow_open=false", "halls=-",
+            "log_level=trace", "http=off", "slow_fsync_ms=", "allow_open=false", "halls=-",
             "snapshot_every_records=", "snapshot_every_seconds=", "segment_bytes=",
         ] {
             #expect(settings.contains(key), "\(key) in \(settings)")
@@ -170,6 +170,8 @@ struct ConfigShapeTests {
         "snapshot:\n  every_records:\n    a: 1\n",
         "metrics: [1]\n",
         "metrics:\n  port:\n",
+        "http:\n  port: [1]\n",
+        "http:\n  max_stream: 3\n",
         "log:\n  level: [debug]\n",
         "log:\n  segment_bytes:\n    x: 1\n",
         "host: [a, b]\n",
@@ -196,7 +198,9 @@ struct ConfigShapeTests {
 
     @Test func theShippedConfigAndEmptySectionsLoad() async throws {
         let shipped = try String(contentsOfFile: "config/seatd.yaml", encoding: .utf8)
-        #expect(try await self.load(shipped).tokens.isEmpty)
+        let loaded = try await self.load(shipped)
+        #expect(loaded.tokens.isEmpty)
+        #expect(loaded.http == HTTPSettings(host: "127.0.0.1", port: 7080))
         let config = try await self.load(
             "auth:\n  tokens: [\"admin:fa\", \"reader:rr\"]\nhalls: [\"main A=3\"]\nlimits:\n")
         #expect(config.tokens.map(\.role) == [.admin, .reader])

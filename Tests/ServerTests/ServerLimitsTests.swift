@@ -333,7 +333,7 @@ extension EndToEndTests {
 
     @Test func metricsAreServedAsPrometheusText() async throws {
         let registry = PrometheusCollectorRegistry()
-        let factory = PrometheusMetricsFactory(registry: registry)
+        let factory = DescribedMetricsFactory(registry: registry, plain: PrometheusMetricsFactory(registry: registry))
         let data = TemporaryDirectory.path("metrics")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let service = try LogService(data: data)
@@ -344,10 +344,14 @@ extension EndToEndTests {
         let server = SeatServer(
             settings: ServerSettings(host: "127.0.0.1", port: 0), dispatcher: dispatcher,
             logger: Self.quiet, onBound: { lineBound.yield($0) })
-        let metrics = MetricsServer(
-            host: "127.0.0.1", port: 0, registry: registry, logger: Self.quiet,
-            refresh: { await dispatcher.refreshGauges() }, onBound: { httpBound.yield($0) })
-        let group = ServiceGroup(services: [metrics, server], logger: Self.quiet)
+        let state = HTTPState()
+        state.serve(HTTPState.Backend(service: service, dispatcher: dispatcher, cluster: nil))
+        let http = HTTPPort(
+            settings: HTTPSettings(host: "127.0.0.1", port: 0), state: state, registry: registry,
+            refresh: { await $0.dispatcher.refreshGauges() }, logger: Self.quiet)
+        let httpTask = Task { try await HTTPPort.run(http, tls: nil) { httpBound.yield($0) } }
+        defer { httpTask.cancel() }
+        let group = ServiceGroup(services: [server], logger: Self.quiet)
         let task = Task { try await group.run() }
         var lineIterator = linePorts.makeAsyncIterator()
         var httpIterator = httpPorts.makeAsyncIterator()
@@ -366,6 +370,7 @@ extension EndToEndTests {
                 #"seatd_requests_total{command="hold"} 2"#, #"seatd_errors_total{command="hold",code="TAKEN"} 1"#,
                 "seatd_seats_held 2", "seatd_sessions 1", "seatd_connections 1",
                 #"seatd_request_seconds_count{command="hold"} 2"#,
+                "# HELP seatd_requests_total Requests answered, by command.", "# TYPE seatd_requests_total counter",
             ] {
                 #expect(text.contains(expected), "\(expected) in \(text)")
             }
@@ -385,7 +390,7 @@ extension EndToEndTests {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n"))
+            try await outbound.write(ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
             var text = ""
             for try await var buffer in inbound { text += buffer.readString(length: buffer.readableBytes) ?? "" }
             return text

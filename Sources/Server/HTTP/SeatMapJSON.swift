@@ -1,0 +1,142 @@
+import SeatActors
+
+/// The JSON the HTTP port serves (`docs/http.md`): one session's seat map (`GET /api/sessions/<id>`), and the
+/// halls and sessions with their counts (`GET /api/sessions`).
+enum SeatMapJSON {
+    /// A seat's state as the page draws it: `reserved` is a free seat set aside for a channel.
+    static func state(of index: Int, in seats: SeatMap) -> String {
+        switch seats.state(of: index) {
+        case .held: "held"
+        case .sold: "sold"
+        case .free:
+            if seats.isBlocked(index) {
+                "blocked"
+            } else if seats.channel(of: index) != nil {
+                "reserved"
+            } else {
+                "free"
+            }
+        }
+    }
+
+    /// `{"session","hall","seq","rows","seats","areas","counts"}`: every seat in hall order with its state, its
+    /// category and flags; each area's places; `seq` is the last change the map reflects.
+    static func session(_ id: String, _ state: SessionState) -> String {
+        let hall = state.hall
+        var json = JSONText(capacity: 96 * hall.seatCount + 256)
+        json.raw("{")
+        json.field("session", id)
+        json.raw(",")
+        json.field("hall", hall.id)
+        json.raw(",")
+        json.field("seq", state.lastLSN)
+        json.raw(",\"rows\":[")
+        for (index, row) in hall.rows.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.raw("{")
+            json.field("row", row.label)
+            json.raw(",\"ranges\":[")
+            json.raw(row.ranges.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ","))
+            json.raw("]}")
+        }
+        json.raw("],\"seats\":[")
+        for index in 0..<hall.seatCount {
+            if index > 0 { json.raw(",") }
+            let label = hall.label(of: index)
+            json.raw("{")
+            json.field("seat", "\(label.row)\(label.number)")
+            json.raw(",")
+            let seatState = Self.state(of: index, in: state.seats)
+            json.field("state", seatState)
+            if seatState != "reserved", seatState != "free", state.seats.channel(of: index) != nil {
+                json.raw(",\"reserved\":true")
+            }
+            if let category = hall.categories.first(where: { Self.contains($0.mask, index) }) {
+                json.raw(",")
+                json.field("category", category.name)
+            }
+            let flags = hall.flags.filter { Self.contains($0.mask, index) }
+            if !flags.isEmpty {
+                json.raw(",\"flags\":[")
+                for (position, flag) in flags.enumerated() {
+                    if position > 0 { json.raw(",") }
+                    json.string(flag.name)
+                }
+                json.raw("]")
+            }
+            json.raw("}")
+        }
+        json.raw("],\"areas\":[")
+        for (area, definition) in hall.areas.enumerated() {
+            if area > 0 { json.raw(",") }
+            json.raw("{")
+            json.field("area", definition.name)
+            json.raw(",")
+            json.field("free", state.placesFree(area))
+            json.raw(",")
+            json.field("held", state.placesHeld[area])
+            json.raw(",")
+            json.field("sold", state.placesSold[area])
+            json.raw(",")
+            json.field("capacity", definition.capacity)
+            if let category = definition.category {
+                json.raw(",")
+                json.field("category", hall.categories[category].name)
+            }
+            json.raw("}")
+        }
+        json.raw("],\"counts\":")
+        Self.counts(state.counts, into: &json)
+        json.raw("}")
+        return json.text
+    }
+
+    /// `{"halls":[{"hall","seats"}],"sessions":[{"session","hall","free","held","sold","blocked","reserved"}]}`.
+    static func index(halls: [Hall], sessions: [(id: String, hall: String, counts: SeatCounts)]) -> String {
+        var json = JSONText()
+        json.raw("{\"halls\":[")
+        for (index, hall) in halls.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.raw("{")
+            json.field("hall", hall.id)
+            json.raw(",")
+            json.field("seats", hall.capacity)
+            json.raw("}")
+        }
+        json.raw("],\"sessions\":[")
+        for (index, session) in sessions.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.raw("{")
+            json.field("session", session.id)
+            json.raw(",")
+            json.field("hall", session.hall)
+            json.raw(",")
+            Self.countFields(session.counts, into: &json)
+            json.raw("}")
+        }
+        json.raw("]}")
+        return json.text
+    }
+
+    private static func counts(_ counts: SeatCounts, into json: inout JSONText) {
+        json.raw("{")
+        Self.countFields(counts, into: &json)
+        json.raw("}")
+    }
+
+    private static func countFields(_ counts: SeatCounts, into json: inout JSONText) {
+        json.field("free", counts.free)
+        json.raw(",")
+        json.field("held", counts.held)
+        json.raw(",")
+        json.field("sold", counts.sold)
+        json.raw(",")
+        json.field("blocked", counts.blocked)
+        json.raw(",")
+        json.field("reserved", counts.reserved)
+    }
+
+    private static func contains(_ mask: [UInt64], _ index: Int) -> Bool {
+        mask[index >> 6] & (1 << UInt64(index & 63)) != 0
+    }
+}
