@@ -49,6 +49,11 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
         .target(
             name: "WAL",
             dependencies: [
@@ -95,6 +100,7 @@ let package = Package(
                 "Etcd",
                 "Store",
                 "NATS",
+                "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -142,7 +148,10 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "LoadTests",
-            exclude: ["postgres", "bench-compare.sh", "bench-events.sh", "bench-replication.sh", "bench-shards.sh"],
+            exclude: [
+                "postgres", "bench-cli.sh", "bench-compare.sh", "bench-events.sh", "bench-replication.sh",
+                "bench-shards.sh",
+            ],
             resources: [.copy("redis/seats.lua")],
             swiftSettings: swiftSettings
         ),
