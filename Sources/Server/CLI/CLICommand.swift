@@ -33,7 +33,9 @@ struct CLICommand: ParsableCommand {
     var watch: String?
     @Option(help: "With --watch: the seq of the first event to print (default: the next change).")
     var from: UInt64?
-    @Argument(parsing: .captureForPassthrough, help: "A request to send, such as MAP eve1.")
+    @Argument(
+        parsing: .remaining,
+        help: "A request to send, such as MAP eve1; options go before it (after --, words may start with -).")
     var request: [String] = []
 
     func validate() throws {
