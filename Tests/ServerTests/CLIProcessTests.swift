@@ -81,6 +81,10 @@ struct CLIProcessTests {
         // Blank lines get no reply and are skipped; a CR is dropped; the last line needs no LF; one ERR makes 1.
         let mixed = try await CLIRun.cli(["--port", port, "--pipe"], input: "PING\n\nHOLD s x A1\r\n  \nPING")
         #expect(mixed.status == 1 && mixed.output == "OK PONG\nERR TAKEN A1\nOK PONG\n", "\(mixed)")
+        // seatd closes after QUIT: the two requests behind it get no reply, and the cli says so and exits 2.
+        let quit = try await CLIRun.cli(["--port", port, "--pipe"], input: "PING\nQUIT\nPING\nPING\n")
+        #expect(quit.status == 2 && quit.output == "OK PONG\nOK BYE\n", "\(quit)")
+        #expect(quit.errors.contains("2 requests got no reply"), "\(quit)")
         #expect(server.kill(SIGTERM) == 0)
     }
 }
