@@ -61,6 +61,8 @@ struct CLIPipe {
         CLIPipe.readLines({ sender.add($0) }, chunkDone: { sender.flush() })
         sender.flush()
         for _ in 0..<self.window { tally.slots.wait() }  // every request answered, or known lost
+        // libdispatch traps when a semaphore is freed below its starting value: give the slots back.
+        for _ in 0..<self.window { tally.slots.signal() }
         connection.close()
         let counts = tally.counts.withLock { $0 }
         if counts.unanswered > 0 {
