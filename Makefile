@@ -2,13 +2,13 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test lint format soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-events bench-replication bench-shards bench-http clean
+.PHONY: all deps build release run test lint format soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-cli bench-events bench-replication bench-shards bench-http clean
 
 all: build
 
-# What the build and the tests need (liblz4-dev, pkg-config, redis-server, nats-server, nats-py, etcd-server,
-# golang-go, node-typescript, chromium, prometheus, locust), installed when missing if run as root on Debian:
-# scripts/install-deps.sh.
+# What the build and the tests need (liblz4-dev, libedit-dev, pkg-config, redis-server, nats-server, nats-py,
+# etcd-server, golang-go, node-typescript, chromium, prometheus, locust), installed when missing if run as root on
+# Debian: scripts/install-deps.sh.
 deps:
 	@bash scripts/install-deps.sh
 
@@ -141,6 +141,10 @@ bench-compare: release
 # catch-up rate (LoadTests/bench-events.sh; needs nats-server and the Python package nats-py).
 bench-events: release
 	bash LoadTests/bench-events.sh
+
+# seatd cli --pipe loading 100,000 requests beside seat-load steady unpipelined (one connection, depth 1).
+bench-cli: release
+	bash LoadTests/bench-cli.sh
 
 # What synchronous replication costs: seat-load steady against seatd alone and against a shard's primary with its
 # standby in sync, PAIRS=3 times alternating (LoadTests/bench-replication.sh; needs etcd-server).

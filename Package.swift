@@ -51,6 +51,11 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
         .target(
             name: "WAL",
             dependencies: [
@@ -97,6 +102,7 @@ let package = Package(
                 "Etcd",
                 "Store",
                 "NATS",
+                "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -149,8 +155,8 @@ let package = Package(
             ],
             path: "LoadTests",
             exclude: [
-                "postgres", "bench-compare.sh", "bench-events.sh", "bench-replication.sh", "bench-shards.sh",
-                "bench-http.sh", "sse_streams.py",
+                "postgres", "bench-cli.sh", "bench-compare.sh", "bench-events.sh", "bench-replication.sh",
+                "bench-shards.sh", "bench-http.sh", "sse_streams.py",
             ],
             resources: [.copy("redis/seats.lua")],
             swiftSettings: swiftSettings

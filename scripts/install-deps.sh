@@ -2,6 +2,7 @@
 # Installs what seatd's build and tests need and the machine lacks, when run as root on Debian (make deps, and so
 # make test and make run, call it; so does .ci/run on a fresh machine):
 #   liblz4-dev, pkg-config   the LZ4 headers the log links against
+#   libedit-dev              line editing and history for the prompt of `seatd cli`
 #   redis-server             the Redis script's tests and the reference benchmark
 #   nats-server, nats-py     the JetStream publishing tests (checked by a client seatd did not write)
 #   etcd-server (etcd)       the etcd client's and `seatd cluster`'s tests (a throwaway member on loopback)
@@ -16,6 +17,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=()
 [ -f /usr/include/lz4.h ] || packages+=(liblz4-dev)
+[ -f /usr/include/editline/readline.h ] || packages+=(libedit-dev)
 command -v pkg-config >/dev/null || packages+=(pkg-config)
 command -v redis-server >/dev/null || packages+=(redis-server)
 command -v nats-server >/dev/null || packages+=(nats-server)

@@ -16,8 +16,9 @@ struct ProcessTests {
         let server: SeatdProcess
         let port: Int
 
-        init(data: String, environment: [String: String] = [:]) async throws {
-            self.server = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: data, environment: environment)
+        init(data: String, environment: [String: String] = [:], arguments: [String] = []) async throws {
+            self.server = try SeatdProcess(
+                binary: SeatdProcess.defaultBinary, data: data, environment: environment, arguments: arguments)
             self.port = try await self.server.port()
         }
 
