@@ -5,7 +5,8 @@ import Synchronization
 
 /// `seat-load steady --driver client`: the steady workload through `SeatdClient`'s typed methods instead of
 /// seat-load's own connections. connections x depth tasks share one client whose pool has `connections`
-/// connections, so each connection pipelines about `depth` requests. Each task loops like a `SteadyFlow`: HOLD k
+/// connections, so each connection pipelines about `depth` requests. The tasks run on the event loops of
+/// `--threads` (`LoopTaskExecutor`), like seat-load's own connections. Each task loops like a `SteadyFlow`: HOLD k
 /// random seats of a random session, then RELEASE, or CONFIRM and CANCEL; a HOLD refused with TAKEN is a conflict.
 struct ClientSteady: Sendable {
     let shape: SteadyFlow.Shape
@@ -28,12 +29,13 @@ struct ClientSteady: Sendable {
         let recorders = (0..<self.connections).map { _ in
             LoadRecorder(measureFromNs: measureFromNs, stopAtNs: stopAtNs, progress: progress)
         }
+        let executors = (0..<self.connections).map { _ in LoopTaskExecutor(group.next()) }
         await withTaskGroup(of: Void.self) { tasks in
             for connection in 0..<self.connections {
                 for flow in 0..<self.depth {
                     let seed = self.seed &+ UInt64(connection * self.depth + flow) &* 0x9E37_79B9
                     let customer = "c\(connection)-\(flow)"
-                    tasks.addTask {
+                    tasks.addTask(executorPreference: executors[connection]) {
                         await self.loop(
                             client, customer: customer, seed: seed, stopAtNs: stopAtNs,
                             recorder: recorders[connection])

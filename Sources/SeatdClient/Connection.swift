@@ -62,19 +62,21 @@ final class Connection: Sendable {
     /// reply came.
     func request(_ line: String, timeout: Duration, startsStream: Bool = false) async throws(SeatdError) -> String {
         let loop = self.channel.eventLoop
-        let promise = loop.makePromise(of: String.self)
         let deadline = NIODeadline.now() + .init(timeout)
         let handler = self.handler
         let framed = line + "\n"
-        if loop.inEventLoop {
-            handler.value.submit(framed, promise: promise, deadline: deadline, startsStream: startsStream)
-        } else {
-            loop.execute {
-                handler.value.submit(framed, promise: promise, deadline: deadline, startsStream: startsStream)
-            }
-        }
         do {
-            return try await promise.futureResult.get()
+            return try await withUnsafeThrowingContinuation { continuation in
+                if loop.inEventLoop {
+                    handler.value.submit(
+                        framed, continuation: continuation, deadline: deadline, startsStream: startsStream)
+                } else {
+                    loop.execute {
+                        handler.value.submit(
+                            framed, continuation: continuation, deadline: deadline, startsStream: startsStream)
+                    }
+                }
+            }
         } catch let error as SeatdError {
             throw error
         } catch {

@@ -3,8 +3,10 @@ import NIOCore
 /// The channel glue of one client connection: it frames lines, writes requests, and asks its
 /// `ConnectionStateMachine` what each reply, close and timeout means. Every method runs on the channel's event loop.
 ///
-/// Requests submitted during one turn of the event loop are written into one buffer and flushed once, after the
-/// turn (one `write` system call for a pipeline of many requests).
+/// Requests are written into one buffer and flushed together, as seat-load's own connections do: while earlier
+/// requests await their replies, new ones wait for the next burst of replies (`channelReadComplete`), so one
+/// `write` carries many requests and the server reads them in one go; on an idle connection a request is flushed
+/// once the event loop has run the tasks queued before it. A flushed request always gets a reply or a close, so nothing waits forever.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -14,6 +16,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var inbound: ByteBuffer?
     private var outbound: ByteBuffer
     private var flushScheduled = false
+    /// Requests flushed and not answered yet.
+    private var awaitingReplies = 0
+    private var unflushed = 0
     private var timer: Scheduled<Void>?
     /// Where the lines of an event stream go, once WATCH answered `OK`.
     var onStreamLine: ((String) -> Void)?
@@ -31,26 +36,29 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.context = nil
     }
 
-    /// Writes `line` (which ends in LF) as a request whose reply completes `promise`.
-    func submit(_ line: String, promise: EventLoopPromise<String>, deadline: NIODeadline, startsStream: Bool) {
-        let pending = ConnectionStateMachine.Pending(promise: promise, deadline: deadline, startsStream: startsStream)
+    /// Writes `line` (which ends in LF) as a request whose reply resumes `continuation`.
+    func submit(
+        _ line: String, continuation: UnsafeContinuation<String, any Error>, deadline: NIODeadline,
+        startsStream: Bool
+    ) {
+        let pending = ConnectionStateMachine.Pending(
+            continuation: continuation, deadline: deadline, startsStream: startsStream)
         switch self.machine.send(pending) {
         case .fail(let error):
-            promise.fail(error)
+            continuation.resume(throwing: error)
         case .write:
             self.outbound.writeString(line)
+            self.unflushed += 1
             if self.timer == nil { self.armTimer() }
-            if !self.flushScheduled, let context = self.context {
-                self.flushScheduled = true
-                let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-                context.eventLoop.execute { bound.value.flushOutbound() }
-            }
+            if self.awaitingReplies == 0, let context = self.context { self.scheduleFlush(context) }
         }
     }
 
     private func flushOutbound() {
         self.flushScheduled = false
         guard let context = self.context, self.outbound.readableBytes > 0 else { return }
+        self.awaitingReplies += self.unflushed
+        self.unflushed = 0
         context.writeAndFlush(self.wrapOutboundOut(self.outbound), promise: nil)
         self.outbound = context.channel.allocator.buffer(capacity: max(4096, self.outbound.capacity))
     }
@@ -74,12 +82,28 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func line(_ line: String, context: ChannelHandlerContext) {
         switch self.machine.received(line) {
-        case .reply(let pending): pending.promise.succeed(line)
+        case .reply(let pending):
+            self.awaitingReplies -= 1
+            pending.continuation.resume(returning: line)
         case .streamed: self.onStreamLine?(line)
         case .close(let error):
             self.closed(error)
             context.close(promise: nil)
         }
+    }
+
+    /// Flushes after the tasks these replies resume have run, when they run on this event loop (their next
+    /// requests then go out in the same write).
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.scheduleFlush(context)
+        context.fireChannelReadComplete()
+    }
+
+    private func scheduleFlush(_ context: ChannelHandlerContext) {
+        guard !self.flushScheduled else { return }
+        self.flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute { bound.value.flushOutbound() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -104,7 +128,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.timer?.cancel()
         self.timer = nil
         for (index, pending) in failed.enumerated() {
-            pending.promise.fail(index == 0 ? error : Self.behind(error))
+            pending.continuation.resume(throwing: index == 0 ? error : Self.behind(error))
         }
         self.onStreamLine = nil
         self.onClose?(error)

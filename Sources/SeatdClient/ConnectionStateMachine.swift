@@ -6,7 +6,8 @@ import NIOCore
 struct ConnectionStateMachine {
     /// A request written and not yet answered.
     struct Pending {
-        let promise: EventLoopPromise<String>
+        /// Resumed with the reply line, or with the `SeatdError` that ended the wait.
+        let continuation: UnsafeContinuation<String, any Error>
         let deadline: NIODeadline
         /// WATCH: an `OK` reply turns the connection into a stream of events.
         let startsStream: Bool

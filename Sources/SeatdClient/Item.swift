@@ -6,7 +6,9 @@ public enum Item: Hashable, Sendable, CustomStringConvertible, ExpressibleByStri
 
     /// Reads an item as the protocol writes it.
     public init(_ token: some StringProtocol) {
-        if let colon = token.firstIndex(of: ":"), let count = Int(token[token.index(after: colon)...]) {
+        if let colon = token.utf8.firstIndex(of: UInt8(ascii: ":")),
+            let count = Int(token[token.index(after: colon)...])
+        {
             self = .places(area: String(token[..<colon]), count: count)
         } else {
             self = .seat(String(token))

@@ -14,6 +14,14 @@ extension SeatdClient {
         return try await self.execute(line + " key=" + key.resolved(), retryable: true)
     }
 
+    /// Appends each token after a space.
+    static func append(_ tokens: [String], to line: inout String) {
+        for token in tokens {
+            line += " "
+            line += token
+        }
+    }
+
     /// `PING`.
     public func ping() async throws(SeatdError) {
         guard try await ReplyParser.words(self.read("PING")) == ["PONG"] else {
@@ -65,7 +73,9 @@ extension SeatdClient {
     public func hold(
         _ session: String, customer: String, _ selection: Selection, options: HoldOptions = HoldOptions()
     ) async throws(SeatdError) -> Hold {
-        let line = (["HOLD", session, customer] + selection.tokens + options.tokens).joined(separator: " ")
+        var line = "HOLD " + session + " " + customer
+        Self.append(selection.tokens, to: &line)
+        Self.append(options.tokens, to: &line)
         return try ReplyParser.hold(try await self.change(line, key: options.key))
     }
 
@@ -106,7 +116,8 @@ extension SeatdClient {
     public func confirm(
         _ session: String, hold: String, ref: String? = nil, key: ChangeKey? = nil
     ) async throws(SeatdError) -> HoldItems {
-        let line = "CONFIRM \(session) \(hold)" + (ref.map { " ref=\($0)" } ?? "")
+        var line = "CONFIRM " + session + " " + hold
+        if let ref { line += " ref=" + ref }
         return try ReplyParser.holdItems(try await self.change(line, key: key))
     }
 
@@ -114,7 +125,8 @@ extension SeatdClient {
     public func release(
         _ session: String, hold: String, items: [Item] = [], key: ChangeKey? = nil
     ) async throws(SeatdError) -> HoldItems {
-        let line = (["RELEASE", session, hold] + items.map(\.description)).joined(separator: " ")
+        var line = "RELEASE " + session + " " + hold
+        for item in items { line += " " + item.description }
         return try ReplyParser.holdItems(try await self.change(line, key: key))
     }
 
@@ -122,7 +134,8 @@ extension SeatdClient {
     public func cancel(
         _ session: String, hold: String, items: [Item] = [], key: ChangeKey? = nil
     ) async throws(SeatdError) -> HoldItems {
-        let line = (["CANCEL", session, hold] + items.map(\.description)).joined(separator: " ")
+        var line = "CANCEL " + session + " " + hold
+        for item in items { line += " " + item.description }
         return try ReplyParser.holdItems(try await self.change(line, key: key))
     }
 }

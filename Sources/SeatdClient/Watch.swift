@@ -54,7 +54,7 @@ final class WatchState {
             if self.lines == nil { try await self.connect() }
             let line: String?
             do {
-                line = try await self.lines?.next()
+                line = try await self.lines?.next(isolation: #isolation)
             } catch {
                 self.drop()
                 continue
