@@ -52,6 +52,12 @@ struct SteadyBenchmark: AsyncParsableCommand {
     var best: String?
     @Flag(help: "Give the hall a VIP category (every other row), for --best \"cat=vip ...\" (seatd only).")
     var venue = false
+    @Option(
+        help: """
+            Who sends the requests: "lines" (seat-load's own connections) or "client" (SeatdClient's typed \
+            methods: connections x depth tasks over a pool of --connections connections; seatd only, no --best).
+            """)
+    var driver = SteadyDriver.lines
     @Option(help: "Seed of the seat choices: the same seed sends the same requests.")
     var seed: UInt64 = 1
     @Option(help: "Event-loop threads of the load generator.")
@@ -71,6 +77,10 @@ struct SteadyBenchmark: AsyncParsableCommand {
                 "--seats-per-hold must be between 1 and the hall's \(self.rows * self.seatsPerRow) seats")
         }
         guard (0...1).contains(self.confirm) else { throw ValidationError("--confirm is a probability, 0...1") }
+        if self.driver == .client {
+            guard self.target.kind == .seatd, self.cluster.settings == nil, self.best == nil, self.target.tls == nil
+            else { throw ValidationError("--driver client runs on one seatd, without --best or TLS") }
+        }
         guard self.seconds > 0, self.warmup >= 0, self.threads >= 1 else {
             throw ValidationError("--seconds must be above 0, --warmup at least 0, --threads at least 1")
         }
@@ -110,24 +120,9 @@ struct SteadyBenchmark: AsyncParsableCommand {
             "steady: \(self.cluster.settings?.description ?? self.target.description), \(self.connections) connections x \(self.depth) deep, \(self.sessions) sessions x "
                 + "\(hall.capacity) seats, \(self.seatsPerHold) seats per hold"
                 + (self.best.map { " (BEST\($0.isEmpty ? "" : " " + $0))" } ?? "") + ", confirm \(self.confirm), "
-                + "\(self.warmup) s warm-up + \(self.seconds) s")
-        let flows = (0..<self.connections).map { connection in
-            // Many shards: the connection's flows work on one shard's sessions.
-            var shape = shape
-            if let plan = setUp.plan { shape.sessions = plan.group(ofConnection: connection).sessions }
-            return (0..<self.depth).map { flow in
-                SteadyFlow(
-                    shape: shape, customer: "c\(connection)-\(flow)",
-                    seed: self.seed &+ UInt64(connection * self.depth + flow) &* 0x9E37_79B9)
-            }
-        }
-        let outcomes = try await LoadRun.start(
-            flows, target: self.target, wire: admin.wire, token: self.token,
-            group: group, measureFromNs: measureFrom, stopAtNs: stopAt,
-            progress: progress, cluster: self.cluster.settings, plan: setUp.plan)
-        let reporter = LoadRun.reportEverySecond(progress)
-        let (total, _, failures) = await LoadRun.collect(outcomes)
-        LoadRun.finishReport(reporter, progress)
+                + "\(self.warmup) s warm-up + \(self.seconds) s, driver \(self.driver.rawValue)")
+        let (total, failures) = try await self.drive(
+            shape: shape, setUp: setUp, group: group, measureFrom: measureFrom, stopAt: stopAt, progress: progress)
         say(total.summary(title: "summary (\(self.seconds) s measured)", seconds: self.seconds))
         if self.cluster.settings != nil { say(total.cluster.summary) }
         for failure in failures { say("connection failed: \(failure)") }
@@ -140,6 +135,41 @@ struct SteadyBenchmark: AsyncParsableCommand {
         await admin.close()
         try self.write(total)
         if !failures.isEmpty { throw ExitCode.failure }
+    }
+
+    /// Runs the flows (seat-load's own connections, or SeatdClient with `--driver client`): the merged result and
+    /// the failed connections.
+    func drive(
+        shape: SteadyFlow.Shape, setUp: LoadRun.SetUp, group: MultiThreadedEventLoopGroup, measureFrom: UInt64,
+        stopAt: UInt64, progress: LoadProgress
+    ) async throws -> (LoadResult, [String]) {
+        if self.driver == .client {
+            let reporter = LoadRun.reportEverySecond(progress)
+            let total = await ClientSteady(
+                shape: shape, host: self.target.host, port: self.target.port, token: self.token,
+                connections: self.connections, depth: self.depth, seed: self.seed
+            ).run(group: group, measureFromNs: measureFrom, stopAtNs: stopAt, progress: progress)
+            LoadRun.finishReport(reporter, progress)
+            return (total, [])
+        }
+        let flows = (0..<self.connections).map { connection in
+            // Many shards: the connection's flows work on one shard's sessions.
+            var shape = shape
+            if let plan = setUp.plan { shape.sessions = plan.group(ofConnection: connection).sessions }
+            return (0..<self.depth).map { flow in
+                SteadyFlow(
+                    shape: shape, customer: "c\(connection)-\(flow)",
+                    seed: self.seed &+ UInt64(connection * self.depth + flow) &* 0x9E37_79B9)
+            }
+        }
+        let outcomes = try await LoadRun.start(
+            flows, target: self.target, wire: setUp.admin.wire, token: self.token,
+            group: group, measureFromNs: measureFrom, stopAtNs: stopAt,
+            progress: progress, cluster: self.cluster.settings, plan: setUp.plan)
+        let reporter = LoadRun.reportEverySecond(progress)
+        let (total, _, failures) = await LoadRun.collect(outcomes)
+        LoadRun.finishReport(reporter, progress)
+        return (total, failures)
     }
 
     /// Every flow released what it held: the sessions must be empty again.
@@ -174,6 +204,11 @@ struct SteadyBenchmark: AsyncParsableCommand {
         }
         if let path = self.histogram { try total.writeHistogram(to: path) }
     }
+}
+
+/// Who sends the steady workload's requests.
+enum SteadyDriver: String, ExpressibleByArgument, Sendable {
+    case lines, client
 }
 
 extension LoadResult {

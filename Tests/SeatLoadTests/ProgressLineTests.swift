@@ -6,9 +6,11 @@ import Testing
 
 /// Goal: seat-load's per-second lines cover the measured window second by second and add up to the summary's
 /// request count (they used to start before it, mix seconds, and leave the last one out). Method: the real
-/// `seat-load steady` against the real `seatd`, both processes, for 2.5 measured seconds; its output parsed.
+/// `seat-load steady` against the real `seatd`, both processes, for 2.5 measured seconds; its output parsed. With
+/// `--driver client` as well (the requests go through SeatdClient).
 struct ProgressLineTests {
-    @Test func perSecondLinesAddUpToTheTotal() async throws {
+    @Test(arguments: ["lines", "client"])
+    func perSecondLinesAddUpToTheTotal(driver: String) async throws {
         let data = TemporaryDirectory.path("progress")
         defer { try? FileManager.default.removeItem(atPath: data) }
         let server = try SeatdProcess(binary: SeatdProcess.defaultBinary, data: data)
@@ -19,7 +21,7 @@ struct ProgressLineTests {
             .appendingPathComponent("seat-load")
         load.arguments = [
             "steady", "--target", "seatd://127.0.0.1:\(port)", "--connections", "4", "--depth", "2",
-            "--sessions", "4", "--seconds", "2.5", "--warmup", "0.5",
+            "--sessions", "4", "--seconds", "2.5", "--warmup", "0.5", "--driver", driver,
         ]
         let pipe = Pipe()
         load.standardOutput = pipe
@@ -41,5 +43,6 @@ struct ProgressLineTests {
         #expect(seconds.map(\.0) == [1, 2, 3], "\(text)")
         #expect(seconds.map(\.1).reduce(0, +) == total, "\(text)")
         #expect(total > 0)
+        #expect(text.contains("check: all 4 sessions are empty again"), "\(text)")
     }
 }
