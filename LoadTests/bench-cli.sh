@@ -3,6 +3,7 @@
 # fast as seat-load does them one at a time), on release builds (`swift build -c release`), one run on this machine:
 #  1. seat-load steady --connections 1 --depth 1 (one connection, one request at a time: HOLD 2 random seats, then
 #     RELEASE them) for SECONDS_EACH s (default 10) against a release seatd on a fresh data directory: requests/s;
+#     then the same with 50 connections (seat-load's usual unpipelined load);
 #  2. seatd cli --pipe with N requests (default 100,000): HOLD of each seat of a hall of N seats (rows of 200),
 #     one a line, against another release seatd on a fresh data directory: wall time from start to the last reply,
 #     requests/s, and a check that every reply was OK.
@@ -37,6 +38,12 @@ start_seatd steady
     | tee "$work/steady.txt"
 steady=$(awk '/^requests\/s/ {print $2}' "$work/steady.txt")
 stop_seatd
+# And seat-load's usual unpipelined load, 50 connections each one request at a time.
+start_seatd steady50
+"$bin/seat-load" steady --target "seatd://127.0.0.1:$port" --connections 50 --depth 1 --seconds "$seconds" \
+    | tee "$work/steady50.txt"
+steady50=$(awk '/^requests\/s/ {print $2}' "$work/steady50.txt")
+stop_seatd
 
 # The hall (rows of 200 seats, labels A..Z, AA..) in hall.txt, one HOLD per seat in requests.txt.
 python3 - "$requests" "$work" <<'PY'
@@ -70,5 +77,7 @@ pipe=$(echo "$requests / $elapsed" | bc -l)
 printf 'seatd cli --pipe: %d requests in %.2f s, %.0f requests/s, %d replies OK, exit status %d\n' \
     "$requests" "$elapsed" "$pipe" "$ok" "$status"
 printf 'seat-load steady --connections 1 --depth 1: %s requests/s\n' "$steady"
-printf 'ratio cli --pipe / seat-load unpipelined: %.1f\n' "$(echo "$pipe / $steady" | bc -l)"
+printf 'seat-load steady --connections 50 --depth 1: %s requests/s\n' "$steady50"
+printf 'ratio cli --pipe / seat-load unpipelined: %.1f (one connection), %.1f (50 connections)\n' \
+    "$(echo "$pipe / $steady" | bc -l)" "$(echo "$pipe / $steady50" | bc -l)"
 [ "$status" = 0 ] && [ "$ok" = "$requests" ]

@@ -33,6 +33,13 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 steady() { "$bin/seat-load" steady --target "seatd://127.0.0.1:$port" --connections 50 --depth 1 \
     --seconds "$seconds" --warmup 3 --confirm 0.5 --sessions 100; }
 rate() { awk '/^requests\/s/ {print $2}'; }
+# CPU a process has used, in clock ticks (user + system); Chromium's: all its processes'.
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+chrome_cpu() {
+    local total=0
+    for pid in $(pgrep -f "user-data-dir=$work/chrome$1" || true); do total=$((total + $(cpu "$pid"))); done
+    echo "$total"
+}
 
 ratios=()
 for pair in $(seq "$pairs"); do
@@ -55,12 +62,22 @@ for pair in $(seq "$pairs"); do
           done ) &
         browser=$!; pids+=($browser)
     fi
-    b=$(steady | rate)
+    steady >"$work/b$pair.txt" &
+    load=$!
+    sleep 5
+    # CPU over the 6 s in the middle of the measured run (clock ticks): seatd, the stream reader, Chromium.
+    before=$(cpu "$seatd_pid") reader0=$(cpu "$streams_pid") chrome0=$(chrome_cpu "$pair")
+    sleep 6
+    seatd_ticks=$(( $(cpu "$seatd_pid") - before )) reader_ticks=$(( $(cpu "$streams_pid") - reader0 ))
+    chrome_ticks=$(( $(chrome_cpu "$pair") - chrome0 ))
+    wait "$load"
+    b=$(rate <"$work/b$pair.txt")
     kill "$streams_pid"; wait "$streams_pid" 2>/dev/null || true
     [ -n "$browser" ] && { pkill -P "$browser" 2>/dev/null || true; stop "$browser"; }
     stop "$seatd_pid"
     ratio=$(python3 -c "print(f'{$b / $a:.3f}')")
     ratios+=("$ratio")
     echo "pair $pair: A (HTTP off) $a req/s; B (page + 100 streams) $b req/s; B/A $ratio; $(cat "$streams_out")${browser:+; chromium on the page}"
+    echo "  B's CPU over 6 s (1/$(getconf CLK_TCK) s): seatd $seatd_ticks, stream reader $reader_ticks, chromium $chrome_ticks"
 done
 echo "B/A: ${ratios[*]}"

@@ -22,6 +22,13 @@ public final class EventHub: Sendable {
         let after: LSN
 
         func wants(_ event: PublishedEvent) -> Bool { event.epoch == self.epoch && event.seq > self.after }
+
+        /// The one session it takes, or nil for every session.
+        var session: String? {
+            switch self.subscriber {
+            case .stream(let session, _, _), .sink(let session, _): session
+            }
+        }
     }
 
     /// Events posted and not yet delivered, and whether someone is delivering.
@@ -30,7 +37,36 @@ public final class EventHub: Sendable {
         var delivering = false
     }
 
-    private let subscribers = Mutex<[Int: Entry]>([:])
+    /// The subscribers, and which of them take which session's events: an event is offered to its session's
+    /// subscribers and to those of every session, never to all (a hundred streams of a hundred sessions cost one
+    /// lookup per event, not a hundred).
+    private struct Table {
+        var entries: [Int: Entry] = [:]
+        var bySession: [String: [Int]] = [:]
+        var everySession: [Int] = []
+
+        mutating func insert(_ id: Int, _ entry: Entry) {
+            self.entries[id] = entry
+            if let session = entry.session {
+                self.bySession[session, default: []].append(id)
+            } else {
+                self.everySession.append(id)
+            }
+        }
+
+        mutating func remove(_ id: Int) -> Entry? {
+            guard let entry = self.entries.removeValue(forKey: id) else { return nil }
+            if let session = entry.session {
+                self.bySession[session]?.removeAll { $0 == id }
+                if self.bySession[session]?.isEmpty == true { self.bySession[session] = nil }
+            } else {
+                self.everySession.removeAll { $0 == id }
+            }
+            return entry
+        }
+    }
+
+    private let subscribers = Mutex(Table())
     private let outbox = Mutex(Outbox())
     /// Events in the outbox: read without its lock, so an append with nothing to deliver takes no lock.
     private let posted = Atomic<Int>(0)
@@ -69,7 +105,7 @@ public final class EventHub: Sendable {
 
     private func add(_ id: Int, _ subscriber: Subscriber, after: LSN) {
         let entry = Entry(subscriber: subscriber, epoch: self.epoch.load(ordering: .acquiring), after: after)
-        self.subscribers.withLock { $0[id] = entry }
+        self.subscribers.withLock { $0.insert(id, entry) }
         self.count.add(1, ordering: .relaxed)
     }
 
@@ -106,23 +142,26 @@ public final class EventHub: Sendable {
     }
 
     private func fanOut(_ events: [PublishedEvent]) {
-        let overflowed = self.subscribers.withLock { subscribers -> Set<Int> in
+        let overflowed = self.subscribers.withLock { table -> Set<Int> in
             // A subscriber cut off by one event of the batch gets none after it: never a later event after a gap.
             var overflowed: Set<Int> = []
             for event in events {
                 var change: ChangeEvent? = nil
-                for (id, entry) in subscribers where entry.wants(event) && !overflowed.contains(id) {
-                    switch entry.subscriber {
-                    case .stream(let session, let continuation, let subscription):
-                        guard session == nil || session == event.session.id else { continue }
-                        if change == nil { change = event.change }
-                        if case .dropped = continuation.yield(change!) {
-                            subscription.markOverflowed()
-                            overflowed.insert(id)
+                for ids in [table.bySession[event.session.id] ?? [], table.everySession] {
+                    for id in ids {
+                        guard let entry = table.entries[id], entry.wants(event), !overflowed.contains(id) else {
+                            continue
                         }
-                    case .sink(let session, let sink):
-                        guard session == nil || session == event.session.id else { continue }
-                        if !sink.put(event) { overflowed.insert(id) }
+                        switch entry.subscriber {
+                        case .stream(_, let continuation, let subscription):
+                            if change == nil { change = event.change }
+                            if case .dropped = continuation.yield(change!) {
+                                subscription.markOverflowed()
+                                overflowed.insert(id)
+                            }
+                        case .sink(_, let sink):
+                            if !sink.put(event) { overflowed.insert(id) }
+                        }
                     }
                 }
             }
@@ -134,21 +173,21 @@ public final class EventHub: Sendable {
     /// Ends every subscriber, marking it failed with `reason` (the log failed: the events a subscriber has not had
     /// may be of changes that were lost, and it must resume from what is durable).
     public func endAll(failing reason: String) {
-        let ended = self.subscribers.withLock { subscribers -> [Int] in
-            for entry in subscribers.values {
+        let ended = self.subscribers.withLock { table -> [Int] in
+            for entry in table.entries.values {
                 switch entry.subscriber {
                 case .stream(_, _, let subscription): subscription.markFailed(reason)
                 case .sink(_, let sink): sink.markFailed(reason)
                 }
             }
-            return Array(subscribers.keys)
+            return Array(table.entries.keys)
         }
         for id in ended { self.remove(id) }
     }
 
     /// Drops a subscriber and ends it (outside the lock: ending a stream calls back into `remove`).
     func remove(_ id: Int) {
-        guard let removed = self.subscribers.withLock({ $0.removeValue(forKey: id) }) else { return }
+        guard let removed = self.subscribers.withLock({ $0.remove(id) }) else { return }
         self.count.subtract(1, ordering: .relaxed)
         switch removed.subscriber {
         case .stream(_, let continuation, _): continuation.finish()

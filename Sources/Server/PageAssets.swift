@@ -568,8 +568,6 @@ enum PageAssets {
               if (page.pendingFrom === null) page.pendingFrom = event.seq;
               scheduleRefetch();
             }
-            drawCounts();
-            drawAreas();
           }
 
           // ---- The session page: drawing. ----
@@ -843,6 +841,9 @@ enum PageAssets {
                 clearTimeout(watchdog);
                 watchdog = setTimeout(() => controller.abort(), STREAM_SILENCE_MAX_MS);
                 parse(decoder.decode(value, { stream: true }));
+                // The counts and the areas are drawn once per chunk of events, not once per event.
+                drawCounts();
+                drawAreas();
                 publish();
                 if (trimmed) throw new Trimmed();
               }

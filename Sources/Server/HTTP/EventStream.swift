@@ -1,4 +1,5 @@
 import Hummingbird
+import NATS
 import NIOCore
 import SeatActors
 import Store
@@ -7,7 +8,8 @@ import Synchronization
 /// One `GET /sessions/<id>/events`: the session's changes as Server-Sent Events (`docs/http.md`). Each is
 /// `id: <seq>` and `data: <json>` (the NATS payload's fields), sent once the change is durable. It starts with the
 /// retained history from `from` when asked (as `WATCH from=`), then follows the live changes through a sink of
-/// the event hub, a batch per write. A history that no longer reaches back to `from` is `event: trimmed` with the
+/// the event hub, a batch per write (about 4 a second at most: a stream lingers 250 ms after an event for more).
+/// A history that no longer reaches back to `from` is `event: trimmed` with the
 /// oldest retained seq, and the stream ends. A stream that falls behind is cut (its connection closed) like a slow
 /// watcher; a comment line every 15 s keeps an idle one open through proxies.
 struct EventStream: Sendable {
@@ -17,6 +19,9 @@ struct EventStream: Sendable {
     let from: LSN?
     let channel: any Channel
     let bufferMax: Int
+
+    /// How long a stream waits after an event for more, to send them in one write.
+    static let lingerMs = 250
 
     /// The response body. `release` runs once the stream ends (it frees the stream's place under the limit).
     func body(release: @escaping @Sendable () -> Void) -> ResponseBody {
@@ -52,11 +57,16 @@ struct EventStream: Sendable {
         }
         let watchdog = self.watch(sink)
         defer { watchdog.cancel() }
-        while let batch = await sink.takeAll() {
-            guard let last = batch.last else {
+        while var batch = await sink.takeAll() {
+            if batch.isEmpty {
                 try await writer.write(ByteBuffer(staticString: ": ping\n\n"))
                 continue
             }
+            // Linger for more: a busy session's stream then costs a few writes a second, not one per group commit
+            // (a seat map drawn 4 times a second is live enough).
+            try? await Task.sleep(for: .milliseconds(Self.lingerMs))
+            batch += sink.takeNow()
+            let last = batch[batch.count - 1]
             try await service.durable(CommitToken(epoch: last.epoch, lsn: last.seq))
             try await writer.write(Self.frames(batch))
         }
@@ -95,7 +105,7 @@ struct EventStream: Sendable {
         buffer.reserveCapacity(events.count * 160)
         for event in events {
             buffer.writeStaticString("id: ")
-            buffer.writeString("\(event.seq)")
+            ASCIIDecimal.write(event.seq, to: &buffer)
             buffer.writeStaticString("\ndata: ")
             event.writeJSON(into: &buffer)
             buffer.writeStaticString("\n\n")
