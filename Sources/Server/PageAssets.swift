@@ -3,6 +3,16 @@
 /// and the script draws everything from `/api/*` and `/sessions/<id>/events`. Edit the text below directly;
 /// `Tests/Browser/mock_server.py` reads these literals back out for the browser test's mock server.
 enum PageAssets {
+    /// The form both pages show on a 401: the token is kept in the tab's session storage (`docs/http.md`, Auth).
+    static let tokenForm: String = #"""
+        <form id="token-form" class="token" hidden>
+          <label for="token">This server needs a token (reader role or above).</label>
+          <input id="token" name="token" type="password" autocomplete="off" required>
+          <button type="submit">Use token</button>
+          <span id="token-refused" class="error" hidden>That token was refused; try another.</span>
+        </form>
+        """#
+
     /// `GET /`: the halls and sessions with their counts, refreshed every few seconds.
     static let index: String = #"""
         <!doctype html>
@@ -20,12 +30,7 @@ enum PageAssets {
           <h1>Halls and sessions</h1>
           <span id="status" class="status">loading&hellip;</span>
         </header>
-        <form id="token-form" class="token" hidden>
-          <label for="token">This server needs a token (reader role or above).</label>
-          <input id="token" name="token" type="password" autocomplete="off" required>
-          <button type="submit">Use token</button>
-          <span id="token-refused" class="error" hidden>That token was refused; try another.</span>
-        </form>
+        \#(tokenForm)
         <main>
           <section>
             <h2>Sessions</h2>
@@ -69,12 +74,7 @@ enum PageAssets {
           <h1 id="title">Session</h1>
           <span id="status" class="status">loading&hellip;</span>
         </header>
-        <form id="token-form" class="token" hidden>
-          <label for="token">This server needs a token (reader role or above).</label>
-          <input id="token" name="token" type="password" autocomplete="off" required>
-          <button type="submit">Use token</button>
-          <span id="token-refused" class="error" hidden>That token was refused; try another.</span>
-        </form>
+        \#(tokenForm)
         <main>
           <p id="counts" class="counts">
             <span class="count" data-count="free">free <b>0</b></span>

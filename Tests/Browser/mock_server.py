@@ -32,12 +32,16 @@ SEAT = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,3})$")
 
 
 def load_assets(path: str = ASSETS_SWIFT) -> Dict[str, str]:
-    """The four `static let <name>: String = #\"\"\"...\"\"\"#` literals of PageAssets.swift, with the
-    closing delimiter's indentation taken off every line, as Swift does."""
+    """The `static let <name>: String = #\"\"\"...\"\"\"#` literals of PageAssets.swift, with the closing
+    delimiter's indentation taken off every line and the shared pieces (`\\#(tokenForm)`) put in, as Swift does."""
     text = open(path, encoding="utf-8").read()
     found = {}
     for name, body, indent in re.findall(r'static let (\w+): String = #"""\n(.*?)\n( *)"""#', text, re.S):
         found[name] = "".join(line[len(indent):] + "\n" for line in body.split("\n"))
+    # The shared pieces, interpolated as Swift does (`\#(tokenForm)`).
+    for name in list(found):
+        for piece, value in found.items():
+            found[name] = found[name].replace("\\#(" + piece + ")\n", value)
     missing = {"index", "session", "script", "style"} - set(found)
     if missing:
         raise SystemExit(f"{path}: no literal for {sorted(missing)}")

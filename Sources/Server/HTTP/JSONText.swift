@@ -35,4 +35,21 @@ struct JSONText {
     }
 
     mutating func field(_ key: StaticString, _ value: some BinaryInteger) { self.text += "\"\(key)\":\(value)" }
+
+    /// `[...]` of `items`, each written by `write`, comma-separated.
+    mutating func list<Items: Sequence>(_ items: Items, _ write: (inout JSONText, Items.Element) -> Void) {
+        self.text += "["
+        for (index, item) in items.enumerated() {
+            if index > 0 { self.text += "," }
+            write(&self, item)
+        }
+        self.text += "]"
+    }
+
+    /// `{...}` with the fields `write` writes (comma-separated by it).
+    mutating func object(_ write: (inout JSONText) -> Void) {
+        self.text += "{"
+        write(&self)
+        self.text += "}"
+    }
 }

@@ -24,26 +24,35 @@ enum SeatMapJSON {
     static func session(_ id: String, _ state: SessionState) -> String {
         let hall = state.hall
         var json = JSONText(capacity: 96 * hall.seatCount + 256)
-        json.raw("{")
-        json.field("session", id)
-        json.raw(",")
-        json.field("hall", hall.id)
-        json.raw(",")
-        json.field("seq", state.lastLSN)
-        json.raw(",\"rows\":[")
-        for (index, row) in hall.rows.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{")
-            json.field("row", row.label)
-            json.raw(",\"ranges\":[")
-            json.raw(row.ranges.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ","))
-            json.raw("]}")
+        json.object { json in
+            json.field("session", id)
+            json.raw(",")
+            json.field("hall", hall.id)
+            json.raw(",")
+            json.field("seq", state.lastLSN)
+            json.raw(",\"rows\":")
+            json.list(hall.rows) { json, row in
+                json.object { json in
+                    json.field("row", row.label)
+                    json.raw(",\"ranges\":")
+                    json.list(row.ranges) { json, range in json.raw("[\(range.lowerBound),\(range.upperBound)]") }
+                }
+            }
+            json.raw(",\"seats\":")
+            json.list(0..<hall.seatCount) { json, index in Self.seat(index, of: state, into: &json) }
+            json.raw(",\"areas\":")
+            json.list(hall.areas.indices) { json, area in Self.area(area, of: state, into: &json) }
+            json.raw(",\"counts\":")
+            json.object { json in Self.countFields(state.counts, into: &json) }
         }
-        json.raw("],\"seats\":[")
-        for index in 0..<hall.seatCount {
-            if index > 0 { json.raw(",") }
-            let label = hall.label(of: index)
-            json.raw("{")
+        return json.text
+    }
+
+    /// `{"seat","state"[,"reserved"][,"category"][,"flags"]}`.
+    private static func seat(_ index: Int, of state: SessionState, into json: inout JSONText) {
+        let hall = state.hall
+        let label = hall.label(of: index)
+        json.object { json in
             json.field("seat", "\(label.row)\(label.number)")
             json.raw(",")
             let seatState = Self.state(of: index, in: state.seats)
@@ -57,19 +66,16 @@ enum SeatMapJSON {
             }
             let flags = hall.flags.filter { Self.contains($0.mask, index) }
             if !flags.isEmpty {
-                json.raw(",\"flags\":[")
-                for (position, flag) in flags.enumerated() {
-                    if position > 0 { json.raw(",") }
-                    json.string(flag.name)
-                }
-                json.raw("]")
+                json.raw(",\"flags\":")
+                json.list(flags) { json, flag in json.string(flag.name) }
             }
-            json.raw("}")
         }
-        json.raw("],\"areas\":[")
-        for (area, definition) in hall.areas.enumerated() {
-            if area > 0 { json.raw(",") }
-            json.raw("{")
+    }
+
+    /// `{"area","free","held","sold","capacity"[,"category"]}`.
+    private static func area(_ area: Int, of state: SessionState, into json: inout JSONText) {
+        let definition = state.hall.areas[area]
+        json.object { json in
             json.field("area", definition.name)
             json.raw(",")
             json.field("free", state.placesFree(area))
@@ -81,47 +87,34 @@ enum SeatMapJSON {
             json.field("capacity", definition.capacity)
             if let category = definition.category {
                 json.raw(",")
-                json.field("category", hall.categories[category].name)
+                json.field("category", state.hall.categories[category].name)
             }
-            json.raw("}")
         }
-        json.raw("],\"counts\":")
-        Self.counts(state.counts, into: &json)
-        json.raw("}")
-        return json.text
     }
 
     /// `{"halls":[{"hall","seats"}],"sessions":[{"session","hall","free","held","sold","blocked","reserved"}]}`.
     static func index(halls: [Hall], sessions: [(id: String, hall: String, counts: SeatCounts)]) -> String {
         var json = JSONText()
-        json.raw("{\"halls\":[")
-        for (index, hall) in halls.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{")
-            json.field("hall", hall.id)
-            json.raw(",")
-            json.field("seats", hall.capacity)
-            json.raw("}")
+        json.raw("{\"halls\":")
+        json.list(halls) { json, hall in
+            json.object { json in
+                json.field("hall", hall.id)
+                json.raw(",")
+                json.field("seats", hall.capacity)
+            }
         }
-        json.raw("],\"sessions\":[")
-        for (index, session) in sessions.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{")
-            json.field("session", session.id)
-            json.raw(",")
-            json.field("hall", session.hall)
-            json.raw(",")
-            Self.countFields(session.counts, into: &json)
-            json.raw("}")
+        json.raw(",\"sessions\":")
+        json.list(sessions) { json, session in
+            json.object { json in
+                json.field("session", session.id)
+                json.raw(",")
+                json.field("hall", session.hall)
+                json.raw(",")
+                Self.countFields(session.counts, into: &json)
+            }
         }
-        json.raw("]}")
-        return json.text
-    }
-
-    private static func counts(_ counts: SeatCounts, into json: inout JSONText) {
-        json.raw("{")
-        Self.countFields(counts, into: &json)
         json.raw("}")
+        return json.text
     }
 
     private static func countFields(_ counts: SeatCounts, into json: inout JSONText) {
