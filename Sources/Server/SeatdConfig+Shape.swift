@@ -41,7 +41,9 @@ extension SeatdConfig {
         ]),
         "metrics": .section(["host": .scalar, "port": .scalar]),
         "http": .section([
-            "host": .scalar, "port": .scalar, "metrics_auth": .scalar, "max_streams": .scalar, "tls": .scalar,
+            "host": .scalar, "port": .scalar, "metrics_auth": .scalar, "max_streams": .scalar,
+            "max_connections": .scalar,
+            "tls": .scalar,
         ]),
         "tls": .section([
             "port": .scalar, "cert": .scalar, "key": .scalar, "client_ca": .scalar, "client_roles": .list,

@@ -367,4 +367,24 @@ struct HTTPProcessTests {
         await #expect(throws: (any Error).self) { _ = try await Self.get(node.http, "/health") }
         await node.close()
     }
+
+    @Test func connectionsPastTheLimitWait() async throws {
+        let data = TemporaryDirectory.path("http-connections")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let node = try await Node(data: data, environment: ["SEATD_HTTP_MAX_CONNECTIONS": "1"])
+        defer { node.server.kill(SIGKILL) }
+        // One idle connection takes the only place: a request on another is not served while it stays.
+        let idle = try await LineClient.connect(
+            to: try SocketAddress(ipAddress: "127.0.0.1", port: node.http), group: MultiThreadedEventLoopGroup.singleton
+        )
+        try await Task.sleep(for: .milliseconds(300))
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(node.http)/health")
+        request.headers.add(name: "Connection", value: "close")
+        await #expect(throws: (any Error).self) {
+            _ = try await HTTPClient.shared.execute(request, timeout: .seconds(1)).body.collect(upTo: 1 << 10)
+        }
+        await idle.close()
+        #expect(try await Self.get(node.http, "/health").body == "ok\n")
+        await node.close()
+    }
 }

@@ -58,7 +58,10 @@ final class HTTPPort: Sendable {
     ) async throws {
         let router = Router(context: HTTPContext.self)
         port.addRoutes(to: router)
-        var server = HTTPServerBuilder.http1(additionalChannelHandlers: [ClientGoneTap()])
+        var server = HTTPServerBuilder.http1(
+            configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [ClientGoneTap()],
+                idleTimeout: .seconds(HTTPSettings.idleTimeoutSeconds)))
         if port.settings.tls, let tls {
             server = try .tls(server, tlsConfiguration: try TLSContextStore.serverConfiguration(tls))
         }
@@ -68,7 +71,8 @@ final class HTTPPort: Sendable {
             router: router, server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(settings.host, port: settings.port), serverName: nil,
-                reuseAddress: true),
+                reuseAddress: true,
+                availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections)),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? settings.port
                 logger.info(

@@ -10,8 +10,13 @@ struct HTTPSettings: Sendable, Equatable {
     var metricsAuth = false
     /// Event streams open at once; one more is refused with 503.
     var maxStreams = 256
+    /// Connections open at once; past it the port accepts no more until one closes.
+    var maxConnections = 1_024
     /// Serve HTTPS with the `tls.*` certificate and key.
     var tls = false
+
+    /// A connection with no request in progress for this long is closed (an event stream is a request in progress).
+    static let idleTimeoutSeconds: Int64 = 60
 
     /// The interval between the comment lines that keep an idle event stream open through proxies.
     static let heartbeatSeconds = 15
@@ -28,7 +33,7 @@ extension SeatdConfig {
         } else if metricsPort > 0 {
             settings.port = metricsPort
         } else {
-            for key in ["http.host", "http.metrics_auth", "http.max_streams", "http.tls"]
+            for key in ["http.host", "http.metrics_auth", "http.max_streams", "http.max_connections", "http.tls"]
             where try read.optionalString(ConfigKey(key)) != nil {
                 throw Invalid("\(Reader.name(ConfigKey(key))) needs the HTTP port on: set http.port (SEATD_HTTP_PORT)")
             }
@@ -37,6 +42,7 @@ extension SeatdConfig {
         settings.host = try read.optionalString("http.host") ?? read.string("metrics.host", settings.host)
         settings.metricsAuth = try read.bool("http.metrics_auth", false)
         settings.maxStreams = try read.int("http.max_streams", settings.maxStreams, 1...100_000)
+        settings.maxConnections = try read.int("http.max_connections", settings.maxConnections, 1...1_000_000)
         settings.tls = try read.bool("http.tls", false)
         if settings.tls, tls == nil {
             throw Invalid("http.tls (SEATD_HTTP_TLS) needs tls.cert and tls.key: set tls.port, tls.cert and tls.key")
