@@ -5,7 +5,8 @@
 #   B: with the HTTP port on, headless Chromium showing one session's live seat map, and 100 event streams open
 #      (one per session: every change of the run goes to a stream, and one session's also to the browser);
 # PAIRS=2 times alternating, a fresh data directory each, fsync always. Prints each run's rate and B/A.
-# Needs chromium (apt-get install chromium) for the browser; without it B has the streams only, and says so.
+# Needs chromium (apt-get install chromium) for the browser; without it, or with BROWSER=0, B has the streams only
+# (its line then lacks "chromium on the page").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${SECONDS_EACH:-10}
@@ -52,7 +53,7 @@ for pair in $(seq "$pairs"); do
     python3 LoadTests/sse_streams.py --port "$http" --streams 100 --sessions 100 >"$streams_out" &
     streams_pid=$!; pids+=($streams_pid)
     browser=""
-    if command -v chromium >/dev/null; then
+    if [ "${BROWSER:-1}" = 1 ] && command -v chromium >/dev/null; then
         # The page of the first session steady creates, once it exists (steady's warm-up is 3 s).
         ( for _ in $(seq 100); do
               id=$(python3 -c "import json,urllib.request; s=json.load(urllib.request.urlopen('http://127.0.0.1:$http/api/sessions'))['sessions']; print(s[0]['session'] if s else '')" 2>/dev/null || true)
@@ -77,7 +78,7 @@ for pair in $(seq "$pairs"); do
     stop "$seatd_pid"
     ratio=$(python3 -c "print(f'{$b / $a:.3f}')")
     ratios+=("$ratio")
-    echo "pair $pair: A (HTTP off) $a req/s; B (page + 100 streams) $b req/s; B/A $ratio; $(cat "$streams_out")${browser:+; chromium on the page}"
+    echo "pair $pair: A (HTTP off) $a req/s; B (HTTP on, 100 streams) $b req/s; B/A $ratio; $(cat "$streams_out")${browser:+; chromium on the page}"
     echo "  B's CPU over 6 s (1/$(getconf CLK_TCK) s): seatd $seatd_ticks, stream reader $reader_ticks, chromium $chrome_ticks"
 done
 echo "B/A: ${ratios[*]}"

@@ -147,8 +147,10 @@ public final class EventHub: Sendable {
             var overflowed: Set<Int> = []
             for event in events {
                 var change: ChangeEvent? = nil
-                for ids in [table.bySession[event.session.id] ?? [], table.everySession] {
-                    for id in ids {
+                let own = table.bySession[event.session.id] ?? []
+                // The session's own subscribers, then those of every session (no array of the two per event).
+                for pass in 0..<2 {
+                    for id in pass == 0 ? own : table.everySession {
                         guard let entry = table.entries[id], entry.wants(event), !overflowed.contains(id) else {
                             continue
                         }

@@ -66,9 +66,31 @@ public struct SeatMap: Sendable, Equatable {
         self.blocked[index >> 6] & (UInt64(1) << UInt64(index & 63)) != 0
     }
 
+    /// True when seat `index` is reserved for a channel (whatever its state).
+    @inline(__always)
+    public func isReserved(_ index: Int) -> Bool {
+        self.reserved[index >> 6] & (UInt64(1) << UInt64(index & 63)) != 0
+    }
+
+    /// A seat as MAP, AVAIL and the HTTP port show it: held and sold as they are; a free one blocked, reserved for
+    /// a channel, or free to anyone.
+    public enum Shown: String, Sendable {
+        case free, held, sold, blocked, reserved
+    }
+
+    /// How seat `index` is shown.
+    @inline(__always)
+    public func shown(_ index: Int) -> Shown {
+        switch self.state(of: index) {
+        case .held: .held
+        case .sold: .sold
+        case .free: self.isBlocked(index) ? .blocked : self.isReserved(index) ? .reserved : .free
+        }
+    }
+
     /// The channel seat `index` is reserved for, if any.
     public func channel(of index: Int) -> String? {
-        guard self.reserved[index >> 6] & (UInt64(1) << UInt64(index & 63)) != 0 else { return nil }
+        guard self.isReserved(index) else { return nil }
         let bit = UInt64(1) << UInt64(index & 63)
         return self.channels.first { $0.value[index >> 6] & bit != 0 }?.key
     }

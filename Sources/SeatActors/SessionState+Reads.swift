@@ -50,17 +50,12 @@ extension SessionState {
         var (free, held, sold, blocked, reserved) = (0, 0, 0, 0, 0)
         if let seatMask {
             for index in 0..<self.seats.capacity where seatMask[index >> 6] & (1 << UInt64(index & 63)) != 0 {
-                switch self.seats.state(of: index) {
+                switch self.seats.shown(index) {
                 case .held: held += 1
                 case .sold: sold += 1
-                case .free:
-                    if self.seats.isBlocked(index) {
-                        blocked += 1
-                    } else if self.seats.channel(of: index) != nil {
-                        reserved += 1
-                    } else {
-                        free += 1
-                    }
+                case .blocked: blocked += 1
+                case .reserved: reserved += 1
+                case .free: free += 1
                 }
             }
         }
@@ -81,15 +76,12 @@ extension SessionState {
             var bytes = [UInt8]()
             bytes.reserveCapacity(row.seatCount)
             for index in row.firstIndex..<(row.firstIndex + row.seatCount) {
-                switch self.seats.state(of: index) {
-                case .free:
-                    if self.seats.isBlocked(index) {
-                        bytes.append(UInt8(ascii: "b"))
-                    } else {
-                        bytes.append(self.seats.channel(of: index) == nil ? UInt8(ascii: ".") : UInt8(ascii: "r"))
-                    }
+                switch self.seats.shown(index) {
+                case .free: bytes.append(UInt8(ascii: "."))
                 case .held: bytes.append(UInt8(ascii: "h"))
                 case .sold: bytes.append(UInt8(ascii: "x"))
+                case .blocked: bytes.append(UInt8(ascii: "b"))
+                case .reserved: bytes.append(UInt8(ascii: "r"))
                 }
             }
             return (row.label, String(decoding: bytes, as: UTF8.self))

@@ -28,7 +28,6 @@ struct DescribedMetricsFactory: CoreMetrics.MetricsFactory {
         "seatd_events_lag": "The last LSN less the last seq NATS acknowledged.",
         "seatd_nats_reconnects_total": "Connections to NATS that ended and were tried again.",
         "seatd_events_dropped_total": "Events the history trimmed before NATS had them.",
-        "seatd_http_streams": "Open event streams of the HTTP port.",
     ]
 
     init(registry: PrometheusCollectorRegistry, plain: PrometheusMetricsFactory) {

@@ -112,7 +112,7 @@ final class HTTPPort: Sendable {
         router.get("/api/sessions") { request, _ in
             let backend = try self.backend()
             try self.authorize(request, backend)
-            return Self.json(await Self.index(backend))
+            return Self.json(try await Self.index(backend))
         }
         router.get("/api/sessions/:id") { request, context in
             let backend = try self.backend()
@@ -195,14 +195,18 @@ final class HTTPPort: Sendable {
 
     // MARK: Responses
 
-    /// Every hall and session, with the sessions' counts.
-    private static func index(_ backend: HTTPState.Backend) async -> String {
+    /// Every hall and session, with the sessions' counts (each shown once what it counts is durable, as
+    /// `/api/sessions/<id>` is).
+    private static func index(_ backend: HTTPState.Backend) async throws -> String {
         let registry = backend.service.registry
         var sessions: [(id: String, hall: String, counts: SeatCounts)] = []
         for session in registry.sessions.sorted(by: { $0.id < $1.id }) {
-            if case .success(let counts) = await session.counts().result {
-                sessions.append((session.id, session.hall.id, counts))
+            let answer = await session.counts()
+            guard case .success(let counts) = answer.result else { continue }
+            do { try await backend.service.durable(answer.token) } catch {
+                throw HTTPError(.serviceUnavailable, message: "\(error)")
             }
+            sessions.append((session.id, session.hall.id, counts))
         }
         return SeatMapJSON.index(halls: registry.halls.sorted { $0.id < $1.id }, sessions: sessions)
     }

@@ -3,22 +3,6 @@ import SeatActors
 /// The JSON the HTTP port serves (`docs/http.md`): one session's seat map (`GET /api/sessions/<id>`), and the
 /// halls and sessions with their counts (`GET /api/sessions`).
 enum SeatMapJSON {
-    /// A seat's state as the page draws it: `reserved` is a free seat set aside for a channel.
-    static func state(of index: Int, in seats: SeatMap) -> String {
-        switch seats.state(of: index) {
-        case .held: "held"
-        case .sold: "sold"
-        case .free:
-            if seats.isBlocked(index) {
-                "blocked"
-            } else if seats.channel(of: index) != nil {
-                "reserved"
-            } else {
-                "free"
-            }
-        }
-    }
-
     /// `{"session","hall","seq","rows","seats","areas","counts"}`: every seat in hall order with its state, its
     /// category and flags; each area's places; `seq` is the last change the map reflects.
     static func session(_ id: String, _ state: SessionState) -> String {
@@ -55,9 +39,9 @@ enum SeatMapJSON {
         json.object { json in
             json.field("seat", "\(label.row)\(label.number)")
             json.raw(",")
-            let seatState = Self.state(of: index, in: state.seats)
-            json.field("state", seatState)
-            if seatState != "reserved", seatState != "free", state.seats.channel(of: index) != nil {
+            let shown = state.seats.shown(index)
+            json.field("state", shown.rawValue)
+            if shown != .reserved, shown != .free, state.seats.isReserved(index) {
                 json.raw(",\"reserved\":true")
             }
             if let category = hall.categories.first(where: { Self.contains($0.mask, index) }) {
