@@ -241,7 +241,8 @@ struct RecoveryTests {
             #expect(stats.records == 202)
             // hall and session (one or two batches), the held-back batch, then the 199 others together.
             #expect(stats.fsyncs <= 4, "\(stats.fsyncs) fsyncs for 202 records")
-            #expect(stats.fsyncs == stats.batches)
+            // Never more than one fsync per batch; batches already pending when the writer wakes share one.
+            #expect(stats.fsyncs <= stats.batches)
         }
     }
 }

@@ -79,7 +79,11 @@ declare module "node:child_process" {
     export function spawn(
         command: string,
         args: string[],
-        options?: { cwd?: string; env?: Record<string, string | undefined>; stdio?: ("pipe" | "ignore" | "inherit")[] },
+        options?: {
+            cwd?: string;
+            env?: Record<string, string | undefined>;
+            stdio?: ("pipe" | "ignore" | "inherit" | number)[];
+        },
     ): ChildProcess;
     export function spawnSync(
         command: string,
@@ -94,6 +98,8 @@ declare module "node:fs" {
     export function readFileSync(path: string, encoding: "utf8"): string;
     export function rmSync(path: string, options?: { recursive?: boolean; force?: boolean }): void;
     export function existsSync(path: string): boolean;
+    export function openSync(path: string, flags: "a"): number;
+    export function closeSync(fd: number): void;
 }
 
 declare module "node:os" {

@@ -6,20 +6,21 @@
  */
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Client, ClusterClient, MovedError, slotOf, TryAgainError } from "../index.js";
+import { freePort } from "./seatd.js";
 
 const etcdMissing = spawnSync("sh", ["-c", "command -v etcd"], { encoding: "utf8" }).status !== 0;
 const skip = etcdMissing ? "etcd is not on PATH (apt-get install etcd-server): cluster routing not tested" : false;
 if (etcdMissing) process.stdout.write(`# clients/node: ${skip}\n`);
 
-const base = 46_000 + Math.floor(Math.random() * 1000) * 4;
-const etcdURL = `http://127.0.0.1:${base}`;
-const ports = { s0: base + 10, s1: base + 12 };
+// Ports the kernel hands out (as the other suites do): fixed or random ones can collide with a port still in use.
+const ports = { etcd: 0, etcdPeer: 0, s0: 0, s0Replication: 0, s1: 0, s1Replication: 0 };
+let etcdURL = "";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("cluster mode", { skip }, () => {
@@ -27,35 +28,57 @@ describe("cluster mode", { skip }, () => {
     const children: ChildProcess[] = [];
     const nodes: Record<string, ChildProcess> = {};
 
+    /** Starts a process with its stdout and stderr in `<dir>/<name>.log`, for the message of a failed start. */
+    function launch(name: string, bin: string, args: string[]): ChildProcess {
+        const log = openSync(join(dir, `${name}.log`), "a");
+        const child = spawn(bin, args, { stdio: ["ignore", log, log] });
+        closeSync(log);
+        children.push(child);
+        return child;
+    }
+
+    /** The last lines of each process's log: what a timed-out wait shows. */
+    function logs(): string {
+        return ["etcd", "s0", "s1"].map((name) => {
+            const path = join(dir, `${name}.log`);
+            const text = existsSync(path) ? readFileSync(path, "utf8").split("\n").slice(-15).join("\n") : "(none)";
+            return `--- ${name}.log\n${text}`;
+        }).join("\n");
+    }
+
     function startNode(shard: "s0" | "s1"): void {
         const port = ports[shard];
-        const child = spawn(process.env["SEATD_BIN"]!, [
+        nodes[shard] = launch(shard, process.env["SEATD_BIN"]!, [
             "serve", "--data", join(dir, shard), "--port", String(port), "--log-level", "warning",
             "--cluster-etcd", etcdURL, "--cluster-name", "nodetest", "--cluster-node", `${shard}a`,
             "--cluster-shard", shard, "--cluster-advertise", `127.0.0.1:${port}`,
-            "--cluster-replication-listen", `127.0.0.1:${port + 1}`, "--cluster-lease-ttl-s", "2",
-            "--cluster-secret", "node-client-test-secret",
-        ], { stdio: ["ignore", "ignore", "ignore"] });
-        children.push(child);
-        nodes[shard] = child;
+            "--cluster-replication-listen", `127.0.0.1:${ports[`${shard}Replication`]}`,
+            "--cluster-lease-ttl-s", "2", "--cluster-secret", "node-client-test-secret",
+        ]);
     }
 
     async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
         const deadlineMs = Date.now() + timeoutMs;
         while (!(await check().catch(() => false))) {
-            if (Date.now() > deadlineMs) throw new Error(`timed out waiting for ${what}`);
+            if (Date.now() > deadlineMs) throw new Error(`timed out waiting for ${what}\n${logs()}`);
             await sleep(100);
         }
     }
 
     before(async () => {
-        children.push(spawn("etcd", [
+        const taken = new Set<number>();
+        for (const name of Object.keys(ports) as (keyof typeof ports)[]) {
+            do ports[name] = await freePort(); while (taken.has(ports[name]));
+            taken.add(ports[name]);
+        }
+        etcdURL = `http://127.0.0.1:${ports.etcd}`;
+        const peerURL = `http://127.0.0.1:${ports.etcdPeer}`;
+        launch("etcd", "etcd", [
             "--name", "e1", "--data-dir", join(dir, "etcd"), "--listen-client-urls", etcdURL,
-            "--advertise-client-urls", etcdURL, "--listen-peer-urls", `http://127.0.0.1:${base + 1}`,
-            "--initial-advertise-peer-urls", `http://127.0.0.1:${base + 1}`,
-            "--initial-cluster", `e1=http://127.0.0.1:${base + 1}`,
-        ], { stdio: ["ignore", "ignore", "ignore"] }));
-        await until("etcd", () => httpOK(base, "/health"));
+            "--advertise-client-urls", etcdURL, "--listen-peer-urls", peerURL,
+            "--initial-advertise-peer-urls", peerURL, "--initial-cluster", `e1=${peerURL}`,
+        ]);
+        await until("etcd", () => httpOK(ports.etcd, "/health"));
         const init = spawnSync(process.env["SEATD_BIN"]!, [
             "cluster", "init", "--etcd", etcdURL, "--name", "nodetest", "--shards", "s0,s1",
         ], { encoding: "utf8" });

@@ -83,7 +83,7 @@ export class Seatd {
 }
 
 /** A port the kernel had free a moment ago. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
         server.on("error", reject);
