@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/seatd.yaml
 
-.PHONY: all deps build release run test lint format soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-cli bench-events bench-replication bench-shards bench-http clean
+.PHONY: all deps build release run test lint format soak key-memory-test crash-test failpoint-test fuzz net-fuzz disk-full-test powercut-test bench-engine bench-wal bench-server bench-compare bench-cli bench-events bench-replication bench-shards bench-http bench-path bench-path-update clean
 
 all: build
 
@@ -48,7 +48,7 @@ test-browser:
 	bash Tests/Browser/run.sh
 
 # swift-format (the toolchain's `swift format`) with .swift-format: `make lint` checks, `make format` rewrites.
-FORMATTED = Sources Tests LoadTests Package.swift
+FORMATTED = Sources Tests LoadTests Benchmarks Package.swift
 lint:
 	$(SWIFT) format lint --strict -r $(FORMATTED)
 
@@ -109,8 +109,10 @@ NETFUZZ_SECONDS ?= 300
 net-fuzz: release
 	.build/release/seat-load netfuzz --seconds $(NETFUZZ_SECONDS) $(SEED_FLAG)
 
-# The in-process engine benchmark (no network, no log).
+# The in-process engine benchmark (no network, no log), then the server's request path in-process (seat-load
+# path: reads of 800 requests run in the sessions' turn on their loop, a real log, fsync always).
 bench-engine: release
+	.build/release/seat-load path
 	.build/release/seat-load engine
 	.build/release/seat-load venue
 	.build/release/seat-load checkout
@@ -161,6 +163,17 @@ bench-shards: release
 # session's page and 100 event streams open (LoadTests/bench-http.sh; PAIRS=2 alternating; chromium optional).
 bench-http: release
 	bash LoadTests/bench-http.sh
+
+# The request path in-process with ordo-one/benchmark (Benchmarks/RequestPath): time and mallocs per request for
+# HOLD 2 + RELEASE and the 1.1 forms, then the malloc counts checked against Benchmarks/Thresholds (a count above
+# its threshold fails). After a change that lowers them: make bench-path-update, and commit the thresholds.
+bench-path: deps
+	$(SWIFT) package benchmark --target RequestPath
+	$(SWIFT) package benchmark thresholds check --target RequestPath --path Benchmarks/Thresholds
+
+bench-path-update: deps
+	$(SWIFT) package --allow-writing-to-package-directory benchmark thresholds update --target RequestPath \
+		--path Benchmarks/Thresholds
 
 clean:
 	rm -rf .build

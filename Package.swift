@@ -9,7 +9,7 @@ let package = Package(
     name: "seatd",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "seatd", targets: ["Server"]),
+        .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seat-load", targets: ["SeatLoad"]),
         .library(name: "SeatActors", targets: ["SeatActors"]),
         .library(name: "WAL", targets: ["WAL"]),
@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "NATS", targets: ["NATS"]),
         .library(name: "Etcd", targets: ["Etcd"]),
         .library(name: "SeatdClient", targets: ["SeatdClient"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -37,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .target(
@@ -105,7 +107,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
+        // The line server as a library: the `seatd` executable is its command line, and the path benchmark
+        // (Benchmarks/RequestPath) and `seat-load engine` run its request path in-process (`RequestPath`).
+        .target(
             name: "Server",
             dependencies: [
                 "SeatActors",
@@ -136,6 +140,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "seatd",
+            dependencies: ["Server"],
+            swiftSettings: swiftSettings
+        ),
+        // The request path in-process (`swift package benchmark`, `make bench-path`): time and mallocs per request,
+        // with the malloc counts' thresholds in Benchmarks/Thresholds.
+        .executableTarget(
+            name: "RequestPath",
+            dependencies: [
+                "Server",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/RequestPath",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .target(
             name: "SeatdTestSupport",
             dependencies: [
@@ -154,6 +176,7 @@ let package = Package(
             name: "SeatLoad",
             dependencies: [
                 "SeatActors",
+                "Server",
                 "SeatdClient",
                 "WAL",
                 "Store",

@@ -20,7 +20,8 @@ struct SeatLoad: AsyncParsableCommand {
         subcommands: [
             RushBenchmark.self, SteadyBenchmark.self, VenueBenchmark.self, CheckoutBenchmark.self, OpenBenchmark.self,
             CompareTable.self, PgbenchReport.self,
-            EngineBenchmark.self, RecoverBenchmark.self, CrashTest.self, NetFuzzTest.self, DiskFullTest.self,
+            EngineBenchmark.self, PathBenchmark.self, RecoverBenchmark.self, CrashTest.self, NetFuzzTest.self,
+            DiskFullTest.self,
             FailoverTest.self,
         ])
 }

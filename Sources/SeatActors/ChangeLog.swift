@@ -2,11 +2,11 @@
 /// with no `await` in between, so no other request can interleave. Whether a change is durable yet is not the
 /// domain's question: the server's `Store` decides it (`LogService.durability(of:)`), and replies wait there.
 public protocol ChangeLog: AnyObject, Sendable {
-    /// Assigns `record` the next LSN and queues it for durable storage. `publish`, when given, runs under the
-    /// log's lock with the LSN and time before the next record is appended, so events leave in LSN order (and a
-    /// subscriber that `withAppendsHeld` registered sees exactly the events after the LSN it was given). Throws
-    /// `.unavailable` when the log takes no more changes.
-    func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended
+    /// Assigns `record` the next LSN and queues it for durable storage. `publish` runs under the log's lock with
+    /// the LSN and time before the next record is appended, so events leave in LSN order (and a subscriber that
+    /// `withAppendsHeld` registered sees exactly the events after the LSN it was given); it does not escape, so
+    /// no context is allocated for it. Throws `.unavailable` when the log takes no more changes.
+    func append(_ record: LogRecord, publish: (Appended) -> Void) throws(SeatError) -> Appended
 
     /// Runs `body` with the last LSN assigned while no record can be appended: what `body` registers is in place
     /// before the next LSN's `publish` runs.
@@ -26,6 +26,11 @@ public protocol ChangeLog: AnyObject, Sendable {
 
 extension ChangeLog {
     public var refusal: String? { nil }
+
+    /// Appends a record that publishes no event.
+    public func append(_ record: LogRecord) throws(SeatError) -> Appended {
+        try self.append(record) { _ in }
+    }
 
     /// A log of one generation (tests, the in-process benchmarks).
     public var generation: Int { 0 }

@@ -19,10 +19,16 @@ public struct HoldID: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// 16 lowercase hex digits.
     public var description: String {
         String(unsafeUninitializedCapacity: 16) { bytes in
-            let digits = Array("0123456789abcdef".utf8)
-            for index in 0..<16 { bytes[index] = digits[Int((self.raw >> (60 - 4 * UInt64(index))) & 0xF)] }
+            for index in 0..<16 { bytes[index] = Self.hexDigit(self.raw >> (60 - 4 * UInt64(index))) }
             return 16
         }
+    }
+
+    /// The lowercase hex digit of the low 4 bits of `nibble`.
+    @inline(__always)
+    public static func hexDigit(_ nibble: UInt64) -> UInt8 {
+        let value = UInt8(truncatingIfNeeded: nibble & 0xF)
+        return value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") - 10 + value
     }
 
     public static func < (lhs: HoldID, rhs: HoldID) -> Bool { lhs.raw < rhs.raw }

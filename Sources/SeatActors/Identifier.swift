@@ -13,7 +13,7 @@ public enum Identifier {
     }
 
     @inline(__always)
-    static func isIDByte(_ byte: UInt8) -> Bool {
+    public static func isIDByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"),

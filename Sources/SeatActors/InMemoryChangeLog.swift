@@ -11,12 +11,12 @@ public final class InMemoryChangeLog: ChangeLog {
         self.clock = clock
     }
 
-    public func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
+    public func append(_ record: LogRecord, publish: (Appended) -> Void) throws(SeatError) -> Appended {
         let now = self.clock.nowMs()
         return self.last.withLock { last in
             last += 1
             let appended = Appended(lsn: last, atMs: now)
-            publish?(appended)
+            publish(appended)
             return appended
         }
     }

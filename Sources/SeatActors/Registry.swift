@@ -94,7 +94,7 @@ public final class Registry: Sendable {
         let hall = try Hall(id: id, specs: rows, parts: parts)
         return try self.tables.withLock { tables throws(SeatError) in
             guard tables.halls[id] == nil else { throw .exists("hall \(id)") }
-            let lsn = try self.log.append(.hallCreated(id: id, rows: rows, parts: hall.parts), publish: nil).lsn
+            let lsn = try self.log.append(.hallCreated(id: id, rows: rows, parts: hall.parts)).lsn
             tables.halls[id] = hall
             return (hall, lsn)
         }
@@ -105,7 +105,7 @@ public final class Registry: Sendable {
         try self.tables.withLock { tables throws(SeatError) in
             guard tables.sessions[config.id] == nil else { throw .exists("session \(config.id)") }
             guard let hall = tables.halls[config.hallID] else { throw .noSuchHall(config.hallID) }
-            let handle = try self.log.append(.sessionCreated(config), publish: nil).lsn
+            let handle = try self.log.append(.sessionCreated(config)).lsn
             var state = SessionState(handle: handle, config: config, hall: hall)
             state.retainEvents(self.eventsRetained)
             let session = Session(

@@ -83,19 +83,16 @@ extension Session {
     /// Logs `change`, applies it and retains and publishes its event, without suspending. The event is computed
     /// once, from the state before the change; the log posts it under its lock, in LSN order, and it is handed to
     /// subscribers once the lock is released.
+    /// The log's `publish` posts the event once the log has given it an LSN, under the log's lock: it runs for
+    /// every event, and posts only while anyone listens; a subscriber registered under that lock
+    /// (`withAppendsHeld`) gets every event after the LSN it was given.
     func commit(_ change: SessionChange) throws(SeatError) {
         let event = self.inPlace { $0.event(of: change) }
-        let appended = try self.log.append(.change(self.handle, change), publish: self.poster(for: event))
+        let appended = try self.log.append(.change(self.handle, change)) { appended in
+            if let event { self.post(event, lsn: appended.lsn, atMs: appended.atMs) }
+        }
         self.hub.deliver()
         self.inPlace { $0.apply(change, lsn: appended.lsn, atMs: appended.atMs, event: event) }
-    }
-
-    /// The closure that posts `event` once the log has given it an LSN, under the log's lock. It runs for every
-    /// event, and posts only while anyone listens; a subscriber registered under that lock (`withAppendsHeld`)
-    /// gets every event after the LSN it was given.
-    private func poster(for event: SessionEvent?) -> ((Appended) -> Void)? {
-        guard let event else { return nil }
-        return { [self] appended in self.post(event, lsn: appended.lsn, atMs: appended.atMs) }
     }
 
     /// Posts `event`, logged at `lsn` and `atMs`, to the hub while anyone listens (the hub hands it out on

@@ -3,7 +3,7 @@
 /// publish. Replies wait for durability outside the actor, so the actor never idles on a disk.
 ///
 /// The actor runs on the `SessionExecutor` it is given (in the server, an event loop): the server's connections on
-/// that loop call it synchronously (`assumeIsolated`), with no thread switch between reading a request and
+/// that loop call it synchronously (`Dispatcher.runInTurn`), with no thread switch between reading a request and
 /// executing it.
 public actor Session {
     /// Where the session's turns run.
@@ -60,7 +60,7 @@ public actor Session {
                 try commit(.held(record))
                 return HoldReply(
                     holdID: record.holdID, expiresAtMs: record.expiresAtMs,
-                    seats: self.inPlace { $0.labels(record.seats) },
+                    seats: self.inPlace { $0.labels(record.seats, reusing: selection) },
                     places: self.inPlace { $0.labels(record.places) })
             }
         }
@@ -185,7 +185,7 @@ public actor Session {
     /// Marks the session dropped and logs it; later requests answer NO_SUCH_SESSION.
     func drop() throws(SeatError) -> LSN {
         guard !self.dropped else { throw .noSuchSession(self.id) }
-        let lsn = try self.log.append(.sessionDropped(self.handle), publish: nil).lsn
+        let lsn = try self.log.append(.sessionDropped(self.handle)).lsn
         self.droppedLSN = lsn
         return lsn
     }

@@ -16,11 +16,14 @@ extension SessionState {
             return .repeated(reply)
         }
         let ttl = ttlSeconds ?? self.config.ttlSeconds
+        // The check captures the limit, not `self`: capturing the state copied it (a retain and a release of every
+        // buffer it holds, per HOLD).
+        let maxTTL = self.config.maxTTLSeconds
         let (seats, places) = try self.choose(
             customer: customer, selection, options, seatsMax: seatsMax, owned: 0,
             check: { () throws(SeatError) in
-                guard ttl >= 1, ttl <= self.config.maxTTLSeconds else {
-                    throw .limit("ttl \(ttl) is beyond the session's maxttl \(self.config.maxTTLSeconds)")
+                guard ttl >= 1, ttl <= maxTTL else {
+                    throw .limit("ttl \(ttl) is beyond the session's maxttl \(maxTTL)")
                 }
             })
         return .held(

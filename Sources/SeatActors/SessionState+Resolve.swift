@@ -121,6 +121,7 @@ extension SessionState {
             }
         }
         var indices: [Int] = []
+        indices.reserveCapacity(labels.count)
         var missing: [SeatLabel] = []
         for label in labels {
             if let index = self.hall.index(of: label) { indices.append(index) } else { missing.append(label) }

@@ -100,6 +100,18 @@ public struct SessionState: Sendable {
         indices.map { self.hall.label(of: Int($0)) }
     }
 
+    /// `labels(indices)`, or the labels an explicit `selection` named when they are those, in that order (a HOLD
+    /// of seats named in hall order): then no new list.
+    func labels(_ indices: [Int32], reusing selection: SeatSelection) -> [SeatLabel] {
+        let hall = self.hall  // captured below instead of the whole state, which a capture would copy
+        if case .explicit(let named) = selection, named.count == indices.count,
+            zip(named, indices).allSatisfy({ hall.label(of: Int($1)) == $0 })
+        {
+            return named
+        }
+        return self.labels(indices)
+    }
+
     /// True when `id` lapsed and is still remembered.
     public func hasExpired(_ id: HoldID) -> Bool { self.expiredIDs.contains(id) }
 

@@ -9,7 +9,7 @@ import Store
 /// read, half-close or close); the handler carries it out.
 ///
 /// Every complete line of a read is executed before anything waits. A request to a session of this loop runs in
-/// the session's turn at once (`assumeIsolated`: the session's executor is this loop); requests to sessions of
+/// the session's turn at once (`Dispatcher.runInTurn`: the session's executor is this loop); requests to sessions of
 /// other loops go to each such loop as one batch per read, and come back as one batch. The leading replies whose
 /// changes are durable are written as one buffer with one flush; the rest wait for one durability callback of the
 /// store (on the log's thread), which hops back to this loop once per fsync.
@@ -216,8 +216,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func execute(_ line: ByteBuffer) {
         guard line.readableBytes <= self.settings.lineBytesMax else { return self.tooLong() }
         let started = DispatchTime.now().uptimeNanoseconds
-        let text = String(buffer: line)
-        guard let parsed = Request.parse(text[...]) else { return }
+        guard let parsed = Request.parse(line) else { return }
         let watching = self.machine.mode == .watching
         let request: Request
         switch parsed {
@@ -249,7 +248,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .session(let request, let session):
             if let home = self.home, session.executor === home {
                 let dispatcher = self.dispatcher
-                let outcome = session.assumeIsolated { dispatcher.run(request, in: $0) }
+                let outcome = dispatcher.runInTurn(request, in: session)
                 self.machine.answer(outcome.response, outcome.token, timing)
             } else {
                 let item = (slot: self.machine.reserve(), request: request, session: session, timing: timing)
@@ -282,7 +281,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             let items = batch.items
             batch.executor.execute {
                 let answers = items.map { item in
-                    (item.slot, item.session.assumeIsolated { dispatcher.run(item.request, in: $0) }, item.timing)
+                    (item.slot, dispatcher.runInTurn(item.request, in: item.session), item.timing)
                 }
                 loop.execute {
                     let handler = handler.value
@@ -360,8 +359,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                     timing.command, response, nanoseconds: DispatchTime.now().uptimeNanoseconds &- timing.startedNs)
             }
             if buffer == nil { buffer = context.channel.allocator.buffer(capacity: 256) }
-            buffer!.writeString(self.dispatcher.render(response))
-            buffer!.writeInteger(UInt8(ascii: "\n"))
+            self.dispatcher.render(response, into: &buffer!)
         }
         let writable = self.machine.takeWritable({ service.durability(of: $0) }, write: write)
         if let ticket = writable.wait { self.awaitDurable(ticket, on: context.eventLoop) }

@@ -8,14 +8,20 @@ struct LineBatchDecoder: ByteToMessageDecoder {
     typealias InboundOut = [ByteBuffer]
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let lines = Self.lines(of: &buffer)
+        guard !lines.isEmpty else { return .needMoreData }
+        context.fireChannelRead(Self.wrapInboundOut(lines))
+        return .needMoreData
+    }
+
+    /// Reads every complete line off `buffer` (slices of it, without their LF); a partial last line stays.
+    static func lines(of buffer: inout ByteBuffer) -> [ByteBuffer] {
         var lines: [ByteBuffer] = []
         while let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
             lines.append(buffer.readSlice(length: newline - buffer.readerIndex)!)
             buffer.moveReaderIndex(forwardBy: 1)
         }
-        guard !lines.isEmpty else { return .needMoreData }
-        context.fireChannelRead(Self.wrapInboundOut(lines))
-        return .needMoreData
+        return lines
     }
 
     /// At EOF a partial last line is dropped: it was never a request.

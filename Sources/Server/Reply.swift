@@ -6,6 +6,11 @@ enum Reply {
         fields.isEmpty ? "OK" : "OK " + fields.joined(separator: " ")
     }
 
+    /// `OK <field>`, without the array a variadic call makes.
+    static func ok(_ field: String) -> String {
+        "OK " + field
+    }
+
     /// `OK <item>...`: `OK` alone when there are none (HALLS, SESSIONS).
     static func ok(list items: [String]) -> String {
         items.isEmpty ? "OK" : "OK " + items.joined(separator: " ")

@@ -9,6 +9,10 @@ extension Request {
     static let confirmOptions: Set<String> = ["ref", "key"]
     static let addOptions: Set<String> = ["key", "cat", "flag", "channel", "orphans", "fallback"]
     static let sellOptions: Set<String> = ["ref", "key", "cat", "flag", "channel", "orphans", "fallback"]
+    static let keyOption: Set<String> = ["key"]
+    static let partOptions: Set<String> = ["cat", "flag"]
+    static let watchOptions: Set<String> = ["from"]
+    static let sessionOptions: Set<String> = ["ttl", "maxttl", "limit", "orphans", "grace", "keyttl"]
     /// The longest auth token, in bytes.
     static let tokenBytesMax = 256
 
@@ -63,7 +67,7 @@ extension Request {
                 throw .bad("usage: EXTEND <session> <hold> <ttl-s> [key=<k>]")
             }
             let (session, hold) = try Self.sessionAndHold(args)
-            var options = try RequestOptions(args.dropFirst(3), allowed: ["key"])
+            var options = try RequestOptions(args.dropFirst(3), allowed: Self.keyOption)
             let ttl = try Self.number(args.dropFirst(2).first!, "ttl", max: Limits.ttlSecondsMax)
             return .session(session, .extend(hold: hold, ttlSeconds: ttl, key: try options.id("key")))
         case "CONFIRM":
@@ -80,7 +84,7 @@ extension Request {
             let (session, hold) = try Self.sessionAndHold(args)
             let rest = args.dropFirst(2)
             let positional = rest.prefix { !$0.utf8.contains(UInt8(ascii: "=")) }
-            var options = try RequestOptions(rest.dropFirst(positional.count), allowed: ["key"])
+            var options = try RequestOptions(rest.dropFirst(positional.count), allowed: Self.keyOption)
             let (seats, places) = try Self.items(positional)
             let whole = seats.isEmpty && places.isEmpty
             let key = try options.id("key")
@@ -120,7 +124,7 @@ extension Request {
             guard args.count == 2 else { return .session(session, .avail) }
             let part = args.last!
             if HallPart.isAreaName(part) { return .session(session, .availPart(.area(String(part)))) }
-            var options = try RequestOptions(args.dropFirst(), allowed: ["cat", "flag"])
+            var options = try RequestOptions(args.dropFirst(), allowed: Self.partOptions)
             if let category = try options.id("cat") { return .session(session, .availPart(.category(category))) }
             return .session(session, .availPart(.flag(try options.id("flag")!)))
         case "BLOCK", "UNBLOCK", "UNRESERVE":
@@ -154,7 +158,7 @@ extension Request {
             guard args.count == 1 || args.count == 2 else { throw .bad("usage: WATCH <session>|* [from=<seq>]") }
             let session = args.first! == "*" ? nil : try Self.id(args.first!, "session")
             guard args.count == 2 else { return .watch(session: session) }
-            var options = try RequestOptions(args.dropFirst(), allowed: ["from"])
+            var options = try RequestOptions(args.dropFirst(), allowed: Self.watchOptions)
             let from = try options.number("from", max: 9_999_999_999)!
             return .watch(session: session, from: LSN(from))
         case "HISTORY":
@@ -196,7 +200,7 @@ extension Request {
             let id = try Self.id(rest.first!, "session")
             let hall = try Self.id(rest.dropFirst().first!, "hall")
             var options = try RequestOptions(
-                rest.dropFirst(2), allowed: ["ttl", "maxttl", "limit", "orphans", "grace", "keyttl"])
+                rest.dropFirst(2), allowed: Self.sessionOptions)
             return .createSession(
                 id: id, hall: hall, ttlSeconds: try options.number("ttl", max: Limits.ttlSecondsMax),
                 maxTTLSeconds: try options.number("maxttl", max: Limits.ttlSecondsMax),
@@ -266,6 +270,8 @@ extension Request {
 
     /// Seats and GA places (`<area>:<n>`, since 1.1), each named at most once.
     private static func items(_ tokens: ArraySlice<Substring>) throws(ProtocolError) -> ([SeatLabel], [AreaPlaces]) {
+        // Seats only (the common case): no list of their tokens.
+        if !tokens.contains(where: { $0.utf8.contains(UInt8(ascii: ":")) }) { return (try Self.seats(tokens), []) }
         var places: [AreaPlaces] = []
         var seatTokens: [Substring] = []
         for token in tokens {

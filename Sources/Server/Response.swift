@@ -5,6 +5,10 @@ import SeatActors
 enum Response: Sendable, Equatable {
     /// A success line (`OK ...`) or an event line.
     case line(String)
+    /// HOLD's and ADD's `OK <hold> <expires-unix-ms> <seat>...`, rendered straight into the outgoing buffer.
+    case held(HoldReply)
+    /// RELEASE's `OK <hold>`, rendered straight into the outgoing buffer.
+    case released(HoldID)
     /// `ERR <code> <message>`.
     case error(ErrorCode, String)
     /// STATS, rendered at release so that its `durable_lsn` covers every LSN it counts.

@@ -49,7 +49,9 @@ extension SeatdConfig {
             "port": .scalar, "cert": .scalar, "key": .scalar, "client_ca": .scalar, "client_roles": .list,
             "only": .scalar,
         ]),
-        "log": .section(["level": .scalar, "slow_fsync_ms": .scalar, "segment_bytes": .scalar]),
+        "log": .section([
+            "level": .scalar, "slow_fsync_ms": .scalar, "segment_bytes": .scalar, "commit_delay_us": .scalar,
+        ]),
         "cluster": .section([
             "etcd": .scalar, "name": .scalar, "node": .scalar, "shard": .scalar, "advertise": .scalar,
             "replication_listen": .scalar, "lease_ttl_s": .scalar, "replication": .scalar, "secret": .scalar,

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Logging
+import NIOCore
 import SeatActors
 import SystemPackage
 import WAL
@@ -29,12 +30,20 @@ struct SeatdConfig: Sendable {
     var logLevel = Logger.Level.info
     /// An fsync slower than this is logged as a warning.
     var slowFsyncMs = 500
+    /// Under load, how long a batch of the log gathers before its write and fsync (`log.commit_delay_us`).
+    var commitDelayMicroseconds = 200
     /// Size of one log segment file.
     var segmentBytes = 64 << 20
     /// Cluster mode (`cluster.*`); nil: a single node.
     var cluster: ClusterSettings? = nil
-    /// Event loops (`threads`): each serves its connections and runs its share of the sessions; 0 is one per core.
+    /// Event loops (`threads`): each serves its connections and runs its share of the sessions; 0 is `loops`'s
+    /// default.
     var threads = 0
+
+    /// The event loops to run: `threads`, or with 0 one per core but one, and at least one. The log writer has a
+    /// thread of its own, and the kernel's network work runs beside the loops: on 2 cores one loop spent 17% less
+    /// CPU per request unpipelined than two and served as much 16 deep (BENCHMARKS.md, speed round two).
+    var loops: Int { self.threads > 0 ? self.threads : max(1, System.coreCount - 1) }
     /// The TLS listener and certificates (`tls.*`); nil: TLS off.
     var tls: TLSSettings? = nil
 
@@ -139,6 +148,7 @@ struct SeatdConfig: Sendable {
         }
         self.logLevel = logLevel
         self.slowFsyncMs = try read.int("log.slow_fsync_ms", 500, 1...600_000)
+        self.commitDelayMicroseconds = try read.int("log.commit_delay_us", 200, 0...10_000)
         self.segmentBytes = try read.int("log.segment_bytes", self.segmentBytes, 64 << 10...1 << 30)
         self.tls = try Self.tls(read, roles: config.stringArray(forKey: "tls.client_roles") ?? [])
         self.http = try Self.http(read, tls: self.tls)

@@ -193,10 +193,10 @@ struct Serve: AsyncParsableCommand {
                 "snapshot_every_records": "\(config.snapshotEveryRecords)",
                 "snapshot_every_seconds": "\(config.snapshotEverySeconds)",
                 "http": "\(config.http.map { "\($0.host):\($0.port) tls=\($0.tls)" } ?? "off")",
-                "log_level": "\(config.logLevel)", "threads": "\(config.threads)",
+                "log_level": "\(config.logLevel)", "threads": "\(config.threads)", "loops": "\(config.loops)",
                 "tls":
                     "\(config.tls.map { "port=\($0.port) client_ca=\($0.clientCAPath ?? "off") only=\($0.only)" } ?? "off")",
-                "slow_fsync_ms": "\(config.slowFsyncMs)",
+                "slow_fsync_ms": "\(config.slowFsyncMs)", "commit_delay_us": "\(config.commitDelayMicroseconds)",
                 "segment_bytes": "\(config.segmentBytes)", "events_retain_per_session": "\(config.eventsRetained)",
                 "events_nats":
                     "\(config.nats.map { "nats://\($0.host):\($0.port) subject=\($0.subject) stream=\($0.stream)" } ?? "off")",
@@ -215,7 +215,7 @@ struct Serve: AsyncParsableCommand {
         defer { httpTask?.cancel() }
         // Connections and sessions share these loops: a request to a session of its connection's loop runs there.
         let loops = MultiThreadedEventLoopGroup(
-            numberOfThreads: config.threads == 0 ? System.coreCount : config.threads)
+            numberOfThreads: config.loops)
         let executors = LoopExecutors(loops)
         // In a cluster the log feeds the standby's connection, and "durable" also asks the replication gate.
         let gate = config.cluster.map { ReplicationGate(leaseTTLSeconds: $0.leaseTTLSeconds) }
@@ -224,6 +224,7 @@ struct Serve: AsyncParsableCommand {
         let onBatch = gate == nil ? nil : publish
         let service = try LogService(
             data: config.data, segmentBytes: config.segmentBytes, fsync: config.fsync, slowFsyncMs: config.slowFsyncMs,
+            commitDelayMicroseconds: config.commitDelayMicroseconds,
             keysPerSessionMax: config.limits.keysPerSessionMax, eventsRetained: config.eventsRetained,
             executors: executors.next, gate: gate, onBatch: onBatch)
         for repair in service.opened.recovered.repairs { logger.warning("recovery repaired the log: \(repair)") }

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Why seatd cannot start (or a subcommand cannot run): one sentence, `<what> (<path or setting>): <reason>`, which
-/// `Seatd.main` prints as `seatd: <sentence>` on standard error, with no usage text, and exits 1. ArgumentParser
+/// `Seatd.runCommandLine` prints as `seatd: <sentence>` on standard error, with no usage text, and exits 1. ArgumentParser
 /// prints its usage after a `ValidationError` (and a command line that does not parse): right for a mistyped flag,
 /// noise under a setting or a path that is wrong.
 struct StartupError: Error, CustomStringConvertible {

@@ -76,7 +76,7 @@ public final class LogService: Sendable {
     public init(
         data: String, storage: any Storage = PosixStorage(), segmentBytes: Int = 64 << 20,
         fsync: FsyncPolicy = .always, hub: EventHub = EventHub(), clock: any WallClock = SystemWallClock(),
-        ids: any HoldIDSource = SystemHoldIDSource(), slowFsyncMs: Int = 500,
+        ids: any HoldIDSource = SystemHoldIDSource(), slowFsyncMs: Int = 500, commitDelayMicroseconds: Int = 0,
         keysPerSessionMax: Int = Limits.keysPerSessionDefault, eventsRetained: Int = Limits.eventsRetainedDefault,
         executors: @escaping @Sendable () -> any SessionExecutor = { QueueExecutor() },
         gate: ReplicationGate? = nil, onBatch: (@Sendable (LogBatch) -> Void)? = nil
@@ -86,6 +86,7 @@ public final class LogService: Sendable {
             directory: DataDirectory.walDirectory(data), segmentBytes: segmentBytes,
             fsync: fsync)
         options.slowFsyncMs = slowFsyncMs
+        options.commitDelayMicroseconds = commitDelayMicroseconds
         options.onBatch = onBatch
         let writer = try LogWriter(
             storage: storage, options: options, lastLSN: opened.recovered.lastLSN,

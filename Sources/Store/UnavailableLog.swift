@@ -14,7 +14,7 @@ final class UnavailableLog: ChangeLog {
         self.generation = generation
     }
 
-    func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
+    func append(_ record: LogRecord, publish: (Appended) -> Void) throws(SeatError) -> Appended {
         throw .unavailable(self.reason)
     }
 

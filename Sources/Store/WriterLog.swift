@@ -13,14 +13,13 @@ final class WriterLog: ChangeLog {
         self.generation = generation
     }
 
-    func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
-        // Encoded before the writer's lock: under it the bytes are only copied and given an LSN.
-        var encoded = ByteWriter()
-        encoded.bytes.reserveCapacity(64)
-        RecordCodec.encode(record, into: &encoded)
+    func append(_ record: LogRecord, publish: (Appended) -> Void) throws(SeatError) -> Appended {
         do {
-            let (lsn, atMs) = try self.writer.append(encoded.bytes) { lsn, atMs in
-                publish?(Appended(lsn: lsn, atMs: atMs))
+            // Encoded under the writer's lock, straight into its pending batch: no buffer per record.
+            let (lsn, atMs) = try self.writer.append {
+                RecordCodec.encode(record, into: &$0)
+            } publish: { lsn, atMs in
+                publish(Appended(lsn: lsn, atMs: atMs))
             }
             return Appended(lsn: lsn, atMs: atMs)
         } catch {

@@ -14,13 +14,28 @@ struct Batch {
     )
         -> (bytes: [UInt8], crc: UInt32)
     {
-        var timed = ByteWriter()
-        timed.bytes.reserveCapacity(8 + records.count)
-        timed.u64(UInt64(max(atMs, 0)))
-        timed.bytes.append(contentsOf: records)
+        var bytes: [UInt8] = []
+        var scratch: [UInt8] = []
+        let crc = Self.encode(
+            firstLSN: firstLSN, count: count, atMs: atMs, records: records, previousCRC: previousCRC, into: &bytes,
+            scratch: &scratch)
+        return (bytes, crc)
+    }
+
+    /// `encode(firstLSN:count:atMs:records:previousCRC:)` into `bytes` (replaced), with `scratch` for the timed
+    /// payload: the log writer keeps both, so a batch allocates nothing once they have grown (unless compressed).
+    static func encode(
+        firstLSN: LSN, count: Int, atMs: Int64, records: ArraySlice<UInt8>, previousCRC: UInt32,
+        into bytes: inout [UInt8], scratch timed: inout [UInt8]
+    ) -> UInt32 {
+        timed.removeAll(keepingCapacity: true)
+        timed.reserveCapacity(8 + records.count)
+        let time = UInt64(max(atMs, 0))
+        for shift in 0..<8 { timed.append(UInt8(truncatingIfNeeded: time >> UInt64(8 * shift))) }
+        timed.append(contentsOf: records)
         return Self.encode(
-            firstLSN: firstLSN, count: count, payload: timed.bytes, flags: Format.flagTimed,
-            previousCRC: previousCRC)
+            firstLSN: firstLSN, count: count, payload: timed, flags: Format.flagTimed, previousCRC: previousCRC,
+            into: &bytes)
     }
 
     /// A batch of `payload` as it is stored; `flags` says whether it starts with the time (tests write batches of
@@ -30,9 +45,21 @@ struct Batch {
     )
         -> (bytes: [UInt8], crc: UInt32)
     {
+        var bytes: [UInt8] = []
+        let crc = Self.encode(
+            firstLSN: firstLSN, count: count, payload: payload, flags: flags, previousCRC: previousCRC, into: &bytes)
+        return (bytes, crc)
+    }
+
+    /// `encode(firstLSN:count:payload:flags:previousCRC:)` into `bytes` (replaced).
+    static func encode(
+        firstLSN: LSN, count: Int, payload: [UInt8], flags: UInt8, previousCRC: UInt32, into bytes: inout [UInt8]
+    ) -> UInt32 {
         let compressed = payload.count >= Format.compressBytesMin ? LZ4.compress(payload) : nil
         let stored = compressed ?? payload
         var header = ByteWriter()
+        swap(&header.bytes, &bytes)
+        header.bytes.removeAll(keepingCapacity: true)
         header.bytes.reserveCapacity(Format.padded(Format.batchHeaderBytes + stored.count))
         header.u32(Format.batchMagic)
         header.u8(Format.version)
@@ -48,7 +75,8 @@ struct Batch {
         header.u32(0)
         header.bytes.append(contentsOf: stored)
         header.bytes.append(contentsOf: repeatElement(0, count: Format.padded(header.bytes.count) - header.bytes.count))
-        return (header.bytes, crc)
+        swap(&header.bytes, &bytes)
+        return crc
     }
 
     /// What decoding a batch at an offset found.

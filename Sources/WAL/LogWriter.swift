@@ -9,9 +9,10 @@ import Synchronization
 ///
 /// Group commit: the writer thread takes everything pending (up to one batch's size), writes it as one batch with
 /// one `pwrite`, calls `fdatasync` once (policy `always`), then advances the durable LSN and wakes every reply
-/// waiting for an LSN at or below it. It never waits on a timer for a batch to fill: while one fsync runs, the
-/// next batch accumulates, and it is written the moment the fsync returns (Redis's beforeSleep does the same
-/// with `appendfsync always`). A write or fsync error is final for this writer: the fsync is never retried on
+/// waiting for an LSN at or below it. While one fsync runs, the next batch accumulates, and it is written the
+/// moment the fsync returns (Redis's beforeSleep does the same with `appendfsync always`); under load (the last
+/// fsync covered a few records) it first gathers for `Options.commitDelayMicroseconds`, so that one fsync covers
+/// more requests. A write or fsync error is final for this writer: the fsync is never retried on
 /// the same file (after a failed fsync the kernel may have dropped the dirty pages), every waiter gets
 /// `.unavailable`, and so does every later append.
 public final class LogWriter: @unchecked Sendable {
@@ -25,6 +26,10 @@ public final class LogWriter: @unchecked Sendable {
     /// never across two runs. A primary's records make one run per batch they start (the time the batch began); a
     /// standby's keep the runs of the primary's batches (`appendReplicated`).
     private var pendingTimes: [(records: Int, atMs: Int64)] = []
+    /// The buffers of the batch the writer took last, emptied and handed back (`recycle`): the next batch that
+    /// takes everything pending swaps them in, so that appending allocates nothing once they have grown.
+    private var spareBytes: [UInt8] = []
+    private var spareEnds: [Int] = []
     private var durable: LSN
     /// The CRC of the batch that ends at `durable`: a fresh segment after a failure chains to it.
     private var durableCRC: UInt32
@@ -45,6 +50,11 @@ public final class LogWriter: @unchecked Sendable {
     private var lastSyncNs: UInt64 = 0
     private var unsynced = false
     private var recordsSinceSync = 0
+    /// Records the last fsync covered (guarded by `condition`): whether a batch waits `commitDelayMicroseconds`.
+    private var lastSyncRecords = 0
+    /// A batch's bytes as written, and its timed payload: kept from batch to batch.
+    private var batchBytes: [UInt8] = []
+    private var timedScratch: [UInt8] = []
     private let metrics = WriterMetrics()
     private let logger = Logger(label: "seatd.wal")
 
@@ -85,6 +95,13 @@ public final class LogWriter: @unchecked Sendable {
     public func append(
         _ encoded: [UInt8], publish: (_ lsn: LSN, _ atMs: Int64) -> Void
     ) throws(WALError) -> (lsn: LSN, atMs: Int64) {
+        try self.append({ $0.bytes.append(contentsOf: encoded) }, publish: publish)
+    }
+
+    /// `append(_:publish:)` of the record `encode` writes: straight into the pending batch, under the lock.
+    public func append(
+        _ encode: (inout ByteWriter) -> Void, publish: (_ lsn: LSN, _ atMs: Int64) -> Void
+    ) throws(WALError) -> (lsn: LSN, atMs: Int64) {
         self.condition.lock()
         defer { self.condition.unlock() }
         if let failure = self.failure { throw Self.unwritable(failure) }
@@ -92,10 +109,11 @@ public final class LogWriter: @unchecked Sendable {
         self.assigned += 1
         if self.pendingEnds.isEmpty {
             self.pendingFirst = self.assigned
-            self.pendingTimes = [(0, Self.nowMs())]
+            self.pendingTimes.removeAll(keepingCapacity: true)
+            self.pendingTimes.append((0, Self.nowMs()))
             self.condition.signal()
         }
-        self.pending.bytes.append(contentsOf: encoded)
+        encode(&self.pending)
         self.pendingEnds.append(self.pending.bytes.count)
         self.pendingTimes[self.pendingTimes.count - 1].records += 1
         let atMs = self.pendingTimes[self.pendingTimes.count - 1].atMs
@@ -118,7 +136,7 @@ public final class LogWriter: @unchecked Sendable {
         }
         if self.pendingEnds.isEmpty {
             self.pendingFirst = batch.firstLSN
-            self.pendingTimes = []
+            self.pendingTimes.removeAll(keepingCapacity: true)
             self.condition.signal()
         }
         let base = self.pending.bytes.count
@@ -224,10 +242,12 @@ public final class LogWriter: @unchecked Sendable {
                 // Batches pending already are written before one fsync covers them all: a standby's pending
                 // records come in runs of one time each (one per batch of its primary), and each run is a batch.
                 while let (payload, ends, first, atMs) = next {
+                    next = nil
                     try self.write(payload: payload, count: ends.count, firstLSN: first, atMs: atMs)
                     self.options.onBatch?(LogBatch(firstLSN: first, atMs: atMs, payload: payload, recordEnds: ends))
                     last = first + LSN(ends.count) - 1
                     written += 1
+                    self.recycle(payload, ends)
                     next = written < Self.batchesPerFsyncMax ? self.nextBatch(waiting: false) : nil
                 }
                 try self.syncIfDue()
@@ -268,23 +288,35 @@ public final class LogWriter: @unchecked Sendable {
                 self.condition.wait()
             }
         }
+        if waiting, self.options.commitDelayMicroseconds > 0, case .always = self.options.fsync,
+            self.lastSyncRecords >= Options.commitDelayRecordsMin
+        {
+            // Under load: let the batch gather (appends do not signal a non-empty batch; closing does).
+            let due = Date(timeIntervalSinceNow: Double(self.options.commitDelayMicroseconds) / 1_000_000)
+            while !self.stopping, self.condition.wait(until: due) {}
+        }
         let limit = min(Format.batchBytesMax - 8, self.options.segmentBytes - Format.segmentHeaderBytes - 64)
         let run = self.pendingTimes[0]
         var count = 1
         while count < run.records && self.pendingEnds[count] <= limit { count += 1 }
         let end = self.pendingEnds[count - 1]
-        let payload = Array(self.pending.bytes[0..<end])
-        let ends = Array(self.pendingEnds[0..<count])
         let first = self.pendingFirst
         if count == run.records {
             self.pendingTimes.removeFirst()
         } else {
             self.pendingTimes[0].records -= count
         }
+        var payload: [UInt8] = []
+        var ends: [Int] = []
         if count == self.pendingEnds.count {
-            self.pending.bytes.removeAll(keepingCapacity: true)
-            self.pendingEnds.removeAll(keepingCapacity: true)
+            // Everything pending: its buffers go to the writer, the spares take their place.
+            swap(&payload, &self.pending.bytes)
+            swap(&ends, &self.pendingEnds)
+            swap(&self.pending.bytes, &self.spareBytes)
+            swap(&self.pendingEnds, &self.spareEnds)
         } else {
+            payload = Array(self.pending.bytes[0..<end])
+            ends = Array(self.pendingEnds[0..<count])
             self.pending.bytes.removeFirst(end)
             self.pendingEnds.removeFirst(count)
             for index in self.pendingEnds.indices { self.pendingEnds[index] -= end }
@@ -293,10 +325,23 @@ public final class LogWriter: @unchecked Sendable {
         return (payload, ends, first, run.atMs)
     }
 
+    /// Hands a written batch's buffers back for the next batch to reuse (if nothing else holds them).
+    private func recycle(_ payload: consuming [UInt8], _ ends: consuming [Int]) {
+        var payload = payload
+        var ends = ends
+        payload.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        self.condition.withLock {
+            if payload.capacity > self.spareBytes.capacity { swap(&payload, &self.spareBytes) }
+            if ends.capacity > self.spareEnds.capacity { swap(&ends, &self.spareEnds) }
+        }
+    }
+
     private func write(payload: [UInt8], count: Int, firstLSN: LSN, atMs: Int64) throws(WALError) {
-        let (bytes, crc) = Batch.encode(
-            firstLSN: firstLSN, count: count, atMs: atMs, records: payload[...],
-            previousCRC: self.lastCRC)
+        let crc = Batch.encode(
+            firstLSN: firstLSN, count: count, atMs: atMs, records: payload[...], previousCRC: self.lastCRC,
+            into: &self.batchBytes, scratch: &self.timedScratch)
+        let bytes = self.batchBytes
         if self.file == nil || self.offset + bytes.count > self.options.segmentBytes {
             try self.roll(firstLSN: firstLSN)
         }
@@ -336,6 +381,8 @@ public final class LogWriter: @unchecked Sendable {
         }
         self.metrics.fsync.recordNanoseconds(Int64(elapsed))
         self.metrics.recordsPerFsync.record(self.recordsSinceSync)
+        let covered = self.recordsSinceSync
+        self.condition.withLock { self.lastSyncRecords = covered }
         self.recordsSinceSync = 0
         if elapsed >= UInt64(self.options.slowFsyncMs) * 1_000_000 {
             self.logger.warning("slow fsync", metadata: ["ms": "\(elapsed / 1_000_000)", "offset": "\(self.offset)"])

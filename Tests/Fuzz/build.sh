@@ -38,6 +38,7 @@ crypto=(Crypto CryptoBoringWrapper CCryptoBoringSSL CCryptoBoringSSLShims CXKCP 
 collect SeatActors "${collections[@]}"
 swiftc "${flags[@]}" -module-name RequestFuzz -o "$out/request-fuzz" \
     Tests/Fuzz/RequestFuzz.swift Sources/Server/Request.swift Sources/Server/Request+Parse.swift \
+    Sources/Server/Request+Fast.swift \
     Sources/Server/RequestOptions.swift Sources/Server/SessionRequest.swift Sources/Server/HistoryTarget.swift \
     Sources/Server/HoldRef.swift Sources/Server/ProtocolError.swift \
     Sources/Server/ErrorCode.swift Sources/Server/Reply.swift \

@@ -14,11 +14,11 @@ struct EventFanOutTests {
         let sink = Mutex<EventSink?>(nil)
         let heldUnderLock = Mutex<[Int]>([])
 
-        func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
+        func append(_ record: LogRecord, publish: (Appended) -> Void) throws(SeatError) -> Appended {
             self.last.withLock { last in
                 last += 1
                 let appended = Appended(lsn: last, atMs: 0)
-                publish?(appended)
+                publish(appended)
                 if let sink = self.sink.withLock({ $0 }) {
                     let held = sink.takeNow().count
                     self.heldUnderLock.withLock { $0.append(held) }

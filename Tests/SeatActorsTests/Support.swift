@@ -117,12 +117,12 @@ func error<T>(_ body: () throws -> T) -> SeatError? {
 final class RecordingChangeLog: ChangeLog {
     private let records = Mutex<[(LogRecord, LSN)]>([])
 
-    func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
+    func append(_ record: LogRecord, publish: (Appended) -> Void) throws(SeatError) -> Appended {
         self.records.withLock { records in
             let lsn = LSN(records.count + 1)
             records.append((record, lsn))
             let appended = Appended(lsn: lsn, atMs: 0)
-            publish?(appended)
+            publish(appended)
             return appended
         }
     }

@@ -1,6 +1,7 @@
-import SeatActors
+import NIOCore
 import Testing
 
+@testable import SeatActors
 @testable import Server
 
 /// Goal: a reply is one line of printable ASCII whatever the request held, so that a client reading lines (a text
@@ -38,6 +39,31 @@ struct ReplyTests {
             line.removeAll { $0 == UInt8(ascii: "\n") }
             let reply = await client.send(String(decoding: line, as: UTF8.self))
             #expect(Self.isPrintable(reply), "\(line) -> \(reply.debugDescription)")
+        }
+    }
+
+    /// The hot replies written into a buffer (`Reply.hold(_:into:)`, `Reply.ok(_:into:)`) are the bytes of their
+    /// string forms, for seeded random holds: ids with leading zeros and all bits, any expiry, seats and places.
+    @Test func hotRepliesInABufferAreTheirStringForms() {
+        var random = SplitMix64(seed: 29)
+        let rows = ["A", "Z", "AB", "ZZZ"]
+        for round in 0..<2_000 {
+            let raw = round == 0 ? UInt64.max : max(1, random.next() >> (random.next() % 64))
+            let id = HoldID(raw: raw)
+            let expires = round == 1 ? Int64.min : Int64(bitPattern: random.next()) >> (random.next() % 64)
+            let seats = (0..<Int(random.next() % 4)).map { _ in
+                SeatLabel(row: rows[Int(random.next() % 4)], number: 1 + Int(random.next() % 9_999))
+            }
+            let places = (0..<Int(random.next() % 3)).map { index in
+                AreaPlaces(area: "pit\(index)", count: 1 + Int(random.next() % 500))
+            }
+            let reply = HoldReply(holdID: id, expiresAtMs: expires, seats: seats, places: places)
+            var buffer = ByteBuffer()
+            Reply.hold(reply, into: &buffer)
+            #expect(String(buffer: buffer) == Reply.hold(reply))
+            buffer.clear()
+            Reply.ok(id, into: &buffer)
+            #expect(String(buffer: buffer) == Reply.ok(id.description))
         }
     }
 }

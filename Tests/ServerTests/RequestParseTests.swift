@@ -170,4 +170,69 @@ struct RequestParseTests {
         #expect(error.code == code)
         #expect(!error.message.isEmpty)
     }
+
+    // MARK: The fast path (`Request.parseFast`)
+
+    static func fast(_ line: String) -> Request? {
+        var line = line
+        return line.withUTF8 { Request.parseFast(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The hot forms are taken by the fast path, and mean what the parser says they mean.
+    @Test(arguments: [
+        "HOLD s1 c1 A1",
+        "HOLD s1 c1 A1 B2",
+        "HOLD sess-01.x c_9:z A1 AB12 ABC9999 Z7 Z8 Z9 Y1 Y2",
+        "RELEASE s1 00000000000000ff",
+        "RELEASE s1 00000000000000FF",
+        "CONFIRM s1 0123456789abcdef",
+    ])
+    func fastPathTakesTheHotForms(_ line: String) throws {
+        let fast = try #require(Self.fast(line))
+        #expect(Request.parse(line[...]) == .success(fast))
+    }
+
+    /// Anything else is left to the parser: options, places, BEST/ANY, case, runs of spaces, CR, repeated seats,
+    /// more than 8 seats, bad ids and seats, hold ids that are not 16 hex digits.
+    @Test(arguments: [
+        "hold s1 c1 A1", "HOLD s1 c1", "HOLD s1 c1 A1 ttl=60", "HOLD s1 c1 A1 key=k", "HOLD s1 c1 pit:2",
+        "HOLD s1 c1 BEST 2", "HOLD s1 c1 ANY 2", "HOLD s1  c1 A1", " HOLD s1 c1 A1", "HOLD s1 c1 A1 ",
+        "HOLD s1 c1 A1\r",
+        "HOLD s1 c1 A1 A1", "HOLD s1 c1 A1 A2 A3 A4 A5 A6 A7 A8 A9", "HOLD s1 c1 A0", "HOLD s1 c1 A01",
+        "HOLD s1 c1 ABCD1", "HOLD s1 c1 A10000", "HOLD s1 c1 a1", "HOLD s/1 c1 A1", "HOLD \(Self.id65) c1 A1",
+        "HOLD s1 c1 A1\tB2", "HOLD s1 c1 Aé1", "RELEASE s1 0000000000000000", "RELEASE s1 00000000000000f",
+        "RELEASE s1 00000000000000fg", "RELEASE s1 +0000000000000ff", "RELEASE s1 00000000000000ff A1",
+        "RELEASE s1 00000000000000ff key=k", "RELEASE s1", "CONFIRM s1 00000000000000ff ref=r",
+        "release s1 00000000000000ff",
+        "PING", "", "AVAIL s1",
+    ])
+    func fastPathLeavesTheRestToTheParser(_ line: String) {
+        #expect(Self.fast(line) == nil)
+    }
+
+    /// On every line of the tables above and on seeded random lines made of the hot requests' pieces, the fast
+    /// path gives nothing or what the parser gives.
+    @Test func fastPathAgreesWithTheParser() {
+        var lines = Self.good.map(\.0) + Self.bad.map(\.0)
+        var random = SplitMix64(seed: 28)
+        let pieces = [
+            "HOLD", "RELEASE", "CONFIRM", "hold", "s1", "c1", "A1", "A2", "AB12", "A0", "Z9999", "A10000", "pit:2",
+            "BEST", "2", "key=k", "ttl=5", "00000000000000ff", "0123456789ABCDEF", "0000000000000000", "", " ", "\r",
+            Self.id64, Self.id65,
+        ]
+        let verbs = ["HOLD", "RELEASE", "CONFIRM"]
+        for _ in 0..<20_000 {
+            // A hot verb, a session, then pieces: most lines are near the hot forms.
+            let count = 1 + Int(random.next() % 3)
+            let rest = (0..<count).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }
+            lines.append(([verbs[Int(random.next() % 3)], "s1"] + rest).joined(separator: " "))
+        }
+        var taken = 0
+        for line in lines {
+            guard let fast = Self.fast(line) else { continue }
+            taken += 1
+            #expect(Request.parse(line[...]) == .success(fast), "\(line.debugDescription)")
+        }
+        #expect(taken > 500, "the random lines should reach the fast path: \(taken) did")
+    }
 }

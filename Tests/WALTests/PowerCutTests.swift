@@ -19,10 +19,10 @@ struct PowerCutTests {
 
         init(_ writer: LogWriter) { self.inner = WriterLog(writer) }
 
-        func append(_ record: LogRecord, publish: ((Appended) -> Void)?) throws(SeatError) -> Appended {
+        func append(_ record: LogRecord, publish: (Appended) -> Void) throws(SeatError) -> Appended {
             try self.inner.append(record) { appended in
                 self.records.withLock { $0.append((record, appended)) }
-                publish?(appended)
+                publish(appended)
             }
         }
 

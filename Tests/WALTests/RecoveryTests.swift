@@ -153,13 +153,13 @@ struct RecoveryTests {
             let writer = try LogWriter(options: .init(directory: dir), lastLSN: 0, tail: nil)
             let log = WriterLog(writer)
             let hall = try log.append(
-                .hallCreated(id: "h", rows: [RowSpec(label: "A", ranges: [1...10])]), publish: nil
+                .hallCreated(id: "h", rows: [RowSpec(label: "A", ranges: [1...10])])
             ).lsn
-            let session = try log.append(.sessionCreated(try SessionConfig(id: "s", hallID: "h")), publish: nil).lsn
+            let session = try log.append(.sessionCreated(try SessionConfig(id: "s", hallID: "h"))).lsn
             let first = HeldRecord(
                 holdID: HoldID(raw: 1), customer: "c", seats: [1, 2], createdAtMs: 1, expiresAtMs: 2, key: nil)
-            _ = try log.append(.change(session, .held(first)), publish: nil)
-            let lsn = try log.append(.change(session, bad), publish: nil).lsn
+            _ = try log.append(.change(session, .held(first)))
+            let lsn = try log.append(.change(session, bad)).lsn
             try await writer.waitDurable(through: lsn)
             writer.close()
             #expect(hall == 1)
