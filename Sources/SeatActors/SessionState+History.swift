@@ -1,5 +1,3 @@
-import DequeModule
-
 /// A session's events (since 1.1): every change but a key sweep is one, retained in seq order up to
 /// `eventsRetained`, so that a watcher can resume (`WATCH from=`), an auditor can ask what happened to a hold or a
 /// seat (`HISTORY`), and the NATS publisher can catch up after an outage. The history is part of the state: a
@@ -77,7 +75,7 @@ extension SessionState {
             else { throw fail("event \(event.seq) names items not in the hall") }
             previous = event.seq
         }
-        self.history = Deque(events)
+        self.history = EventHistory(events)
         self.trimmedThrough = trimmedThrough
         self.eventsTrimmed = eventsTrimmed
         if self.history.count > self.eventsRetained { self.trimHistory() }

@@ -45,7 +45,7 @@ public struct SessionState: Sendable {
     /// Pending expiries, soonest first.
     var expiries = Heap<Expiry>()
     /// The session's retained events, oldest first (since 1.1): at most `eventsRetained`.
-    public internal(set) var history: Deque<SessionEvent> = []
+    public internal(set) var history = EventHistory()
     /// The seq of the newest event trimmed from the history; 0 while none was.
     public internal(set) var trimmedThrough: LSN = 0
     /// Events trimmed from the history over the session's life.

@@ -11,8 +11,8 @@ import Store
 /// Every complete line of a read is executed before anything waits. A request to a session of this loop runs in
 /// the session's turn at once (`Dispatcher.runInTurn`: the session's executor is this loop); requests to sessions of
 /// other loops go to each such loop as one batch per read, and come back as one batch. The leading replies whose
-/// changes are durable are written as one buffer with one flush; the rest wait for one durability callback of the
-/// store (on the log's thread), which hops back to this loop once per fsync.
+/// changes are durable are written as one buffer with one flush; the rest wait for the loop's durability callback
+/// (`DurabilityWaiters`: one per loop, on the log's thread), which hops back to this loop once per fsync.
 ///
 /// A few requests wait for other work (STATS, SNAPSHOT, DROP SESSION, WATCH): each runs as an event-loop future
 /// once every earlier request has run, and nothing after it runs before it is done. A watching connection's
@@ -371,9 +371,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if writable.halfClose { self.halfClose() }
     }
 
-    /// Registers one callback for the change `ticket` waits for to be decided; the next pass asks the store again,
-    /// which then says durable or lost.
+    /// Waits for the change `ticket` waits for to be decided, with the loop's other connections that wait
+    /// (`DurabilityWaiters`: one callback per loop), or with a callback of its own on a loop that is not one of
+    /// the server's session loops; the next pass asks the store again, which then says durable or lost.
     private func awaitDurable(_ ticket: DurabilityTicket, on loop: any EventLoop) {
+        if let home = self.home { return home.durabilityWaiters.wait(self, for: ticket) }
         let handler = NIOLoopBound(self, eventLoop: loop)
         ticket.whenDecided {
             loop.execute {
@@ -381,6 +383,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 handler.value.pass()
             }
         }
+    }
+
+    /// The loop's durability callback fired: the next pass asks the store again.
+    func durabilityDecided() {
+        self.machine.durabilityDecided()
+        self.pass()
     }
 
     // MARK: Closing

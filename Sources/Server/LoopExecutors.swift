@@ -7,10 +7,13 @@ import Synchronization
 final class LoopSessionExecutor: SessionExecutor {
     let loop: any EventLoop
     private let serial: any SerialExecutor
+    /// The loop's connections that wait for the log.
+    let durabilityWaiters: DurabilityWaiters
 
     init(_ loop: any EventLoop) {
         self.loop = loop
         self.serial = loop.executor
+        self.durabilityWaiters = DurabilityWaiters(loop: loop)
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
