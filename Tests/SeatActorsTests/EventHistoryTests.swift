@@ -18,8 +18,8 @@ struct EventHistoryTests {
         var model: [SessionEvent] = []
         var seq: LSN = 0
         var copies: [(EventHistory, [SessionEvent])] = []
-        for round in 0..<3_000 {
-            let appends = Int(random.next() % 1_500)
+        for round in 0..<400 {
+            let appends = Int(random.next() % 3_000)
             for _ in 0..<appends {
                 seq += 1
                 history.append(Self.event(seq))
@@ -30,7 +30,7 @@ struct EventHistoryTests {
             model.removeFirst(trims)
             #expect(history.count == model.count)
             #expect(history.first == model.first && history.last == model.last)
-            if round % 300 == 0 {
+            if round % 40 == 0 {
                 #expect(Array(history) == model)
                 copies.append((history, model))
             }

@@ -221,7 +221,7 @@ struct RequestParseTests {
             Self.id64, Self.id65,
         ]
         let verbs = ["HOLD", "RELEASE", "CONFIRM"]
-        for _ in 0..<20_000 {
+        for _ in 0..<5_000 {
             // A hot verb, a session, then pieces: most lines are near the hot forms.
             let count = 1 + Int(random.next() % 3)
             let rest = (0..<count).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }
@@ -233,6 +233,6 @@ struct RequestParseTests {
             taken += 1
             #expect(Request.parse(line[...]) == .success(fast), "\(line.debugDescription)")
         }
-        #expect(taken > 500, "the random lines should reach the fast path: \(taken) did")
+        #expect(taken > 100, "the random lines should reach the fast path: \(taken) did")
     }
 }
