@@ -14,7 +14,7 @@ public func fuzzRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
         let text = String(decoding: line, as: UTF8.self)
         let first = Request.parse(text[...])
-        if let fast = Request.parseFast(UnsafeRawBufferPointer(rebasing: line)) {
+        if let fast = Request.parseFast(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line))) {
             guard first == .success(fast) else {
                 fatalError(
                     "the fast path parses \(text.debugDescription) as \(fast), the parser as \(String(describing: first))"

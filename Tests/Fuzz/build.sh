@@ -36,6 +36,8 @@ lifecycle=(ServiceLifecycle UnixSignals ConcurrencyHelpers AsyncAlgorithms Loggi
 # The replication frames prove the cluster's secret with swift-crypto (BoringSSL underneath).
 crypto=(Crypto CryptoBoringWrapper CCryptoBoringSSL CCryptoBoringSSLShims CXKCP CXKCPShims)
 collect SeatActors "${collections[@]}"
+# A binary left by an earlier build must not pass for this one: each is removed before it is built.
+rm -f "$out/request-fuzz" "$out/log-fuzz" "$out/snapshot-fuzz"
 swiftc "${flags[@]}" -module-name RequestFuzz -o "$out/request-fuzz" \
     Tests/Fuzz/RequestFuzz.swift Sources/Server/Request.swift Sources/Server/Request+Parse.swift \
     Sources/Server/Request+Fast.swift \
