@@ -247,8 +247,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             self.machine.defer(.suspending(request), timing: timing)
         case .session(let request, let session):
             if let home = self.home, session.executor === home {
-                let dispatcher = self.dispatcher
-                let outcome = dispatcher.runInTurn(request, in: session)
+                let outcome = self.dispatcher.runInTurn(request, in: session)
                 self.machine.answer(outcome.response, outcome.token, timing)
             } else {
                 let item = (slot: self.machine.reserve(), request: request, session: session, timing: timing)
@@ -377,15 +376,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func awaitDurable(_ ticket: DurabilityTicket, on loop: any EventLoop) {
         if let home = self.home { return home.durabilityWaiters.wait(self, for: ticket) }
         let handler = NIOLoopBound(self, eventLoop: loop)
-        ticket.whenDecided {
-            loop.execute {
-                handler.value.machine.durabilityDecided()
-                handler.value.pass()
-            }
-        }
+        ticket.whenDecided { loop.execute { handler.value.durabilityDecided() } }
     }
 
-    /// The loop's durability callback fired: the next pass asks the store again.
+    /// The durability callback fired: the next pass asks the store again.
     func durabilityDecided() {
         self.machine.durabilityDecided()
         self.pass()
