@@ -40,11 +40,12 @@ struct EtcdLeaseTests {
 
     @Test func aLeaseThatLapsesDeletesItsKeyAndAWatcherHearsIt() async throws {
         try await EtcdServer.with { _, client in
-            let lease = try await client.grantLease(ttlSeconds: 2)
+            // 5 s, not less: under the parallel test run a TTL of 2 s lapsed before the PUT that uses the lease.
+            let lease = try await client.grantLease(ttlSeconds: 5)
             let revision = try await client.put(bytes("/leader"), bytes("me"), lease: lease.id)
             let granted = ContinuousClock.now
             let events = try await collectEvents(
-                client.watch(bytes("/leader"), fromRevision: revision + 1), count: 1, within: .seconds(15))
+                client.watch(bytes("/leader"), fromRevision: revision + 1), count: 1, within: .seconds(20))
             let lapsed = ContinuousClock.now - granted
             #expect(events == [.delete(key: bytes("/leader"), modRevision: events.first?.modRevision ?? 0)])
             #expect((events.first?.modRevision ?? 0) > revision)
