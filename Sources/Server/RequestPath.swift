@@ -12,8 +12,8 @@ import Darwin
 #endif
 
 /// The line server's request path without a socket, for the path benchmark (`Benchmarks/RequestPath`, `make
-/// bench-path`) and `seat-load engine`: the lines of one read are parsed, executed in their session's turn on the
-/// session's event loop and answered into one outgoing buffer, as a connection does (`ConnectionHandler.execute`
+/// bench-path`) and `seat-load path`: the lines of one read are parsed, executed in their session's turn and
+/// answered into one outgoing buffer, as a connection does (`ConnectionHandler.execute`
 /// and `flush`), over a real log in a data directory of its own whose writer thread writes every change.
 ///
 /// What it leaves out is the socket (read, write, epoll) and waiting for durability per read: `settle()` waits
@@ -24,8 +24,11 @@ import Darwin
 /// that calls `run` (`.callingThread`: one caller at a time), so that a per-thread count of allocations (the path
 /// benchmark's) sees all of the path's own.
 public final class RequestPath: @unchecked Sendable {
+    /// Where the sessions' turns run.
     public enum Turns: Sendable {
+        /// On `loop`, as in the server.
         case eventLoop
+        /// On the thread inside `run`.
         case callingThread
     }
 
@@ -36,7 +39,7 @@ public final class RequestPath: @unchecked Sendable {
     private let dispatcher: Dispatcher
     private let home: (any SessionExecutor)?
     private let caller: CallingThreadExecutor?
-    // Owned by `loop`:
+    // Owned by whoever runs the turns:
     private var grant: Dispatcher.ConnectionState
     private var last: CommitToken = .none
     /// The replies of the last `run`, one line each.
@@ -66,7 +69,8 @@ public final class RequestPath: @unchecked Sendable {
     }
 
     /// Runs every complete line of `input` (LF-terminated) as one read of a connection, its replies in `output`
-    /// (replaced). Returns how many lines were answered. Must run on `loop`.
+    /// (replaced). Returns how many lines were answered. With `.eventLoop` it must run on `loop`; with
+    /// `.callingThread`, on one thread at a time.
     @discardableResult
     public func run(_ input: ByteBuffer) -> Int {
         if let caller = self.caller {

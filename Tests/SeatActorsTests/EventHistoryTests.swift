@@ -18,7 +18,7 @@ struct EventHistoryTests {
         var model: [SessionEvent] = []
         var seq: LSN = 0
         var copies: [(EventHistory, [SessionEvent])] = []
-        for round in 0..<400 {
+        for round in 0..<150 {
             let appends = Int(random.next() % 3_000)
             for _ in 0..<appends {
                 seq += 1
@@ -30,7 +30,7 @@ struct EventHistoryTests {
             model.removeFirst(trims)
             #expect(history.count == model.count)
             #expect(history.first == model.first && history.last == model.last)
-            if round % 40 == 0 {
+            if round % 15 == 0 {
                 #expect(Array(history) == model)
                 copies.append((history, model))
             }

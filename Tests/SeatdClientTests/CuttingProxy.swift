@@ -1,14 +1,16 @@
 import Foundation
 
-/// A TCP proxy in front of seatd, on threads of its own (blocking sockets): its first connection forwards one
-/// request line to seatd, waits for seatd's reply, and then closes the client's side without passing the reply
-/// on, as a server that died mid-request would; every later connection is passed through both ways.
+/// A TCP proxy in front of seatd, on threads of its own (blocking sockets): the first connection to carry a request
+/// line forwards that line to seatd, waits for seatd's reply, and then closes the client's side without passing
+/// the reply on, as a server that died mid-request would; every other connection is passed through both ways.
+/// (The first connection that carries a request, not the first accepted: under load a client may give up on a
+/// connection it opened and send its request on another.)
 final class CuttingProxy: @unchecked Sendable {
     let port: Int
     private let listener: Int32
     private let upstreamPort: Int
     private let lock = NSLock()
-    private var accepted = 0
+    private var cutDone = false
     private var dropped: [String] = []
 
     init(upstreamPort: Int) throws {
@@ -38,29 +40,34 @@ final class CuttingProxy: @unchecked Sendable {
         while true {
             let client = accept(self.listener, nil, nil)
             guard client >= 0 else { return }
-            let first = self.lock.withLock {
-                self.accepted += 1
-                return self.accepted == 1
-            }
             guard let upstream = try? self.connectUpstream() else {
                 close(client)
                 continue
             }
-            if first {
-                Thread.detachNewThread { self.cut(client, upstream) }
-            } else {
-                Thread.detachNewThread { Self.pump(from: client, to: upstream) }
-                Thread.detachNewThread { Self.pump(from: upstream, to: client) }
-            }
+            Thread.detachNewThread { self.serve(client, upstream) }
         }
     }
 
-    private func cut(_ client: Int32, _ upstream: Int32) {
-        if let request = Self.readLine(client) {
-            _ = request.withUnsafeBytes { write(upstream, $0.baseAddress, $0.count) }
-            _ = Self.readLine(upstream)  // the reply: the change is carried out and durable
-            self.lock.withLock { self.dropped.append(String(decoding: request.dropLast(), as: UTF8.self)) }
+    /// Reads the connection's first request line: the first such line of all is cut, any other is forwarded and
+    /// the connection passed through.
+    private func serve(_ client: Int32, _ upstream: Int32) {
+        guard let request = Self.readLine(client) else {
+            close(client)
+            close(upstream)
+            return
         }
+        _ = request.withUnsafeBytes { write(upstream, $0.baseAddress, $0.count) }
+        let cut = self.lock.withLock {
+            defer { self.cutDone = true }
+            return !self.cutDone
+        }
+        guard cut else {
+            Thread.detachNewThread { Self.pump(from: client, to: upstream) }
+            Self.pump(from: upstream, to: client)
+            return
+        }
+        _ = Self.readLine(upstream)  // the reply: the change is carried out and durable
+        self.lock.withLock { self.dropped.append(String(decoding: request.dropLast(), as: UTF8.self)) }
         close(client)
         close(upstream)
     }
