@@ -191,7 +191,7 @@ let package = Package(
             path: "LoadTests",
             exclude: [
                 "postgres", "bench-cli.sh", "bench-compare.sh", "bench-events.sh", "bench-replication.sh",
-                "bench-shards.sh", "bench-http.sh", "sse_streams.py",
+                "bench-shards.sh", "bench-http.sh", "bench-settings.sh", "sse_streams.py",
             ],
             resources: [.copy("redis/seats.lua")],
             swiftSettings: swiftSettings

@@ -71,7 +71,7 @@ struct EngineBenchmark: AsyncParsableCommand {
             return all
         }
         let elapsed = start.duration(to: .now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
         var operations = 0
         var seatOperations = 0
@@ -128,7 +128,7 @@ struct EngineBenchmark: AsyncParsableCommand {
         let start = ContinuousClock.now
         let recovered = try Recovery.recover(directory: directory, repair: false)
         let elapsed = start.duration(to: .now)
-        let replaySeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let replaySeconds = elapsed.inSeconds
         print(
             String(
                 format: "replay: %d records in %.3f s = %.0f records/s", recovered.records, replaySeconds,

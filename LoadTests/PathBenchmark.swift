@@ -70,7 +70,7 @@ struct PathBenchmark: ParsableCommand {
             try driver.take(output)
             reads += 1
         }
-        let elapsed = Self.seconds(start.duration(to: .now))
+        let elapsed = start.duration(to: .now).inSeconds
         let processCPU = Double(Self.processCPU() - processStart) / 1e9
         try path.loop.submit {}.wait()
         let refused = driver.refusals.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
@@ -96,10 +96,6 @@ struct PathBenchmark: ParsableCommand {
     }
 
     static func row(_ index: Int) -> String { String(UnicodeScalar(UInt8(ascii: "A") + UInt8(index))) }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 
     static func threadCPU() -> UInt64 { Self.clock(CLOCK_THREAD_CPUTIME_ID) }
 

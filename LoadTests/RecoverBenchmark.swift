@@ -16,7 +16,7 @@ struct RecoverBenchmark: ParsableCommand {
         let start = ContinuousClock.now
         let opened = try DataDirectory.open(self.data, repair: false)
         let elapsed = start.duration(to: .now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let walBytes = try PosixStorage().list(DataDirectory.walDirectory(self.data)).count
         let recovered = opened.recovered
         print(

@@ -96,6 +96,6 @@ struct VenueBenchmark: AsyncParsableCommand {
             }
         }
         let elapsed = start.duration(to: clock.now)
-        return (holds, refused, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return (holds, refused, elapsed.inSeconds)
     }
 }

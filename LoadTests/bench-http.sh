@@ -43,6 +43,8 @@ chrome_cpu() {
 }
 
 ratios=()
+sums_a=()
+sums_b=()
 for pair in $(seq "$pairs"); do
     start_seatd "$work/a$pair"
     a=$(steady | rate)
@@ -78,7 +80,15 @@ for pair in $(seq "$pairs"); do
     stop "$seatd_pid"
     ratio=$(python3 -c "print(f'{$b / $a:.3f}')")
     ratios+=("$ratio")
+    sums_a+=("$a")
+    sums_b+=("$b")
     echo "pair $pair: A (HTTP off) $a req/s; B (HTTP on, 100 streams) $b req/s; B/A $ratio; $(cat "$streams_out")${browser:+; chromium on the page}"
     echo "  B's CPU over 6 s (1/$(getconf CLK_TCK) s): seatd $seatd_ticks, stream reader $reader_ticks, chromium $chrome_ticks"
 done
 echo "B/A: ${ratios[*]}"
+# The figures BENCHMARKS.md quotes: the median of the pairs' ratios and the ratio of the summed rates.
+python3 - "${ratios[*]}" "${sums_a[*]}" "${sums_b[*]}" <<'PY'
+import statistics, sys
+ratios, a, b = ([float(x) for x in arg.split()] for arg in sys.argv[1:])
+print(f"median B/A {statistics.median(ratios):.3f}; sums B/A {sum(b) / sum(a):.3f}")
+PY

@@ -1,22 +1,21 @@
 #!/usr/bin/env python3
 """Holds event streams of seatd's HTTP port open and reads them, for bench-http.sh: waits until at least
 --sessions sessions exist (GET /api/sessions), opens --streams streams spread over them round-robin
-(GET /sessions/<id>/events), reads until SIGTERM, then prints `streams=<n> events=<n> bytes=<n>` (events are
-`id:` lines). Standard library only; one thread, selectors."""
+(GET /sessions/<id>/events), reads until SIGTERM, then prints `streams=<n> open=<n> events=<n> bytes=<n>`
+(events are `id:` lines). Standard library only; one thread, selectors."""
 import argparse, json, selectors, signal, socket, sys, time, urllib.request
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--port", type=int, required=True)
 parser.add_argument("--streams", type=int, default=100)
 parser.add_argument("--sessions", type=int, default=1)
-parser.add_argument("--prefix", default="", help="only sessions whose id starts with this")
 args = parser.parse_args()
 
 deadline = time.monotonic() + 60
 while True:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/api/sessions", timeout=5) as reply:
-            ids = [s["session"] for s in json.load(reply)["sessions"] if s["session"].startswith(args.prefix)]
+            ids = [s["session"] for s in json.load(reply)["sessions"]]
     except OSError:
         ids = []
     if len(ids) >= args.sessions:

@@ -25,22 +25,38 @@ public struct SeatLabel: Hashable, Sendable, CustomStringConvertible {
         self.number = number
     }
 
+    /// `init?(_:)` on a line's bytes, with no string for the text (the server's fast path for the hot requests).
+    public init?(utf8 bytes: UnsafeRawBufferPointer) {
+        guard let firstDigit = bytes.firstIndex(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+            SeatLabel.isRowLabel(bytes: bytes[..<firstDigit]),
+            let number = SeatLabel.parseNumber(bytes: bytes[firstDigit...])
+        else { return nil }
+        self.row = String(decoding: bytes[..<firstDigit], as: UTF8.self)
+        self.number = number
+    }
+
     /// `A1`.
     public var description: String { "\(self.row)\(self.number)" }
 
     /// True for 1...3 uppercase ASCII letters.
     public static func isRowLabel(_ text: Substring) -> Bool {
-        let utf8 = text.utf8
-        return !utf8.isEmpty && utf8.count <= Limits.rowLabelLettersMax
-            && utf8.allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+        Self.isRowLabel(bytes: text.utf8)
     }
 
     /// Parses a seat number 1...9999 written without sign or leading zero.
     public static func parseNumber(_ text: Substring) -> Int? {
-        let utf8 = text.utf8
-        guard let first = utf8.first, first != UInt8(ascii: "0"), utf8.count <= 4 else { return nil }
+        Self.parseNumber(bytes: text.utf8)
+    }
+
+    static func isRowLabel(bytes: some Collection<UInt8>) -> Bool {
+        !bytes.isEmpty && bytes.count <= Limits.rowLabelLettersMax
+            && bytes.allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+    }
+
+    static func parseNumber(bytes: some Collection<UInt8>) -> Int? {
+        guard let first = bytes.first, first != UInt8(ascii: "0"), bytes.count <= 4 else { return nil }
         var value = 0
-        for byte in utf8 {
+        for byte in bytes {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
             value = value * 10 + Int(byte - UInt8(ascii: "0"))
         }

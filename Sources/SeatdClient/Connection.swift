@@ -64,16 +64,15 @@ final class Connection: Sendable {
         let loop = self.channel.eventLoop
         let deadline = NIODeadline.now() + .init(timeout)
         let handler = self.handler
-        let framed = line + "\n"
         do {
             return try await withUnsafeThrowingContinuation { continuation in
                 if loop.inEventLoop {
                     handler.value.submit(
-                        framed, continuation: continuation, deadline: deadline, startsStream: startsStream)
+                        line, continuation: continuation, deadline: deadline, startsStream: startsStream)
                 } else {
                     loop.execute {
                         handler.value.submit(
-                            framed, continuation: continuation, deadline: deadline, startsStream: startsStream)
+                            line, continuation: continuation, deadline: deadline, startsStream: startsStream)
                     }
                 }
             }

@@ -36,7 +36,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.context = nil
     }
 
-    /// Writes `line` (which ends in LF) as a request whose reply resumes `continuation`.
+    /// Writes `line` and its LF as a request whose reply resumes `continuation`.
     func submit(
         _ line: String, continuation: UnsafeContinuation<String, any Error>, deadline: NIODeadline,
         startsStream: Bool
@@ -48,6 +48,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             continuation.resume(throwing: error)
         case .write:
             self.outbound.writeString(line)
+            self.outbound.writeInteger(UInt8(ascii: "\n"))
             self.unflushed += 1
             if self.timer == nil { self.armTimer() }
             if self.awaitingReplies == 0, let context = self.context { self.scheduleFlush(context) }

@@ -35,18 +35,19 @@ public final class SeatdProcess: Sendable {
         process.standardError = pipe
         self.process = process
         let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            guard !chunk.isEmpty else {
-                handle.readabilityHandler = nil
-                return
-            }
-            output.withLock { text in
-                text += String(decoding: chunk, as: UTF8.self)
-                if text.utf8.count > 1 << 16 { text = String(text.suffix(1 << 15)) }
+        let reader = pipe.fileHandleForReading
+        try process.run()
+        // A thread of its own reads the output until EOF (the process ended). Not `readabilityHandler`: its
+        // dispatch source crashed libdispatch's manager thread (`_dispatch_event_loop_drain`) in two of about ten
+        // parallel test runs on this machine.
+        Thread.detachNewThread {
+            while case let chunk = reader.availableData, !chunk.isEmpty {
+                output.withLock { text in
+                    text += String(decoding: chunk, as: UTF8.self)
+                    if text.utf8.count > 1 << 16 { text = String(text.suffix(1 << 15)) }
+                }
             }
         }
-        try process.run()
     }
 
     /// What seatd printed (the last 64 KiB at most).

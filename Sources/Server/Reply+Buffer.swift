@@ -38,19 +38,8 @@ extension Reply {
         }
     }
 
-    /// `value` in decimal, as `String(value)` writes it.
+    /// `value` in decimal: a string of 15 digits or fewer is held inline, so this allocates nothing.
     static func write(_ value: Int64, into buffer: inout ByteBuffer) {
-        if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for the 20 digits of a UInt64
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            var start = scratch.count
-            repeat {
-                start -= 1
-                scratch[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[start...]))
-        }
+        buffer.writeString(String(value))
     }
 }

@@ -16,7 +16,8 @@ extension Request {
             var seats: [SeatLabel] = []
             seats.reserveCapacity(2)
             while let token = line.next() {
-                guard seats.count < 8, let seat = FastLine.seat(line.bytes, token) else { return nil }
+                guard seats.count < 8, let seat = SeatLabel(utf8: UnsafeRawBufferPointer(rebasing: line.bytes[token]))
+                else { return nil }
                 seats.append(seat)
             }
             guard !seats.isEmpty, line.isAtEnd else { return nil }
@@ -87,28 +88,6 @@ private struct FastLine {
             for offset in 0..<word.count where bytes[token.lowerBound + offset] != word[offset] { return false }
             return true
         }
-    }
-
-    /// A seat label (`SeatLabel(_:)`'s form: 1-3 letters A-Z, then 1-9999 without a leading zero), or nil.
-    static func seat(_ bytes: UnsafeRawBufferPointer, _ token: Range<Int>) -> SeatLabel? {
-        var index = token.lowerBound
-        while index < token.upperBound, bytes[index] >= UInt8(ascii: "A"), bytes[index] <= UInt8(ascii: "Z") {
-            index += 1
-        }
-        let letters = index - token.lowerBound
-        let digits = token.upperBound - index
-        guard letters >= 1, letters <= Limits.rowLabelLettersMax, digits >= 1, digits <= 4,
-            bytes[index] != UInt8(ascii: "0")
-        else { return nil }
-        var number = 0
-        for offset in index..<token.upperBound {
-            let byte = bytes[offset]
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            number = number * 10 + Int(byte - UInt8(ascii: "0"))
-        }
-        guard number <= Limits.seatNumberMax else { return nil }
-        let row = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[token.lowerBound..<index]), as: UTF8.self)
-        return SeatLabel(row: row, number: number)
     }
 
     /// A hold id of 16 hex digits (either case), not zero (`HoldID(_:)`), or nil.

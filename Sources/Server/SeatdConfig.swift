@@ -41,8 +41,8 @@ struct SeatdConfig: Sendable {
     var threads = 0
 
     /// The event loops to run: `threads`, or with 0 one per core but one, and at least one. The log writer has a
-    /// thread of its own, and the kernel's network work runs beside the loops: on 2 cores one loop spent 17% less
-    /// CPU per request unpipelined than two and served as much 16 deep (BENCHMARKS.md, speed round two).
+    /// thread of its own, and the kernel's network work runs beside the loops: on 2 cores one loop spent 9-17% less
+    /// CPU per request than two (BENCHMARKS.md, "Speed, round two"; `LoadTests/bench-settings.sh`).
     var loops: Int { self.threads > 0 ? self.threads : max(1, System.coreCount - 1) }
     /// The TLS listener and certificates (`tls.*`); nil: TLS off.
     var tls: TLSSettings? = nil

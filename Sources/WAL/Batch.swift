@@ -7,23 +7,9 @@ struct Batch {
     /// When the batch's first record was appended, unix ms; 0 for a batch written before 1.1.
     var atMs: Int64 = 0
 
-    /// The batch's bytes (padded) and its CRC, chained to `previousCRC`. `records` are the encoded records; the
-    /// payload stored is `atMs` (u64) and then them.
-    static func encode(
-        firstLSN: LSN, count: Int, atMs: Int64, records: ArraySlice<UInt8>, previousCRC: UInt32
-    )
-        -> (bytes: [UInt8], crc: UInt32)
-    {
-        var bytes: [UInt8] = []
-        var scratch: [UInt8] = []
-        let crc = Self.encode(
-            firstLSN: firstLSN, count: count, atMs: atMs, records: records, previousCRC: previousCRC, into: &bytes,
-            scratch: &scratch)
-        return (bytes, crc)
-    }
-
-    /// `encode(firstLSN:count:atMs:records:previousCRC:)` into `bytes` (replaced), with `scratch` for the timed
-    /// payload: the log writer keeps both, so a batch allocates nothing once they have grown (unless compressed).
+    /// The batch's bytes (padded) into `bytes` (replaced), and its CRC, chained to `previousCRC`. `records` are the
+    /// encoded records; the payload stored is `atMs` (u64) and then them, put together in `scratch`. The log writer
+    /// keeps both buffers, so a batch allocates nothing once they have grown (unless compressed).
     static func encode(
         firstLSN: LSN, count: Int, atMs: Int64, records: ArraySlice<UInt8>, previousCRC: UInt32,
         into bytes: inout [UInt8], scratch timed: inout [UInt8]

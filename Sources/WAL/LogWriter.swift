@@ -89,16 +89,10 @@ public final class LogWriter: @unchecked Sendable {
 
     // MARK: Appending
 
-    /// Gives the record `encoded` the next LSN and queues it for the next batch. `publish` runs under the lock with
-    /// the LSN and the batch's time (unix ms) before the next record is appended (it does not escape: no context is
-    /// allocated for it). Throws `.unavailable` once the log failed or is closing.
-    public func append(
-        _ encoded: [UInt8], publish: (_ lsn: LSN, _ atMs: Int64) -> Void
-    ) throws(WALError) -> (lsn: LSN, atMs: Int64) {
-        try self.append({ $0.bytes.append(contentsOf: encoded) }, publish: publish)
-    }
-
-    /// `append(_:publish:)` of the record `encode` writes: straight into the pending batch, under the lock.
+    /// Gives the record that `encode` writes (straight into the pending batch, under the lock) the next LSN and
+    /// queues it for the next batch. `publish` runs under the lock with the LSN and the batch's time (unix ms)
+    /// before the next record is appended. Neither escapes: no context is allocated for them. Throws `.unavailable`
+    /// once the log failed or is closing.
     public func append(
         _ encode: (inout ByteWriter) -> Void, publish: (_ lsn: LSN, _ atMs: Int64) -> Void
     ) throws(WALError) -> (lsn: LSN, atMs: Int64) {

@@ -392,7 +392,7 @@ def expected_map(client: seatd.Client, hall: Hall, session: str) -> Tuple[Dict[s
 
 
 def compare(page: Page, client: seatd.Client, hall: Hall, session: str) -> int:
-    """Fails naming every seat and area the page draws differently from MAP; answers the number of seats."""
+    """Fails naming every seat and area the page draws differently from MAP; answers how many seats it draws."""
     seats, areas = expected_map(client, hall, session)
     drawn = page.drawn()
     drawn_seats = dict(drawn["seats"])
@@ -408,7 +408,7 @@ def compare(page: Page, client: seatd.Client, hall: Hall, session: str) -> int:
     want = {"free": avail.free, "held": avail.held, "sold": avail.sold, "blocked": avail.blocked,
             "reserved": avail.reserved}
     check(drawn["counts"] == want, f"counts line: page {drawn['counts']}, AVAIL {want}")
-    return len(seats)
+    return len(drawn_seats)
 
 
 # ---- the rush ----

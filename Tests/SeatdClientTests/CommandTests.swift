@@ -30,11 +30,10 @@ struct CommandTests {
         let stats = try await client.stats()
         #expect(stats["halls"] == "1" && stats.lastLSN > 0)
         #expect(try await client.snapshot() >= stats.lastLSN)
-        await #expect(throws: SeatdError.badRequest("not a cluster node (cluster.etcd is not set)")) {
-            _ = try await client.clusterSlots()
-        }
-        await #expect(throws: SeatdError.self) { _ = try await client.clusterInfo() }
-        await #expect(throws: SeatdError.self) { _ = try await client.clusterFailover() }
+        let notClustered = SeatdError.badRequest("not a cluster node (cluster.etcd is not set)")
+        await #expect(throws: notClustered) { _ = try await client.clusterSlots() }
+        await #expect(throws: notClustered) { _ = try await client.clusterInfo() }
+        await #expect(throws: notClustered) { _ = try await client.clusterFailover() }
     }
 
     @Test func holdsWalkEveryChange() async throws {

@@ -40,6 +40,6 @@ struct PipelineTests {
             }
             return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
         }
-        #expect(replies.allSatisfy { $0.value.hasPrefix("ERR NO_SUCH_HALL") && $0.value.contains("h\($0.key)") })
+        #expect(replies.allSatisfy { $0.value.hasPrefix("ERR NO_SUCH_HALL") && $0.value.hasSuffix(" h\($0.key)") })
     }
 }

@@ -195,18 +195,23 @@ final class HTTPPort: Sendable {
 
     // MARK: Responses
 
-    /// Every hall and session, with the sessions' counts (each shown once what it counts is durable, as
-    /// `/api/sessions/<id>` is).
+    /// Every hall and session, with the sessions' counts, shown once what they count is durable (as
+    /// `/api/sessions/<id>` is): one wait for the newest change they reflect, not one per session.
     private static func index(_ backend: HTTPState.Backend) async throws -> String {
         let registry = backend.service.registry
         var sessions: [(id: String, hall: String, counts: SeatCounts)] = []
+        /// The newest token of each log generation the counts reflect: durable, it covers the others.
+        var newest: [Int: CommitToken] = [:]
         for session in registry.sessions.sorted(by: { $0.id < $1.id }) {
             let answer = await session.counts()
             guard case .success(let counts) = answer.result else { continue }
-            do { try await backend.service.durable(answer.token) } catch {
+            if answer.token.lsn > newest[answer.token.epoch]?.lsn ?? 0 { newest[answer.token.epoch] = answer.token }
+            sessions.append((session.id, session.hall.id, counts))
+        }
+        for token in newest.values {
+            do { try await backend.service.durable(token) } catch {
                 throw HTTPError(.serviceUnavailable, message: "\(error)")
             }
-            sessions.append((session.id, session.hall.id, counts))
         }
         return SeatMapJSON.index(halls: registry.halls.sorted { $0.id < $1.id }, sessions: sessions)
     }

@@ -37,7 +37,7 @@ enum SeatMapJSON {
         let hall = state.hall
         let label = hall.label(of: index)
         json.object { json in
-            json.field("seat", "\(label.row)\(label.number)")
+            json.field("seat", label.description)
             json.raw(",")
             let shown = state.seats.shown(index)
             json.field("state", shown.rawValue)
